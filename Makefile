@@ -1,0 +1,103 @@
+# rewind: build, test, install.
+#
+#   make               build ./rewind
+#   make check         unit tests, then integration tests on real servers
+#   make check-asan    the same under AddressSanitizer and UBSan
+#   make demo          a split brain on throwaway clusters, dry run, rewind
+#   make install       install into $(DESTDIR)$(PREFIX)/bin
+
+PREFIX      ?= /usr/local
+BUILD       ?= build
+CC          ?= cc
+PKG_CONFIG  ?= pkg-config
+OPT         ?= -O2 -g
+
+PKGS        := libpq openssl liblz4
+PKG_CFLAGS  := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null || echo -I/usr/include/postgresql)
+PKG_LIBS    := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null || echo -lpq -lcrypto -llz4)
+CHECK_CFLAGS := $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
+CHECK_LIBS  := $(shell $(PKG_CONFIG) --libs check 2>/dev/null || echo -lcheck -lsubunit -lm -lrt -lpthread)
+
+WARN        := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+               -Wpointer-arith -Wvla
+CPPFLAGS    += -D_GNU_SOURCE -Ilib -Isrc
+ALL_CFLAGS  := -std=c11 $(OPT) $(WARN) $(CPPFLAGS) $(PKG_CFLAGS) $(SAN) $(CFLAGS)
+LDLIBS_ALL  := $(PKG_LIBS) -lpthread
+
+LIB_SRCS    := $(sort $(wildcard lib/*.c))
+APP_SRCS    := $(sort $(filter-out src/main.c,$(wildcard src/*.c)))
+TEST_SRCS   := $(sort $(wildcard t/unit/*.c))
+
+LIB_OBJS    := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+APP_OBJS    := $(APP_SRCS:%.c=$(BUILD)/%.o)
+TEST_OBJS   := $(TEST_SRCS:%.c=$(BUILD)/%.o)
+
+BIN         := $(BUILD)/rewind
+UNIT        := $(BUILD)/unit-tests
+
+.PHONY: all check unit integration fixtures check-asan demo install clean lint
+
+all: rewind
+
+rewind: $(BIN)
+	cp $(BIN) rewind
+
+$(BIN): $(LIB_OBJS) $(APP_OBJS) $(BUILD)/src/main.o
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS_ALL)
+
+$(BUILD)/%.o: %.c $(wildcard lib/*.h src/*.h t/unit/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -MMD -c -o $@ $<
+
+# Every "Suite *name_suite(void)" defined in t/unit/*.c is run.
+$(BUILD)/t/unit/suites.inc: $(TEST_SRCS)
+	@mkdir -p $(dir $@)
+	grep -ho '^Suite \*[a-z0-9_]*_suite(void)' $(TEST_SRCS) \
+	  | sed 's/^Suite \*\([a-z0-9_]*\)_suite(void)/SUITE(\1)/' > $@.tmp
+	mv $@.tmp $@
+
+$(BUILD)/t/unit/main.o: t/unit/main.c $(BUILD)/t/unit/suites.inc
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -I$(BUILD)/t/unit -c -o $@ $<
+
+$(BUILD)/t/unit/%.o: t/unit/%.c $(wildcard lib/*.h src/*.h t/unit/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -c -o $@ $<
+
+$(UNIT): $(TEST_OBJS) $(LIB_OBJS) $(APP_OBJS)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS_ALL)
+
+# Real PostgreSQL WAL and control files for the unit tests, made now.
+fixtures: $(BUILD)/fixtures/.done
+$(BUILD)/fixtures/.done: t/fixtures/make-fixtures.sh
+	bash t/fixtures/make-fixtures.sh $(BUILD)/fixtures
+	touch $@
+
+unit: $(UNIT) fixtures
+	REWIND_FIXTURES=$(abspath $(BUILD)/fixtures) $(UNIT)
+
+integration: $(BIN)
+	REWIND_BIN=$(abspath $(BIN)) prove --exec bash $(PROVE_FLAGS) t/integration/*.t
+
+check: unit integration
+
+check-asan:
+	$(MAKE) BUILD=build-asan OPT="-O1 -g -fno-omit-frame-pointer" \
+	  SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" check
+
+demo: $(BIN)
+	REWIND_BIN=$(abspath $(BIN)) bash t/demo.sh
+
+install: $(BIN)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/rewind
+	install -m 0644 man/rewind.1 $(DESTDIR)$(PREFIX)/share/man/man1/rewind.1
+
+lint:
+	cppcheck --quiet --error-exitcode=1 --enable=warning,style,performance,portability \
+	  --inline-suppr --suppress=missingIncludeSystem -Ilib -Isrc lib src
+
+clean:
+	rm -rf build build-asan rewind
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,211 @@
+#include "blockmap.h"
+
+#include <stdlib.h>
+
+#include "xalloc.h"
+
+/*
+ * A relation's block list is compacted (sorted, deduplicated) once it holds
+ * twice as many entries as after its last compaction, and never below this
+ * many: a block changed a million times then costs no more than a few.
+ */
+#define COMPACT_MIN 1024
+
+typedef struct rel_blocks {
+	relfile_locator loc;
+	uint32_t   *blocks;
+	size_t		n;
+	size_t		cap;
+	size_t		compact_at;		/* compact when n reaches this */
+} rel_blocks;
+
+/*
+ * Relations live in a plain array (sorted by locator after finish); an
+ * open-addressing table of array index + 1 (0 = empty) finds them.
+ */
+struct blockmap {
+	rel_blocks *rels;
+	size_t		nrels;
+	size_t		relcap;
+	uint32_t   *slots;
+	size_t		nslots;			/* a power of two, at least twice nrels */
+};
+
+static uint64_t
+loc_hash(relfile_locator loc)
+{
+	uint64_t	h = ((uint64_t) loc.spc << 32 | loc.db) * UINT64_C(0x9E3779B97F4A7C15);
+
+	h ^= (uint64_t) loc.rel * UINT64_C(0xC2B2AE3D27D4EB4F);
+	return h ^ (h >> 29);
+}
+
+static bool
+loc_equal(relfile_locator a, relfile_locator b)
+{
+	return a.spc == b.spc && a.db == b.db && a.rel == b.rel;
+}
+
+/* Slot holding loc, or the empty slot where it would go. */
+static size_t
+find_slot(const blockmap *m, relfile_locator loc)
+{
+	size_t		mask = m->nslots - 1;
+	size_t		i = (size_t) loc_hash(loc) & mask;
+
+	while (m->slots[i] != 0 && !loc_equal(m->rels[m->slots[i] - 1].loc, loc))
+		i = (i + 1) & mask;
+	return i;
+}
+
+static void
+rebuild_slots(blockmap *m, size_t nslots)
+{
+	free(m->slots);
+	m->slots = xcalloc(nslots, sizeof(uint32_t));
+	m->nslots = nslots;
+	for (size_t r = 0; r < m->nrels; r++)
+		m->slots[find_slot(m, m->rels[r].loc)] = (uint32_t) (r + 1);
+}
+
+blockmap *
+blockmap_new(void)
+{
+	blockmap   *m = xcalloc(1, sizeof(blockmap));
+
+	rebuild_slots(m, 64);
+	return m;
+}
+
+void
+blockmap_free(blockmap *m)
+{
+	if (m == NULL)
+		return;
+	for (size_t r = 0; r < m->nrels; r++)
+		free(m->rels[r].blocks);
+	free(m->rels);
+	free(m->slots);
+	free(m);
+}
+
+static rel_blocks *
+get_rel(blockmap *m, relfile_locator loc)
+{
+	size_t		slot = find_slot(m, loc);
+	rel_blocks *r;
+
+	if (m->slots[slot] != 0)
+		return &m->rels[m->slots[slot] - 1];
+
+	xgrow((void **) &m->rels, &m->relcap, m->nrels + 1, sizeof(rel_blocks));
+	r = &m->rels[m->nrels++];
+	r->loc = loc;
+	r->blocks = NULL;
+	r->n = r->cap = 0;
+	r->compact_at = COMPACT_MIN;
+	if (m->nrels * 2 > m->nslots)
+		rebuild_slots(m, m->nslots * 2);
+	else
+		m->slots[slot] = (uint32_t) m->nrels;
+	return r;
+}
+
+static int
+cmp_u32(const void *a, const void *b)
+{
+	uint32_t	x = *(const uint32_t *) a;
+	uint32_t	y = *(const uint32_t *) b;
+
+	return (x > y) - (x < y);
+}
+
+static void
+compact(rel_blocks *r)
+{
+	size_t		out = 0;
+
+	qsort(r->blocks, r->n, sizeof(uint32_t), cmp_u32);
+	for (size_t i = 0; i < r->n; i++)
+		if (out == 0 || r->blocks[out - 1] != r->blocks[i])
+			r->blocks[out++] = r->blocks[i];
+	r->n = out;
+	r->compact_at = out * 2 > COMPACT_MIN ? out * 2 : COMPACT_MIN;
+}
+
+void
+blockmap_add(blockmap *m, relfile_locator rel, uint32_t blkno)
+{
+	rel_blocks *r = get_rel(m, rel);
+
+	if (r->n >= r->compact_at)
+		compact(r);
+	xgrow((void **) &r->blocks, &r->cap, r->n + 1, sizeof(uint32_t));
+	r->blocks[r->n++] = blkno;
+}
+
+static int
+cmp_rel(const void *a, const void *b)
+{
+	const relfile_locator *x = &((const rel_blocks *) a)->loc;
+	const relfile_locator *y = &((const rel_blocks *) b)->loc;
+
+	if (x->spc != y->spc)
+		return x->spc < y->spc ? -1 : 1;
+	if (x->db != y->db)
+		return x->db < y->db ? -1 : 1;
+	if (x->rel != y->rel)
+		return x->rel < y->rel ? -1 : 1;
+	return 0;
+}
+
+void
+blockmap_finish(blockmap *m)
+{
+	for (size_t r = 0; r < m->nrels; r++)
+		compact(&m->rels[r]);
+	if (m->nrels > 1)			/* rels may still be NULL */
+		qsort(m->rels, m->nrels, sizeof(rel_blocks), cmp_rel);
+	rebuild_slots(m, m->nslots);
+}
+
+const uint32_t *
+blockmap_blocks(const blockmap *m, relfile_locator rel, size_t *n)
+{
+	size_t		slot = find_slot(m, rel);
+	const rel_blocks *r;
+
+	if (m->slots[slot] == 0)
+	{
+		*n = 0;
+		return NULL;
+	}
+	r = &m->rels[m->slots[slot] - 1];
+	*n = r->n;
+	return r->blocks;
+}
+
+size_t
+blockmap_relation_count(const blockmap *m)
+{
+	return m->nrels;
+}
+
+relfile_locator
+blockmap_relation(const blockmap *m, size_t i, const uint32_t **blocks,
+				  size_t *n)
+{
+	*blocks = m->rels[i].blocks;
+	*n = m->rels[i].n;
+	return m->rels[i].loc;
+}
+
+uint64_t
+blockmap_total_blocks(const blockmap *m)
+{
+	uint64_t	total = 0;
+
+	for (size_t r = 0; r < m->nrels; r++)
+		total += m->rels[r].n;
+	return total;
+}

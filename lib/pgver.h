@@ -1,0 +1,80 @@
+/*
+ * Facts about each supported PostgreSQL major version, kept as data.
+ *
+ * Everything that differs between majors (WAL page magic, control file
+ * layout, record codes, block image flags, file names) is a field here, so
+ * the rest of the program asks the table instead of testing version numbers.
+ * Values are from ../shared/docs/postgres-formats.md.
+ */
+#ifndef RW_PGVER_H
+#define RW_PGVER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define PGVER_MIN_MAJOR 14
+#define PGVER_MAX_MAJOR 18
+
+/* Opcode value meaning "this version has no such record". */
+#define PGVER_NO_OPCODE 0xFFu
+
+typedef struct pg_version_info {
+	int			major;
+	uint16_t	wal_page_magic;		/* XLOG_PAGE_MAGIC */
+	uint32_t	control_version;	/* PG_CONTROL_VERSION */
+	uint32_t	catversion;			/* CATALOG_VERSION_NO of the release */
+
+	/* pg_control layout */
+	size_t		control_crc_offset;	/* 288, or 292 in 18 */
+	size_t		control_nonce_offset;	/* 256, or 257 in 18 */
+	bool		control_has_char_signedness;	/* byte 256 in 18 */
+	bool		checkpoint_has_wal_level;	/* CheckPoint.wal_level at 20 (17+) */
+
+	/* block image (bimg_info) flags */
+	uint8_t		bimg_has_hole;
+	uint8_t		bimg_apply;
+	uint8_t		bimg_compressed_mask;	/* any of these bits = compressed */
+
+	/* RM_XLOG opcodes that not every version has */
+	uint8_t		xlog_checkpoint_redo;	/* 0xE0 in 17+, else PGVER_NO_OPCODE */
+
+	/* RM_DBASE opcodes */
+	uint8_t		dbase_create_copy;	/* CREATE (14) / CREATE_FILE_COPY */
+	uint8_t		dbase_create_wal_log;	/* CREATE_WAL_LOG (15+) */
+	uint8_t		dbase_drop;
+
+	/* commit/abort records */
+	size_t		dropped_stats_item_size;	/* 0 = no such part (14), 12, 16 (18) */
+
+	/* resource managers */
+	uint8_t		max_builtin_rmid;	/* 21 */
+	bool		custom_rmgrs;		/* ids 128..255 allowed (15+) */
+
+	/* files */
+	size_t		relmap_file_size;	/* pg_filenode.map: 512 or 524 */
+	bool		has_wal_summaries;	/* pg_wal/summaries (17+) */
+
+	/* server functions and settings */
+	bool		has_transaction_timeout;	/* GUC exists (17+) */
+	const char *backup_start_function;	/* pg_start_backup / pg_backup_start */
+	const char *backup_stop_function;
+} pg_version_info;
+
+/* The facts for a major version, or NULL when it is not supported. */
+const pg_version_info *pgver_lookup(int major);
+
+/*
+ * Parse the contents of a PG_VERSION file ("15\n") into a major number.
+ * Returns false for anything that is not a plain number line.
+ */
+bool		pgver_parse_pg_version(const char *text, size_t len, int *major);
+
+/* "PG_15_202209061": the per-version directory inside a tablespace. */
+void		pgver_tablespace_dir(char *out, size_t outlen, int major,
+								 uint32_t catversion);
+
+/* Comma separated list of supported majors, for messages: "14, 15, 16, 17, 18". */
+const char *pgver_supported_list(void);
+
+#endif

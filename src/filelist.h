@@ -1,0 +1,50 @@
+/*
+ * A listing of a data directory: paths relative to its root, sorted.
+ */
+#ifndef RW_FILELIST_H
+#define RW_FILELIST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+
+typedef enum file_type {
+	FILE_TYPE_REGULAR,
+	FILE_TYPE_DIRECTORY,
+	FILE_TYPE_SYMLINK			/* tablespace link, or pg_wal as a link */
+} file_type;
+
+typedef struct file_entry {
+	char	   *path;			/* "base/5/1259", no leading or trailing slash */
+	file_type	type;
+	uint64_t	size;			/* regular files only */
+	char	   *link_target;	/* symlinks only: where it points */
+} file_entry;
+
+typedef struct file_list {
+	file_entry *items;
+	size_t		n;
+	size_t		cap;
+} file_list;
+
+/* A zeroed file_list is empty.  add copies path and link_target; the list
+ * owns its entries until file_list_free. */
+void		file_list_add(file_list *l, const char *path, file_type type,
+						  uint64_t size, const char *link_target);
+void		file_list_sort(file_list *l);	/* by path, bytewise */
+const file_entry *file_list_find(const file_list *l, const char *path);	/* after sort */
+void		file_list_free(file_list *l);
+
+/*
+ * List a local data directory recursively.  Symlinks directly under
+ * pg_tblspc/ and a symlinked pg_wal are reported as FILE_TYPE_SYMLINK and
+ * their contents listed below the link's path; other symlinks are listed
+ * but not followed.  Entries that vanish while listing are skipped.
+ * Entries are appended to *out and the list sorted; the caller frees *out,
+ * also after a failure.
+ */
+bool		file_list_local(const char *datadir, file_list *out, rw_error *err);
+
+#endif

@@ -1,0 +1,165 @@
+#include "options.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+enum {
+	OPT_SOURCE_PGDATA = 256,
+	OPT_SOURCE_SERVER,
+	OPT_CONFIG_FILE,
+	OPT_NO_ENSURE_SHUTDOWN,
+	OPT_DEBUG,
+	OPT_POSTGRES_BINDIR
+};
+
+static const struct option long_options[] = {
+	{"target-pgdata", required_argument, NULL, 'D'},
+	{"source-pgdata", required_argument, NULL, OPT_SOURCE_PGDATA},
+	{"source-server", required_argument, NULL, OPT_SOURCE_SERVER},
+	{"dry-run", no_argument, NULL, 'n'},
+	{"no-sync", no_argument, NULL, 'N'},
+	{"progress", no_argument, NULL, 'P'},
+	{"write-recovery-conf", no_argument, NULL, 'R'},
+	{"restore-target-wal", no_argument, NULL, 'c'},
+	{"config-file", required_argument, NULL, OPT_CONFIG_FILE},
+	{"no-ensure-shutdown", no_argument, NULL, OPT_NO_ENSURE_SHUTDOWN},
+	{"postgres-bindir", required_argument, NULL, OPT_POSTGRES_BINDIR},
+	{"debug", no_argument, NULL, OPT_DEBUG},
+	{"version", no_argument, NULL, 'V'},
+	{"help", no_argument, NULL, '?'},
+	{NULL, 0, NULL, 0}
+};
+
+void
+options_print_help(const char *progname)
+{
+	printf("%s resynchronizes a PostgreSQL data directory with another copy of it\n"
+		   "(after a failover or a split brain) so it can follow it as a standby.\n\n",
+		   progname);
+	printf("Usage:\n  %s [OPTION]...\n\n", progname);
+	printf("Options:\n"
+		   "  -c, --restore-target-wal       use restore_command of the target to fetch\n"
+		   "                                 WAL segments missing from its pg_wal\n"
+		   "  -D, --target-pgdata=DIRECTORY  existing data directory to modify\n"
+		   "      --source-pgdata=DIRECTORY  source data directory (cleanly stopped)\n"
+		   "      --source-server=CONNSTR    source server to synchronize with\n"
+		   "  -n, --dry-run                  stop before modifying anything; print the plan\n"
+		   "  -N, --no-sync                  do not wait for changes to be written\n"
+		   "                                 safely to disk\n"
+		   "  -P, --progress                 write progress messages\n"
+		   "  -R, --write-recovery-conf      write primary_conninfo and\n"
+		   "                                 recovery_target_timeline for replication\n"
+		   "      --config-file=FILENAME     use this main server configuration file\n"
+		   "                                 when running the target cluster\n"
+		   "      --no-ensure-shutdown       do not run crash recovery on the target\n"
+		   "                                 when it was not shut down cleanly\n"
+		   "      --postgres-bindir=DIR      where the target's \"postgres\" program is\n"
+		   "                                 (default: searched, see the manual)\n"
+		   "      --debug                    write a lot of debug messages\n"
+		   "  -V, --version                  output version information, then exit\n"
+		   "  -?, --help                     show this help, then exit\n\n");
+	printf("Supported PostgreSQL versions: 14, 15, 16, 17, 18 (source and target of the\n"
+		   "same major version).\n\n");
+	printf("Exit status:\n"
+		   "  0  the target was rewound, or no rewind was required\n"
+		   "  1  the rewind failed (the message says what and what to do)\n"
+		   "  2  bad command line\n");
+}
+
+static bool
+is_help_word(const char *arg)
+{
+	return strcmp(arg, "--help") == 0 || strcmp(arg, "-?") == 0;
+}
+
+bool
+options_parse(int argc, char **argv, rewind_options *opts, rw_error *err)
+{
+	int			c;
+
+	memset(opts, 0, sizeof(*opts));
+	opts->ensure_shutdown = true;
+
+	/* "-?" is also getopt's answer to an unknown option: look for it first. */
+	for (int i = 1; i < argc; i++)
+	{
+		if (is_help_word(argv[i]))
+		{
+			opts->show_help = true;
+			return true;
+		}
+	}
+
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":cD:nNPRV", long_options, NULL)) != -1)
+	{
+		switch (c)
+		{
+			case 'c':
+				opts->restore_target_wal = true;
+				break;
+			case 'D':
+				opts->target_pgdata = optarg;
+				break;
+			case 'n':
+				opts->dry_run = true;
+				break;
+			case 'N':
+				opts->no_sync = true;
+				break;
+			case 'P':
+				opts->progress = true;
+				break;
+			case 'R':
+				opts->write_recovery_conf = true;
+				break;
+			case 'V':
+				opts->show_version = true;
+				break;
+			case OPT_SOURCE_PGDATA:
+				opts->source_pgdata = optarg;
+				break;
+			case OPT_SOURCE_SERVER:
+				opts->source_server = optarg;
+				break;
+			case OPT_CONFIG_FILE:
+				opts->config_file = optarg;
+				break;
+			case OPT_NO_ENSURE_SHUTDOWN:
+				opts->ensure_shutdown = false;
+				break;
+			case OPT_POSTGRES_BINDIR:
+				opts->postgres_bindir = optarg;
+				break;
+			case OPT_DEBUG:
+				opts->debug = true;
+				break;
+			case ':':
+				return rw_fail(err, RW_EUSAGE, "option \"%s\" requires a value",
+							   argv[optind - 1]);
+			default:
+				return rw_fail(err, RW_EUSAGE, "unknown option \"%s\"",
+							   argv[optind - 1]);
+		}
+	}
+
+	if (optind < argc)
+		return rw_fail(err, RW_EUSAGE, "too many command-line arguments (first is \"%s\")",
+					   argv[optind]);
+	if (opts->show_version)
+		return true;
+	if (opts->target_pgdata == NULL)
+		return rw_fail(err, RW_EUSAGE, "no target data directory specified (--target-pgdata)");
+	if (opts->source_pgdata == NULL && opts->source_server == NULL)
+		return rw_fail(err, RW_EUSAGE,
+					   "no source specified (--source-pgdata or --source-server)");
+	if (opts->source_pgdata && opts->source_server)
+		return rw_fail(err, RW_EUSAGE,
+					   "only one of --source-pgdata or --source-server can be specified");
+	if (opts->write_recovery_conf && opts->source_server == NULL)
+		return rw_fail(err, RW_EUSAGE,
+					   "no source server information (--source-server) specified for --write-recovery-conf");
+	return true;
+}

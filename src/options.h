@@ -1,0 +1,42 @@
+/*
+ * The command line.
+ */
+#ifndef RW_OPTIONS_H
+#define RW_OPTIONS_H
+
+#include <stdbool.h>
+
+#include "error.h"
+
+/* Exit statuses (documented in --help, README and rewind.1). */
+enum {
+	EXIT_DONE = 0,				/* rewound, or no rewind was required */
+	EXIT_ERROR = 1,				/* the rewind failed; see the message */
+	EXIT_USAGE = 2				/* bad command line */
+};
+
+typedef struct rewind_options {
+	const char *target_pgdata;
+	const char *source_pgdata;
+	const char *source_server;
+	const char *config_file;
+	const char *postgres_bindir;
+	bool		dry_run;
+	bool		no_sync;
+	bool		progress;
+	bool		write_recovery_conf;
+	bool		restore_target_wal;
+	bool		ensure_shutdown;
+	bool		debug;
+	bool		show_help;
+	bool		show_version;
+} rewind_options;
+
+/* Parse argv; fails with RW_EUSAGE and a message naming the problem. */
+bool		options_parse(int argc, char **argv, rewind_options *opts, rw_error *err);
+
+void		options_print_help(const char *progname);
+
+#define REWIND_VERSION "0.1.0"
+
+#endif

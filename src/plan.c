@@ -1,0 +1,397 @@
+#include "plan.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "filerules.h"
+#include "relpath.h"
+#include "xalloc.h"
+
+#define BLCKSZ 8192
+
+static plan_entry *
+add_entry(plan *p, const char *path, plan_action action, file_type type)
+{
+	plan_entry *e;
+
+	xgrow((void **) &p->entries, &p->cap, p->n + 1, sizeof(plan_entry));
+	e = &p->entries[p->n++];
+	memset(e, 0, sizeof(*e));
+	e->path = xstrdup(path);
+	e->action = action;
+	e->type = type;
+	return e;
+}
+
+static bool
+starts_with(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+/* --- WAL ---------------------------------------------------------------- */
+
+typedef enum wal_decision {
+	WAL_NOT_SPECIAL,			/* not a WAL file: general rules apply */
+	WAL_KEEP_TARGET,			/* the target's copy is identical to what recovery needs */
+	WAL_FROM_SOURCE,			/* take the source's file */
+	WAL_DROP					/* remove from the target, do not copy */
+} wal_decision;
+
+/*
+ * A segment file (tli, segno) whose whole range lies before the divergence
+ * point holds, on both sides, the same shared history: keep the target's.
+ * Segments reaching past the divergence point must come from the source.
+ * Source segments older than the redo point of the last common checkpoint
+ * are never read by recovery and are not copied.
+ */
+static wal_decision
+decide_segment(const plan_input *in, uint32_t tli, uint64_t segno, bool in_source,
+			   bool in_target)
+{
+	lsn_t		seg_end = segno_start(segno + 1, in->segsize);
+	const tl_entry *te;
+
+	if (in_target && seg_end <= in->diverge && tl_contains(in->source_history, tli, &te))
+		return WAL_KEEP_TARGET;
+	if (in_source && segno >= lsn_segno(in->redo, in->segsize) &&
+		tl_contains(in->source_history, tli, &te) &&
+		(te->end == LSN_INVALID || segno_start(segno, in->segsize) < te->end))
+		return WAL_FROM_SOURCE;
+	return WAL_DROP;
+}
+
+static wal_decision
+decide_wal(const plan_input *in, const char *path, bool in_source, bool in_target)
+{
+	const char *name;
+	uint32_t	tli;
+	uint64_t	segno;
+
+	if (!starts_with(path, "pg_wal/"))
+		return WAL_NOT_SPECIAL;
+	name = path + strlen("pg_wal/");
+	if (wal_file_name_parse(name, in->segsize, &tli, &segno))
+		return decide_segment(in, tli, segno, in_source, in_target);
+	if (wal_history_name_parse(name, &tli))
+		return in_source ? WAL_FROM_SOURCE : WAL_DROP;
+	/* the source's archiver markers and partial segments mean nothing here */
+	if (starts_with(name, "archive_status/"))
+		return in_target ? WAL_KEEP_TARGET : WAL_DROP;
+	if (strlen(name) > 8 && strcmp(name + strlen(name) - 8, ".partial") == 0)
+		return WAL_DROP;
+	return WAL_NOT_SPECIAL;
+}
+
+/* --- relation files ----------------------------------------------------- */
+
+/* Blocks of the block map that fall inside this segment file and both sizes. */
+static void
+collect_blocks(plan_entry *e, const relpath_info *rp, const blockmap *map)
+{
+	size_t		n, count = 0;
+	const uint32_t *blocks = blockmap_blocks(map, rp->loc, &n);
+	uint64_t	first = (uint64_t) rp->segno * RELSEG_BLOCKS;
+	uint64_t	common = e->source_size < e->target_size ? e->source_size : e->target_size;
+	uint64_t	limit = first + common / BLCKSZ;
+
+	for (size_t i = 0; i < n; i++)
+		if (blocks[i] >= first && blocks[i] < limit)
+			count++;
+	if (count == 0)
+		return;
+	e->blocks = xmalloc(count * sizeof(uint32_t));
+	for (size_t i = 0; i < n; i++)
+		if (blocks[i] >= first && blocks[i] < limit)
+			e->blocks[e->nblocks++] = (uint32_t) (blocks[i] - first);
+}
+
+/* A file both sides have. */
+static void
+plan_common_file(plan *p, const plan_input *in, const file_entry *s, const file_entry *t,
+				 const blockmap *map)
+{
+	relpath_info rp;
+	plan_entry *e;
+
+	if (!relpath_parse(s->path, in->tsdir, &rp) || rp.fork != FORK_MAIN)
+	{
+		/* non-relation files and other forks are copied whole */
+		e = add_entry(p, s->path, ACT_COPY, FILE_TYPE_REGULAR);
+		e->source_size = s->size;
+		e->target_size = t->size;
+		e->is_relation = false;
+		return;
+	}
+	e = add_entry(p, s->path, ACT_NONE, FILE_TYPE_REGULAR);
+	e->is_relation = true;
+	e->source_size = s->size;
+	e->target_size = t->size;
+	if (t->size > s->size)
+		e->action = ACT_TRUNCATE;
+	else if (t->size < s->size)
+		e->action = ACT_COPY_TAIL;
+	collect_blocks(e, &rp, map);
+	if (e->action == ACT_NONE && e->nblocks == 0)
+	{
+		free(e->path);
+		free(e->blocks);
+		p->n--;
+	}
+}
+
+static bool
+dirlike(file_type t)
+{
+	return t == FILE_TYPE_DIRECTORY || t == FILE_TYPE_SYMLINK;
+}
+
+static void
+plan_remove(plan *p, const file_entry *t)
+{
+	plan_entry *e = add_entry(p, t->path, ACT_REMOVE, t->type);
+
+	e->target_size = t->type == FILE_TYPE_REGULAR ? t->size : 0;
+}
+
+static void
+plan_create(plan *p, const file_entry *s)
+{
+	plan_entry *e;
+
+	switch (s->type)
+	{
+		case FILE_TYPE_DIRECTORY:
+			add_entry(p, s->path, ACT_CREATE_DIR, FILE_TYPE_DIRECTORY);
+			break;
+		case FILE_TYPE_SYMLINK:
+			e = add_entry(p, s->path, ACT_CREATE_LINK, FILE_TYPE_SYMLINK);
+			e->link_target = s->link_target;
+			break;
+		case FILE_TYPE_REGULAR:
+			e = add_entry(p, s->path, ACT_COPY, FILE_TYPE_REGULAR);
+			e->source_size = s->size;
+			break;
+	}
+}
+
+/* Decide for one path; s or t may be NULL. */
+static bool
+plan_path(plan *p, const plan_input *in, const file_entry *s, const file_entry *t,
+		  const blockmap *map, rw_error *err)
+{
+	const char *path = s ? s->path : t->path;
+	bool		is_file = (s ? s->type : t->type) == FILE_TYPE_REGULAR;
+	wal_decision wal = is_file ? decide_wal(in, path, s != NULL, t != NULL) : WAL_NOT_SPECIAL;
+
+	switch (wal)
+	{
+		case WAL_KEEP_TARGET:
+			p->totals.wal_kept++;
+			return true;
+		case WAL_FROM_SOURCE:
+			if (s->type != FILE_TYPE_REGULAR)
+				break;
+			plan_create(p, s);
+			if (t)
+				p->entries[p->n - 1].target_size = t->size;
+			return true;
+		case WAL_DROP:
+			if (t)
+				plan_remove(p, t);
+			return true;
+		case WAL_NOT_SPECIAL:
+			break;
+	}
+
+	switch (filerule_for(path, in->ver, in->keep_config))
+	{
+		case RULE_CONTROL:
+			return true;		/* rewritten at the very end */
+		case RULE_EXCLUDE:
+			if (t)
+				plan_remove(p, t);
+			return true;
+		case RULE_KEEP_TARGET:
+			if (t)
+				return true;
+			break;
+		case RULE_NORMAL:
+			break;
+	}
+
+	if (s && t)
+	{
+		if (dirlike(s->type) && dirlike(t->type))
+			return true;
+		if (s->type != t->type)
+			return rw_fail(err, RW_ESTATE,
+						   "\"%s\" is a %s on the source but a %s on the target",
+						   path, s->type == FILE_TYPE_REGULAR ? "file" : "directory",
+						   t->type == FILE_TYPE_REGULAR ? "file" : "directory");
+		plan_common_file(p, in, s, t, map);
+	}
+	else if (s)
+		plan_create(p, s);
+	else
+		plan_remove(p, t);
+	return true;
+}
+
+static void
+compute_totals(plan *p, const file_list *source)
+{
+	plan_totals *tot = &p->totals;
+
+	for (size_t i = 0; i < source->n; i++)
+		if (source->items[i].type == FILE_TYPE_REGULAR)
+			tot->source_bytes += source->items[i].size;
+	for (size_t i = 0; i < p->n; i++)
+	{
+		const plan_entry *e = &p->entries[i];
+		uint64_t	bytes = 0;
+
+		switch (e->action)
+		{
+			case ACT_COPY:
+				bytes = e->source_size;
+				tot->fetch_bytes += bytes;
+				break;
+			case ACT_COPY_TAIL:
+				bytes = e->source_size - e->target_size;
+				tot->fetch_bytes += bytes;
+				break;
+			case ACT_TRUNCATE:
+				bytes = e->target_size - e->source_size;
+				break;
+			case ACT_REMOVE:
+				bytes = e->target_size;
+				break;
+			default:
+				break;
+		}
+		if (e->action != ACT_NONE)
+		{
+			tot->files[e->action]++;
+			tot->bytes[e->action] += bytes;
+		}
+		if (e->nblocks)
+		{
+			tot->block_files++;
+			tot->blocks += e->nblocks;
+			tot->fetch_bytes += (uint64_t) e->nblocks * BLCKSZ;
+		}
+	}
+}
+
+bool
+plan_build(const plan_input *in, const file_list *source, const file_list *target,
+		   const blockmap *map, plan *out, rw_error *err)
+{
+	size_t		i = 0, j = 0;
+
+	memset(out, 0, sizeof(*out));
+	while (i < source->n || j < target->n)
+	{
+		const file_entry *s = i < source->n ? &source->items[i] : NULL;
+		const file_entry *t = j < target->n ? &target->items[j] : NULL;
+		int			cmp = !s ? 1 : !t ? -1 : strcmp(s->path, t->path);
+
+		if (!plan_path(out, in, cmp <= 0 ? s : NULL, cmp >= 0 ? t : NULL, map, err))
+		{
+			plan_free(out);
+			return false;
+		}
+		if (cmp <= 0)
+			i++;
+		if (cmp >= 0)
+			j++;
+	}
+	compute_totals(out, source);
+	return true;
+}
+
+void
+plan_free(plan *p)
+{
+	for (size_t i = 0; i < p->n; i++)
+	{
+		free(p->entries[i].path);
+		free(p->entries[i].blocks);
+	}
+	free(p->entries);
+	memset(p, 0, sizeof(*p));
+}
+
+const char *
+plan_action_name(plan_action a)
+{
+	static const char *const names[ACT_COUNT] = {
+		[ACT_NONE] = "none", [ACT_COPY] = "copy", [ACT_COPY_TAIL] = "copy tail",
+		[ACT_TRUNCATE] = "truncate", [ACT_REMOVE] = "remove",
+		[ACT_CREATE_DIR] = "create directory", [ACT_CREATE_LINK] = "create link"
+	};
+
+	return (a < ACT_COUNT) ? names[a] : "?";
+}
+
+static void
+print_size(FILE *out, uint64_t bytes)
+{
+	if (bytes >= UINT64_C(10) * 1024 * 1024 * 1024)
+		fprintf(out, "%llu GB", (unsigned long long) (bytes >> 30));
+	else if (bytes >= UINT64_C(10) * 1024 * 1024)
+		fprintf(out, "%llu MB", (unsigned long long) (bytes >> 20));
+	else if (bytes >= 10 * 1024)
+		fprintf(out, "%llu kB", (unsigned long long) (bytes >> 10));
+	else
+		fprintf(out, "%llu bytes", (unsigned long long) bytes);
+}
+
+void
+plan_print_summary(const plan *p, FILE *out)
+{
+	const plan_totals *t = &p->totals;
+	static const plan_action order[] = {ACT_COPY, ACT_COPY_TAIL, ACT_TRUNCATE, ACT_REMOVE,
+	ACT_CREATE_DIR, ACT_CREATE_LINK};
+
+	fprintf(out, "Plan:\n");
+	fprintf(out, "  %-22s %8llu files, %10llu blocks, ", "copy changed blocks",
+			(unsigned long long) t->block_files, (unsigned long long) t->blocks);
+	print_size(out, t->blocks * BLCKSZ);
+	fputc('\n', out);
+	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++)
+	{
+		plan_action a = order[i];
+
+		fprintf(out, "  %-22s %8llu %s", plan_action_name(a),
+				(unsigned long long) t->files[a],
+				(a == ACT_CREATE_DIR) ? "directories" : (a == ACT_CREATE_LINK) ? "links" : "files");
+		if (a == ACT_COPY || a == ACT_COPY_TAIL || a == ACT_TRUNCATE || a == ACT_REMOVE)
+		{
+			fprintf(out, ", ");
+			print_size(out, t->bytes[a]);
+		}
+		fputc('\n', out);
+	}
+	fprintf(out, "  %-22s %8llu segments\n", "keep target WAL", (unsigned long long) t->wal_kept);
+	fprintf(out, "  total to fetch from the source: ");
+	print_size(out, t->fetch_bytes);
+	fprintf(out, " (source data directory: ");
+	print_size(out, t->source_bytes);
+	fprintf(out, ")\n");
+}
+
+void
+plan_print_entries(const plan *p, FILE *out)
+{
+	for (size_t i = 0; i < p->n; i++)
+	{
+		const plan_entry *e = &p->entries[i];
+
+		fprintf(out, "%s (%s)", e->path, plan_action_name(e->action));
+		if (e->nblocks)
+			fprintf(out, ", %zu blocks", e->nblocks);
+		fputc('\n', out);
+	}
+}

@@ -1,0 +1,552 @@
+#include "rewind.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "apply.h"
+#include "blockmap.h"
+#include "execute.h"
+#include "fileutil.h"
+#include "finalize.h"
+#include "log.h"
+#include "plan.h"
+#include "scan.h"
+#include "source.h"
+#include "target.h"
+#include "targetwal.h"
+#include "timeline.h"
+#include "walreader.h"
+#include "xalloc.h"
+
+/* Everything one run owns; released in one place (ctx_free). */
+typedef struct rewind_ctx {
+	const rewind_options *opts;
+	target		tgt;
+	bool		target_unclean;	/* dry run on a target that needs crash recovery */
+	char	   *postgres;		/* the target's postgres program, found on demand */
+	char	   *restore_command;
+
+	source	   *src;
+	pg_control	src_control;
+	source_wal_position src_pos;
+
+	uint32_t	tgt_tli;
+	uint32_t	src_tli;
+	tl_history	tgt_history;
+	tl_history	src_history;
+	lsn_t		diverge;
+	size_t		common_index;
+
+	target_wal *twal;
+	wal_reader *reader;
+	lsn_t		tgt_end;
+
+	lsn_t		ckpt_lsn;		/* last common checkpoint */
+	pg_checkpoint ckpt;
+	lsn_t		start_redo;		/* where recovery of the rewound target starts */
+	lsn_t		start_ckpt;
+	uint32_t	start_tli;
+
+	file_list	src_files;
+	file_list	tgt_files;
+	blockmap   *map;
+	scan_stats	stats;
+	plan		plan;
+} rewind_ctx;
+
+static void
+ctx_free(rewind_ctx *c)
+{
+	plan_free(&c->plan);
+	if (c->map)
+		blockmap_free(c->map);
+	file_list_free(&c->src_files);
+	file_list_free(&c->tgt_files);
+	if (c->reader)
+		walreader_free(c->reader);
+	target_wal_close(c->twal);
+	tl_free(&c->tgt_history);
+	tl_free(&c->src_history);
+	if (c->src)
+		c->src->ops->close(c->src);
+	free(c->restore_command);
+	free(c->postgres);
+}
+
+static bool
+find_postgres(rewind_ctx *c, rw_error *err)
+{
+	if (c->postgres)
+		return true;
+	return target_find_postgres(c->opts->postgres_bindir, c->tgt.major, &c->postgres, err);
+}
+
+/* --- step 1: the target ------------------------------------------------- */
+
+static bool
+inspect_target(rewind_ctx *c, rw_error *err)
+{
+	const pg_control *ctl = &c->tgt.control;
+	bool		clean;
+
+	if (!target_open(c->opts->target_pgdata, &c->tgt, err))
+		return false;
+	clean = ctl->state == DBSTATE_SHUTDOWNED || ctl->state == DBSTATE_SHUTDOWNED_IN_RECOVERY;
+	if (!clean && c->opts->ensure_shutdown)
+	{
+		if (c->opts->dry_run)
+		{
+			log_info("target server was not shut down cleanly (\"%s\"); a real run would first "
+					 "run crash recovery with postgres --single", control_state_name(ctl->state));
+			c->target_unclean = true;
+		}
+		else if (!find_postgres(c, err) ||
+				 !target_crash_recovery(&c->tgt, c->postgres, c->opts->config_file, err))
+			return false;
+	}
+	return target_check_rewindable(&c->tgt, !c->target_unclean, err);
+}
+
+/* --- step 2: the source ------------------------------------------------- */
+
+static bool
+read_source_control(rewind_ctx *c, pg_control *out, rw_error *err)
+{
+	uint8_t    *data;
+	size_t		len;
+	bool		missing, ok;
+
+	if (!c->src->ops->read_file(c->src, "global/pg_control", false, &data, &len, &missing, err))
+		return false;
+	ok = control_parse(data, len, c->tgt.major, "source pg_control", out, err);
+	free(data);
+	return ok;
+}
+
+static bool
+check_source_version(rewind_ctx *c, rw_error *err)
+{
+	uint8_t    *data;
+	size_t		len;
+	bool		missing;
+	int			major;
+	bool		parsed;
+
+	if (!c->src->ops->read_file(c->src, "PG_VERSION", false, &data, &len, &missing, err))
+		return false;
+	parsed = pgver_parse_pg_version((const char *) data, len, &major);
+	free(data);
+	if (!parsed)
+		return rw_fail(err, RW_ECORRUPT, "the source's PG_VERSION does not contain a version number");
+	if (major != c->tgt.major)
+	{
+		rw_fail(err, RW_EMISMATCH, "source is PostgreSQL %d but target is PostgreSQL %d", major,
+				c->tgt.major);
+		rw_hint(err, "Both must be the same major version; a rewind cannot cross an upgrade.");
+		return false;
+	}
+	return true;
+}
+
+static bool
+inspect_source(rewind_ctx *c, rw_error *err)
+{
+	const pg_control *t = &c->tgt.control, *s = &c->src_control;
+
+	c->src = c->opts->source_server ? source_libpq_open(c->opts->source_server, err)
+		: source_local_open(c->opts->source_pgdata, err);
+	if (c->src == NULL)
+		return false;
+	if (!check_source_version(c, err) || !read_source_control(c, &c->src_control, err))
+		return false;
+	if (s->system_identifier != t->system_identifier)
+	{
+		rw_fail(err, RW_EMISMATCH, "source and target clusters are from different systems "
+				"(source system identifier %llu, target %llu)",
+				(unsigned long long) s->system_identifier,
+				(unsigned long long) t->system_identifier);
+		rw_hint(err, "The source must be a node of the same cluster (made from the target by a "
+				"base backup, or the other way round).");
+		return false;
+	}
+	if (s->catversion != t->catversion || s->xlog_seg_size != t->xlog_seg_size ||
+		s->blcksz != t->blcksz || s->xlog_blcksz != t->xlog_blcksz)
+		return rw_fail(err, RW_EMISMATCH, "source and target clusters are not compatible "
+					   "(catalog version, block or WAL segment size differ)");
+	if (c->opts->source_pgdata && s->state != DBSTATE_SHUTDOWNED &&
+		s->state != DBSTATE_SHUTDOWNED_IN_RECOVERY)
+		return rw_fail(err, RW_ESTATE, "source data directory must be shut down cleanly "
+					   "(pg_control says \"%s\")", control_state_name(s->state));
+	if (!c->src->ops->check_server(c->src, err) ||
+		!c->src->ops->wal_position(c->src, &c->src_pos, err))
+		return false;
+	log_debug("source: %s", c->src->description);
+	return true;
+}
+
+/* --- step 3: where the histories part ----------------------------------- */
+
+static bool
+load_history(rewind_ctx *c, bool from_source, uint32_t tli, tl_history *out, rw_error *err)
+{
+	char		name[17], rel[32];
+	uint8_t    *data;
+	size_t		len;
+	bool		missing, ok;
+
+	if (tli == 1)
+	{
+		tl_single(1, out);
+		return true;
+	}
+	wal_history_name(name, tli);
+	snprintf(rel, sizeof(rel), "pg_wal/%s", name);
+	if (from_source)
+		ok = c->src->ops->read_file(c->src, rel, false, &data, &len, &missing, err);
+	else
+	{
+		char	   *path = xasprintf("%s/%s", c->tgt.pgdata, rel);
+
+		ok = file_read_all(path, &data, &len, err);
+		free(path);
+	}
+	if (!ok)
+	{
+		rw_context(err, "could not read the timeline history of the %s (timeline %u)",
+				   from_source ? "source" : "target", tli);
+		rw_hint(err, "The history file \"%s\" must be in the %s's pg_wal; restore it from the "
+				"archive.", rel, from_source ? "source" : "target");
+		return false;
+	}
+	ok = tl_parse((const char *) data, len, tli, rel, out, err);
+	free(data);
+	if (!ok)
+		rw_context(err, "%s timeline history", from_source ? "source" : "target");
+	return ok;
+}
+
+static void
+compute_timelines(rewind_ctx *c)
+{
+	c->tgt_tli = control_timeline(&c->tgt.control);
+	c->src_tli = control_timeline(&c->src_control);
+	/*
+	 * A server promoted moments ago has not written a checkpoint on its new
+	 * timeline yet; its control file still names the old one.  The timeline
+	 * it inserts WAL on now is the truth.
+	 */
+	if (c->src_pos.tli > c->src_tli)
+		c->src_tli = c->src_pos.tli;
+}
+
+/* --- step 4: the target's WAL ------------------------------------------- */
+
+static bool
+open_target_wal(rewind_ctx *c, const tl_history *history, rw_error *err)
+{
+	const pg_control *ctl = &c->tgt.control;
+
+	if (c->opts->restore_target_wal && c->restore_command == NULL)
+	{
+		if (!find_postgres(c, err) ||
+			!target_restore_command(&c->tgt, c->postgres, c->opts->config_file,
+									&c->restore_command, err))
+			return false;
+		log_debug("using restore_command: %s", c->restore_command);
+	}
+	c->twal = target_wal_open(c->tgt.pgdata, history, ctl->xlog_seg_size, ctl->xlog_blcksz,
+							  c->restore_command);
+	c->reader = walreader_new(c->tgt.ver, ctl->system_identifier, ctl->xlog_seg_size,
+							  ctl->xlog_blcksz, target_wal_page_reader(c->twal));
+	return true;
+}
+
+/* Where the target's WAL ends: its shutdown checkpoint, or minRecoveryPoint. */
+static bool
+find_target_end(rewind_ctx *c, rw_error *err)
+{
+	const pg_control *ctl = &c->tgt.control;
+	bool		ok;
+
+	if (c->target_unclean)
+		ok = scan_end_of_valid_wal(c->reader, ctl->checkpoint, &c->tgt_end, err);
+	else
+		ok = scan_checkpoint_end(c->reader, ctl->checkpoint, &c->tgt_end, err);
+	if (!ok)
+		return false;
+	if (ctl->min_recovery_point > c->tgt_end)
+		c->tgt_end = ctl->min_recovery_point;
+	return true;
+}
+
+/* --- the two ways to finish --------------------------------------------- */
+
+static bool
+write_standby_config(rewind_ctx *c, target_writer *w, rw_error *err)
+{
+	char	   *conninfo = NULL;
+	bool		ok;
+
+	if (c->opts->write_recovery_conf)
+		conninfo = c->src->ops->standby_conninfo(c->src);
+	ok = finalize_standby_config(w, c->tgt.pgdata, conninfo, err);
+	free(conninfo);
+	return ok;
+}
+
+static bool
+finish_without_rewind(rewind_ctx *c, rw_error *err)
+{
+	target_writer *w;
+	bool		ok;
+
+	log_info("no rewind required");
+	if (c->opts->dry_run)
+		return true;
+	w = tw_open(c->tgt.pgdata, false);
+	ok = write_standby_config(c, w, err) && (c->opts->no_sync || tw_sync(w, err));
+	tw_close(w);
+	return ok;
+}
+
+/*
+ * Same timeline on both sides: nothing diverged, unless the target is ahead
+ * of the source, in which case it cannot follow it at all.
+ */
+static bool
+check_same_timeline(rewind_ctx *c, rw_error *err)
+{
+	tl_history	single;
+	bool		ahead;
+
+	log_info("source and target cluster are on the same timeline");
+	tl_single(c->tgt_tli, &single);
+	if (!open_target_wal(c, &single, err) || !find_target_end(c, err))
+	{
+		tl_free(&single);
+		return false;
+	}
+	/* the reader keeps a pointer to the history; drop both now */
+	walreader_free(c->reader);
+	target_wal_close(c->twal);
+	c->reader = NULL;
+	c->twal = NULL;
+	tl_free(&single);
+	if (c->opts->source_pgdata)
+		ahead = c->tgt.control.checkpoint > c->src_control.checkpoint;
+	else
+		ahead = c->tgt_end > c->src_pos.lsn;
+	if (ahead)
+	{
+		rw_fail(err, RW_ESTATE, "the target's WAL ends at " LSN_FMT ", ahead of the source on "
+				"the same timeline %u: the target cannot follow the source",
+				LSN_ARGS(c->tgt_end), c->tgt_tli);
+		rw_hint(err, "Check that source and target are not swapped. If both were written to "
+				"without a promotion, the target must be cloned again.");
+		return false;
+	}
+	return true;
+}
+
+/* --- step 6 to 9 -------------------------------------------------------- */
+
+static bool
+list_both(rewind_ctx *c, rw_error *err)
+{
+	if (c->opts->progress)
+		log_info("reading source file list");
+	if (!c->src->ops->list_files(c->src, &c->src_files, err))
+		return false;
+	if (c->opts->progress)
+		log_info("reading target file list");
+	if (!file_list_local(c->tgt.pgdata, &c->tgt_files, err))
+		return false;
+	file_list_sort(&c->src_files);
+	file_list_sort(&c->tgt_files);
+	return true;
+}
+
+static bool
+build_plan(rewind_ctx *c, rw_error *err)
+{
+	plan_input	in = {
+		.ver = c->tgt.ver,
+		.tsdir = c->tgt.tsdir,
+		.segsize = c->tgt.control.xlog_seg_size,
+		.diverge = c->diverge,
+		.redo = c->start_redo,
+		.source_history = &c->src_history,
+		.keep_config = true,
+	};
+
+	if (c->opts->progress)
+		log_info("reading WAL in target");
+	c->map = blockmap_new();
+	if (!scan_changed_blocks(c->tgt.ver, c->reader, c->ckpt.redo, c->tgt_end, c->map,
+							 &c->stats, err))
+		return false;
+	if (!plan_build(&in, &c->src_files, &c->tgt_files, c->map, &c->plan, err))
+		return false;
+	if (log_debug_enabled())
+		plan_print_entries(&c->plan, stderr);
+	return true;
+}
+
+/* Where recovery of the rewound target must reach before it is consistent. */
+static bool
+recovery_end(rewind_ctx *c, const pg_control *after, lsn_t *end, uint32_t *tli,
+			 rw_error *err)
+{
+	source_wal_position pos;
+
+	if (c->opts->source_pgdata)
+	{
+		if (memcmp(after->raw, c->src_control.raw, CONTROL_FILE_SIZE) != 0)
+			return rw_fail(err, RW_ESTATE, "source data directory was modified while %s was running",
+						   log_progname());
+		*end = after->checkpoint;
+		*tli = after->ckpt.tli;
+		return true;
+	}
+	if (after->state == DBSTATE_IN_ARCHIVE_RECOVERY)
+	{
+		/* a standby source: everything it had replayed when we finished */
+		*end = after->min_recovery_point;
+		*tli = after->min_recovery_tli;
+		return true;
+	}
+	if (after->state != DBSTATE_IN_PRODUCTION)
+		return rw_fail(err, RW_ESTATE, "source server was in an unexpected state at the end of the "
+					   "rewind (\"%s\")", control_state_name(after->state));
+	if (!c->src->ops->wal_position(c->src, &pos, err))
+		return false;
+	*end = pos.lsn;
+	*tli = control_timeline(after) > pos.tli ? control_timeline(after) : pos.tli;
+	return true;
+}
+
+/*
+ * Recovery starts at the last common checkpoint, or earlier when the source's
+ * own last checkpoint is older (a standby, or a server promoted moments ago,
+ * whose latest restartpoint predates the common checkpoint): the files copied
+ * from it are only known to hold every change before that checkpoint's redo.
+ */
+static void
+choose_recovery_start(rewind_ctx *c)
+{
+	c->start_redo = c->ckpt.redo;
+	c->start_ckpt = c->ckpt_lsn;
+	c->start_tli = c->ckpt.tli;
+	if (c->src_control.ckpt.redo < c->start_redo)
+	{
+		c->start_redo = c->src_control.ckpt.redo;
+		c->start_ckpt = c->src_control.checkpoint;
+		c->start_tli = c->src_control.ckpt.tli;
+		log_debug("source's last checkpoint is older; recovery starts at its redo " LSN_FMT,
+				  LSN_ARGS(c->start_redo));
+	}
+}
+
+static bool
+finalize(rewind_ctx *c, target_writer *w, rw_error *err)
+{
+	pg_control	after;
+	lsn_t		end = LSN_INVALID;
+	uint32_t	end_tli = 0;
+	uint8_t		control[CONTROL_FILE_SIZE];
+	char	   *label;
+	bool		ok;
+
+	if (c->opts->progress)
+		log_info("creating backup label and updating control file");
+	if (!read_source_control(c, &after, err) || !recovery_end(c, &after, &end, &end_tli, err))
+		return false;
+	label = finalize_backup_label(c->start_redo, c->start_tli, c->start_ckpt,
+								  c->tgt.control.xlog_seg_size);
+	ok = tw_replace_file(w, "backup_label", (const uint8_t *) label, strlen(label), err);
+	free(label);
+	if (!ok || !write_standby_config(c, w, err))
+		return false;
+	/* last: until this is written the target still describes its old self */
+	finalize_control(&after, end, end_tli, control);
+	return tw_replace_file(w, "global/pg_control", control, sizeof(control), err);
+}
+
+static bool
+perform_rewind(rewind_ctx *c, rw_error *err)
+{
+	target_writer *w = tw_open(c->tgt.pgdata, false);
+	progress	prog = {.enabled = c->opts->progress};
+	bool		ok;
+
+	if (c->opts->progress)
+		log_info("need to copy %llu MB (total source directory size is %llu MB)",
+				 (unsigned long long) (c->plan.totals.fetch_bytes >> 20),
+				 (unsigned long long) (c->plan.totals.source_bytes >> 20));
+	ok = execute_plan(&c->plan, c->src, w, &prog, err);
+	/* data first, so the control file never points at data not on disk */
+	if (ok && !c->opts->no_sync)
+	{
+		if (c->opts->progress)
+			log_info("syncing target data directory");
+		ok = tw_sync(w, err);
+	}
+	ok = ok && finalize(c, w, err) && (c->opts->no_sync || tw_sync(w, err));
+	tw_close(w);
+	return ok;
+}
+
+static bool
+run_steps(rewind_ctx *c, rw_error *err)
+{
+	if (!inspect_target(c, err) || !inspect_source(c, err))
+		return false;
+	compute_timelines(c);
+	if (c->tgt_tli == c->src_tli)
+		return check_same_timeline(c, err) && finish_without_rewind(c, err);
+
+	if (!load_history(c, true, c->src_tli, &c->src_history, err) ||
+		!load_history(c, false, c->tgt_tli, &c->tgt_history, err) ||
+		!tl_find_divergence(&c->src_history, &c->tgt_history, &c->diverge, &c->common_index, err))
+		return false;
+	log_info("servers diverged at WAL location " LSN_FMT " on timeline %u",
+			 LSN_ARGS(c->diverge), c->tgt_history.entries[c->common_index].tli);
+
+	if (!open_target_wal(c, &c->tgt_history, err) || !find_target_end(c, err))
+		return false;
+	if (c->tgt_end <= c->diverge)
+		return finish_without_rewind(c, err);
+
+	if (!scan_last_common_checkpoint(c->tgt.ver, c->reader, c->diverge, &c->ckpt_lsn,
+									 &c->ckpt, err))
+		return false;
+	log_info("rewinding from last common checkpoint at " LSN_FMT " on timeline %u",
+			 LSN_ARGS(c->ckpt_lsn), c->ckpt.tli);
+	choose_recovery_start(c);
+
+	if (!list_both(c, err) || !build_plan(c, err))
+		return false;
+	if (c->opts->dry_run)
+	{
+		plan_print_summary(&c->plan, stderr);
+		log_info("dry run: the target was not modified");
+		return true;
+	}
+	return perform_rewind(c, err);
+}
+
+bool
+rewind_run(const rewind_options *opts, rw_error *err)
+{
+	rewind_ctx	c;
+	bool		ok;
+
+	memset(&c, 0, sizeof(c));
+	c.opts = opts;
+	ok = run_steps(&c, err);
+	ctx_free(&c);
+	if (ok)
+		log_info("Done!");
+	return ok;
+}

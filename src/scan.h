@@ -1,0 +1,50 @@
+/*
+ * What the target's WAL says: where it ends, the last checkpoint both
+ * clusters share, and every block changed since then.
+ */
+#ifndef RW_SCAN_H
+#define RW_SCAN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "blockmap.h"
+#include "control.h"
+#include "error.h"
+#include "lsn.h"
+#include "pgver.h"
+#include "walreader.h"
+
+/* End of the target's WAL after its last checkpoint record (clean shutdown). */
+bool		scan_checkpoint_end(wal_reader *r, lsn_t checkpoint, lsn_t *end,
+								rw_error *err);
+
+/* End of valid WAL from start on (a target that was not shut down cleanly). */
+bool		scan_end_of_valid_wal(wal_reader *r, lsn_t start, lsn_t *end,
+								  rw_error *err);
+
+/*
+ * Walk backwards from the first record at the divergence point to the last
+ * checkpoint record that starts before it.
+ */
+bool		scan_last_common_checkpoint(const pg_version_info *ver, wal_reader *r,
+										lsn_t diverge, lsn_t *ckpt_lsn,
+										pg_checkpoint *ckpt, rw_error *err);
+
+typedef struct scan_stats {
+	uint64_t	records;
+	uint64_t	block_refs;
+	lsn_t		start;
+	lsn_t		end;
+} scan_stats;
+
+/*
+ * Decode every record from start until one ends at or beyond end, marking
+ * every main-fork block reference in map.  A record that changes relation
+ * files in a way the tool does not know is an error.
+ */
+bool		scan_changed_blocks(const pg_version_info *ver, wal_reader *r,
+								lsn_t start, lsn_t end, blockmap *map,
+								scan_stats *stats, rw_error *err);
+
+#endif

@@ -1,0 +1,91 @@
+/*
+ * The source of a rewind: a running server reached over libpq, or a cleanly
+ * stopped data directory on this machine.  The rest of the program talks to
+ * it only through this table of functions.
+ */
+#ifndef RW_SOURCE_H
+#define RW_SOURCE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "filelist.h"
+#include "lsn.h"
+
+typedef struct source source;
+
+/* The longest range fetch accepts; longer ones fail with RW_EINTERNAL. */
+#define FETCH_RANGE_MAX (1024 * 1024)
+
+/* One piece of a file to read. */
+typedef struct fetch_range {
+	const char *path;			/* relative to the data directory */
+	uint64_t	offset;
+	uint32_t	len;
+} fetch_range;
+
+/*
+ * Receives the bytes of ranges[index].  len may be shorter than asked (the
+ * file is shorter now) and missing is true when the file no longer exists
+ * on the source; both are normal while the source is running.  Return false
+ * (with err set) to stop the fetch.
+ */
+typedef bool (*fetch_sink) (void *ctx, size_t index, const uint8_t *data,
+							size_t len, bool missing, rw_error *err);
+
+/* Where the source's WAL is now. */
+typedef struct source_wal_position {
+	bool		in_recovery;	/* the source is a standby */
+	lsn_t		lsn;			/* primary: insert position; standby: replay position;
+								 * directory: LSN_INVALID, use its control file */
+	uint32_t	tli;			/* timeline of lsn, 0 if the source cannot tell */
+} source_wal_position;
+
+typedef struct source_ops {
+	/* Read a whole (small) file.  *missing is set instead of failing when
+	 * missing_ok and the file does not exist.  *data is malloc'd, NUL
+	 * terminated (not counted in *len). */
+	bool		(*read_file) (source *s, const char *path, bool missing_ok,
+							  uint8_t **data, size_t *len, bool *missing,
+							  rw_error *err);
+
+	/* List every file, directory and symlink of the data directory,
+	 * appended to *out, sorted (see file_list_local for ownership). */
+	bool		(*list_files) (source *s, file_list *out, rw_error *err);
+
+	/* Read ranges, calling sink once per range, in any order. */
+	bool		(*fetch) (source *s, const fetch_range *ranges, size_t n,
+						  fetch_sink sink, void *ctx, rw_error *err);
+
+	bool		(*wal_position) (source *s, source_wal_position *out, rw_error *err);
+
+	/*
+	 * Check what a rewind requires of the source that the control file does
+	 * not tell: a server's full_page_writes setting and the privileges of
+	 * the role.  A directory source has nothing to check.
+	 */
+	bool		(*check_server) (source *s, rw_error *err);
+
+	/* The primary_conninfo a standby of this source should use, malloc'd;
+	 * NULL for a directory source. */
+	char	   *(*standby_conninfo) (source *s);
+
+	/* Disconnect and free s. */
+	void		(*close) (source *s);
+} source_ops;
+
+struct source {
+	const source_ops *ops;
+	char		description[256];	/* "server host=... port=..." or "directory /x" */
+	uint64_t	bytes_fetched;		/* file content received so far */
+};
+
+/* Open a connection; fails with RW_ESOURCE and the server's message. */
+source	   *source_libpq_open(const char *connstr, rw_error *err);
+
+/* Use a local data directory as the source. */
+source	   *source_local_open(const char *datadir, rw_error *err);
+
+#endif

@@ -1,0 +1,61 @@
+/*
+ * The target data directory: what it is, whether it may be touched, and the
+ * local PostgreSQL programs that serve it (crash recovery, settings).
+ */
+#ifndef RW_TARGET_H
+#define RW_TARGET_H
+
+#include <stdbool.h>
+
+#include "control.h"
+#include "error.h"
+#include "pgver.h"
+
+typedef struct target {
+	const char *pgdata;			/* as given on the command line */
+	int			major;
+	const pg_version_info *ver;
+	pg_control	control;
+	char		tsdir[32];		/* "PG_15_202209061" */
+} target;
+
+/*
+ * Inspect the data directory: it exists and is one (PG_VERSION, pg_control),
+ * of a supported version, its control file is sound, and no postmaster is
+ * running on it.
+ */
+bool		target_open(const char *pgdata, target *t, rw_error *err);
+
+/* Read and parse pg_control again (after crash recovery). */
+bool		target_reload_control(target *t, rw_error *err);
+
+/* Fail if a postmaster is running in pgdata (postmaster.pid with a live pid). */
+bool		target_check_not_running(const char *pgdata, rw_error *err);
+
+/*
+ * The cluster can be rewound: it has data checksums or wal_log_hints, and
+ * (when require_clean) was shut down cleanly.
+ */
+bool		target_check_rewindable(const target *t, bool require_clean, rw_error *err);
+
+/*
+ * Locate the "postgres" program of the target's major version: the given
+ * directory, this program's own directory, PATH, then the usual packaging
+ * locations.  *path is malloc'd.
+ */
+bool		target_find_postgres(const char *bindir, int major, char **path,
+								 rw_error *err);
+
+/* Run crash recovery: postgres --single on the target, then re-read control. */
+bool		target_crash_recovery(target *t, const char *postgres,
+								  const char *config_file, rw_error *err);
+
+/*
+ * The target's restore_command as the server would see it (postgres -C).
+ * *command is malloc'd; fails when it is empty.
+ */
+bool		target_restore_command(const target *t, const char *postgres,
+								   const char *config_file, char **command,
+								   rw_error *err);
+
+#endif

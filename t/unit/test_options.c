@@ -1,0 +1,92 @@
+#include <check.h>
+#include <string.h>
+
+#include "options.h"
+
+/* argv ends with NULL; argc is counted */
+static bool
+parse(rewind_options *o, rw_error *err, char **argv)
+{
+	int			argc = 0;
+
+	while (argv[argc])
+		argc++;
+	return options_parse(argc, argv, o, err);
+}
+
+START_TEST(both_spellings)
+{
+	char	   *a1[] = {"rewind", "--target-pgdata=/d", "--source-server", "host=x", "-n", "-P", NULL};
+	char	   *a2[] = {"rewind", "-D", "/d", "--source-server=host=x port=5", "-R", "-c",
+	"--config-file", "/etc/pg.conf", "--debug", "--no-ensure-shutdown", "-N", NULL};
+	rewind_options o;
+	rw_error	err;
+
+	ck_assert(parse(&o, &err, a1));
+	ck_assert_str_eq(o.target_pgdata, "/d");
+	ck_assert_str_eq(o.source_server, "host=x");
+	ck_assert(o.dry_run && o.progress && !o.write_recovery_conf && o.ensure_shutdown);
+
+	ck_assert(parse(&o, &err, a2));
+	ck_assert_str_eq(o.source_server, "host=x port=5");
+	ck_assert_str_eq(o.config_file, "/etc/pg.conf");
+	ck_assert(o.write_recovery_conf && o.restore_target_wal && o.debug && o.no_sync);
+	ck_assert(!o.ensure_shutdown);
+}
+END_TEST
+
+START_TEST(help_anywhere)
+{
+	char	   *a[] = {"rewind", "-D", "/d", "-?", NULL};
+	char	   *b[] = {"rewind", "--help", NULL};
+	rewind_options o;
+	rw_error	err;
+
+	ck_assert(parse(&o, &err, a));
+	ck_assert(o.show_help);
+	ck_assert(parse(&o, &err, b));
+	ck_assert(o.show_help);
+}
+END_TEST
+
+START_TEST(usage_errors)
+{
+	char	   *no_target[] = {"rewind", "--source-server=x", NULL};
+	char	   *no_source[] = {"rewind", "-D", "/d", NULL};
+	char	   *two_sources[] = {"rewind", "-D", "/d", "--source-server=x", "--source-pgdata=/s", NULL};
+	char	   *r_without_server[] = {"rewind", "-D", "/d", "--source-pgdata=/s", "-R", NULL};
+	char	   *unknown[] = {"rewind", "-D", "/d", "--source-pgdata=/s", "--frobnicate", NULL};
+	char	   *missing_value[] = {"rewind", "--source-pgdata=/s", "-D", NULL};
+	char	   *extra[] = {"rewind", "-D", "/d", "--source-pgdata=/s", "stray", NULL};
+	rewind_options o;
+	rw_error	err;
+
+	ck_assert(!parse(&o, &err, no_target));
+	ck_assert_int_eq(err.kind, RW_EUSAGE);
+	ck_assert_ptr_nonnull(strstr(err.msg, "target"));
+	ck_assert(!parse(&o, &err, no_source));
+	ck_assert_ptr_nonnull(strstr(err.msg, "no source"));
+	ck_assert(!parse(&o, &err, two_sources));
+	ck_assert(!parse(&o, &err, r_without_server));
+	ck_assert(!parse(&o, &err, unknown));
+	ck_assert_ptr_nonnull(strstr(err.msg, "--frobnicate"));
+	ck_assert(!parse(&o, &err, missing_value));
+	ck_assert_ptr_nonnull(strstr(err.msg, "requires a value"));
+	ck_assert(!parse(&o, &err, extra));
+	ck_assert_ptr_nonnull(strstr(err.msg, "stray"));
+}
+END_TEST
+
+extern Suite *options_suite(void);
+
+Suite *options_suite(void)
+{
+	Suite	   *s = suite_create("options");
+	TCase	   *tc = tcase_create("parse");
+
+	tcase_add_test(tc, both_spellings);
+	tcase_add_test(tc, help_anywhere);
+	tcase_add_test(tc, usage_errors);
+	suite_add_tcase(s, tc);
+	return s;
+}
