@@ -400,6 +400,9 @@ decode_block(const pg_version_info *ver, frag_cursor *c, uint8_t id,
 	b->has_image = (fork_flags & BKPBLOCK_HAS_IMAGE) != 0;
 	b->has_data = (fork_flags & BKPBLOCK_HAS_DATA) != 0;
 	b->will_init = (fork_flags & BKPBLOCK_WILL_INIT) != 0;
+	if (b->fork > FORK_INIT)
+		return record_error(err, "invalid fork number %u in block %u at " LSN_FMT,
+							b->fork, id, LSN_ARGS(c->lsn));
 	if (b->has_data != (b->data_len > 0))
 		return record_error(err, "BKPBLOCK_HAS_DATA %s, but data length is %u at " LSN_FMT,
 							b->has_data ? "set" : "not set", b->data_len,
@@ -549,24 +552,32 @@ locate_record(wal_reader *r, lsn_t *lsn, rw_error *err)
 	return WAL_READ_OK;
 }
 
+/* A record being assembled from its pages. */
+typedef struct rec_progress {
+	lsn_t		lsn;			/* where it starts */
+	uint32_t	tot_len;
+	uint32_t	got;			/* bytes in r->buf so far */
+	bool		header_checked;
+	lsn_t		end;			/* LSN after the last byte gathered */
+	lsn_t		restart_at;		/* set when the record was abandoned */
+	const lsn_t *expect_prev;	/* required prev-link, or NULL */
+} rec_progress;
+
 /*
- * Gather the continuation of the record at lsn from the following pages.
- * *got bytes are in r->buf; on return all tot_len are, and *end is set.
- * *overwritten is set (with status OK) when a page says the record was
- * abandoned; its first record then starts at *overwritten_at.
+ * Gather the continuation of the record from the following pages.  When a
+ * page says the record was abandoned (XLP_FIRST_IS_OVERWRITE_CONTRECORD),
+ * stop with OK and restart_at set to the first record of that page.
  */
 static wal_read_status
-read_continuation(wal_reader *r, lsn_t lsn, uint32_t tot_len, uint32_t *got,
-				  const lsn_t *expect_prev, bool *header_checked,
-				  lsn_t *end, lsn_t *restart_at, rw_error *err)
+read_continuation(wal_reader *r, rec_progress *rp, rw_error *err)
 {
-	lsn_t		pos = lsn - lsn % r->page_size;
-	wal_read_status st;
+	lsn_t		pos = rp->lsn - rp->lsn % r->page_size;
 
-	while (*got < tot_len)
+	while (rp->got < rp->tot_len)
 	{
 		uint16_t	info;
 		uint32_t	hdr, n, rem;
+		wal_read_status st;
 
 		pos += r->page_size;
 		if ((st = load_page(r, pos, err)) != WAL_READ_OK)
@@ -575,25 +586,25 @@ read_continuation(wal_reader *r, lsn_t lsn, uint32_t tot_len, uint32_t *got,
 		hdr = page_header_size(r->page);
 		if (info & XLP_FIRST_IS_OVERWRITE_CONTRECORD)
 		{
-			*restart_at = pos + hdr;
+			rp->restart_at = pos + hdr;
 			return WAL_READ_OK;
 		}
 		if (!(info & XLP_FIRST_IS_CONTRECORD))
 			return page_error(r, pos, err, "there is no contrecord flag for record at " LSN_FMT,
-							  LSN_ARGS(lsn));
+							  LSN_ARGS(rp->lsn));
 		rem = get32(r->page + 16);
-		if (rem != tot_len - *got)
+		if (rem != rp->tot_len - rp->got)
 			return page_error(r, pos, err, "invalid contrecord length %u (expected %u) for record at " LSN_FMT,
-							  rem, tot_len - *got, LSN_ARGS(lsn));
+							  rem, rp->tot_len - rp->got, LSN_ARGS(rp->lsn));
 		n = rem < r->page_size - hdr ? rem : r->page_size - hdr;
-		append(r, *got, r->page + hdr, n);
-		*got += n;
-		*end = pos + hdr + n;
-		if (!*header_checked && *got >= WAL_RECORD_HEADER_SIZE)
+		append(r, rp->got, r->page + hdr, n);
+		rp->got += n;
+		rp->end = pos + hdr + n;
+		if (!rp->header_checked && rp->got >= WAL_RECORD_HEADER_SIZE)
 		{
-			if ((st = validate_record_header(r, lsn, r->buf, expect_prev, err)) != WAL_READ_OK)
+			if ((st = validate_record_header(r, rp->lsn, r->buf, rp->expect_prev, err)) != WAL_READ_OK)
 				return st;
-			*header_checked = true;
+			rp->header_checked = true;
 		}
 	}
 	return WAL_READ_OK;
@@ -637,46 +648,42 @@ finish_record(wal_reader *r, lsn_t lsn, lsn_t end, uint32_t page_tli,
 static wal_read_status
 read_record(wal_reader *r, lsn_t lsn, const lsn_t *expect_prev, rw_error *err)
 {
-	wal_read_status st;
-
 	for (;;)
 	{
-		uint32_t	off, avail, tot_len, got, page_tli;
-		lsn_t		end, restart_at = LSN_INVALID;
-		bool		header_checked = false;
+		rec_progress rp = {.lsn = lsn, .expect_prev = expect_prev};
+		uint32_t	off, avail, page_tli;
+		wal_read_status st;
 
-		if ((st = locate_record(r, &lsn, err)) != WAL_READ_OK)
+		if ((st = locate_record(r, &rp.lsn, err)) != WAL_READ_OK)
 			return st;
-		off = (uint32_t) (lsn % r->page_size);
+		off = (uint32_t) (rp.lsn % r->page_size);
 		avail = r->page_size - off;
 		page_tli = get32(r->page + 4);
 		/* records are 8-aligned, so xl_tot_len is always on this page */
-		tot_len = get32(r->page + off);
-		if ((st = check_length(r, lsn, tot_len, err)) != WAL_READ_OK)
+		rp.tot_len = get32(r->page + off);
+		if ((st = check_length(r, rp.lsn, rp.tot_len, err)) != WAL_READ_OK)
 			return st;
 		if (avail >= WAL_RECORD_HEADER_SIZE)
 		{
-			if ((st = validate_record_header(r, lsn, r->page + off, expect_prev, err)) != WAL_READ_OK)
+			if ((st = validate_record_header(r, rp.lsn, r->page + off, expect_prev, err)) != WAL_READ_OK)
 				return st;
-			header_checked = true;
+			rp.header_checked = true;
 		}
-		got = tot_len < avail ? tot_len : avail;
-		append(r, 0, r->page + off, got);
-		end = lsn + got;
-		if ((st = read_continuation(r, lsn, tot_len, &got, expect_prev,
-									&header_checked, &end, &restart_at,
-									err)) != WAL_READ_OK)
+		rp.got = rp.tot_len < avail ? rp.tot_len : avail;
+		append(r, 0, r->page + off, rp.got);
+		rp.end = rp.lsn + rp.got;
+		if ((st = read_continuation(r, &rp, err)) != WAL_READ_OK)
 			return st;
-		if (restart_at == LSN_INVALID)
+		if (rp.restart_at == LSN_INVALID)
 		{
-			if ((st = finish_record(r, lsn, end, page_tli, err)) != WAL_READ_OK)
+			if ((st = finish_record(r, rp.lsn, rp.end, page_tli, err)) != WAL_READ_OK)
 				return st;
 			r->have_last = true;
 			r->last_lsn = r->rec.lsn;
 			r->last_next = r->rec.next;
 			return WAL_READ_OK;
 		}
-		lsn = restart_at;
+		lsn = rp.restart_at;
 	}
 }
 

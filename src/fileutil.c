@@ -13,12 +13,13 @@ file_read_all(const char *path, uint8_t **data, size_t *len, rw_error *err)
 	int			fd = open(path, O_RDONLY | O_CLOEXEC);
 	uint8_t    *buf = NULL;
 	size_t		cap = 0, n = 0;
-	ssize_t		got;
 
 	if (fd < 0)
 		return rw_fail_errno(err, errno, "could not open file \"%s\"", path);
 	for (;;)
 	{
+		ssize_t		got;
+
 		xgrow((void **) &buf, &cap, n + 65536 + 1, 1);
 		got = read(fd, buf + n, cap - n - 1);
 		if (got < 0 && errno == EINTR)

@@ -175,14 +175,14 @@ plan_create(plan *p, const file_entry *s)
 	}
 }
 
-/* Decide for one path; s or t may be NULL. */
+/* Decide for one path: s or t may be NULL, 'any' is whichever is not. */
 static bool
 plan_path(plan *p, const plan_input *in, const file_entry *s, const file_entry *t,
-		  const blockmap *map, rw_error *err)
+		  const file_entry *any, const blockmap *map, rw_error *err)
 {
-	const char *path = s ? s->path : t->path;
-	bool		is_file = (s ? s->type : t->type) == FILE_TYPE_REGULAR;
-	wal_decision wal = is_file ? decide_wal(in, path, s != NULL, t != NULL) : WAL_NOT_SPECIAL;
+	const char *path = any->path;
+	wal_decision wal = any->type == FILE_TYPE_REGULAR ?
+		decide_wal(in, path, s != NULL, t != NULL) : WAL_NOT_SPECIAL;
 
 	switch (wal)
 	{
@@ -234,7 +234,7 @@ plan_path(plan *p, const plan_input *in, const file_entry *s, const file_entry *
 	else if (s)
 		plan_create(p, s);
 	else
-		plan_remove(p, t);
+		plan_remove(p, any);
 	return true;
 }
 
@@ -291,21 +291,32 @@ plan_build(const plan_input *in, const file_list *source, const file_list *targe
 	size_t		i = 0, j = 0;
 
 	memset(out, 0, sizeof(*out));
-	while (i < source->n || j < target->n)
-	{
-		const file_entry *s = i < source->n ? &source->items[i] : NULL;
-		const file_entry *t = j < target->n ? &target->items[j] : NULL;
-		int			cmp = !s ? 1 : !t ? -1 : strcmp(s->path, t->path);
+	bool		ok = true;
 
-		if (!plan_path(out, in, cmp <= 0 ? s : NULL, cmp >= 0 ? t : NULL, map, err))
-		{
-			plan_free(out);
-			return false;
-		}
-		if (cmp <= 0)
-			i++;
-		if (cmp >= 0)
-			j++;
+	/* a merge of the two sorted listings */
+	while (ok && i < source->n && j < target->n)
+	{
+		const file_entry *s = &source->items[i];
+		const file_entry *t = &target->items[j];
+		int			cmp = strcmp(s->path, t->path);
+
+		if (cmp < 0)
+			ok = plan_path(out, in, s, NULL, s, map, err);
+		else if (cmp > 0)
+			ok = plan_path(out, in, NULL, t, t, map, err);
+		else
+			ok = plan_path(out, in, s, t, s, map, err);
+		i += (cmp <= 0);
+		j += (cmp >= 0);
+	}
+	for (; ok && i < source->n; i++)
+		ok = plan_path(out, in, &source->items[i], NULL, &source->items[i], map, err);
+	for (; ok && j < target->n; j++)
+		ok = plan_path(out, in, NULL, &target->items[j], &target->items[j], map, err);
+	if (!ok)
+	{
+		plan_free(out);
+		return false;
 	}
 	compute_totals(out, source);
 	return true;

@@ -27,10 +27,11 @@ read_all(int fd)
 {
 	char	   *buf = NULL;
 	size_t		cap = 0, n = 0;
-	ssize_t		got;
 
 	for (;;)
 	{
+		ssize_t		got;
+
 		xgrow((void **) &buf, &cap, n + 4096 + 1, 1);
 		got = read(fd, buf + n, cap - n - 1);
 		if (got < 0 && errno == EINTR)

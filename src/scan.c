@@ -150,7 +150,6 @@ scan_changed_blocks(const pg_version_info *ver, wal_reader *r, lsn_t start, lsn_
 					blockmap *map, scan_stats *stats, rw_error *err)
 {
 	const wal_record *rec;
-	wal_read_status st;
 
 	stats->start = start;
 	if (!read_required(r, start, &rec, "WAL record", err))
@@ -162,7 +161,8 @@ scan_changed_blocks(const pg_version_info *ver, wal_reader *r, lsn_t start, lsn_
 		stats->end = rec->end;
 		if (rec->end >= end)
 			break;
-		st = walreader_next(r, &rec, err);
+		wal_read_status st = walreader_next(r, &rec, err);
+
 		if (st == WAL_READ_ERROR)
 			return false;
 		if (st == WAL_READ_END)
