@@ -175,10 +175,27 @@ plan_create(plan *p, const file_entry *s)
 	}
 }
 
+/* Does the source have the directory that holds path (the top level always)? */
+static bool
+source_has_parent(const file_list *source, const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char	   *parent;
+	bool		found;
+
+	if (slash == NULL)
+		return true;
+	parent = xstrdup(path);
+	parent[slash - path] = '\0';
+	found = file_list_find(source, parent) != NULL;
+	free(parent);
+	return found;
+}
+
 /* Decide for one path: s or t may be NULL, 'any' is whichever is not. */
 static bool
-plan_path(plan *p, const plan_input *in, const file_entry *s, const file_entry *t,
-		  const file_entry *any, const blockmap *map, rw_error *err)
+plan_path(plan *p, const plan_input *in, const file_list *source, const file_entry *s,
+		  const file_entry *t, const file_entry *any, const blockmap *map, rw_error *err)
 {
 	const char *path = any->path;
 	wal_decision wal = any->type == FILE_TYPE_REGULAR ?
@@ -213,7 +230,8 @@ plan_path(plan *p, const plan_input *in, const file_entry *s, const file_entry *
 				plan_remove(p, t);
 			return true;
 		case RULE_KEEP_TARGET:
-			if (t)
+			/* unless its directory goes away (PG_VERSION of a dropped database) */
+			if (t && (s || source_has_parent(source, path)))
 				return true;
 			break;
 		case RULE_NORMAL:
@@ -301,18 +319,18 @@ plan_build(const plan_input *in, const file_list *source, const file_list *targe
 		int			cmp = strcmp(s->path, t->path);
 
 		if (cmp < 0)
-			ok = plan_path(out, in, s, NULL, s, map, err);
+			ok = plan_path(out, in, source, s, NULL, s, map, err);
 		else if (cmp > 0)
-			ok = plan_path(out, in, NULL, t, t, map, err);
+			ok = plan_path(out, in, source, NULL, t, t, map, err);
 		else
-			ok = plan_path(out, in, s, t, s, map, err);
+			ok = plan_path(out, in, source, s, t, s, map, err);
 		i += (cmp <= 0);
 		j += (cmp >= 0);
 	}
 	for (; ok && i < source->n; i++)
-		ok = plan_path(out, in, &source->items[i], NULL, &source->items[i], map, err);
+		ok = plan_path(out, in, source, &source->items[i], NULL, &source->items[i], map, err);
 	for (; ok && j < target->n; j++)
-		ok = plan_path(out, in, NULL, &target->items[j], &target->items[j], map, err);
+		ok = plan_path(out, in, source, NULL, &target->items[j], &target->items[j], map, err);
 	if (!ok)
 	{
 		plan_free(out);

@@ -81,6 +81,9 @@ build(fixture *f)
 	file_list_add(&f->src, "newdir/f", FILE_TYPE_REGULAR, 5, NULL);
 	file_list_add(&f->tgt, "olddir", FILE_TYPE_DIRECTORY, 0, NULL);
 	file_list_add(&f->tgt, "olddir/f", FILE_TYPE_REGULAR, 7, NULL);
+	file_list_add(&f->tgt, "base/6", FILE_TYPE_DIRECTORY, 0, NULL);
+	file_list_add(&f->tgt, "base/6/PG_VERSION", FILE_TYPE_REGULAR, 3, NULL);
+	file_list_add(&f->tgt, "pg_hba.conf", FILE_TYPE_REGULAR, 3, NULL);
 	file_list_sort(&f->src);
 	file_list_sort(&f->tgt);
 
@@ -159,6 +162,11 @@ START_TEST(special_files)
 	expect(&f.p, "newdir/f", ACT_COPY);
 	expect(&f.p, "olddir", ACT_REMOVE);
 	expect(&f.p, "olddir/f", ACT_REMOVE);
+	/* a database only the target has goes away whole, PG_VERSION included */
+	expect(&f.p, "base/6", ACT_REMOVE);
+	expect(&f.p, "base/6/PG_VERSION", ACT_REMOVE);
+	/* the target's own configuration stays */
+	ck_assert_ptr_null(find(&f.p, "pg_hba.conf"));
 	teardown_fixture(&f);
 }
 END_TEST
