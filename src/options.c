@@ -10,7 +10,9 @@ enum {
 	OPT_CONFIG_FILE,
 	OPT_NO_ENSURE_SHUTDOWN,
 	OPT_DEBUG,
-	OPT_POSTGRES_BINDIR
+	OPT_POSTGRES_BINDIR,
+	OPT_REPORT,
+	OPT_FORMAT
 };
 
 static const struct option long_options[] = {
@@ -25,6 +27,8 @@ static const struct option long_options[] = {
 	{"config-file", required_argument, NULL, OPT_CONFIG_FILE},
 	{"no-ensure-shutdown", no_argument, NULL, OPT_NO_ENSURE_SHUTDOWN},
 	{"postgres-bindir", required_argument, NULL, OPT_POSTGRES_BINDIR},
+	{"report", required_argument, NULL, OPT_REPORT},
+	{"format", required_argument, NULL, OPT_FORMAT},
 	{"debug", no_argument, NULL, OPT_DEBUG},
 	{"version", no_argument, NULL, 'V'},
 	{"help", no_argument, NULL, '?'},
@@ -45,6 +49,7 @@ options_print_help(const char *progname)
 		   "      --source-pgdata=DIRECTORY  source data directory (cleanly stopped)\n"
 		   "      --source-server=CONNSTR    source server to synchronize with\n"
 		   "  -n, --dry-run                  stop before modifying anything; print the plan\n"
+		   "                                 and what the target loses (divergence report)\n"
 		   "  -N, --no-sync                  do not wait for changes to be written\n"
 		   "                                 safely to disk\n"
 		   "  -P, --progress                 write progress messages\n"
@@ -56,6 +61,10 @@ options_print_help(const char *progname)
 		   "                                 when it was not shut down cleanly\n"
 		   "      --postgres-bindir=DIR      where the target's \"postgres\" program is\n"
 		   "                                 (default: searched, see the manual)\n"
+		   "      --report=FILE              write the divergence report to FILE before the\n"
+		   "                                 target is changed\n"
+		   "      --format=text|json         json: print plan, report and result as one JSON\n"
+		   "                                 document on stdout (fields: see the manual)\n"
 		   "      --debug                    write a lot of debug messages\n"
 		   "  -V, --version                  output version information, then exit\n"
 		   "  -?, --help                     show this help, then exit\n\n");
@@ -135,6 +144,18 @@ options_parse(int argc, char **argv, rewind_options *opts, rw_error *err)
 				break;
 			case OPT_DEBUG:
 				opts->debug = true;
+				break;
+			case OPT_REPORT:
+				opts->report_file = optarg;
+				break;
+			case OPT_FORMAT:
+				if (strcmp(optarg, "text") == 0)
+					opts->format = FORMAT_TEXT;
+				else if (strcmp(optarg, "json") == 0)
+					opts->format = FORMAT_JSON;
+				else
+					return rw_fail(err, RW_EUSAGE,
+								   "invalid --format \"%s\" (use \"text\" or \"json\")", optarg);
 				break;
 			case ':':
 				return rw_fail(err, RW_EUSAGE, "option \"%s\" requires a value",

@@ -15,12 +15,20 @@ enum {
 	EXIT_USAGE = 2				/* bad command line */
 };
 
+/* --format: what goes to stdout at the end. */
+typedef enum output_format {
+	FORMAT_TEXT = 0,			/* messages and reports on stderr only */
+	FORMAT_JSON					/* one JSON document on stdout */
+} output_format;
+
 typedef struct rewind_options {
 	const char *target_pgdata;
 	const char *source_pgdata;
 	const char *source_server;
 	const char *config_file;
 	const char *postgres_bindir;
+	const char *report_file;	/* --report: the divergence report, before any change */
+	output_format format;
 	bool		dry_run;
 	bool		no_sync;
 	bool		progress;

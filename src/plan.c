@@ -256,6 +256,81 @@ plan_path(plan *p, const plan_input *in, const file_list *source, const file_ent
 	return true;
 }
 
+uint64_t
+plan_entry_fetch_bytes(const plan_entry *e)
+{
+	uint64_t	bytes = (uint64_t) e->nblocks * BLCKSZ;
+
+	if (e->action == ACT_COPY)
+		bytes += e->source_size;
+	else if (e->action == ACT_COPY_TAIL)
+		bytes += e->source_size - e->target_size;
+	return bytes;
+}
+
+static int
+cmp_relation_loc(const void *a, const void *b)
+{
+	const relfile_locator *x = &((const plan_relation_bytes *) a)->loc;
+	const relfile_locator *y = &((const plan_relation_bytes *) b)->loc;
+
+	if (x->spc != y->spc)
+		return x->spc < y->spc ? -1 : 1;
+	if (x->db != y->db)
+		return x->db < y->db ? -1 : 1;
+	return (x->rel > y->rel) - (x->rel < y->rel);
+}
+
+static int
+cmp_relation_bytes(const void *a, const void *b)
+{
+	const plan_relation_bytes *x = a, *y = b;
+
+	if (x->bytes != y->bytes)
+		return x->bytes > y->bytes ? -1 : 1;
+	return cmp_relation_loc(a, b);
+}
+
+size_t
+plan_top_relations(const plan *p, const char *tsdir, plan_relation_bytes *out, size_t max)
+{
+	plan_relation_bytes *all = xmalloc((p->n + 1) * sizeof(plan_relation_bytes));
+	size_t		n = 0, merged = 0;
+	relpath_info rp;
+
+	for (size_t i = 0; i < p->n; i++)
+	{
+		const plan_entry *e = &p->entries[i];
+		uint64_t	bytes = plan_entry_fetch_bytes(e);
+
+		if (bytes == 0 || !relpath_parse(e->path, tsdir, &rp))
+			continue;
+		all[n].loc = rp.loc;
+		all[n].bytes = bytes;
+		all[n].blocks = e->nblocks;
+		n++;
+	}
+	/* one line per relation: forks and segment files are added up */
+	qsort(all, n, sizeof(plan_relation_bytes), cmp_relation_loc);
+	for (size_t i = 0; i < n; i++)
+	{
+		if (merged > 0 && cmp_relation_loc(&all[merged - 1], &all[i]) == 0)
+		{
+			all[merged - 1].bytes += all[i].bytes;
+			all[merged - 1].blocks += all[i].blocks;
+		}
+		else
+			all[merged++] = all[i];
+	}
+	qsort(all, merged, sizeof(plan_relation_bytes), cmp_relation_bytes);
+	if (merged > max)
+		merged = max;
+	if (merged > 0)
+		memcpy(out, all, merged * sizeof(plan_relation_bytes));
+	free(all);
+	return merged;
+}
+
 static void
 compute_totals(plan *p, const file_list *source)
 {

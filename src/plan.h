@@ -78,6 +78,23 @@ const char *plan_action_name(plan_action a);
 /* Summary for people: files, blocks and bytes per action. */
 void		plan_print_summary(const plan *p, FILE *out);
 
+/* Bytes to fetch for one relation, over all its forks and segment files. */
+typedef struct plan_relation_bytes {
+	relfile_locator loc;
+	uint64_t	bytes;
+	uint64_t	blocks;			/* changed blocks among them */
+} plan_relation_bytes;
+
+/*
+ * The relations with the most bytes to fetch, largest first, at most max
+ * of them into out; returns how many.  tsdir as in plan_input.
+ */
+size_t		plan_top_relations(const plan *p, const char *tsdir,
+							   plan_relation_bytes *out, size_t max);
+
+/* Bytes that plan entry e fetches from the source. */
+uint64_t	plan_entry_fetch_bytes(const plan_entry *e);
+
 /* Every entry with its action (--debug). */
 void		plan_print_entries(const plan *p, FILE *out);
 

@@ -1,16 +1,21 @@
 #include "rewind.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "apply.h"
 #include "blockmap.h"
 #include "execute.h"
 #include "fileutil.h"
 #include "finalize.h"
+#include "json.h"
+#include "ledger.h"
 #include "log.h"
 #include "plan.h"
+#include "report.h"
 #include "scan.h"
 #include "source.h"
 #include "target.h"
@@ -22,6 +27,7 @@
 /* Everything one run owns; released in one place (ctx_free). */
 typedef struct rewind_ctx {
 	const rewind_options *opts;
+	rewind_result *res;
 	target		tgt;
 	bool		target_unclean;	/* dry run on a target that needs crash recovery */
 	char	   *postgres;		/* the target's postgres program, found on demand */
@@ -35,6 +41,7 @@ typedef struct rewind_ctx {
 	uint32_t	src_tli;
 	tl_history	tgt_history;
 	tl_history	src_history;
+	bool		diverged;		/* diverge and common_index are known */
 	lsn_t		diverge;
 	size_t		common_index;
 
@@ -42,6 +49,7 @@ typedef struct rewind_ctx {
 	wal_reader *reader;
 	lsn_t		tgt_end;
 
+	bool		have_ckpt;
 	lsn_t		ckpt_lsn;		/* last common checkpoint */
 	pg_checkpoint ckpt;
 	lsn_t		start_redo;		/* where recovery of the rewound target starts */
@@ -52,13 +60,18 @@ typedef struct rewind_ctx {
 	file_list	tgt_files;
 	blockmap   *map;
 	scan_stats	stats;
+	ledger	   *ledger;			/* what the target loses, filled by the scan */
+	bool		planned;
 	plan		plan;
+	rel_names	names;
 } rewind_ctx;
 
 static void
 ctx_free(rewind_ctx *c)
 {
 	plan_free(&c->plan);
+	rel_names_free(&c->names);
+	ledger_free(c->ledger);
 	if (c->map)
 		blockmap_free(c->map);
 	file_list_free(&c->src_files);
@@ -302,6 +315,7 @@ finish_without_rewind(rewind_ctx *c, rw_error *err)
 	bool		ok;
 
 	log_info("no rewind required");
+	c->res->status = "no rewind required";
 	if (c->opts->dry_run)
 		return true;
 	w = tw_open(c->tgt.pgdata, false);
@@ -383,13 +397,147 @@ build_plan(rewind_ctx *c, rw_error *err)
 	if (c->opts->progress)
 		log_info("reading WAL in target");
 	c->map = blockmap_new();
+	c->ledger = ledger_new(c->tgt.ver, c->diverge);
 	if (!scan_changed_blocks(c->tgt.ver, c->reader, c->ckpt.redo, c->tgt_end, c->map,
-							 &c->stats, err))
+							 c->ledger, &c->stats, err))
 		return false;
+	ledger_finish(c->ledger);
 	if (!plan_build(&in, &c->src_files, &c->tgt_files, c->map, &c->plan, err))
 		return false;
+	c->planned = true;
 	if (log_debug_enabled())
 		plan_print_entries(&c->plan, stderr);
+	return true;
+}
+
+/* --- the divergence report -------------------------------------------- */
+
+/* What the report can say at this point of the run. */
+static void
+collect_facts(const rewind_ctx *c, report_facts *f)
+{
+	memset(f, 0, sizeof(*f));
+	f->diverge = c->diverge;
+	f->diverge_tli = c->diverged ? c->tgt_history.entries[c->common_index].tli : 0;
+	f->source_tli = c->src_tli;
+	f->target_tli = c->tgt_tli;
+	f->target_end = c->tgt_end;
+	f->have_checkpoint = c->have_ckpt;
+	f->ckpt_lsn = c->ckpt_lsn;
+	f->ckpt_redo = c->ckpt.redo;
+	f->ckpt_tli = c->ckpt.tli;
+	f->scan = c->planned ? &c->stats : NULL;
+	f->plan = c->planned ? &c->plan : NULL;
+	f->tsdir = c->tgt.tsdir;
+	f->ledger = c->planned ? c->ledger : NULL;
+	f->names = &c->names;
+}
+
+/* Names are a courtesy: without them the report shows file numbers. */
+static void
+resolve_names(rewind_ctx *c)
+{
+	report_facts f;
+	rw_error	err;
+
+	collect_facts(c, &f);
+	report_want_names(&f, &c->names);
+	rw_error_clear(&err);
+	if (!c->src->ops->describe_relations || !rel_names_resolve(&c->names, c->src, &err))
+		log_warning("the report shows relation file numbers only: %s",
+					err.msg[0] ? err.msg : "the source cannot name relations");
+}
+
+typedef void (*json_part) (const report_facts *f, json_writer *w);
+
+/* One JSON value rendered into a malloc'd string. */
+static char *
+render_json(const report_facts *f, json_part part)
+{
+	char	   *buf = NULL;
+	size_t		len = 0;
+	FILE	   *mem = open_memstream(&buf, &len);
+	json_writer w;
+
+	if (mem == NULL)
+	{
+		fprintf(stderr, "%s: out of memory\n", log_progname());
+		abort();
+	}
+	json_init(&w, mem);
+	part(f, &w);
+	fclose(mem);
+	return buf;
+}
+
+/* The JSON of everything the run got to; called whether it failed or not. */
+static void
+render_result(const rewind_ctx *c)
+{
+	report_facts f;
+
+	collect_facts(c, &f);
+	if (c->diverged)
+		c->res->divergence = render_json(&f, report_json_divergence);
+	if (c->planned)
+	{
+		c->res->plan = render_json(&f, report_json_plan);
+		c->res->report = render_json(&f, report_json_report);
+	}
+}
+
+static void
+write_report(const rewind_ctx *c, FILE *out)
+{
+	report_facts f;
+
+	collect_facts(c, &f);
+	if (c->opts->format == FORMAT_JSON)
+	{
+		json_writer w;
+		char	   *div = render_json(&f, report_json_divergence);
+		char	   *pl = render_json(&f, report_json_plan);
+		char	   *rep = render_json(&f, report_json_report);
+
+		json_init(&w, out);
+		json_begin_object(&w);
+		json_key(&w, "divergence");
+		json_raw(&w, div);
+		json_key(&w, "plan");
+		json_raw(&w, pl);
+		json_key(&w, "report");
+		json_raw(&w, rep);
+		json_end_object(&w);
+		free(div);
+		free(pl);
+		free(rep);
+		return;
+	}
+	plan_print_summary(&c->plan, out);
+	report_print_plan_text(&f, out);
+	report_print_text(&f, out);
+}
+
+/* --report FILE: written and flushed to disk before the target changes. */
+static bool
+write_report_file(const rewind_ctx *c, rw_error *err)
+{
+	const char *path = c->opts->report_file;
+	FILE	   *out = fopen(path, "w");
+
+	if (out == NULL)
+		return rw_fail_errno(err, errno, "could not create report file \"%s\"", path);
+	write_report(c, out);
+	if (fflush(out) != 0 || fsync(fileno(out)) != 0)
+	{
+		int			e = errno;
+
+		fclose(out);
+		return rw_fail_errno(err, e, "could not write report file \"%s\"", path);
+	}
+	if (fclose(out) != 0)
+		return rw_fail_errno(err, errno, "could not write report file \"%s\"", path);
+	log_info("divergence report written to \"%s\"", path);
 	return true;
 }
 
@@ -510,6 +658,7 @@ run_steps(rewind_ctx *c, rw_error *err)
 		!load_history(c, false, c->tgt_tli, &c->tgt_history, err) ||
 		!tl_find_divergence(&c->src_history, &c->tgt_history, &c->diverge, &c->common_index, err))
 		return false;
+	c->diverged = true;
 	log_info("servers diverged at WAL location " LSN_FMT " on timeline %u",
 			 LSN_ARGS(c->diverge), c->tgt_history.entries[c->common_index].tli);
 
@@ -521,32 +670,63 @@ run_steps(rewind_ctx *c, rw_error *err)
 	if (!scan_last_common_checkpoint(c->tgt.ver, c->reader, c->diverge, &c->ckpt_lsn,
 									 &c->ckpt, err))
 		return false;
+	c->have_ckpt = true;
 	log_info("rewinding from last common checkpoint at " LSN_FMT " on timeline %u",
 			 LSN_ARGS(c->ckpt_lsn), c->ckpt.tli);
 	choose_recovery_start(c);
 
 	if (!list_both(c, err) || !build_plan(c, err))
 		return false;
+	resolve_names(c);
+	if (c->opts->report_file && !write_report_file(c, err))
+		return false;
 	if (c->opts->dry_run)
 	{
+		report_facts f;
+
+		collect_facts(c, &f);
 		plan_print_summary(&c->plan, stderr);
+		report_print_plan_text(&f, stderr);
+		report_print_text(&f, stderr);
 		log_info("dry run: the target was not modified");
+		c->res->status = "dry run";
 		return true;
 	}
-	return perform_rewind(c, err);
+	if (ledger_get(c->ledger)->nxacts > 0)
+		log_info("the target loses %zu transactions it committed after the divergence point "
+				 "(--dry-run or --report lists them)", ledger_get(c->ledger)->nxacts);
+	if (!perform_rewind(c, err))
+		return false;
+	c->res->status = "done";
+	return true;
 }
 
 bool
-rewind_run(const rewind_options *opts, rw_error *err)
+rewind_run(const rewind_options *opts, rewind_result *res, rw_error *err)
 {
 	rewind_ctx	c;
 	bool		ok;
 
 	memset(&c, 0, sizeof(c));
+	memset(res, 0, sizeof(*res));
 	c.opts = opts;
+	c.res = res;
 	ok = run_steps(&c, err);
+	if (!ok)
+		res->status = NULL;
+	if (opts->format == FORMAT_JSON)
+		render_result(&c);
 	ctx_free(&c);
 	if (ok)
 		log_info("Done!");
 	return ok;
+}
+
+void
+rewind_result_free(rewind_result *res)
+{
+	free(res->divergence);
+	free(res->plan);
+	free(res->report);
+	memset(res, 0, sizeof(*res));
 }

@@ -9,6 +9,18 @@
 #include "error.h"
 #include "options.h"
 
-bool		rewind_run(const rewind_options *opts, rw_error *err);
+/* What a run leaves for main to print. */
+typedef struct rewind_result {
+	const char *status;			/* "done", "no rewind required", "dry run"; NULL
+								 * when the run failed */
+	/* --format json: the "divergence", "plan" and "report" values rendered,
+	 * malloc'd; NULL when the run did not get that far */
+	char	   *divergence;
+	char	   *plan;
+	char	   *report;
+} rewind_result;
+
+bool		rewind_run(const rewind_options *opts, rewind_result *res, rw_error *err);
+void		rewind_result_free(rewind_result *res);
 
 #endif

@@ -147,7 +147,7 @@ process_record(const pg_version_info *ver, const wal_record *rec, blockmap *map,
 
 bool
 scan_changed_blocks(const pg_version_info *ver, wal_reader *r, lsn_t start, lsn_t end,
-					blockmap *map, scan_stats *stats, rw_error *err)
+					blockmap *map, ledger *ldg, scan_stats *stats, rw_error *err)
 {
 	const wal_record *rec;
 
@@ -158,6 +158,8 @@ scan_changed_blocks(const pg_version_info *ver, wal_reader *r, lsn_t start, lsn_
 	{
 		if (!process_record(ver, rec, map, stats, err))
 			return false;
+		if (ldg)
+			ledger_observe(ldg, rec);
 		stats->end = rec->end;
 		if (rec->end >= end)
 			break;

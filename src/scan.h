@@ -11,6 +11,7 @@
 #include "blockmap.h"
 #include "control.h"
 #include "error.h"
+#include "ledger.h"
 #include "lsn.h"
 #include "pgver.h"
 #include "walreader.h"
@@ -40,11 +41,12 @@ typedef struct scan_stats {
 
 /*
  * Decode every record from start until one ends at or beyond end, marking
- * every main-fork block reference in map.  A record that changes relation
- * files in a way the tool does not know is an error.
+ * every main-fork block reference in map and handing every record to the
+ * ledger (NULL: none).  A record that changes relation files in a way the
+ * tool does not know is an error.
  */
 bool		scan_changed_blocks(const pg_version_info *ver, wal_reader *r,
 								lsn_t start, lsn_t end, blockmap *map,
-								scan_stats *stats, rw_error *err);
+								ledger *ldg, scan_stats *stats, rw_error *err);
 
 #endif

@@ -43,6 +43,20 @@ typedef struct source_wal_position {
 	uint32_t	tli;			/* timeline of lsn, 0 if the source cannot tell */
 } source_wal_position;
 
+/* What the source's catalog says a relation file is. */
+#define RELATION_NAME_LEN 64	/* NAMEDATALEN */
+
+typedef struct relation_name {
+	bool		found;			/* false: the source has no such file */
+	const char *kind;			/* "table", "index", "sequence", "TOAST table", ... */
+	char		schema[RELATION_NAME_LEN];
+	char		name[RELATION_NAME_LEN];
+	/* indexes: the indexed table; TOAST tables and their indexes: the table
+	 * whose values they hold; else empty */
+	char		owner_schema[RELATION_NAME_LEN];
+	char		owner_name[RELATION_NAME_LEN];
+} relation_name;
+
 typedef struct source_ops {
 	/* Read a whole (small) file.  *missing is set instead of failing when
 	 * missing_ok and the file does not exist.  *data is malloc'd, NUL
@@ -71,6 +85,15 @@ typedef struct source_ops {
 	/* The primary_conninfo a standby of this source should use, malloc'd;
 	 * NULL for a directory source. */
 	char	   *(*standby_conninfo) (source *s);
+
+	/*
+	 * Name the relations whose files in database db_oid (0: shared) are
+	 * relfilenodes[0..n), into out[0..n).  Only the catalog is read; a
+	 * directory source knows no names and sets found=false for all.
+	 */
+	bool		(*describe_relations) (source *s, uint32_t db_oid,
+									   const uint32_t *relfilenodes, size_t n,
+									   relation_name *out, rw_error *err);
 
 	/* Disconnect and free s. */
 	void		(*close) (source *s);

@@ -25,6 +25,7 @@
 typedef struct pq_source {
 	source		base;			/* first, so a source * is a pq_source * */
 	PGconn	   *conn;			/* owned, PQfinish'ed by close */
+	char	   *connstr;		/* as given, for connections to other databases */
 } pq_source;
 
 /* A growing NUL-terminated string; data is malloc'd and owned by the user. */
@@ -617,12 +618,182 @@ pq_standby_conninfo(source *s)
 			continue;
 		sb_puts(&sb, sb.len > 0 ? " " : "");
 		sb_puts(&sb, o->keyword);
-		sb_puts(&sb, "='");
-		sb_escaped(&sb, o->val, "\\'");
-		sb_puts(&sb, "'");
+		sb_puts(&sb, "=");
+		/* quoted only when it has to be, as pg_basebackup -R writes it */
+		if (strpbrk(o->val, " \t\n\\'") == NULL)
+			sb_puts(&sb, o->val);
+		else
+		{
+			sb_puts(&sb, "'");
+			sb_escaped(&sb, o->val, "\\'");
+			sb_puts(&sb, "'");
+		}
 	}
 	PQconninfoFree(opts);
 	return sb.data;
+}
+
+/* --- relation names ------------------------------------------------------ */
+
+/*
+ * Relations by file number, mapped catalogs (relfilenode 0) included, with
+ * the table an index or a TOAST table or TOAST index belongs to.
+ */
+static const char describe_sql[] =
+	"SELECT f.rf, c.relkind, n.nspname, c.relname, own_n.nspname,"
+	"       COALESCE(toast_owner.relname, it.relname), toast_owner.relname IS NOT NULL"
+	"  FROM pg_catalog.unnest($1::pg_catalog.oid[]) AS f(rf)"
+	"  JOIN pg_catalog.pg_class AS c"
+	"    ON f.rf = CASE WHEN c.relfilenode <> 0 THEN c.relfilenode"
+	"                   ELSE pg_catalog.pg_relation_filenode(c.oid) END"
+	"  JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace"
+	"  LEFT JOIN pg_catalog.pg_index AS i ON i.indexrelid = c.oid"
+	"  LEFT JOIN pg_catalog.pg_class AS it ON it.oid = i.indrelid"
+	"  LEFT JOIN LATERAL (SELECT x.relname, x.relnamespace FROM pg_catalog.pg_class AS x"
+	"                      WHERE x.reltoastrelid = COALESCE(i.indrelid, c.oid)"
+	"                      LIMIT 1) AS toast_owner ON true"
+	"  LEFT JOIN pg_catalog.pg_namespace AS own_n"
+	"    ON own_n.oid = COALESCE(toast_owner.relnamespace, it.relnamespace)"
+	" WHERE c.relisshared = $2::pg_catalog.bool";
+
+static const char *
+relkind_name(char relkind, bool of_toast)
+{
+	switch (relkind)
+	{
+		case 'r':
+			return "table";
+		case 'i':
+			return of_toast ? "TOAST index" : "index";
+		case 'S':
+			return "sequence";
+		case 't':
+			return "TOAST table";
+		case 'm':
+			return "materialized view";
+		default:
+			return "relation";
+	}
+}
+
+static void
+fill_name(const PGresult *res, int row, relation_name *out)
+{
+	out->found = true;
+	out->kind = relkind_name(PQgetvalue(res, row, 1)[0],
+							 strcmp(PQgetvalue(res, row, 6), "t") == 0);
+	snprintf(out->schema, sizeof(out->schema), "%s", PQgetvalue(res, row, 2));
+	snprintf(out->name, sizeof(out->name), "%s", PQgetvalue(res, row, 3));
+	snprintf(out->owner_schema, sizeof(out->owner_schema), "%s", PQgetvalue(res, row, 4));
+	snprintf(out->owner_name, sizeof(out->owner_name), "%s", PQgetvalue(res, row, 5));
+}
+
+/* Run describe_sql on the connection of ps. */
+static bool
+describe_on(pq_source *ps, bool shared, const uint32_t *relfilenodes, size_t n,
+			relation_name *out, rw_error *err)
+{
+	static const char what[] = "could not read relation names from the source";
+	strbuf		arr = {0};
+	char		num[16];
+	const char *params[2];
+	PGresult   *res;
+	bool		ok;
+
+	sb_puts(&arr, "{");
+	for (size_t i = 0; i < n; i++)
+	{
+		snprintf(num, sizeof(num), "%s%u", i > 0 ? "," : "", (unsigned) relfilenodes[i]);
+		sb_puts(&arr, num);
+	}
+	sb_puts(&arr, "}");
+	params[0] = arr.data;
+	params[1] = shared ? "true" : "false";
+	res = run(ps, describe_sql, 2, params, false, what, err);
+	free(arr.data);
+	if (res == NULL)
+		return false;
+	ok = expect_shape(res, -1, 7, what, err);
+	for (int row = 0; ok && row < PQntuples(res); row++)
+	{
+		unsigned long rf = strtoul(PQgetvalue(res, row, 0), NULL, 10);
+
+		for (size_t i = 0; i < n; i++)
+			if (relfilenodes[i] == rf && !out[i].found)
+				fill_name(res, row, &out[i]);
+	}
+	PQclear(res);
+	return ok;
+}
+
+/*
+ * The name of database db_oid when it is another database than the one
+ * connected to and accepts connections; "" when names are to be looked up
+ * on this connection; NULL (not an error) when they cannot be looked up.
+ */
+static bool
+other_database(pq_source *ps, uint32_t db_oid, char **datname, rw_error *err)
+{
+	static const char what[] = "could not look up a database of the source";
+	char		oid[16];
+	const char *param = oid;
+	PGresult   *res;
+	bool		ok;
+
+	snprintf(oid, sizeof(oid), "%u", (unsigned) db_oid);
+	res = run(ps, "SELECT d.datname, d.datallowconn, d.datname = pg_catalog.current_database()"
+			  "  FROM pg_catalog.pg_database AS d WHERE d.oid = $1::pg_catalog.oid",
+			  1, &param, false, what, err);
+	if (res == NULL)
+		return false;
+	ok = expect_shape(res, -1, 3, what, err);
+	*datname = NULL;
+	if (ok && PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 1), "t") == 0)
+		*datname = xstrdup(strcmp(PQgetvalue(res, 0, 2), "t") == 0 ? "" : PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return ok;
+}
+
+static bool
+pq_describe_relations(source *s, uint32_t db_oid, const uint32_t *relfilenodes,
+					  size_t n, relation_name *out, rw_error *err)
+{
+	pq_source  *ps = (pq_source *) s;
+	/* the same connection string with a later dbname that overrides its own */
+	const char *keys[] = {"dbname", "dbname", "fallback_application_name", NULL};
+	const char *vals[] = {ps->connstr, NULL, "rewind", NULL};
+	pq_source	other = {0};
+	char	   *datname = NULL;
+	bool		ok;
+
+	memset(out, 0, n * sizeof(relation_name));
+	if (n == 0)
+		return true;
+	/* shared catalogs are the same from every database */
+	if (db_oid == 0)
+		return describe_on(ps, true, relfilenodes, n, out, err);
+	if (!other_database(ps, db_oid, &datname, err))
+		return false;
+	if (datname == NULL)
+		return true;			/* dropped or created since, or not connectable */
+	if (datname[0] == '\0')
+	{
+		free(datname);
+		return describe_on(ps, false, relfilenodes, n, out, err);
+	}
+	vals[1] = datname;
+	other.conn = PQconnectdbParams(keys, vals, 1);
+	if (other.conn == NULL || PQstatus(other.conn) != CONNECTION_OK)
+	{
+		ok = pq_fail(err, other.conn, NULL, "could not connect to the source server");
+		rw_context(err, "database \"%s\"", datname);
+	}
+	else
+		ok = setup_session(&other, err) &&
+			describe_on(&other, false, relfilenodes, n, out, err);
+	PQfinish(other.conn);
+	free(datname);
+	return ok;
 }
 
 static void
@@ -631,6 +802,7 @@ pq_close(source *s)
 	pq_source  *ps = (pq_source *) s;
 
 	PQfinish(ps->conn);
+	free(ps->connstr);
 	free(ps);
 }
 
@@ -641,6 +813,7 @@ static const source_ops pq_ops = {
 	.wal_position = pq_wal_position,
 	.check_server = pq_check_server,
 	.standby_conninfo = pq_standby_conninfo,
+	.describe_relations = pq_describe_relations,
 	.close = pq_close,
 };
 
@@ -667,6 +840,7 @@ source_libpq_open(const char *connstr, rw_error *err)
 	ps = xcalloc(1, sizeof(pq_source));
 	ps->base.ops = &pq_ops;
 	ps->conn = conn;
+	ps->connstr = xstrdup(connstr);
 	snprintf(ps->base.description, sizeof(ps->base.description), "server %s:%s",
 			 PQhost(conn), PQport(conn));
 	if (!setup_session(ps, err))

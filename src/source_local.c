@@ -227,6 +227,19 @@ local_standby_conninfo(source *s)
 	return NULL;
 }
 
+/* A stopped directory has no catalog to ask. */
+static bool
+local_describe_relations(source *s, uint32_t db_oid, const uint32_t *relfilenodes,
+						 size_t n, relation_name *out, rw_error *err)
+{
+	(void) s;
+	(void) db_oid;
+	(void) relfilenodes;
+	(void) err;
+	memset(out, 0, n * sizeof(relation_name));
+	return true;
+}
+
 static void
 local_close(source *s)
 {
@@ -243,6 +256,7 @@ static const source_ops local_ops = {
 	.wal_position = local_wal_position,
 	.check_server = local_check_server,
 	.standby_conninfo = local_standby_conninfo,
+	.describe_relations = local_describe_relations,
 	.close = local_close,
 };
 

@@ -1,0 +1,451 @@
+/*
+ * The divergence ledger on hand-built WAL records: transaction attribution
+ * (subtransactions, two-phase commit, aborts), heap payload decoding and the
+ * changes that are not row changes.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ledger.h"
+#include "pgver.h"
+#include "walrec.h"
+
+#define DIVERGE 0x5000000
+#define T_XINFO 0x80
+#define T_HAS_SUBXACTS 0x002
+#define T_HAS_TWOPHASE 0x010
+
+static const relfile_locator REL_A = {1663, 5, 16384};
+static const relfile_locator REL_B = {1663, 5, 16390};
+
+/* A record with room for main data built by the test. */
+typedef struct test_rec {
+	wal_record	r;
+	uint8_t		data[512];
+} test_rec;
+
+static lsn_t next_lsn = DIVERGE;
+
+static test_rec *
+make(uint8_t rmid, uint8_t info, uint32_t xid)
+{
+	static test_rec t;
+
+	memset(&t, 0, sizeof(t));
+	t.r.lsn = next_lsn;
+	next_lsn += 0x100;
+	t.r.rmid = rmid;
+	t.r.info = info;
+	t.r.xid = xid;
+	t.r.main_data = t.data;
+	return &t;
+}
+
+static void
+put16(test_rec *t, uint16_t v)
+{
+	memcpy(t->data + t->r.main_len, &v, 2);
+	t->r.main_len += 2;
+}
+
+static void
+put32(test_rec *t, uint32_t v)
+{
+	memcpy(t->data + t->r.main_len, &v, 4);
+	t->r.main_len += 4;
+}
+
+static void
+put8(test_rec *t, uint8_t v)
+{
+	t->data[t->r.main_len++] = v;
+}
+
+static void
+block(test_rec *t, uint8_t id, relfile_locator loc, uint32_t blkno)
+{
+	wal_blockref *b = &t->r.blocks[t->r.nblocks++];
+
+	b->id = id;
+	b->fork = FORK_MAIN;
+	b->spc = loc.spc;
+	b->db = loc.db;
+	b->rel = loc.rel;
+	b->blkno = blkno;
+}
+
+static ledger *
+new_ledger(void)
+{
+	next_lsn = DIVERGE;
+	return ledger_new(pgver_lookup(15), DIVERGE);
+}
+
+static void
+insert(ledger *l, uint32_t xid, relfile_locator loc, uint32_t blk, uint16_t off)
+{
+	test_rec   *t = make(RM_HEAP_ID, 0x00, xid);
+
+	put16(t, off);
+	put8(t, 0);
+	block(t, 0, loc, blk);
+	ledger_observe(l, &t->r);
+}
+
+static void
+update(ledger *l, uint32_t xid, bool hot, relfile_locator loc, uint32_t old_blk,
+	   uint16_t old_off, uint32_t new_blk, uint16_t new_off)
+{
+	test_rec   *t = make(RM_HEAP_ID, hot ? 0x40 : 0x20, xid);
+
+	put32(t, xid);				/* old_xmax */
+	put16(t, old_off);
+	put8(t, 0);
+	put8(t, 0);
+	put32(t, 0);				/* new_xmax */
+	put16(t, new_off);
+	block(t, 0, loc, new_blk);
+	if (old_blk != new_blk)
+		block(t, 1, loc, old_blk);
+	ledger_observe(l, &t->r);
+}
+
+static void
+delete(ledger *l, uint32_t xid, relfile_locator loc, uint32_t blk, uint16_t off,
+	   uint8_t flags)
+{
+	test_rec   *t = make(RM_HEAP_ID, 0x10, xid);
+
+	put32(t, xid);
+	put16(t, off);
+	put8(t, 0);
+	put8(t, flags);
+	block(t, 0, loc, blk);
+	ledger_observe(l, &t->r);
+}
+
+/* COMMIT / ABORT (op 0x00 / 0x20) or the *_PREPARED forms with twophase_xid. */
+static void
+xact_end(ledger *l, uint8_t op, uint32_t xid, const uint32_t *subs, int nsubs,
+		 uint32_t twophase_xid)
+{
+	uint32_t	xinfo = (nsubs ? T_HAS_SUBXACTS : 0) | (twophase_xid ? T_HAS_TWOPHASE : 0);
+	test_rec   *t = make(RM_XACT_ID, (uint8_t) (op | (xinfo ? T_XINFO : 0)), xid);
+	int64_t		when = INT64_C(770000000) * 1000000;	/* 2024-05-26 */
+
+	memcpy(t->data, &when, 8);
+	t->r.main_len = 8;
+	if (xinfo)
+		put32(t, xinfo);
+	if (nsubs)
+	{
+		put32(t, (uint32_t) nsubs);
+		for (int i = 0; i < nsubs; i++)
+			put32(t, subs[i]);
+	}
+	if (twophase_xid)
+		put32(t, twophase_xid);
+	ledger_observe(l, &t->r);
+}
+
+static void
+commit(ledger *l, uint32_t xid, const uint32_t *subs, int nsubs)
+{
+	xact_end(l, 0x00, xid, subs, nsubs, 0);
+}
+
+static void
+abort_xact(ledger *l, uint32_t xid)
+{
+	xact_end(l, 0x20, xid, NULL, 0, 0);
+}
+
+static void
+assert_ctids(const ledger_rel *r, const char *want)
+{
+	char		got[2048] = "";
+
+	for (size_t i = 0; i < r->nctids; i++)
+	{
+		char		one[32];
+
+		snprintf(one, sizeof(one), "%s(%u,%u)", i ? " " : "",
+				 (unsigned) r->ctids[i].block, (unsigned) r->ctids[i].offset);
+		strcat(got, one);
+	}
+	ck_assert_str_eq(got, want);
+}
+
+START_TEST(before_divergence_ignored)
+{
+	ledger	   *l = new_ledger();
+	const ledger_result *r;
+
+	next_lsn = DIVERGE - 0x1000;
+	insert(l, 90, REL_A, 0, 1);
+	commit(l, 90, NULL, 0);
+	next_lsn = DIVERGE;
+	ledger_finish(l);
+	r = ledger_get(l);
+	ck_assert_uint_eq(r->nxacts, 0);
+	ck_assert_uint_eq(r->nrels, 0);
+	ck_assert_uint_eq(r->records, 0);
+	ledger_free(l);
+}
+END_TEST
+
+START_TEST(commit_and_abort)
+{
+	ledger	   *l = new_ledger();
+	const ledger_result *r;
+	const ledger_rel *a;
+
+	insert(l, 100, REL_A, 0, 1);
+	insert(l, 100, REL_A, 0, 2);
+	insert(l, 101, REL_A, 0, 3);	/* aborted */
+	commit(l, 100, NULL, 0);
+	abort_xact(l, 101);
+	insert(l, 102, REL_B, 4, 9);	/* never ends: in progress */
+	ledger_finish(l);
+	r = ledger_get(l);
+	ck_assert_uint_eq(r->nxacts, 1);
+	ck_assert_uint_eq(r->xacts[0].xid, 100);
+	ck_assert_int_eq(r->xacts[0].time, INT64_C(770000000) * 1000000);
+	ck_assert(!r->xacts[0].two_phase);
+	ck_assert_uint_eq(r->aborted, 1);
+	ck_assert_uint_eq(r->nrels, 1);
+	a = ledger_find_rel(l, REL_A);
+	ck_assert_ptr_nonnull(a);
+	ck_assert_uint_eq(a->inserted, 2);
+	assert_ctids(a, "(0,1) (0,2)");
+	ck_assert_ptr_null(ledger_find_rel(l, REL_B));
+	ledger_free(l);
+}
+END_TEST
+
+START_TEST(subtransactions)
+{
+	ledger	   *l = new_ledger();
+	const ledger_result *r;
+	uint32_t	subs[] = {201, 202};
+	test_rec   *t;
+
+	insert(l, 200, REL_A, 1, 1);
+	insert(l, 201, REL_A, 1, 2);	/* committed subtransaction */
+	insert(l, 203, REL_A, 1, 3);	/* rolled back: not in the commit's list */
+	abort_xact(l, 203);
+	insert(l, 202, REL_B, 0, 1);
+	update(l, 200, true, REL_A, 1, 2, 1, 4);	/* parent updates the sub's row */
+	commit(l, 200, subs, 2);
+
+	/* a subtransaction named by the top-level-xid header, then rolled back */
+	t = make(RM_HEAP_ID, 0x00, 211);
+	put16(t, 5);
+	put8(t, 0);
+	block(t, 0, REL_B, 0);
+	t->r.toplevel_xid = 210;
+	ledger_observe(l, &t->r);
+	abort_xact(l, 211);
+	insert(l, 210, REL_B, 0, 6);
+	commit(l, 210, NULL, 0);
+
+	ledger_finish(l);
+	r = ledger_get(l);
+	ck_assert_uint_eq(r->nxacts, 2);
+	ck_assert_uint_eq(r->xacts[0].xid, 200);
+	ck_assert_uint_eq(r->xacts[1].xid, 210);
+	/* without WAL naming its parent a rolled-back subtransaction looks like an abort */
+	ck_assert_uint_eq(r->aborted, 1);
+	ck_assert_uint_eq(r->subxacts_aborted, 1);
+	ck_assert_uint_eq(ledger_find_rel(l, REL_A)->inserted, 2);
+	ck_assert_uint_eq(ledger_find_rel(l, REL_A)->hot_updated, 1);
+	assert_ctids(ledger_find_rel(l, REL_A), "(1,1) (1,4)");
+	ck_assert_uint_eq(ledger_find_rel(l, REL_B)->inserted, 2);
+	assert_ctids(ledger_find_rel(l, REL_B), "(0,1) (0,6)");
+	ledger_free(l);
+}
+END_TEST
+
+START_TEST(two_phase)
+{
+	ledger	   *l = new_ledger();
+	const ledger_result *r;
+	uint32_t	subs[] = {301};
+
+	insert(l, 300, REL_A, 0, 1);
+	insert(l, 301, REL_A, 0, 2);
+	ledger_observe(l, &make(RM_XACT_ID, 0x10, 300)->r);	/* PREPARE */
+	insert(l, 310, REL_A, 0, 3);
+	ledger_observe(l, &make(RM_XACT_ID, 0x10, 310)->r);
+	insert(l, 320, REL_B, 0, 1);
+	ledger_observe(l, &make(RM_XACT_ID, 0x10, 320)->r);	/* left prepared */
+	xact_end(l, 0x30, 0, subs, 1, 300);	/* COMMIT PREPARED, xl_xid 0 */
+	xact_end(l, 0x40, 0, NULL, 0, 310);	/* ABORT PREPARED */
+	ledger_finish(l);
+	r = ledger_get(l);
+	ck_assert_uint_eq(r->nxacts, 1);
+	ck_assert_uint_eq(r->xacts[0].xid, 300);
+	ck_assert(r->xacts[0].two_phase);
+	ck_assert_uint_eq(r->aborted, 1);
+	ck_assert_uint_eq(r->nprepared, 1);
+	ck_assert_uint_eq(r->prepared[0], 320);
+	assert_ctids(ledger_find_rel(l, REL_A), "(0,1) (0,2)");
+	ck_assert_ptr_null(ledger_find_rel(l, REL_B));
+	ledger_free(l);
+}
+END_TEST
+
+START_TEST(updates_and_deletes)
+{
+	ledger	   *l = new_ledger();
+	const ledger_rel *a;
+
+	insert(l, 400, REL_A, 0, 1);
+	commit(l, 400, NULL, 0);
+	update(l, 401, true, REL_A, 0, 1, 0, 2);	/* HOT: same page */
+	update(l, 401, false, REL_A, 0, 2, 3, 1);	/* not HOT: old row on block 1 ref */
+	update(l, 401, false, REL_A, 7, 7, 7, 8);	/* a row from before: nothing to drop */
+	delete(l, 401, REL_A, 5, 5, 0);
+	delete(l, 401, REL_A, 7, 8, 0);			/* deletes the row it wrote */
+	insert(l, 401, REL_A, 9, 1);
+	delete(l, 401, REL_A, 9, 1, 0x08);		/* IS_SUPER: insertion taken back */
+	commit(l, 401, NULL, 0);
+	ledger_finish(l);
+	a = ledger_find_rel(l, REL_A);
+	ck_assert_uint_eq(a->inserted, 1);
+	ck_assert_uint_eq(a->hot_updated, 1);
+	ck_assert_uint_eq(a->updated, 2);
+	ck_assert_uint_eq(a->deleted, 2);
+	assert_ctids(a, "(3,1)");
+	ledger_free(l);
+}
+END_TEST
+
+static void
+multi_insert(ledger *l, uint32_t xid, bool init, const uint16_t *offs, uint16_t n)
+{
+	test_rec   *t = make(RM_HEAP2_ID, (uint8_t) (0x50 | (init ? 0x80 : 0)), xid);
+
+	put8(t, 0);
+	put8(t, 0);
+	put16(t, n);
+	for (uint16_t i = 0; !init && i < n; i++)
+		put16(t, offs[i]);
+	block(t, 0, REL_B, 2);
+	ledger_observe(l, &t->r);
+}
+
+START_TEST(multi_inserts)
+{
+	ledger	   *l = new_ledger();
+	uint16_t	offs[] = {5, 7};
+	const ledger_rel *b;
+
+	multi_insert(l, 500, true, NULL, 3);
+	multi_insert(l, 500, false, offs, 2);
+	commit(l, 500, NULL, 0);
+	ledger_finish(l);
+	b = ledger_find_rel(l, REL_B);
+	ck_assert_uint_eq(b->inserted, 5);
+	assert_ctids(b, "(2,1) (2,2) (2,3) (2,5) (2,7)");
+	ck_assert_uint_eq(ledger_get(l)->undecodable, 0);
+	ledger_free(l);
+}
+END_TEST
+
+START_TEST(ctid_cap_and_bad_records)
+{
+	ledger	   *l = new_ledger();
+	const ledger_rel *a;
+	test_rec   *t;
+
+	for (uint16_t i = 1; i <= LEDGER_CTID_CAP + 50; i++)
+		insert(l, 600, REL_A, i / 100, i);
+	t = make(RM_HEAP_ID, 0x00, 600);	/* insert without its block reference */
+	put16(t, 1);
+	put8(t, 0);
+	ledger_observe(l, &t->r);
+	t = make(RM_HEAP_ID, 0x20, 600);	/* update with 3 bytes of main data */
+	put16(t, 1);
+	put8(t, 0);
+	block(t, 0, REL_A, 0);
+	ledger_observe(l, &t->r);
+	commit(l, 600, NULL, 0);
+	ledger_finish(l);
+	a = ledger_find_rel(l, REL_A);
+	ck_assert_uint_eq(a->inserted, LEDGER_CTID_CAP + 50);
+	ck_assert_uint_eq(a->nctids, LEDGER_CTID_CAP);
+	ck_assert_uint_eq(a->ctids_unlisted, 50);
+	ck_assert_uint_eq(ledger_get(l)->undecodable, 2);
+	ledger_free(l);
+}
+END_TEST
+
+START_TEST(other_changes)
+{
+	ledger	   *l = new_ledger();
+	const ledger_result *r;
+	relfile_locator seq = {1663, 5, 16400}, created = {1663, 5, 16500};
+	test_rec   *t;
+
+	for (int i = 0; i < 2; i++)
+	{
+		t = make(RM_SEQ_ID, 0x00, 700);
+		block(t, 0, seq, 0);
+		ledger_observe(l, &t->r);
+	}
+	abort_xact(l, 700);			/* sequences do not roll back */
+	t = make(RM_SMGR_ID, 0x11, 701);
+	put32(t, created.spc);
+	put32(t, created.db);
+	put32(t, created.rel);
+	put32(t, FORK_MAIN);
+	ledger_observe(l, &t->r);
+	commit(l, 701, NULL, 0);
+	t = make(RM_SMGR_ID, 0x21, 0);	/* VACUUM truncation: no transaction */
+	put32(t, 3);
+	put32(t, REL_A.spc);
+	put32(t, REL_A.db);
+	put32(t, REL_A.rel);
+	put32(t, 7);
+	ledger_observe(l, &t->r);
+	t = make(RM_DBASE_ID, 0x10, 702);	/* 15: CREATE_WAL_LOG */
+	put32(t, 16600);
+	put32(t, 1663);
+	ledger_observe(l, &t->r);
+	ledger_finish(l);
+	r = ledger_get(l);
+	ck_assert_uint_eq(r->nchanges, 4);
+	ck_assert_int_eq(r->changes[0].kind, LC_SEQUENCE);
+	ck_assert_uint_eq(r->changes[0].count, 2);
+	ck_assert_int_eq(r->changes[1].kind, LC_REL_CREATED);
+	ck_assert_uint_eq(r->changes[1].xid, 701);
+	ck_assert_int_eq(r->changes[2].kind, LC_SMGR_TRUNCATE);
+	ck_assert_uint_eq(r->changes[2].nblocks, 3);
+	ck_assert_int_eq(r->changes[3].kind, LC_DB_CREATED);
+	ck_assert_uint_eq(r->changes[3].loc.db, 16600);
+	ck_assert(ledger_created_after(l, created));
+	ck_assert(!ledger_created_after(l, REL_A));
+	ledger_free(l);
+}
+END_TEST
+
+extern Suite *ledger_suite(void);
+
+Suite *ledger_suite(void)
+{
+	Suite	   *s = suite_create("ledger");
+	TCase	   *tc = tcase_create("records");
+
+	tcase_add_test(tc, before_divergence_ignored);
+	tcase_add_test(tc, commit_and_abort);
+	tcase_add_test(tc, subtransactions);
+	tcase_add_test(tc, two_phase);
+	tcase_add_test(tc, updates_and_deletes);
+	tcase_add_test(tc, multi_inserts);
+	tcase_add_test(tc, ctid_cap_and_bad_records);
+	tcase_add_test(tc, other_changes);
+	suite_add_tcase(s, tc);
+	return s;
+}
