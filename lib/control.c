@@ -1,3 +1,4 @@
+#include "bytes.h"
 #include "control.h"
 
 #include <string.h>
@@ -57,42 +58,9 @@
 #define EXPECTED_RELSEG		131072
 #define EXPECTED_MAXALIGN	8
 
-/* Fields are in host byte order and possibly unaligned: copy them out. */
-static uint32_t
-get_u32(const uint8_t *p)
-{
-	uint32_t	v;
 
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
 
-static uint64_t
-get_u64(const uint8_t *p)
-{
-	uint64_t	v;
 
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-static int32_t
-get_i32(const uint8_t *p)
-{
-	int32_t		v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-static int64_t
-get_i64(const uint8_t *p)
-{
-	int64_t		v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
 
 bool
 checkpoint_parse(const uint8_t *buf, size_t len, const pg_version_info *ver,
@@ -103,24 +71,24 @@ checkpoint_parse(const uint8_t *buf, size_t len, const pg_version_info *ver,
 					   "checkpoint data is %zu bytes, expected %d",
 					   len, CHECKPOINT_STRUCT_SIZE);
 
-	out->redo = get_u64(buf + CP_REDO);
-	out->tli = get_u32(buf + CP_TLI);
-	out->prev_tli = get_u32(buf + CP_PREV_TLI);
+	out->redo = get64(buf + CP_REDO);
+	out->tli = get32(buf + CP_TLI);
+	out->prev_tli = get32(buf + CP_PREV_TLI);
 	out->full_page_writes = buf[CP_FPW] != 0;
 	out->wal_level = ver->checkpoint_has_wal_level ?
-		get_i32(buf + CP_WAL_LEVEL) : -1;
-	out->next_xid = get_u64(buf + CP_NEXT_XID);
-	out->next_oid = get_u32(buf + CP_NEXT_OID);
-	out->next_multi = get_u32(buf + CP_NEXT_MULTI);
-	out->next_multi_offset = get_u32(buf + CP_NEXT_MULTI_OFF);
-	out->oldest_xid = get_u32(buf + CP_OLDEST_XID);
-	out->oldest_xid_db = get_u32(buf + CP_OLDEST_XID_DB);
-	out->oldest_multi = get_u32(buf + CP_OLDEST_MULTI);
-	out->oldest_multi_db = get_u32(buf + CP_OLDEST_MULTI_DB);
-	out->time = get_i64(buf + CP_TIME);
-	out->oldest_commit_ts_xid = get_u32(buf + CP_OLDEST_CTS_XID);
-	out->newest_commit_ts_xid = get_u32(buf + CP_NEWEST_CTS_XID);
-	out->oldest_active_xid = get_u32(buf + CP_OLDEST_ACTIVE);
+		(int32_t) get32(buf + CP_WAL_LEVEL) : -1;
+	out->next_xid = get64(buf + CP_NEXT_XID);
+	out->next_oid = get32(buf + CP_NEXT_OID);
+	out->next_multi = get32(buf + CP_NEXT_MULTI);
+	out->next_multi_offset = get32(buf + CP_NEXT_MULTI_OFF);
+	out->oldest_xid = get32(buf + CP_OLDEST_XID);
+	out->oldest_xid_db = get32(buf + CP_OLDEST_XID_DB);
+	out->oldest_multi = get32(buf + CP_OLDEST_MULTI);
+	out->oldest_multi_db = get32(buf + CP_OLDEST_MULTI_DB);
+	out->time = (int64_t) get64(buf + CP_TIME);
+	out->oldest_commit_ts_xid = get32(buf + CP_OLDEST_CTS_XID);
+	out->newest_commit_ts_xid = get32(buf + CP_NEWEST_CTS_XID);
+	out->oldest_active_xid = get32(buf + CP_OLDEST_ACTIVE);
 	return true;
 }
 
@@ -133,7 +101,7 @@ static bool
 check_version(const uint8_t *buf, const pg_version_info *ver,
 			  const char *what, rw_error *err)
 {
-	uint32_t	found = get_u32(buf + OFF_CONTROL_VERSION);
+	uint32_t	found = get32(buf + OFF_CONTROL_VERSION);
 
 	if (found == ver->control_version)
 		return true;
@@ -150,7 +118,7 @@ static bool
 check_crc(const uint8_t *buf, const pg_version_info *ver, const char *what,
 		  rw_error *err)
 {
-	uint32_t	stored = get_u32(buf + ver->control_crc_offset);
+	uint32_t	stored = get32(buf + ver->control_crc_offset);
 	uint32_t	computed = crc32c(buf, ver->control_crc_offset);
 
 	if (stored == computed)
@@ -191,32 +159,32 @@ check_sizes(const pg_control *c, const char *what, rw_error *err)
 static void
 decode_fields(const uint8_t *b, pg_control *c)
 {
-	c->system_identifier = get_u64(b + OFF_SYSID);
-	c->control_version = get_u32(b + OFF_CONTROL_VERSION);
-	c->catversion = get_u32(b + OFF_CATVERSION);
-	c->state = get_i32(b + OFF_STATE);
-	c->time = get_i64(b + OFF_TIME);
-	c->checkpoint = get_u64(b + OFF_CHECKPOINT);
-	c->unlogged_lsn = get_u64(b + OFF_UNLOGGED_LSN);
-	c->min_recovery_point = get_u64(b + OFF_MIN_RECOVERY);
-	c->min_recovery_tli = get_u32(b + OFF_MIN_RECOVERY_TLI);
-	c->backup_start_point = get_u64(b + OFF_BACKUP_START);
-	c->backup_end_point = get_u64(b + OFF_BACKUP_END);
+	c->system_identifier = get64(b + OFF_SYSID);
+	c->control_version = get32(b + OFF_CONTROL_VERSION);
+	c->catversion = get32(b + OFF_CATVERSION);
+	c->state = (int32_t) get32(b + OFF_STATE);
+	c->time = (int64_t) get64(b + OFF_TIME);
+	c->checkpoint = get64(b + OFF_CHECKPOINT);
+	c->unlogged_lsn = get64(b + OFF_UNLOGGED_LSN);
+	c->min_recovery_point = get64(b + OFF_MIN_RECOVERY);
+	c->min_recovery_tli = get32(b + OFF_MIN_RECOVERY_TLI);
+	c->backup_start_point = get64(b + OFF_BACKUP_START);
+	c->backup_end_point = get64(b + OFF_BACKUP_END);
 	c->backup_end_required = b[OFF_BACKUP_END_REQ] != 0;
-	c->wal_level = get_i32(b + OFF_WAL_LEVEL);
+	c->wal_level = (int32_t) get32(b + OFF_WAL_LEVEL);
 	c->wal_log_hints = b[OFF_WAL_LOG_HINTS] != 0;
-	c->max_connections = get_i32(b + OFF_MAX_CONNECTIONS);
-	c->max_worker_processes = get_i32(b + OFF_MAX_WORKERS);
-	c->max_wal_senders = get_i32(b + OFF_MAX_WAL_SENDERS);
-	c->max_prepared_xacts = get_i32(b + OFF_MAX_PREPARED);
-	c->max_locks_per_xact = get_i32(b + OFF_MAX_LOCKS);
+	c->max_connections = (int32_t) get32(b + OFF_MAX_CONNECTIONS);
+	c->max_worker_processes = (int32_t) get32(b + OFF_MAX_WORKERS);
+	c->max_wal_senders = (int32_t) get32(b + OFF_MAX_WAL_SENDERS);
+	c->max_prepared_xacts = (int32_t) get32(b + OFF_MAX_PREPARED);
+	c->max_locks_per_xact = (int32_t) get32(b + OFF_MAX_LOCKS);
 	c->track_commit_timestamp = b[OFF_TRACK_COMMIT_TS] != 0;
-	c->max_align = get_u32(b + OFF_MAXALIGN);
-	c->blcksz = get_u32(b + OFF_BLCKSZ);
-	c->relseg_size = get_u32(b + OFF_RELSEG_SIZE);
-	c->xlog_blcksz = get_u32(b + OFF_XLOG_BLCKSZ);
-	c->xlog_seg_size = get_u32(b + OFF_XLOG_SEG_SIZE);
-	c->data_checksum_version = get_u32(b + OFF_CHECKSUM_VERSION);
+	c->max_align = get32(b + OFF_MAXALIGN);
+	c->blcksz = get32(b + OFF_BLCKSZ);
+	c->relseg_size = get32(b + OFF_RELSEG_SIZE);
+	c->xlog_blcksz = get32(b + OFF_XLOG_BLCKSZ);
+	c->xlog_seg_size = get32(b + OFF_XLOG_SEG_SIZE);
+	c->data_checksum_version = get32(b + OFF_CHECKSUM_VERSION);
 }
 
 bool

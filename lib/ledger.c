@@ -1,3 +1,4 @@
+#include "bytes.h"
 #include "ledger.h"
 
 #include <stdlib.h>
@@ -405,23 +406,7 @@ discard(ledger *l, uint32_t xid)
 
 /* --- decoding ------------------------------------------------------------ */
 
-static uint16_t
-get16(const uint8_t *p)
-{
-	uint16_t	v;
 
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-static uint32_t
-get32(const uint8_t *p)
-{
-	uint32_t	v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
 
 static void
 undecodable(ledger *l, const wal_record *rec)

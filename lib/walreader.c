@@ -1,3 +1,4 @@
+#include "bytes.h"
 #include "walreader.h"
 
 #include <stdarg.h>
@@ -59,32 +60,8 @@ struct wal_reader {
 	lsn_t		last_next;
 };
 
-static uint16_t
-get16(const uint8_t *p)
-{
-	uint16_t	v;
 
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
 
-static uint32_t
-get32(const uint8_t *p)
-{
-	uint32_t	v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-static uint64_t
-get64(const uint8_t *p)
-{
-	uint64_t	v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
 
 wal_reader *
 walreader_new(const pg_version_info *ver, uint64_t sysid, uint32_t segsize,

@@ -1,3 +1,4 @@
+#include "bytes.h"
 #include "walrec.h"
 
 #include <string.h>
@@ -59,14 +60,6 @@ static const char *const rmgr_names[] = {
 	"ReplicationOrigin", "Generic", "LogicalMessage"
 };
 
-static uint32_t
-get32(const uint8_t *p)
-{
-	uint32_t	v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
 
 static uint8_t
 rmgr_op(const wal_record *rec)
