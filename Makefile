@@ -5,6 +5,10 @@
 #   make check-asan    the same under AddressSanitizer and UBSan
 #   make demo          a split brain on throwaway clusters, dry run, rewind
 #   make install       install into $(DESTDIR)$(PREFIX)/bin
+#   make install PG_REWIND_LINK=1
+#                      also $(PREFIX)/lib/rewind/pg-rewind-bin/pg_rewind, a
+#                      link to rewind in a directory of its own, for HA tools
+#                      that run "pg_rewind" from a configurable directory
 
 PREFIX      ?= /usr/local
 BUILD       ?= build
@@ -35,7 +39,7 @@ TEST_OBJS   := $(TEST_SRCS:%.c=$(BUILD)/%.o)
 BIN         := $(BUILD)/rewind
 UNIT        := $(BUILD)/unit-tests
 
-.PHONY: all check unit integration fixtures check-asan demo install clean lint
+.PHONY: all check unit integration fixtures check-asan demo install clean lint bench fuzz
 
 all: rewind
 
@@ -107,16 +111,52 @@ check-asan:
 demo: $(BIN)
 	REWIND_BIN=$(abspath $(BIN)) bash t/demo.sh
 
+# rewind against pg_rewind on a pgbench failover (PostgreSQL 15; see
+# bench/bench.sh for what is measured).  Scale it with these:
+BENCH_SCALE  ?= 50
+BENCH_ROUNDS ?= 3
+bench: $(BIN)
+	BENCH_SCALE=$(BENCH_SCALE) BENCH_ROUNDS=$(BENCH_ROUNDS) REWIND_BIN=$(abspath $(BIN)) \
+	  bash bench/bench.sh
+
+PG_REWIND_DIR := $(PREFIX)/lib/rewind/pg-rewind-bin
+
 install: $(BIN)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/rewind
 	install -m 0644 man/rewind.1 $(DESTDIR)$(PREFIX)/share/man/man1/rewind.1
+ifeq ($(PG_REWIND_LINK),1)
+	install -d $(DESTDIR)$(PG_REWIND_DIR)
+	ln -sfn ../../../bin/rewind $(DESTDIR)$(PG_REWIND_DIR)/pg_rewind
+endif
+
+# Fuzz targets (libFuzzer): each fuzz/fuzz_*.c against lib/, seeded from the
+# fixtures, FUZZ_SECONDS each.  Crashers go to $(FUZZ_BUILD)/crashes/<target>/;
+# keep them in fuzz/regressions/<target>/, which the unit tests replay.
+FUZZ_SECONDS ?= 60
+FUZZ_CC      ?= clang
+FUZZ_BUILD   ?= build-fuzz
+FUZZ_FLAGS   := -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined \
+                -fno-sanitize-recover=all -DFUZZ_LIBFUZZER -D_GNU_SOURCE -Ilib -Ifuzz
+FUZZ_TARGETS := $(basename $(notdir $(wildcard fuzz/fuzz_*.c)))
+
+fuzz: fixtures
+	@mkdir -p $(FUZZ_BUILD)
+	bash fuzz/make-corpus.sh $(BUILD)/fixtures $(FUZZ_BUILD)/seeds
+	@for t in $(FUZZ_TARGETS); do \
+	  echo "== $$t ($(FUZZ_SECONDS) s)"; \
+	  $(FUZZ_CC) $(FUZZ_FLAGS) -o $(FUZZ_BUILD)/$$t fuzz/$$t.c $(LIB_SRCS) || exit 1; \
+	  mkdir -p $(FUZZ_BUILD)/corpus/$$t $(FUZZ_BUILD)/crashes/$$t fuzz/regressions/$$t; \
+	  $(FUZZ_BUILD)/$$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
+	    -artifact_prefix=$(FUZZ_BUILD)/crashes/$$t/ $(FUZZ_BUILD)/corpus/$$t \
+	    $(FUZZ_BUILD)/seeds/$$t fuzz/regressions/$$t || exit 1; \
+	done
 
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,style,performance,portability \
 	  --inline-suppr --suppress=missingIncludeSystem -Ilib -Isrc lib src
 
 clean:
-	rm -rf build build-asan rewind
+	rm -rf build build-asan $(FUZZ_BUILD) rewind
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

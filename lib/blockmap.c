@@ -209,3 +209,35 @@ blockmap_total_blocks(const blockmap *m)
 		total += m->rels[r].n;
 	return total;
 }
+
+void
+blockmap_add_all(blockmap *dst, const blockmap *src)
+{
+	for (size_t r = 0; r < src->nrels; r++)
+		for (size_t i = 0; i < src->rels[r].n; i++)
+			blockmap_add(dst, src->rels[r].loc, src->rels[r].blocks[i]);
+}
+
+uint64_t
+blockmap_count_missing(const blockmap *a, const blockmap *b)
+{
+	uint64_t	missing = 0;
+
+	for (size_t r = 0; r < a->nrels; r++)
+	{
+		size_t		nb, j = 0;
+		const uint32_t *bb = blockmap_blocks(b, a->rels[r].loc, &nb);
+
+		/* both lists are sorted: one merge pass */
+		for (size_t i = 0; i < a->rels[r].n; i++)
+		{
+			uint32_t	blk = a->rels[r].blocks[i];
+
+			while (j < nb && bb[j] < blk)
+				j++;
+			if (j == nb || bb[j] != blk)
+				missing++;
+		}
+	}
+	return missing;
+}

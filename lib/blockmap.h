@@ -37,4 +37,10 @@ relfile_locator blockmap_relation(const blockmap *m, size_t i,
 /* Total distinct blocks over all relations. */
 uint64_t	blockmap_total_blocks(const blockmap *m);
 
+/* Add every block of src to dst (src finished or not; dst not yet finished). */
+void		blockmap_add_all(blockmap *dst, const blockmap *src);
+
+/* Distinct blocks of a that b does not hold; both finished. */
+uint64_t	blockmap_count_missing(const blockmap *a, const blockmap *b);
+
 #endif

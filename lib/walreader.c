@@ -84,6 +84,12 @@ walreader_new(const pg_version_info *ver, uint64_t sysid, uint32_t segsize,
 	return r;
 }
 
+uint32_t
+walreader_segsize(const wal_reader *r)
+{
+	return r->segsize;
+}
+
 void
 walreader_free(wal_reader *r)
 {

@@ -103,6 +103,9 @@ wal_reader *walreader_new(const pg_version_info *ver, uint64_t sysid,
 						  wal_page_reader source);
 void		walreader_free(wal_reader *r);
 
+/* The segment size the reader was made for (to name segment files). */
+uint32_t	walreader_segsize(const wal_reader *r);
+
 /*
  * Read the record that starts at lsn.  An lsn exactly on a page boundary
  * means the first record after that page's header.  A record whose header is

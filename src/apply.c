@@ -2,13 +2,30 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fileutil.h"
+#include "log.h"
 #include "xalloc.h"
+
+/* A set of strings: the files that already have their JR_ORIG record. */
+typedef struct strset {
+	char	  **slots;
+	size_t		cap;			/* a power of two, or 0 */
+	size_t		n;
+} strset;
+
+/* A range saved in the journal for the writes of the current batch. */
+typedef struct prot_range {
+	char	   *path;
+	uint64_t	offset;
+	uint64_t	len;
+} prot_range;
 
 struct target_writer {
 	char	   *pgdata;
@@ -20,7 +37,80 @@ struct target_writer {
 	char	  **touched;		/* relative paths to fsync (files and directories) */
 	size_t		ntouched;
 	size_t		touched_cap;
+
+	journal    *j;				/* NULL: changes are not journaled */
+	strset		seen;			/* files with a JR_ORIG record */
+	prot_range *batch;			/* saved by tw_protect for the writes to come */
+	size_t		nbatch, batch_cap;
+	bool		batch_sealed;	/* sorted, journal synced: writes under way */
+
+	uint64_t	changes;		/* changes made to the target */
+	uint64_t	kill_after;		/* test hook, 0 when off */
 };
+
+static uint64_t
+hash_str(const char *s)
+{
+	uint64_t	h = 1469598103934665603ULL;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char) *s) * 1099511628211ULL;
+	return h;
+}
+
+/* Add s; false if it was there already. */
+static bool
+strset_add(strset *set, const char *s)
+{
+	size_t		i;
+
+	if (set->n * 2 >= set->cap)
+	{
+		strset		bigger = {.cap = set->cap ? set->cap * 2 : 256};
+
+		bigger.slots = xcalloc(bigger.cap, sizeof(char *));
+		for (size_t k = 0; k < set->cap; k++)
+		{
+			if (set->slots[k] == NULL)
+				continue;
+			i = hash_str(set->slots[k]) & (bigger.cap - 1);
+			while (bigger.slots[i])
+				i = (i + 1) & (bigger.cap - 1);
+			bigger.slots[i] = set->slots[k];
+		}
+		bigger.n = set->n;
+		free(set->slots);
+		*set = bigger;
+	}
+	i = hash_str(s) & (set->cap - 1);
+	while (set->slots[i])
+	{
+		if (strcmp(set->slots[i], s) == 0)
+			return false;
+		i = (i + 1) & (set->cap - 1);
+	}
+	set->slots[i] = xstrdup(s);
+	set->n++;
+	return true;
+}
+
+static void
+strset_free(strset *set)
+{
+	for (size_t k = 0; k < set->cap; k++)
+		free(set->slots[k]);
+	free(set->slots);
+	memset(set, 0, sizeof(*set));
+}
+
+static void
+clear_batch(target_writer *w)
+{
+	for (size_t i = 0; i < w->nbatch; i++)
+		free(w->batch[i].path);
+	w->nbatch = 0;
+	w->batch_sealed = false;
+}
 
 target_writer *
 tw_open(const char *pgdata, bool dry_run)
@@ -30,7 +120,23 @@ tw_open(const char *pgdata, bool dry_run)
 	w->pgdata = xstrdup(pgdata);
 	w->dry_run = dry_run;
 	w->fd = -1;
+	w->kill_after = strtoull(getenv("REWIND_TEST_KILL_AFTER_WRITES") ?
+							 getenv("REWIND_TEST_KILL_AFTER_WRITES") : "0", NULL, 10);
 	return w;
+}
+
+/*
+ * TEST HOOK, not for production: REWIND_TEST_KILL_AFTER_WRITES=N makes the
+ * process kill itself with SIGKILL right after its N-th change to the
+ * target, so the integration tests can interrupt a run at a chosen point
+ * (t/integration/fault-*.t).  Every change below calls this once.
+ */
+static void
+changed(target_writer *w)
+{
+	w->changes++;
+	if (w->kill_after > 0 && w->changes >= w->kill_after)
+		raise(SIGKILL);
 }
 
 static void
@@ -52,6 +158,10 @@ tw_close(target_writer *w)
 	for (size_t i = 0; i < w->ntouched; i++)
 		free(w->touched[i]);
 	free(w->touched);
+	clear_batch(w);
+	free(w->batch);
+	strset_free(&w->seen);
+	journal_close(w->j);		/* a failed run leaves it for the next one */
 	free(w->pgdata);
 	free(w);
 }
@@ -97,6 +207,186 @@ guard(const target_writer *w, rw_error *err)
 	return true;
 }
 
+/* --- the journal: saved before each change ------------------------------- */
+
+static bool
+jlog(target_writer *w, const jrec *r, rw_error *err)
+{
+	return w->j == NULL || journal_append(w->j, r, err);
+}
+
+/* The journal is on disk before the change it protects. */
+static bool
+barrier(target_writer *w, rw_error *err)
+{
+	return w->j == NULL || journal_barrier(w->j, err);
+}
+
+/* First touch of a file: record whether it existed, its size and mode. */
+static bool
+note_file(target_writer *w, const char *path, rw_error *err)
+{
+	jrec		r = {.type = JR_ORIG, .path = path};
+	struct stat st;
+	char	   *full;
+
+	if (w->j == NULL || !strset_add(&w->seen, path))
+		return true;
+	full = full_path(w, path);
+	if (lstat(full, &st) == 0)
+	{
+		r.existed = true;
+		r.offset = (uint64_t) st.st_size;
+		r.mode = (uint32_t) (st.st_mode & 07777);
+	}
+	else if (errno != ENOENT)
+	{
+		rw_fail_errno(err, errno, "could not stat target file \"%s\"", full);
+		free(full);
+		return false;
+	}
+	free(full);
+	return jlog(w, &r, err);
+}
+
+/* Save the bytes of [offset, offset + len) of path that exist now. */
+static bool
+save_range(target_writer *w, const char *path, uint64_t offset, uint64_t len,
+		   rw_error *err)
+{
+	char	   *full;
+	int			fd;
+	struct stat st;
+	uint64_t	end;
+	uint8_t    *buf;
+	bool		ok = true;
+
+	if (w->j == NULL)
+		return true;
+	if (!note_file(w, path, err))
+		return false;
+	full = full_path(w, path);
+	fd = open(full, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT)
+	{
+		free(full);
+		return true;			/* nothing there to lose */
+	}
+	if (fd < 0 || fstat(fd, &st) != 0)
+	{
+		rw_fail_errno(err, errno, "could not read target file \"%s\"", full);
+		if (fd >= 0)
+			close(fd);
+		free(full);
+		return false;
+	}
+	end = (uint64_t) st.st_size;
+	if (len < end - offset && offset < end)
+		end = offset + len;
+	buf = offset < end ? xmalloc(JOURNAL_PIECE_MAX) : NULL;
+	for (uint64_t pos = offset; ok && pos < end; pos += JOURNAL_PIECE_MAX)
+	{
+		size_t		n = end - pos > JOURNAL_PIECE_MAX ? JOURNAL_PIECE_MAX : (size_t) (end - pos);
+		jrec		r = {.type = JR_DATA, .path = path, .offset = pos, .data = buf, .len = n};
+
+		ok = file_pread_exact(fd, full, buf, n, pos, err) && jlog(w, &r, err);
+	}
+	free(buf);
+	close(fd);
+	free(full);
+	return ok;
+}
+
+static bool
+save_all(target_writer *w, const char *path, rw_error *err)
+{
+	return save_range(w, path, 0, UINT64_MAX, err);
+}
+
+static int
+compare_prot(const void *a, const void *b)
+{
+	const prot_range *x = a, *y = b;
+	int			c = strcmp(x->path, y->path);
+
+	if (c != 0)
+		return c;
+	return x->offset < y->offset ? -1 : x->offset > y->offset;
+}
+
+/* Was [offset, offset + len) of path saved for the current batch? */
+static bool
+in_batch(target_writer *w, const char *path, uint64_t offset, size_t len)
+{
+	prot_range	key = {.path = (char *) path, .offset = offset};
+	const prot_range *hit;
+
+	if (!w->batch_sealed)
+	{
+		qsort(w->batch, w->nbatch, sizeof(prot_range), compare_prot);
+		w->batch_sealed = true;
+	}
+	hit = bsearch(&key, w->batch, w->nbatch, sizeof(prot_range), compare_prot);
+	return hit != NULL && len <= hit->len;
+}
+
+bool
+tw_protect(target_writer *w, const char *path, uint64_t offset, uint64_t len,
+		   rw_error *err)
+{
+	if (w->j == NULL)
+		return true;
+	if (w->batch_sealed)
+		clear_batch(w);
+	if (!save_range(w, path, offset, len, err))
+		return false;
+	xgrow((void **) &w->batch, &w->batch_cap, w->nbatch + 1, sizeof(prot_range));
+	w->batch[w->nbatch].path = xstrdup(path);
+	w->batch[w->nbatch].offset = offset;
+	w->batch[w->nbatch].len = len;
+	w->nbatch++;
+	return true;
+}
+
+bool
+tw_begin(target_writer *w, const journal_identity *id, const pg_control *target_control,
+		 bool sync, rw_error *err)
+{
+	uint8_t		marked[CONTROL_FILE_SIZE];
+
+	if (!guard(w, err))
+		return false;
+	w->j = journal_create(w->pgdata, id, sync, err);
+	if (w->j == NULL)
+		return false;
+	/* before anything else: the target must not start half rewound */
+	journal_marked_control(target_control, marked);
+	return tw_replace_file(w, "global/pg_control", marked, sizeof(marked), err) &&
+		tw_step(w, JSTEP_STARTED, err);
+}
+
+bool
+tw_step(target_writer *w, journal_step step, rw_error *err)
+{
+	jrec		r = {.type = JR_STEP, .path = ".", .offset = step};
+
+	return jlog(w, &r, err);
+}
+
+bool
+tw_commit(target_writer *w, bool sync, rw_error *err)
+{
+	if (w->j == NULL)
+		return true;
+	log_debug("journal: %llu bytes for %llu changes to the target",
+			  (unsigned long long) journal_size(w->j), (unsigned long long) w->changes);
+	journal_close(w->j);
+	w->j = NULL;
+	return journal_remove(w->pgdata, sync, err);
+}
+
+/* --- the changes --------------------------------------------------------- */
+
 static bool
 open_for_write(target_writer *w, const char *path, int extra_flags, rw_error *err)
 {
@@ -127,7 +417,12 @@ tw_write(target_writer *w, const char *path, uint64_t offset, const uint8_t *dat
 {
 	size_t		done = 0;
 
-	if (!guard(w, err) || !open_for_write(w, path, 0, err))
+	if (!guard(w, err))
+		return false;
+	/* a range tw_protect did not save is saved now, at the cost of an fsync */
+	if (w->j && !in_batch(w, path, offset, len) && !save_range(w, path, offset, len, err))
+		return false;
+	if (!barrier(w, err) || !open_for_write(w, path, 0, err))
 		return false;
 	while (done < len)
 	{
@@ -140,13 +435,18 @@ tw_write(target_writer *w, const char *path, uint64_t offset, const uint8_t *dat
 								 w->pgdata, path, (unsigned long long) (offset + done));
 		done += (size_t) n;
 	}
+	changed(w);
 	return true;
 }
 
 bool
 tw_create_empty(target_writer *w, const char *path, rw_error *err)
 {
-	return guard(w, err) && open_for_write(w, path, O_TRUNC, err);
+	if (!guard(w, err) || !save_all(w, path, err) || !barrier(w, err) ||
+		!open_for_write(w, path, O_TRUNC, err))
+		return false;
+	changed(w);
+	return true;
 }
 
 bool
@@ -154,7 +454,7 @@ tw_truncate(target_writer *w, const char *path, uint64_t size, rw_error *err)
 {
 	char	   *full;
 
-	if (!guard(w, err))
+	if (!guard(w, err) || !save_range(w, path, size, UINT64_MAX, err) || !barrier(w, err))
 		return false;
 	full = full_path(w, path);
 	if (truncate(full, (off_t) size) != 0)
@@ -166,7 +466,38 @@ tw_truncate(target_writer *w, const char *path, uint64_t size, rw_error *err)
 	}
 	free(full);
 	touch(w, path);
+	changed(w);
 	return true;
+}
+
+/* Journal what removing the file or symlink at path loses. */
+static bool
+save_removed(target_writer *w, const char *path, const char *full, rw_error *err)
+{
+	struct stat st;
+	jrec		r = {.path = path};
+
+	if (w->j == NULL)
+		return true;
+	if (lstat(full, &st) != 0)
+		return errno == ENOENT ? true :
+			rw_fail_errno(err, errno, "could not stat target file \"%s\"", full);
+	if (S_ISLNK(st.st_mode))
+	{
+		char		link[4096];
+		ssize_t		n = readlink(full, link, sizeof(link));
+
+		if (n < 0)
+			return rw_fail_errno(err, errno, "could not read symbolic link \"%s\"", full);
+		r.type = JR_REMOVED_LINK;
+		r.data = (const uint8_t *) link;
+		r.len = (size_t) n;
+		return jlog(w, &r, err);
+	}
+	r.type = JR_REMOVED_FILE;
+	r.mode = (uint32_t) (st.st_mode & 07777);
+	/* the content first: undone in reverse, the file is recreated, then filled */
+	return save_all(w, path, err) && jlog(w, &r, err);
 }
 
 bool
@@ -179,6 +510,11 @@ tw_remove_file(target_writer *w, const char *path, rw_error *err)
 	if (w->fd_path && strcmp(w->fd_path, path) == 0)
 		close_current(w);
 	full = full_path(w, path);
+	if (!save_removed(w, path, full, err) || !barrier(w, err))
+	{
+		free(full);
+		return false;
+	}
 	if (unlink(full) != 0 && errno != ENOENT)
 	{
 		rw_fail_errno(err, errno, "could not remove target file \"%s\"", full);
@@ -187,6 +523,7 @@ tw_remove_file(target_writer *w, const char *path, rw_error *err)
 	}
 	free(full);
 	touch_parent(w, path);
+	changed(w);
 	return true;
 }
 
@@ -194,10 +531,22 @@ bool
 tw_remove_dir(target_writer *w, const char *path, rw_error *err)
 {
 	char	   *full;
+	struct stat st;
 
 	if (!guard(w, err))
 		return false;
 	full = full_path(w, path);
+	if (w->j && lstat(full, &st) == 0)
+	{
+		jrec		r = {.type = JR_REMOVED_DIR, .path = path,
+		.mode = (uint32_t) (st.st_mode & 07777)};
+
+		if (!jlog(w, &r, err) || !barrier(w, err))
+		{
+			free(full);
+			return false;
+		}
+	}
 	if (rmdir(full) != 0 && errno != ENOENT)
 	{
 		rw_fail_errno(err, errno, "could not remove target directory \"%s\"", full);
@@ -206,7 +555,23 @@ tw_remove_dir(target_writer *w, const char *path, rw_error *err)
 	}
 	free(full);
 	touch_parent(w, path);
+	changed(w);
 	return true;
+}
+
+/* Journal that path is about to be created, when nothing is there now. */
+static bool
+save_created(target_writer *w, const char *path, const char *full, jrec_type type,
+			 rw_error *err)
+{
+	struct stat st;
+	jrec		r = {.type = type, .path = path};
+
+	if (w->j == NULL || lstat(full, &st) == 0)
+		return true;			/* there already: creating it fails or is a no-op */
+	if (errno != ENOENT)
+		return rw_fail_errno(err, errno, "could not stat \"%s\"", full);
+	return jlog(w, &r, err) && barrier(w, err);
 }
 
 bool
@@ -217,6 +582,11 @@ tw_create_dir(target_writer *w, const char *path, rw_error *err)
 	if (!guard(w, err))
 		return false;
 	full = full_path(w, path);
+	if (!save_created(w, path, full, JR_CREATED_DIR, err))
+	{
+		free(full);
+		return false;
+	}
 	if (mkdir(full, 0700) != 0 && errno != EEXIST)
 	{
 		rw_fail_errno(err, errno, "could not create target directory \"%s\"", full);
@@ -226,6 +596,7 @@ tw_create_dir(target_writer *w, const char *path, rw_error *err)
 	free(full);
 	touch(w, path);
 	touch_parent(w, path);
+	changed(w);
 	return true;
 }
 
@@ -238,6 +609,11 @@ tw_create_symlink(target_writer *w, const char *path, const char *link_target,
 	if (!guard(w, err))
 		return false;
 	full = full_path(w, path);
+	if (!save_created(w, path, full, JR_CREATED_LINK, err))
+	{
+		free(full);
+		return false;
+	}
 	if (symlink(link_target, full) != 0)
 	{
 		rw_fail_errno(err, errno, "could not create symbolic link \"%s\" to \"%s\"",
@@ -247,6 +623,7 @@ tw_create_symlink(target_writer *w, const char *path, const char *link_target,
 	}
 	free(full);
 	touch_parent(w, path);
+	changed(w);
 	return true;
 }
 
@@ -272,13 +649,20 @@ bool
 tw_replace_file(target_writer *w, const char *path, const uint8_t *data, size_t len,
 				rw_error *err)
 {
-	char	   *full, *tmp;
+	char	   *full, *tmp, *tmp_rel;
 	int			fd;
+	bool		saved;
 
 	if (!guard(w, err))
 		return false;
 	if (w->fd_path && strcmp(w->fd_path, path) == 0)
 		close_current(w);
+	/* the temporary file is journaled as created: a rollback removes it */
+	tmp_rel = xasprintf("%s.rewind-tmp", path);
+	saved = note_file(w, tmp_rel, err) && save_all(w, path, err) && barrier(w, err);
+	free(tmp_rel);
+	if (!saved)
+		return false;
 	full = full_path(w, path);
 	tmp = xasprintf("%s.rewind-tmp", full);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -293,6 +677,7 @@ tw_replace_file(target_writer *w, const char *path, const uint8_t *data, size_t 
 		return false;
 	}
 	close(fd);
+	changed(w);
 	if (rename(tmp, full) != 0)
 	{
 		rw_fail_errno(err, errno, "could not rename \"%s\" to \"%s\"", tmp, full);
@@ -305,6 +690,7 @@ tw_replace_file(target_writer *w, const char *path, const uint8_t *data, size_t 
 	free(full);
 	touch(w, path);
 	touch_parent(w, path);
+	changed(w);
 	return true;
 }
 
@@ -363,4 +749,145 @@ size_t
 tw_touched_count(const target_writer *w)
 {
 	return w->ntouched;
+}
+
+/* --- rollback ------------------------------------------------------------ */
+
+static bool
+fail_path(rw_error *err, const char *what, const char *full)
+{
+	return rw_fail_errno(err, errno, "rollback: could not %s \"%s\"", what, full);
+}
+
+/* Put back the bytes a record saved (creating the file if it is gone). */
+static bool
+undo_data(const char *full, const jrec *r, rw_error *err)
+{
+	int			fd = open(full, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	size_t		done = 0;
+
+	if (fd < 0)
+		return fail_path(err, "open", full);
+	while (done < r->len)
+	{
+		ssize_t		n = pwrite(fd, r->data + done, r->len - done, (off_t) (r->offset + done));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+		{
+			fail_path(err, "write", full);
+			close(fd);
+			return false;
+		}
+		done += (size_t) n;
+	}
+	close(fd);
+	return true;
+}
+
+/* The file as it was before its first change: size and mode, or absent. */
+static bool
+undo_orig(const char *full, const jrec *r, rw_error *err)
+{
+	int			fd;
+
+	if (!r->existed)
+		return unlink(full) == 0 || errno == ENOENT || fail_path(err, "remove", full);
+	fd = open(full, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return fail_path(err, "open", full);
+	if (ftruncate(fd, (off_t) r->offset) != 0 || fchmod(fd, (mode_t) r->mode) != 0)
+	{
+		fail_path(err, "restore size and mode of", full);
+		close(fd);
+		return false;
+	}
+	close(fd);
+	return true;
+}
+
+static bool
+undo_one(target_writer *w, const jrec *r, rw_error *err)
+{
+	char	   *full = full_path(w, r->path);
+	char	   *link;
+	bool		ok = true;
+
+	switch (r->type)
+	{
+		case JR_ORIG:
+			ok = undo_orig(full, r, err);
+			break;
+		case JR_DATA:
+			ok = undo_data(full, r, err);
+			break;
+		case JR_REMOVED_FILE:
+			{
+				int			fd = open(full, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+									  (mode_t) r->mode);
+
+				ok = fd >= 0 || fail_path(err, "recreate", full);
+				if (fd >= 0)
+					close(fd);
+				break;
+			}
+		case JR_REMOVED_LINK:
+			link = xasprintf("%.*s", (int) r->len, (const char *) r->data);
+			ok = symlink(link, full) == 0 || errno == EEXIST ||
+				fail_path(err, "recreate symbolic link", full);
+			free(link);
+			break;
+		case JR_REMOVED_DIR:
+			ok = (mkdir(full, (mode_t) r->mode) == 0 || errno == EEXIST ||
+				  fail_path(err, "recreate directory", full)) &&
+				(chmod(full, (mode_t) r->mode) == 0 || fail_path(err, "chmod", full));
+			touch(w, r->path);
+			break;
+		case JR_CREATED_DIR:
+			ok = rmdir(full) == 0 || errno == ENOENT || fail_path(err, "remove directory", full);
+			break;
+		case JR_CREATED_LINK:
+			ok = unlink(full) == 0 || errno == ENOENT || fail_path(err, "remove", full);
+			break;
+		case JR_STEP:
+			free(full);
+			return true;
+	}
+	free(full);
+	if (ok)
+	{
+		if (r->type == JR_DATA || r->type == JR_ORIG)
+			touch(w, r->path);
+		touch_parent(w, r->path);
+		changed(w);
+	}
+	return ok;
+}
+
+bool
+tw_rollback(const char *pgdata, journal_reader *jr, bool sync, rw_error *err)
+{
+	target_writer *w = tw_open(pgdata, false);
+	bool		ok = true;
+
+	/* newest first: each undo leaves the state from before its change */
+	for (size_t i = journal_reader_count(jr); ok && i-- > 0;)
+	{
+		jrec		r;
+		char	   *path;
+		uint8_t    *data;
+
+		if (!journal_reader_get(jr, i, &r, &path, &data, err))
+		{
+			ok = false;
+			break;
+		}
+		ok = undo_one(w, &r, err);
+		free(path);
+		free(data);
+	}
+	ok = ok && (!sync || tw_sync(w, err));
+	tw_close(w);
+	return ok;
 }

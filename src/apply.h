@@ -2,6 +2,13 @@
  * Every change to the target data directory goes through these functions,
  * so that "what may touch the target" is one file: a dry run never calls
  * them, and each refuses to act in dry-run mode as a second guard.
+ *
+ * After tw_begin, every change is journaled first (journal.h): what it
+ * destroys is appended to the journal, and the journal is fsynced before
+ * the change is made.  Block writes are batched: tw_protect saves the old
+ * bytes of each range of a batch, and the first tw_write after them makes
+ * the whole batch durable with one fsync.  A write that was not protected
+ * is saved (and synced) by tw_write itself.
  */
 #ifndef RW_APPLY_H
 #define RW_APPLY_H
@@ -10,14 +17,41 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "control.h"
 #include "error.h"
+#include "journal.h"
 
 typedef struct target_writer target_writer;
 
 target_writer *tw_open(const char *pgdata, bool dry_run);
 
-/* Closes the open file; frees the writer.  Does not sync. */
+/* Closes the open file and the journal (left on disk); frees the writer.
+ * Does not sync. */
 void		tw_close(target_writer *w);
+
+/*
+ * Start journaling: create the journal beside the data directory, then,
+ * before any other change, mark the target's pg_control so that the server
+ * refuses to start until the rewind is finished or rolled back.
+ */
+bool		tw_begin(target_writer *w, const journal_identity *id,
+					 const pg_control *target_control, bool sync, rw_error *err);
+
+/* Record that a phase of the run ended (journal_step). */
+bool		tw_step(target_writer *w, journal_step step, rw_error *err);
+
+/* Save the current bytes of a range that tw_write will overwrite soon. */
+bool		tw_protect(target_writer *w, const char *path, uint64_t offset,
+					   uint64_t len, rw_error *err);
+
+/* The rewind is complete and synced: remove the journal. */
+bool		tw_commit(target_writer *w, bool sync, rw_error *err);
+
+/*
+ * Undo every change recorded in a journal, newest first, then fsync what
+ * changed (unless !sync).  Safe to run again if interrupted.
+ */
+bool		tw_rollback(const char *pgdata, journal_reader *jr, bool sync, rw_error *err);
 
 /* Write len bytes at offset of a file (created if missing). */
 bool		tw_write(target_writer *w, const char *path, uint64_t offset,

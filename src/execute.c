@@ -1,8 +1,13 @@
 #include "execute.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
 
+#include "journal.h"
 #include "xalloc.h"
 
 #define BLCKSZ 8192
@@ -52,6 +57,10 @@ flush(fetch_queue *q, rw_error *err)
 
 	if (q->n == 0)
 		return true;
+	/* save what the batch overwrites; its first write syncs the journal once */
+	for (size_t i = 0; i < q->n; i++)
+		if (!tw_protect(q->w, q->ranges[i].path, q->ranges[i].offset, q->ranges[i].len, err))
+			return false;
 	ok = q->src->ops->fetch(q->src, q->ranges, q->n, sink, q, err);
 	q->n = 0;
 	return ok;
@@ -143,7 +152,7 @@ execute_plan(const plan *p, source *src, target_writer *w, progress *prog, rw_er
 		ok = start_entry(q, &p->entries[i], err);
 	ok = ok && flush(q, err);
 	free(q);
-	if (!ok)
+	if (!ok || !tw_step(w, JSTEP_COPIED, err))
 		return false;
 	progress_update(prog, 0, true);
 
@@ -158,5 +167,141 @@ execute_plan(const plan *p, source *src, target_writer *w, progress *prog, rw_er
 			: !tw_remove_file(w, e->path, err))
 			return false;
 	}
+	return tw_step(w, JSTEP_REMOVED, err);
+}
+
+/* Journal overhead per record (fixed part and path), generously. */
+#define RECORD_OVERHEAD 256
+/* pg_control twice, backup_label, configuration files: generously. */
+#define FINALIZE_BYTES (1024 * 1024)
+
+void
+execute_estimate(const plan *p, space_estimate *out)
+{
+	uint64_t	records = 0;
+
+	memset(out, 0, sizeof(*out));
+	for (size_t i = 0; i < p->n; i++)
+	{
+		const plan_entry *e = &p->entries[i];
+		uint64_t	blocks = (uint64_t) e->nblocks * BLCKSZ;
+
+		records += 2 + e->nblocks;
+		switch (e->action)
+		{
+			case ACT_NONE:
+				out->journal_bytes += blocks;
+				break;
+			case ACT_COPY:
+				out->journal_bytes += e->target_size;
+				out->new_bytes += e->source_size;
+				break;
+			case ACT_COPY_TAIL:
+				out->journal_bytes += blocks;
+				out->new_bytes += e->source_size - e->target_size;
+				break;
+			case ACT_TRUNCATE:
+				out->journal_bytes += blocks + (e->target_size - e->source_size);
+				break;
+			case ACT_REMOVE:
+				out->journal_bytes += e->target_size;
+				break;
+			case ACT_CREATE_DIR:
+			case ACT_CREATE_LINK:
+			case ACT_COUNT:
+				break;
+		}
+	}
+	records += out->journal_bytes / JOURNAL_PIECE_MAX;
+	out->journal_bytes += records * RECORD_OVERHEAD + FINALIZE_BYTES;
+	out->new_bytes += FINALIZE_BYTES;
+}
+
+static char *
+human(uint64_t bytes)
+{
+	if (bytes >= (uint64_t) 10 << 30)
+		return xasprintf("%.1f GB", (double) bytes / (1 << 30));
+	if (bytes >= (uint64_t) 10 << 20)
+		return xasprintf("%.1f MB", (double) bytes / (1 << 20));
+	return xasprintf("%llu kB", (unsigned long long) (bytes + 1023) / 1024);
+}
+
+/*
+ * Free bytes for an unprivileged user on the file system of path.  TEST
+ * HOOK: REWIND_TEST_FREE_BYTES=N pretends every file system has N bytes
+ * free (t/integration/fault-*.t); not for production use.
+ */
+static bool
+free_space(const char *path, uint64_t *bytes, dev_t *dev, rw_error *err)
+{
+	struct statvfs vfs;
+	struct stat st;
+	const char *fake = getenv("REWIND_TEST_FREE_BYTES");
+
+	if (statvfs(path, &vfs) != 0 || stat(path, &st) != 0)
+		return rw_fail_errno(err, errno, "could not get the free space of \"%s\"", path);
+	*bytes = (uint64_t) vfs.f_bavail * vfs.f_frsize;
+	*dev = st.st_dev;
+	if (fake)
+		*bytes = strtoull(fake, NULL, 10);
 	return true;
+}
+
+/* What the space on one file system is needed for. */
+static bool
+refuse(rw_error *err, const char *where, uint64_t need, uint64_t have,
+	   const space_estimate *est, bool journal_here, bool data_here)
+{
+	char	   *n = human(need), *h = human(have), *j = human(est->journal_bytes),
+			   *d = human(est->new_bytes);
+	char	   *why = xasprintf("%s%s%s%s%s",
+								journal_here ? j : "",
+								journal_here ? " for the journal of the data it overwrites or removes" : "",
+								journal_here && data_here ? ", " : "",
+								data_here ? d : "",
+								data_here ? " of new data" : "");
+
+	rw_fail(err, RW_ENOSPACE, "not enough free disk space to rewind: need %s (%s), "
+			"have %s on the file system of \"%s\"", n, why, h, where);
+	rw_hint(err, "Free at least %s there and run again; the target was not changed.", n);
+	free(why);
+	free(n);
+	free(h);
+	free(j);
+	free(d);
+	return false;
+}
+
+bool
+execute_check_space(const char *pgdata, const space_estimate *est, rw_error *err)
+{
+	char	   *jdir = journal_dir(pgdata);
+	char	   *parent = xstrdup(jdir);
+	char	   *slash = strrchr(parent, '/');
+	uint64_t	data_free, journal_free;
+	dev_t		data_dev, journal_dev;
+	bool		ok;
+
+	if (slash == parent)
+		slash[1] = '\0';
+	else if (slash)
+		*slash = '\0';
+	else
+		strcpy(parent, ".");
+	ok = free_space(pgdata, &data_free, &data_dev, err) &&
+		free_space(parent, &journal_free, &journal_dev, err);
+	if (ok && data_dev == journal_dev)
+	{
+		if (data_free < est->journal_bytes + est->new_bytes)
+			ok = refuse(err, pgdata, est->journal_bytes + est->new_bytes, data_free, est,
+						true, true);
+	}
+	else if (ok && journal_free < est->journal_bytes)
+		ok = refuse(err, parent, est->journal_bytes, journal_free, est, true, false);
+	else if (ok && data_free < est->new_bytes)
+		ok = refuse(err, pgdata, est->new_bytes, data_free, est, false, true);
+	free(parent);
+	free(jdir);
+	return ok;
 }

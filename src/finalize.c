@@ -85,9 +85,12 @@ quote_value(const char *v)
 }
 
 char *
-finalize_auto_conf(const char *old, size_t old_len, const char *conninfo)
+finalize_auto_conf(const char *old, size_t old_len, const char *conninfo, const char *slot)
 {
-	static const char *const replaced[] = {"primary_conninfo", "recovery_target_timeline"};
+	static const char *const replaced[] = {"primary_conninfo", "recovery_target_timeline",
+	"primary_slot_name"};
+	/* primary_slot_name is replaced only when a slot is given */
+	size_t		nreplaced = sizeof(replaced) / sizeof(replaced[0]) - (slot ? 0 : 1);
 	char	   *buf = NULL, *quoted, *line;
 	size_t		n = 0, cap = 0, pos = 0;
 
@@ -104,7 +107,7 @@ finalize_auto_conf(const char *old, size_t old_len, const char *conninfo)
 		size_t		len = nl ? (size_t) (nl - (old + pos)) : old_len - pos;
 		bool		drop = false;
 
-		for (size_t i = 0; i < sizeof(replaced) / sizeof(replaced[0]); i++)
+		for (size_t i = 0; i < nreplaced; i++)
 			drop = drop || line_sets(old + pos, len, replaced[i]);
 		if (!drop)
 		{
@@ -118,12 +121,20 @@ finalize_auto_conf(const char *old, size_t old_len, const char *conninfo)
 	append(&buf, &n, &cap, line, strlen(line));
 	free(line);
 	free(quoted);
+	if (slot)
+	{
+		quoted = quote_value(slot);
+		line = xasprintf("primary_slot_name = %s\n", quoted);
+		append(&buf, &n, &cap, line, strlen(line));
+		free(line);
+		free(quoted);
+	}
 	return buf;
 }
 
 bool
 finalize_standby_config(target_writer *w, const char *pgdata, const char *conninfo,
-						rw_error *err)
+						const char *slot, rw_error *err)
 {
 	char	   *path;
 	uint8_t    *old = NULL;
@@ -146,7 +157,7 @@ finalize_standby_config(target_writer *w, const char *pgdata, const char *connin
 		old = NULL;
 	}
 	free(path);
-	text = finalize_auto_conf((const char *) old, old_len, conninfo);
+	text = finalize_auto_conf((const char *) old, old_len, conninfo, slot);
 	ok = tw_replace_file(w, "postgresql.auto.conf", (const uint8_t *) text, strlen(text), err);
 	free(text);
 	free(old);

@@ -26,13 +26,16 @@ void		finalize_control(const pg_control *source_control, lsn_t min_recovery,
 
 /*
  * postgresql.auto.conf with primary_conninfo and recovery_target_timeline
- * set (replacing earlier lines for them); other lines are kept.  old may be
+ * set, and primary_slot_name when slot is not NULL (replacing earlier lines
+ * for them); other lines, restore_command among them, are kept.  old may be
  * NULL.  Returns malloc'd text.
  */
-char	   *finalize_auto_conf(const char *old, size_t old_len, const char *conninfo);
+char	   *finalize_auto_conf(const char *old, size_t old_len, const char *conninfo,
+							   const char *slot);
 
 /* Write standby.signal and, when conninfo is given, the recovery settings. */
 bool		finalize_standby_config(target_writer *w, const char *pgdata,
-									const char *conninfo, rw_error *err);
+									const char *conninfo, const char *slot,
+									rw_error *err);
 
 #endif

@@ -37,6 +37,11 @@ print_json_result(const rewind_result *res, const rw_error *err)
 	json_raw(&w, res->plan);
 	json_key(&w, "report");
 	json_raw(&w, res->report);
+	if (res->findings)
+	{
+		json_key(&w, "findings");
+		json_raw(&w, res->findings);
+	}
 	json_end_object(&w);
 	fflush(stdout);
 }
@@ -91,7 +96,7 @@ main(int argc, char **argv)
 	{
 		if (opts.format == FORMAT_JSON)
 			print_json_result(&res, NULL);
-		status = EXIT_DONE;
+		status = res.check_failed ? EXIT_CHECK_FAILED : EXIT_DONE;
 	}
 	rewind_result_free(&res);
 	return status;

@@ -2,7 +2,10 @@
 
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "source.h"				/* SOURCE_MAX_JOBS */
 
 enum {
 	OPT_SOURCE_PGDATA = 256,
@@ -12,7 +15,11 @@ enum {
 	OPT_DEBUG,
 	OPT_POSTGRES_BINDIR,
 	OPT_REPORT,
-	OPT_FORMAT
+	OPT_FORMAT,
+	OPT_CHECK,
+	OPT_SLOT,
+	OPT_COPY_CONFIG,
+	OPT_ROLLBACK
 };
 
 static const struct option long_options[] = {
@@ -29,6 +36,11 @@ static const struct option long_options[] = {
 	{"postgres-bindir", required_argument, NULL, OPT_POSTGRES_BINDIR},
 	{"report", required_argument, NULL, OPT_REPORT},
 	{"format", required_argument, NULL, OPT_FORMAT},
+	{"jobs", required_argument, NULL, 'j'},
+	{"check", no_argument, NULL, OPT_CHECK},
+	{"slot", required_argument, NULL, OPT_SLOT},
+	{"copy-config", no_argument, NULL, OPT_COPY_CONFIG},
+	{"rollback", no_argument, NULL, OPT_ROLLBACK},
 	{"debug", no_argument, NULL, OPT_DEBUG},
 	{"version", no_argument, NULL, 'V'},
 	{"help", no_argument, NULL, '?'},
@@ -48,6 +60,8 @@ options_print_help(const char *progname)
 		   "  -D, --target-pgdata=DIRECTORY  existing data directory to modify\n"
 		   "      --source-pgdata=DIRECTORY  source data directory (cleanly stopped)\n"
 		   "      --source-server=CONNSTR    source server to synchronize with\n"
+		   "  -j, --jobs=N                   fetch from the source server over N connections\n"
+		   "                                 at once (default %d, 1 to %d)\n"
 		   "  -n, --dry-run                  stop before modifying anything; print the plan\n"
 		   "                                 and what the target loses (divergence report)\n"
 		   "  -N, --no-sync                  do not wait for changes to be written\n"
@@ -55,6 +69,14 @@ options_print_help(const char *progname)
 		   "  -P, --progress                 write progress messages\n"
 		   "  -R, --write-recovery-conf      write primary_conninfo and\n"
 		   "                                 recovery_target_timeline for replication\n"
+		   "      --check                    preflight: report whether a rewind would work,\n"
+		   "                                 change nothing (the target may be running)\n"
+		   "      --slot=NAME                create physical replication slot NAME on the\n"
+		   "                                 source if missing; -R writes primary_slot_name\n"
+		   "      --copy-config              take the source's configuration files (as\n"
+		   "                                 pg_rewind does) instead of keeping the target's\n"
+		   "      --rollback                 undo an interrupted rewind: put the target back\n"
+		   "                                 exactly as it was (needs only -D)\n"
 		   "      --config-file=FILENAME     use this main server configuration file\n"
 		   "                                 when running the target cluster\n"
 		   "      --no-ensure-shutdown       do not run crash recovery on the target\n"
@@ -67,13 +89,29 @@ options_print_help(const char *progname)
 		   "                                 document on stdout (fields: see the manual)\n"
 		   "      --debug                    write a lot of debug messages\n"
 		   "  -V, --version                  output version information, then exit\n"
-		   "  -?, --help                     show this help, then exit\n\n");
+		   "  -?, --help                     show this help, then exit\n\n",
+		   OPTIONS_DEFAULT_JOBS, SOURCE_MAX_JOBS);
 	printf("Supported PostgreSQL versions: 14, 15, 16, 17, 18 (source and target of the\n"
 		   "same major version).\n\n");
 	printf("Exit status:\n"
-		   "  0  the target was rewound, or no rewind was required\n"
+		   "  0  the target was rewound, no rewind was required, or --check passed\n"
 		   "  1  the rewind failed (the message says what and what to do)\n"
-		   "  2  bad command line\n");
+		   "  2  bad command line\n"
+		   "  3  --check found a reason a rewind would fail (an \"error\" finding)\n");
+}
+
+/* What PostgreSQL accepts as a replication slot name. */
+static bool
+slot_name_valid(const char *name)
+{
+	size_t		n = strlen(name);
+
+	if (n == 0 || n > 63)
+		return false;
+	for (const char *p = name; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_'))
+			return false;
+	return true;
 }
 
 static bool
@@ -89,6 +127,7 @@ options_parse(int argc, char **argv, rewind_options *opts, rw_error *err)
 
 	memset(opts, 0, sizeof(*opts));
 	opts->ensure_shutdown = true;
+	opts->jobs = OPTIONS_DEFAULT_JOBS;
 
 	/* "-?" is also getopt's answer to an unknown option: look for it first. */
 	for (int i = 1; i < argc; i++)
@@ -102,7 +141,7 @@ options_parse(int argc, char **argv, rewind_options *opts, rw_error *err)
 
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, ":cD:nNPRV", long_options, NULL)) != -1)
+	while ((c = getopt_long(argc, argv, ":cD:j:nNPRV", long_options, NULL)) != -1)
 	{
 		switch (c)
 		{
@@ -111,6 +150,17 @@ options_parse(int argc, char **argv, rewind_options *opts, rw_error *err)
 				break;
 			case 'D':
 				opts->target_pgdata = optarg;
+				break;
+			case 'j':
+				{
+					char	   *end;
+					long		jobs = strtol(optarg, &end, 10);
+
+					if (*optarg == '\0' || *end != '\0' || jobs < 1 || jobs > SOURCE_MAX_JOBS)
+						return rw_fail(err, RW_EUSAGE, "invalid --jobs \"%s\" (a number from 1 to %d)",
+									   optarg, SOURCE_MAX_JOBS);
+					opts->jobs = (int) jobs;
+				}
 				break;
 			case 'n':
 				opts->dry_run = true;
@@ -157,6 +207,18 @@ options_parse(int argc, char **argv, rewind_options *opts, rw_error *err)
 					return rw_fail(err, RW_EUSAGE,
 								   "invalid --format \"%s\" (use \"text\" or \"json\")", optarg);
 				break;
+			case OPT_CHECK:
+				opts->check = true;
+				break;
+			case OPT_SLOT:
+				opts->slot = optarg;
+				break;
+			case OPT_COPY_CONFIG:
+				opts->copy_config = true;
+				break;
+			case OPT_ROLLBACK:
+				opts->rollback = true;
+				break;
 			case ':':
 				return rw_fail(err, RW_EUSAGE, "option \"%s\" requires a value",
 							   argv[optind - 1]);
@@ -173,6 +235,9 @@ options_parse(int argc, char **argv, rewind_options *opts, rw_error *err)
 		return true;
 	if (opts->target_pgdata == NULL)
 		return rw_fail(err, RW_EUSAGE, "no target data directory specified (--target-pgdata)");
+	if (opts->rollback)
+		return opts->dry_run || opts->check ?
+			rw_fail(err, RW_EUSAGE, "--rollback cannot be used with --dry-run or --check") : true;
 	if (opts->source_pgdata == NULL && opts->source_server == NULL)
 		return rw_fail(err, RW_EUSAGE,
 					   "no source specified (--source-pgdata or --source-server)");
@@ -182,5 +247,12 @@ options_parse(int argc, char **argv, rewind_options *opts, rw_error *err)
 	if (opts->write_recovery_conf && opts->source_server == NULL)
 		return rw_fail(err, RW_EUSAGE,
 					   "no source server information (--source-server) specified for --write-recovery-conf");
+	if (opts->check && opts->dry_run)
+		return rw_fail(err, RW_EUSAGE, "--check and --dry-run cannot be used together");
+	if (opts->slot && opts->source_server == NULL)
+		return rw_fail(err, RW_EUSAGE, "--slot requires --source-server");
+	if (opts->slot && !slot_name_valid(opts->slot))
+		return rw_fail(err, RW_EUSAGE, "invalid --slot \"%s\" (lower case letters, digits and "
+					   "underscores, at most 63)", opts->slot);
 	return true;
 }

@@ -12,7 +12,8 @@
 enum {
 	EXIT_DONE = 0,				/* rewound, or no rewind was required */
 	EXIT_ERROR = 1,				/* the rewind failed; see the message */
-	EXIT_USAGE = 2				/* bad command line */
+	EXIT_USAGE = 2,				/* bad command line */
+	EXIT_CHECK_FAILED = 3		/* --check found a reason the rewind would fail */
 };
 
 /* --format: what goes to stdout at the end. */
@@ -28,8 +29,13 @@ typedef struct rewind_options {
 	const char *config_file;
 	const char *postgres_bindir;
 	const char *report_file;	/* --report: the divergence report, before any change */
+	const char *slot;			/* --slot: physical replication slot on the source */
 	output_format format;
+	int			jobs;			/* --jobs: connections to fetch with */
 	bool		dry_run;
+	bool		check;			/* --check: preflight findings, changes nothing */
+	bool		copy_config;	/* --copy-config: take the source's configuration files */
+	bool		rollback;		/* --rollback: undo an interrupted rewind, then stop */
 	bool		no_sync;
 	bool		progress;
 	bool		write_recovery_conf;
@@ -39,6 +45,8 @@ typedef struct rewind_options {
 	bool		show_help;
 	bool		show_version;
 } rewind_options;
+
+#define OPTIONS_DEFAULT_JOBS 4
 
 /* Parse argv; fails with RW_EUSAGE and a message naming the problem. */
 bool		options_parse(int argc, char **argv, rewind_options *opts, rw_error *err);

@@ -121,6 +121,7 @@ plan_common_file(plan *p, const plan_input *in, const file_entry *s, const file_
 		e->source_size = s->size;
 		e->target_size = t->size;
 		e->is_relation = false;
+		e->target_exists = true;
 		return;
 	}
 	e = add_entry(p, s->path, ACT_NONE, FILE_TYPE_REGULAR);
@@ -210,8 +211,11 @@ plan_path(plan *p, const plan_input *in, const file_list *source, const file_ent
 			if (s->type != FILE_TYPE_REGULAR)
 				break;
 			plan_create(p, s);
-			if (t)
+			if (t && t->type == FILE_TYPE_REGULAR)
+			{
 				p->entries[p->n - 1].target_size = t->size;
+				p->entries[p->n - 1].target_exists = true;
+			}
 			return true;
 		case WAL_DROP:
 			if (t)
@@ -220,6 +224,12 @@ plan_path(plan *p, const plan_input *in, const file_list *source, const file_ent
 		case WAL_NOT_SPECIAL:
 			break;
 	}
+
+	/* what the target's postgresql.conf includes from inside the data directory */
+	if (in->keep_config && in->config_files &&
+		(dirlike(any->type) ? t && config_is_kept_dir(in->config_files, path)
+		 : config_is_kept(in->config_files, path)))
+		return true;
 
 	switch (filerule_for(path, in->ver, in->keep_config))
 	{
@@ -331,14 +341,17 @@ plan_top_relations(const plan *p, const char *tsdir, plan_relation_bytes *out, s
 	return merged;
 }
 
-static void
-compute_totals(plan *p, const file_list *source)
+void
+plan_recount(plan *p)
 {
 	plan_totals *tot = &p->totals;
+	plan_totals keep = *tot;
 
-	for (size_t i = 0; i < source->n; i++)
-		if (source->items[i].type == FILE_TYPE_REGULAR)
-			tot->source_bytes += source->items[i].size;
+	memset(tot, 0, sizeof(*tot));
+	tot->source_bytes = keep.source_bytes;
+	tot->wal_kept = keep.wal_kept;
+	tot->identical_files = keep.identical_files;
+	tot->identical_bytes = keep.identical_bytes;
 	for (size_t i = 0; i < p->n; i++)
 	{
 		const plan_entry *e = &p->entries[i];
@@ -375,6 +388,15 @@ compute_totals(plan *p, const file_list *source)
 			tot->fetch_bytes += (uint64_t) e->nblocks * BLCKSZ;
 		}
 	}
+}
+
+static void
+compute_totals(plan *p, const file_list *source)
+{
+	for (size_t i = 0; i < source->n; i++)
+		if (source->items[i].type == FILE_TYPE_REGULAR)
+			p->totals.source_bytes += source->items[i].size;
+	plan_recount(p);
 }
 
 bool
@@ -479,6 +501,10 @@ plan_print_summary(const plan *p, FILE *out)
 		fputc('\n', out);
 	}
 	fprintf(out, "  %-22s %8llu segments\n", "keep target WAL", (unsigned long long) t->wal_kept);
+	fprintf(out, "  %-22s %8llu files, ", "identical (SHA-256)",
+			(unsigned long long) t->identical_files);
+	print_size(out, t->identical_bytes);
+	fprintf(out, " not fetched\n");
 	fprintf(out, "  total to fetch from the source: ");
 	print_size(out, t->fetch_bytes);
 	fprintf(out, " (source data directory: ");

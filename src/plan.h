@@ -12,6 +12,7 @@
 #include <stdio.h>
 
 #include "blockmap.h"
+#include "config_files.h"
 #include "error.h"
 #include "filelist.h"
 #include "lsn.h"
@@ -39,6 +40,7 @@ typedef struct plan_entry {
 	uint32_t   *blocks;			/* blocks (within this file) to copy from the source */
 	size_t		nblocks;
 	bool		is_relation;
+	bool		target_exists;	/* the target has a regular file at path */
 } plan_entry;
 
 typedef struct plan_totals {
@@ -49,6 +51,9 @@ typedef struct plan_totals {
 	uint64_t	fetch_bytes;		/* everything read from the source */
 	uint64_t	source_bytes;		/* size of the source data directory */
 	uint64_t	wal_kept;			/* target WAL segments kept */
+	uint64_t	identical_files;	/* not copied: same SHA-256 on both sides */
+	uint64_t	identical_bytes;	/* not fetched thanks to hashes (whole files and
+									 * chunks of files copied in part) */
 } plan_totals;
 
 typedef struct plan {
@@ -66,12 +71,21 @@ typedef struct plan_input {
 	lsn_t		redo;			/* redo of the last common checkpoint */
 	const tl_history *source_history;
 	bool		keep_config;
+	/* with keep_config: the target's configuration files and directories
+	 * (config_target_files), kept as they are; NULL: the four top-level ones */
+	const str_list *config_files;
 } plan_input;
 
 bool		plan_build(const plan_input *in, const file_list *source,
 					   const file_list *target, const blockmap *map, plan *out,
 					   rw_error *err);
 void		plan_free(plan *p);
+
+/*
+ * Recount the totals after entries changed (plan_skip_identical); the
+ * counts that only plan_build knows are kept.
+ */
+void		plan_recount(plan *p);
 
 const char *plan_action_name(plan_action a);
 

@@ -57,6 +57,8 @@ typedef struct report_facts {
 	const char *tsdir;
 	const ledger *ledger;		/* finished */
 	const rel_names *names;
+	uint64_t	bytes_fetched;	/* read from the source so far (file contents,
+								 * digests) */
 } report_facts;
 
 /*

@@ -96,6 +96,9 @@ report_json_plan(const report_facts *f, json_writer *w)
 	json_kv_uint(w, "wal_segments_kept", t->wal_kept);
 	json_kv_uint(w, "fetch_bytes", t->fetch_bytes);
 	json_kv_uint(w, "source_bytes", t->source_bytes);
+	json_kv_uint(w, "identical_files", t->identical_files);
+	json_kv_uint(w, "identical_bytes", t->identical_bytes);
+	json_kv_uint(w, "bytes_fetched", f->bytes_fetched);
 	json_key(w, "largest_relations");
 	json_begin_array(w);
 	for (size_t i = 0; i < ntop; i++)
@@ -112,6 +115,12 @@ report_json_plan(const report_facts *f, json_writer *w)
 	kv_lsn(w, "start", f->scan->start);
 	kv_lsn(w, "end", f->scan->end);
 	json_kv_uint(w, "records", f->scan->records);
+	json_end_object(w);
+	json_key(w, "blocks");
+	json_begin_object(w);
+	json_kv_string(w, "mode", f->scan->since_divergence ? "since-divergence" : "since-redo");
+	json_kv_string(w, "since_redo_reason", f->scan->since_redo_reason);
+	json_kv_uint(w, "replayed_blocks", f->scan->replayed_blocks);
 	json_end_object(w);
 	json_key(w, "estimate");
 	json_begin_object(w);

@@ -8,16 +8,22 @@
 
 #include "apply.h"
 #include "blockmap.h"
+#include "findings.h"
+#include "check_wal.h"
+#include "config_compare.h"
 #include "execute.h"
 #include "fileutil.h"
+#include "hashcmp.h"
 #include "finalize.h"
 #include "json.h"
 #include "ledger.h"
 #include "log.h"
 #include "plan.h"
 #include "report.h"
+#include "resume.h"
 #include "scan.h"
 #include "source.h"
+#include "standby_settings.h"
 #include "target.h"
 #include "targetwal.h"
 #include "timeline.h"
@@ -64,11 +70,15 @@ typedef struct rewind_ctx {
 	bool		planned;
 	plan		plan;
 	rel_names	names;
+	check_findings findings;	/* --check */
+	str_list	config_files;	/* the target's configuration (config_target_files) */
 } rewind_ctx;
 
 static void
 ctx_free(rewind_ctx *c)
 {
+	check_free(&c->findings);
+	str_list_free(&c->config_files);
 	plan_free(&c->plan);
 	rel_names_free(&c->names);
 	ledger_free(c->ledger);
@@ -103,10 +113,12 @@ inspect_target(rewind_ctx *c, rw_error *err)
 	const pg_control *ctl = &c->tgt.control;
 	bool		clean;
 
-	if (!target_open(c->opts->target_pgdata, &c->tgt, err))
+	if (!target_open(c->opts->target_pgdata, c->opts->check, &c->tgt, err))
 		return false;
 	clean = ctl->state == DBSTATE_SHUTDOWNED || ctl->state == DBSTATE_SHUTDOWNED_IN_RECOVERY;
-	if (!clean && c->opts->ensure_shutdown)
+	if (!clean && c->opts->check)
+		c->target_unclean = true;	/* read as it is; check_target says so */
+	else if (!clean && c->opts->ensure_shutdown)
 	{
 		if (c->opts->dry_run)
 		{
@@ -118,7 +130,8 @@ inspect_target(rewind_ctx *c, rw_error *err)
 				 !target_crash_recovery(&c->tgt, c->postgres, c->opts->config_file, err))
 			return false;
 	}
-	return target_check_rewindable(&c->tgt, !c->target_unclean, err);
+	/* --check reports a target without checksums as a finding of its own */
+	return c->opts->check || target_check_rewindable(&c->tgt, !c->target_unclean, err);
 }
 
 /* --- step 2: the source ------------------------------------------------- */
@@ -167,9 +180,16 @@ inspect_source(rewind_ctx *c, rw_error *err)
 {
 	const pg_control *t = &c->tgt.control, *s = &c->src_control;
 
-	c->src = c->opts->source_server ? source_libpq_open(c->opts->source_server, err)
+	c->src = c->opts->source_server ? source_libpq_open(c->opts->source_server, c->opts->jobs, err)
 		: source_local_open(c->opts->source_pgdata, err);
 	if (c->src == NULL)
+		return false;
+	/*
+	 * The role's privileges first: without them the first file read fails
+	 * with "permission denied" and no word of the GRANTs that fix it.
+	 * --check reports the source's server checks as a finding of their own.
+	 */
+	if (!c->opts->check && !c->src->ops->check_server(c->src, err))
 		return false;
 	if (!check_source_version(c, err) || !read_source_control(c, &c->src_control, err))
 		return false;
@@ -191,8 +211,7 @@ inspect_source(rewind_ctx *c, rw_error *err)
 		s->state != DBSTATE_SHUTDOWNED_IN_RECOVERY)
 		return rw_fail(err, RW_ESTATE, "source data directory must be shut down cleanly "
 					   "(pg_control says \"%s\")", control_state_name(s->state));
-	if (!c->src->ops->check_server(c->src, err) ||
-		!c->src->ops->wal_position(c->src, &c->src_pos, err))
+	if (!c->src->ops->wal_position(c->src, &c->src_pos, err))
 		return false;
 	log_debug("source: %s", c->src->description);
 	return true;
@@ -303,9 +322,25 @@ write_standby_config(rewind_ctx *c, target_writer *w, rw_error *err)
 
 	if (c->opts->write_recovery_conf)
 		conninfo = c->src->ops->standby_conninfo(c->src);
-	ok = finalize_standby_config(w, c->tgt.pgdata, conninfo, err);
+	ok = finalize_standby_config(w, c->tgt.pgdata, conninfo,
+								 c->opts->write_recovery_conf ? c->opts->slot : NULL, err);
 	free(conninfo);
 	return ok;
+}
+
+/* --slot: from now on the source keeps the WAL the rewound node streams. */
+static bool
+ensure_slot(rewind_ctx *c, rw_error *err)
+{
+	bool		created;
+
+	if (c->opts->slot == NULL)
+		return true;
+	if (!c->src->ops->ensure_slot(c->src, c->opts->slot, &created, err))
+		return false;
+	log_info(created ? "created replication slot \"%s\" on the source"
+			 : "replication slot \"%s\" exists on the source", c->opts->slot);
+	return true;
 }
 
 static bool
@@ -318,6 +353,8 @@ finish_without_rewind(rewind_ctx *c, rw_error *err)
 	c->res->status = "no rewind required";
 	if (c->opts->dry_run)
 		return true;
+	if (!ensure_slot(c, err))
+		return false;
 	w = tw_open(c->tgt.pgdata, false);
 	ok = write_standby_config(c, w, err) && (c->opts->no_sync || tw_sync(w, err));
 	tw_close(w);
@@ -391,23 +428,109 @@ build_plan(rewind_ctx *c, rw_error *err)
 		.diverge = c->diverge,
 		.redo = c->start_redo,
 		.source_history = &c->src_history,
-		.keep_config = true,
+		.keep_config = !c->opts->copy_config,
+		.config_files = &c->config_files,
 	};
 
 	if (c->opts->progress)
 		log_info("reading WAL in target");
 	c->map = blockmap_new();
 	c->ledger = ledger_new(c->tgt.ver, c->diverge);
-	if (!scan_changed_blocks(c->tgt.ver, c->reader, c->ckpt.redo, c->tgt_end, c->map,
-							 c->ledger, &c->stats, err))
+	if (c->config_files.n == 0 && !config_target_files(c->tgt.pgdata, &c->config_files, err))
+		return false;
+	if (!scan_changed_blocks(c->tgt.ver, c->reader, c->ckpt.redo, c->tgt_end, c->diverge,
+							 c->ckpt.full_page_writes, c->map, c->ledger, &c->stats, err))
 		return false;
 	ledger_finish(c->ledger);
 	if (!plan_build(&in, &c->src_files, &c->tgt_files, c->map, &c->plan, err))
+		return false;
+	/*
+	 * Comparing reads file contents on both sides: a real run only.  A dry
+	 * run reads nothing but control and history files (its plan counts the
+	 * whole-file copies before comparison); --check asks whether a rewind
+	 * would work, not what it would copy.
+	 */
+	if (!c->opts->check && !c->opts->dry_run &&
+		!plan_skip_identical(&c->plan, c->src, c->tgt.pgdata, err))
 		return false;
 	c->planned = true;
 	if (log_debug_enabled())
 		plan_print_entries(&c->plan, stderr);
 	return true;
+}
+
+/* --- configuration ----------------------------------------------------- */
+
+/* Which configuration files and settings differ from the source's. */
+static void
+compare_config_files(rewind_ctx *c)
+{
+	str_list	diffs = {0};
+	rw_error	e;
+	const char *kept = c->opts->copy_config ? "the source's is taken (--copy-config)"
+		: "the target's is kept";
+
+	if ((c->config_files.n > 0 || config_target_files(c->tgt.pgdata, &c->config_files, &e)) &&
+		config_compare(c->src, c->tgt.pgdata, &c->config_files,
+					   c->src_files.n ? &c->src_files : NULL, &diffs, &e))
+	{
+		for (size_t i = 0; i < diffs.n; i++)
+			if (c->opts->check)
+				check_add(&c->findings, "config", CHECK_OK, NULL, "%s; %s", diffs.items[i], kept);
+			else
+				log_info("configuration: %s; %s", diffs.items[i], kept);
+	}
+	else if (c->opts->check)
+		check_add_error(&c->findings, "config", CHECK_WARNING, &e);
+	else
+		log_warning("could not compare the configuration with the source's: %s", e.msg);
+	str_list_free(&diffs);
+}
+
+/* Settings below the source's keep the rewound node from starting as a standby. */
+static void
+check_standby_settings(rewind_ctx *c)
+{
+	str_list	low = {0};
+	rw_error	e;
+	bool		check = c->opts->check;
+
+	if (find_postgres(c, &e) && standby_settings_check(&c->tgt, c->postgres, c->opts->config_file,
+													   &c->src_control, &low, &e))
+	{
+		for (size_t i = 0; i < low.n; i++)
+			if (check)
+				check_add(&c->findings, "standby_settings", CHECK_ERROR, "Raise it in the "
+						  "target's configuration to at least the source's value.",
+						  "%s: the rewound node would refuse to start as a standby", low.items[i]);
+			else
+				log_warning("%s: the rewound node will refuse to start as a standby until it is "
+							"raised in its configuration", low.items[i]);
+		if (check && low.n == 0)
+			check_add(&c->findings, "standby_settings", CHECK_OK, NULL, "the target's "
+					  "max_connections, max_worker_processes, max_wal_senders, "
+					  "max_prepared_transactions and max_locks_per_transaction are at least the "
+					  "source's");
+	}
+	else if (check)
+		check_add_error(&c->findings, "standby_settings", CHECK_WARNING, &e);
+	else
+		log_warning("could not check the settings a standby needs: %s", e.msg);
+	str_list_free(&low);
+}
+
+/*
+ * Messages, or --check findings, about the configuration.  A dry run reads
+ * no file content from the source, so it compares no files.  With
+ * --copy-config the rewound node gets the source's settings.
+ */
+static void
+compare_config(rewind_ctx *c)
+{
+	if (!c->opts->dry_run)
+		compare_config_files(c);
+	if (!c->opts->copy_config)
+		check_standby_settings(c);
 }
 
 /* --- the divergence report -------------------------------------------- */
@@ -431,6 +554,7 @@ collect_facts(const rewind_ctx *c, report_facts *f)
 	f->tsdir = c->tgt.tsdir;
 	f->ledger = c->planned ? c->ledger : NULL;
 	f->names = &c->names;
+	f->bytes_fetched = c->src ? c->src->bytes_fetched : 0;
 }
 
 /* Names are a courtesy: without them the report shows file numbers. */
@@ -624,15 +748,25 @@ finalize(rewind_ctx *c, target_writer *w, rw_error *err)
 static bool
 perform_rewind(rewind_ctx *c, rw_error *err)
 {
-	target_writer *w = tw_open(c->tgt.pgdata, false);
+	target_writer *w;
 	progress	prog = {.enabled = c->opts->progress};
+	journal_identity id = {.major = c->tgt.major, .diverge = c->diverge,
+	.checkpoint = c->ckpt_lsn, .source_sysid = c->src_control.system_identifier};
+	space_estimate space;
 	bool		ok;
 
 	if (c->opts->progress)
 		log_info("need to copy %llu MB (total source directory size is %llu MB)",
 				 (unsigned long long) (c->plan.totals.fetch_bytes >> 20),
 				 (unsigned long long) (c->plan.totals.source_bytes >> 20));
-	ok = execute_plan(&c->plan, c->src, w, &prog, err);
+	execute_estimate(&c->plan, &space);
+	if (!execute_check_space(c->tgt.pgdata, &space, err))
+		return false;
+	/* from the first change on, the journal can undo every change */
+	memcpy(id.control, c->tgt.control.raw, CONTROL_FILE_SIZE);
+	w = tw_open(c->tgt.pgdata, false);
+	ok = tw_begin(w, &id, &c->tgt.control, !c->opts->no_sync, err) &&
+		execute_plan(&c->plan, c->src, w, &prog, err);
 	/* data first, so the control file never points at data not on disk */
 	if (ok && !c->opts->no_sync)
 	{
@@ -640,7 +774,8 @@ perform_rewind(rewind_ctx *c, rw_error *err)
 			log_info("syncing target data directory");
 		ok = tw_sync(w, err);
 	}
-	ok = ok && finalize(c, w, err) && (c->opts->no_sync || tw_sync(w, err));
+	ok = ok && tw_step(w, JSTEP_FINALIZING, err) && finalize(c, w, err) &&
+		(c->opts->no_sync || tw_sync(w, err)) && tw_commit(w, !c->opts->no_sync, err);
 	tw_close(w);
 	return ok;
 }
@@ -648,6 +783,25 @@ perform_rewind(rewind_ctx *c, rw_error *err)
 static bool
 run_steps(rewind_ctx *c, rw_error *err)
 {
+	resume_outcome resumed;
+
+	if (!resume_interrupted(c->opts, &resumed, err))
+		return false;
+	if (c->opts->rollback)
+	{
+		log_info("rollback complete: \"%s\" is exactly as it was before the interrupted "
+				 "rewind", c->opts->target_pgdata);
+		c->res->status = "rolled back";
+		return true;
+	}
+	if (resumed == RESUME_COMPLETED)
+	{
+		log_info("the target is rewound; start it to follow the source");
+		c->res->status = "done";
+		return true;
+	}
+	if (resumed == RESUME_ROLLED_BACK)
+		log_info("rewinding again from the target's original state");
 	if (!inspect_target(c, err) || !inspect_source(c, err))
 		return false;
 	compute_timelines(c);
@@ -677,6 +831,7 @@ run_steps(rewind_ctx *c, rw_error *err)
 
 	if (!list_both(c, err) || !build_plan(c, err))
 		return false;
+	compare_config(c);
 	resolve_names(c);
 	if (c->opts->report_file && !write_report_file(c, err))
 		return false;
@@ -695,10 +850,192 @@ run_steps(rewind_ctx *c, rw_error *err)
 	if (ledger_get(c->ledger)->nxacts > 0)
 		log_info("the target loses %zu transactions it committed after the divergence point "
 				 "(--dry-run or --report lists them)", ledger_get(c->ledger)->nxacts);
-	if (!perform_rewind(c, err))
+	if (!ensure_slot(c, err) || !perform_rewind(c, err))
 		return false;
 	c->res->status = "done";
 	return true;
+}
+
+/* --- --check: every step's outcome is a finding ------------------------ */
+
+/* Record a failed step as an error finding; returns ok. */
+static bool
+step(rewind_ctx *c, bool ok, const char *code, const rw_error *err)
+{
+	if (!ok)
+		check_add_error(&c->findings, code, CHECK_ERROR, err);
+	return ok;
+}
+
+static void
+check_target(rewind_ctx *c)
+{
+	const pg_control *ctl = &c->tgt.control;
+	rw_error	e;
+
+	if (c->tgt.postmaster_pid)
+		check_add(&c->findings, "target_state", CHECK_OK, NULL, "target server is running "
+				  "(PID %ld): its pg_control and pg_wal were read as they are now; a rewind "
+				  "needs it stopped", c->tgt.postmaster_pid);
+	else if (c->target_unclean)
+		check_add(&c->findings, "target_state", c->opts->ensure_shutdown ? CHECK_OK : CHECK_ERROR,
+				  NULL, "target was not shut down cleanly (\"%s\"); a rewind %s",
+				  control_state_name(ctl->state), c->opts->ensure_shutdown ?
+				  "first runs crash recovery (postgres --single)" :
+				  "with --no-ensure-shutdown refuses it");
+	else
+		check_add(&c->findings, "target_state", CHECK_OK, NULL, "target was shut down cleanly");
+	if (step(c, target_check_rewindable(&c->tgt, false, &e), "target_rewindable", &e))
+		check_add(&c->findings, "target_rewindable", CHECK_OK, NULL, "%s",
+				  ctl->data_checksum_version ? "target has data checksums"
+				  : "target has wal_log_hints = on");
+}
+
+/* "source_wal" and "slot": what the rewound node needs of the source from 'from' on. */
+static void
+check_source_retention(rewind_ctx *c, lsn_t from, const tl_history *history)
+{
+	source_wal_retention r;
+	rw_error	e;
+	check_wal_input in = {
+		.source_files = &c->src_files,
+		.source_history = history,
+		.segsize = c->tgt.control.xlog_seg_size,
+		.from = from,
+		.source_end = c->src_pos.lsn != LSN_INVALID ? c->src_pos.lsn : c->src_control.checkpoint,
+		.slot = c->opts->slot,
+	};
+
+	if (c->src_files.n == 0 &&
+		!step(c, c->src->ops->list_files(c->src, &c->src_files, &e), "source_wal", &e))
+		return;
+	file_list_sort(&c->src_files);
+	if (c->src->ops->wal_retention)
+	{
+		if (!step(c, c->src->ops->wal_retention(c->src, c->opts->slot, &r, &e), "source_wal", &e))
+			return;
+		in.retention = &r;
+		if (c->opts->slot)
+			check_slot(&c->findings, c->opts->slot, &r);
+	}
+	check_source_wal(&c->findings, &in);
+}
+
+/* Same timeline: nothing to rewind unless the target is ahead. */
+static void
+check_no_divergence(rewind_ctx *c)
+{
+	rw_error	e;
+	tl_history	single;
+	bool		ok = check_same_timeline(c, &e);
+
+	if (!step(c, ok, ok || e.kind == RW_ESTATE ? "divergence" : "target_wal", &e))
+		return;
+	check_add(&c->findings, "divergence", CHECK_OK, NULL, "no rewind required: source and target "
+			  "are on timeline %u and the target's WAL ends at " LSN_FMT ", not ahead of the source",
+			  c->tgt_tli, LSN_ARGS(c->tgt_end));
+	tl_single(c->src_tli, &single);
+	check_source_retention(c, c->tgt_end, &single);
+	tl_free(&single);
+}
+
+static void
+check_divergence(rewind_ctx *c)
+{
+	rw_error	e;
+
+	if (!step(c, load_history(c, true, c->src_tli, &c->src_history, &e) &&
+			  load_history(c, false, c->tgt_tli, &c->tgt_history, &e), "timeline_history", &e))
+		return;
+	check_add(&c->findings, "timeline_history", CHECK_OK, NULL, "the histories of source "
+			  "timeline %u and target timeline %u are present", c->src_tli, c->tgt_tli);
+	if (!step(c, tl_find_divergence(&c->src_history, &c->tgt_history, &c->diverge,
+									&c->common_index, &e), "divergence", &e))
+		return;
+	c->diverged = true;
+	if (!step(c, open_target_wal(c, &c->tgt_history, &e) && find_target_end(c, &e),
+			  "target_wal", &e))
+		return;
+	if (c->tgt_end <= c->diverge)
+	{
+		check_add(&c->findings, "divergence", CHECK_OK, NULL, "no rewind required: the target's "
+				  "WAL ends at " LSN_FMT ", before the divergence point " LSN_FMT,
+				  LSN_ARGS(c->tgt_end), LSN_ARGS(c->diverge));
+		check_source_retention(c, c->tgt_end, &c->src_history);
+		return;
+	}
+	if (!step(c, scan_last_common_checkpoint(c->tgt.ver, c->reader, c->diverge, &c->ckpt_lsn,
+											 &c->ckpt, &e), "target_wal", &e))
+		return;
+	c->have_ckpt = true;
+	choose_recovery_start(c);
+	if (!step(c, list_both(c, &e), "file_list", &e))
+		return;
+	if (!build_plan(c, &e))
+	{
+		step(c, false, e.kind == RW_EMISSING || e.kind == RW_ECORRUPT || e.kind == RW_EIO ?
+			 "target_wal" : "plan", &e);
+		return;
+	}
+	check_add(&c->findings, "target_wal", CHECK_OK, NULL, "the target's WAL from the last common "
+			  "checkpoint's redo " LSN_FMT " to its end " LSN_FMT " is readable (%u segments "
+			  "through restore_command)", LSN_ARGS(c->ckpt.redo), LSN_ARGS(c->tgt_end),
+			  target_wal_restored_count(c->twal));
+	check_add(&c->findings, "divergence", CHECK_OK, NULL, "a rewind is required: the servers "
+			  "diverged at " LSN_FMT " on timeline %u, last common checkpoint " LSN_FMT "; it "
+			  "would fetch %llu kB", LSN_ARGS(c->diverge),
+			  c->tgt_history.entries[c->common_index].tli, LSN_ARGS(c->ckpt_lsn),
+			  (unsigned long long) (c->plan.totals.fetch_bytes >> 10));
+	check_source_retention(c, c->diverge, &c->src_history);
+}
+
+/* The preflight; changes nothing.  Fails only when findings cannot be rendered. */
+static void
+run_check(rewind_ctx *c)
+{
+	rw_error	e;
+
+	if (!step(c, inspect_target(c, &e), "target", &e))
+		return;
+	check_target(c);
+	if (!step(c, inspect_source(c, &e), "source", &e))
+		return;
+	if (step(c, c->src->ops->check_server(c->src, &e), "source_privileges", &e))
+		check_add(&c->findings, "source_privileges", CHECK_OK, NULL, "the source (%s) has "
+				  "full_page_writes = on and its role every privilege a rewind needs",
+				  c->src->description);
+	compute_timelines(c);
+	if (c->tgt_tli == c->src_tli)
+		check_no_divergence(c);
+	else
+		check_divergence(c);
+	compare_config(c);
+}
+
+static void
+finish_check(rewind_ctx *c)
+{
+	check_print(&c->findings, stderr);
+	c->res->check_failed = check_failed(&c->findings);
+	c->res->status = c->res->check_failed ? "check failed" : "check passed";
+	log_info("%s", c->res->status);
+	if (c->opts->format == FORMAT_JSON)
+	{
+		char	   *buf = NULL;
+		size_t		len = 0;
+		FILE	   *mem = open_memstream(&buf, &len);
+		json_writer w;
+
+		if (mem == NULL)
+		{
+			fprintf(stderr, "%s: out of memory\n", log_progname());
+			abort();
+		}
+		json_init(&w, mem);
+		check_json(&c->findings, &w);
+		fclose(mem);
+		c->res->findings = buf;
+	}
 }
 
 bool
@@ -711,13 +1048,22 @@ rewind_run(const rewind_options *opts, rewind_result *res, rw_error *err)
 	memset(res, 0, sizeof(*res));
 	c.opts = opts;
 	c.res = res;
-	ok = run_steps(&c, err);
+	if (opts->check)
+	{
+		run_check(&c);
+		finish_check(&c);
+		ok = true;
+	}
+	else
+		ok = run_steps(&c, err);
 	if (!ok)
 		res->status = NULL;
+	if (c.src)
+		log_debug("fetched %llu bytes from the source", (unsigned long long) c.src->bytes_fetched);
 	if (opts->format == FORMAT_JSON)
 		render_result(&c);
 	ctx_free(&c);
-	if (ok)
+	if (ok && !opts->check)
 		log_info("Done!");
 	return ok;
 }
@@ -728,5 +1074,6 @@ rewind_result_free(rewind_result *res)
 	free(res->divergence);
 	free(res->plan);
 	free(res->report);
+	free(res->findings);
 	memset(res, 0, sizeof(*res));
 }

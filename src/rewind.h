@@ -11,8 +11,11 @@
 
 /* What a run leaves for main to print. */
 typedef struct rewind_result {
-	const char *status;			/* "done", "no rewind required", "dry run"; NULL
-								 * when the run failed */
+	const char *status;			/* "done", "no rewind required", "dry run",
+								 * "check passed", "check failed"; NULL when the
+								 * run failed */
+	bool		check_failed;	/* --check found an error (exit status 3) */
+	char	   *findings;		/* --check --format json: the findings array */
 	/* --format json: the "divergence", "plan" and "report" values rendered,
 	 * malloc'd; NULL when the run did not get that far */
 	char	   *divergence;

@@ -111,6 +111,83 @@ special_update_understood(wal_kind kind)
 	}
 }
 
+/*
+ * Which blocks need the source's version.
+ *
+ * The rewound target starts recovery at R, the redo point of the last
+ * common checkpoint, and replays the SOURCE's WAL, which up to the
+ * divergence point D is the very WAL the target wrote.  A block the target
+ * changed, by WAL records or by unlogged hint bits, falls in one of three
+ * cases:
+ *
+ *  1. Changed by a record that ends after D: the target's version comes
+ *     from WAL the source never had; it must be copied from the source.
+ *
+ *  2. Changed by records in [R, D) only.  With full-page writes on, the
+ *     first change of every page after the writer's redo pointer (which is
+ *     R or later from R on) carries a full-page image, or re-initialises
+ *     the page (WILL_INIT); replay from R writes that image over whatever
+ *     the target holds, then applies the later records.  The target's
+ *     version is therefore irrelevant: this is exactly what protects a
+ *     crash-recovered server against torn pages, which hold arbitrary
+ *     mixtures of old and new content.  Not copied.
+ *
+ *  3. Not changed by any record since R, but its hint bits were set after
+ *     D.  With data checksums or wal_log_hints (required of the target),
+ *     setting hint bits on a page whose LSN is at or before the current
+ *     redo pointer logs an FPI_FOR_HINT record, and the redo pointer is R
+ *     or later: so the change appears after D (case 1) and is copied.  If
+ *     the page's LSN is after the redo pointer, the page was changed by a
+ *     record since R: case 1 or 2.  Hint bits set on a case-2 page after D
+ *     without any WAL are overwritten by its full-page image at replay.
+ *
+ * Case 2 needs full-page writes throughout [R, D).  The WAL tells: the
+ * checkpoint record's fullPageWrites is the setting at R, and a primary
+ * logs FPW_CHANGE whenever it changes.  A promotion (END_OF_RECOVERY, or a
+ * shutdown checkpoint that switches timelines) in [R, D) continues with a
+ * setting a standby never logged; so do not rely on it then.  Whenever the
+ * WAL cannot prove full-page writes, every block since R is copied (what
+ * pg_rewind always does).
+ */
+typedef struct fpw_state {
+	bool		held;			/* full-page writes on throughout [start, diverge) */
+	const char *reason;			/* why not */
+} fpw_state;
+
+static bool
+observe_fpw(const pg_version_info *ver, const wal_record *rec, fpw_state *fpw, rw_error *err)
+{
+	pg_checkpoint ck;
+	bool		on;
+
+	switch (walrec_kind(ver, rec))
+	{
+		case WK_FPW_CHANGE:
+			if (!walrec_fpw_change(rec, &on, err))
+				return false;
+			fpw->held = false;
+			fpw->reason = on ? "full_page_writes was turned on after the last common checkpoint"
+				: "full_page_writes was turned off before the divergence point";
+			break;
+		case WK_END_OF_RECOVERY:
+			fpw->held = false;
+			fpw->reason = "a promotion between the last common checkpoint and the divergence point";
+			break;
+		case WK_CHECKPOINT_SHUTDOWN:
+			if (!walrec_checkpoint(ver, rec, &ck, err))
+				return false;
+			if (ck.tli != ck.prev_tli || !ck.full_page_writes)
+			{
+				fpw->held = false;
+				fpw->reason = "a timeline switch or full_page_writes off before the divergence point";
+			}
+			break;
+		default:
+			break;
+	}
+	return true;
+}
+
 static bool
 process_record(const pg_version_info *ver, const wal_record *rec, blockmap *map,
 			   scan_stats *stats, rw_error *err)
@@ -145,39 +222,95 @@ process_record(const pg_version_info *ver, const wal_record *rec, blockmap *map,
 	return true;
 }
 
-bool
-scan_changed_blocks(const pg_version_info *ver, wal_reader *r, lsn_t start, lsn_t end,
-					blockmap *map, ledger *ldg, scan_stats *stats, rw_error *err)
+/* Blocks of records before the divergence point: dropped, or added to map. */
+static void
+settle_early_blocks(blockmap *map, blockmap *early, const fpw_state *fpw, scan_stats *stats)
+{
+	blockmap_finish(early);
+	stats->since_divergence = fpw->held;
+	stats->since_redo_reason = fpw->held ? NULL : fpw->reason;
+	if (fpw->held)
+	{
+		blockmap_finish(map);
+		stats->replayed_blocks = blockmap_count_missing(early, map);
+		log_debug("full-page writes on from the redo point to the divergence point: copying "
+				  "blocks changed after the divergence point only (%llu blocks changed only "
+				  "before it are restored by WAL replay)",
+				  (unsigned long long) stats->replayed_blocks);
+	}
+	else
+	{
+		blockmap_add_all(map, early);
+		blockmap_finish(map);
+		log_debug("copying every block changed since the redo point: %s", fpw->reason);
+	}
+}
+
+/* The loop of scan_changed_blocks; early receives blocks of common records. */
+static bool
+scan_records(const pg_version_info *ver, wal_reader *r, lsn_t end, lsn_t diverge,
+			 blockmap *map, blockmap *early, fpw_state *fpw, ledger *ldg,
+			 scan_stats *stats, rw_error *err)
 {
 	const wal_record *rec;
 
-	stats->start = start;
-	if (!read_required(r, start, &rec, "WAL record", err))
+	if (!read_required(r, stats->start, &rec, "WAL record", err))
 		return false;
 	for (;;)
 	{
-		if (!process_record(ver, rec, map, stats, err))
+		/* a record that ends after the divergence point is the target's own */
+		bool		common = rec->end <= diverge;
+
+		if (common && !observe_fpw(ver, rec, fpw, err))
+			return false;
+		if (!process_record(ver, rec, common ? early : map, stats, err))
 			return false;
 		if (ldg)
 			ledger_observe(ldg, rec);
 		stats->end = rec->end;
 		if (rec->end >= end)
-			break;
+			return true;
+		/* where the next record is, to name the file if it is damaged */
+		lsn_t		next = rec->next;
+		uint32_t	tli = rec->page_tli;
 		wal_read_status st = walreader_next(r, &rec, err);
 
 		if (st == WAL_READ_ERROR)
 			return false;
 		if (st == WAL_READ_END)
 		{
-			rw_context(err, "reading the target's WAL after " LSN_FMT " (it should reach " LSN_FMT ")",
-					   LSN_ARGS(stats->end), LSN_ARGS(end));
-			rw_hint(err, "The target's WAL is damaged or incomplete; it cannot be rewound safely.");
+			char		seg[WAL_FILE_NAME_LEN + 1];
+
+			wal_file_name(seg, tli, lsn_segno(next, walreader_segsize(r)), walreader_segsize(r));
+			rw_context(err, "reading the target's WAL after " LSN_FMT " (it should reach " LSN_FMT
+					   ") in pg_wal/%s", LSN_ARGS(stats->end), LSN_ARGS(end), seg);
+			rw_hint(err, "The target's WAL is damaged there, so it cannot be rewound safely. If "
+					"the WAL archive has an intact %s, put it in the target's pg_wal in place "
+					"of the damaged one and run again; otherwise clone the target again from "
+					"the source (pg_basebackup).", seg);
 			return false;
 		}
 	}
-	blockmap_finish(map);
-	log_debug("scanned %llu WAL records from " LSN_FMT " to " LSN_FMT ", %llu block references",
-			  (unsigned long long) stats->records, LSN_ARGS(stats->start),
-			  LSN_ARGS(stats->end), (unsigned long long) stats->block_refs);
-	return true;
+}
+
+bool
+scan_changed_blocks(const pg_version_info *ver, wal_reader *r, lsn_t start, lsn_t end,
+					lsn_t diverge, bool start_fpw, blockmap *map, ledger *ldg,
+					scan_stats *stats, rw_error *err)
+{
+	blockmap   *early = blockmap_new();
+	fpw_state	fpw = {start_fpw, "full_page_writes was off at the last common checkpoint"};
+	bool		ok;
+
+	stats->start = start;
+	ok = scan_records(ver, r, end, diverge, map, early, &fpw, ldg, stats, err);
+	if (ok)
+	{
+		settle_early_blocks(map, early, &fpw, stats);
+		log_debug("scanned %llu WAL records from " LSN_FMT " to " LSN_FMT ", %llu block references",
+				  (unsigned long long) stats->records, LSN_ARGS(stats->start),
+				  LSN_ARGS(stats->end), (unsigned long long) stats->block_refs);
+	}
+	blockmap_free(early);
+	return ok;
 }

@@ -16,6 +16,9 @@
 
 typedef struct source source;
 
+/* Most connections a source opens at once (--jobs). */
+#define SOURCE_MAX_JOBS 64
+
 /* The longest range fetch accepts; longer ones fail with RW_EINTERNAL. */
 #define FETCH_RANGE_MAX (1024 * 1024)
 
@@ -34,6 +37,12 @@ typedef struct fetch_range {
  */
 typedef bool (*fetch_sink) (void *ctx, size_t index, const uint8_t *data,
 							size_t len, bool missing, rw_error *err);
+
+/* SHA-256 of a range as the source reads it now (hash_ranges). */
+typedef struct source_digest {
+	uint8_t		sha256[32];
+	bool		missing;		/* the file does not exist (sha256 unset) */
+} source_digest;
 
 /* Where the source's WAL is now. */
 typedef struct source_wal_position {
@@ -57,6 +66,17 @@ typedef struct relation_name {
 	char		owner_name[RELATION_NAME_LEN];
 } relation_name;
 
+/* What keeps the source's WAL from being recycled, and who may add a slot. */
+typedef struct source_wal_retention {
+	bool		slot_exists;	/* the slot asked about exists */
+	bool		slot_physical;
+	lsn_t		slot_restart_lsn;	/* LSN_INVALID: it reserves no WAL yet */
+	char		wal_keep_size[32];	/* as SHOW prints it ("0" when none) */
+	char		archive_mode[16];	/* "off", "on", "always" */
+	bool		archive_set;	/* archive_command or archive_library is set */
+	bool		can_create_slot;	/* the role has REPLICATION or is a superuser */
+} source_wal_retention;
+
 typedef struct source_ops {
 	/* Read a whole (small) file.  *missing is set instead of failing when
 	 * missing_ok and the file does not exist.  *data is malloc'd, NUL
@@ -72,6 +92,14 @@ typedef struct source_ops {
 	/* Read ranges, calling sink once per range, in any order. */
 	bool		(*fetch) (source *s, const fetch_range *ranges, size_t n,
 						  fetch_sink sink, void *ctx, rw_error *err);
+
+	/*
+	 * SHA-256 of each range's bytes (fewer at end of file), into out[i];
+	 * ranges as for fetch.  The server computes them, so only digests
+	 * travel.
+	 */
+	bool		(*hash_ranges) (source *s, const fetch_range *ranges, size_t n,
+								source_digest *out, rw_error *err);
 
 	bool		(*wal_position) (source *s, source_wal_position *out, rw_error *err);
 
@@ -95,6 +123,21 @@ typedef struct source_ops {
 									   const uint32_t *relfilenodes, size_t n,
 									   relation_name *out, rw_error *err);
 
+	/*
+	 * What retains the source's WAL; slot (may be NULL) is the replication
+	 * slot to look up.  NULL for a directory source.
+	 */
+	bool		(*wal_retention) (source *s, const char *slot,
+								  source_wal_retention *out, rw_error *err);
+
+	/*
+	 * Create the physical replication slot name, reserving WAL at once,
+	 * unless it exists (*created says which).  Fails when a logical slot has
+	 * that name.  NULL for a directory source.
+	 */
+	bool		(*ensure_slot) (source *s, const char *name, bool *created,
+								rw_error *err);
+
 	/* Disconnect and free s. */
 	void		(*close) (source *s);
 } source_ops;
@@ -105,8 +148,12 @@ struct source {
 	uint64_t	bytes_fetched;		/* file content received so far */
 };
 
-/* Open a connection; fails with RW_ESOURCE and the server's message. */
-source	   *source_libpq_open(const char *connstr, rw_error *err);
+/*
+ * Open a connection; fails with RW_ESOURCE and the server's message.  fetch
+ * and hash_ranges use up to jobs connections at once (the others are opened
+ * when first needed, with the same connection string).
+ */
+source	   *source_libpq_open(const char *connstr, int jobs, rw_error *err);
 
 /* Use a local data directory as the source. */
 source	   *source_local_open(const char *datadir, rw_error *err);

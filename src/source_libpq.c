@@ -10,6 +10,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,14 +19,12 @@
 
 #include "xalloc.h"
 
-/* A fetch round trip carries at most this many ranges and bytes. */
-#define FETCH_BATCH_RANGES 64
-#define FETCH_BATCH_BYTES (8 * 1024 * 1024)
-
 typedef struct pq_source {
 	source		base;			/* first, so a source * is a pq_source * */
 	PGconn	   *conn;			/* owned, PQfinish'ed by close */
 	char	   *connstr;		/* as given, for connections to other databases */
+	int			jobs;			/* connections fetch may use, conn included */
+	PGconn	   *extra[SOURCE_MAX_JOBS - 1];	/* the others, opened on first use */
 } pq_source;
 
 /* A growing NUL-terminated string; data is malloc'd and owned by the user. */
@@ -76,6 +75,34 @@ pq_fail(rw_error *err, PGconn *conn, const PGresult *res, const char *what)
 	while (len > 0 && isspace((unsigned char) msg[len - 1]))
 		len--;
 	return rw_fail(err, RW_ESOURCE, "%s: %.*s", what, (int) len, msg);
+}
+
+/*
+ * Connect with connstr (expanded as a connection string; its dbname wins
+ * unless dbname is given).  Fails with RW_ESOURCE and the server's message.
+ */
+static bool
+pq_connect(const char *connstr, const char *dbname, PGconn **out, rw_error *err)
+{
+	/* a later dbname overrides the one inside the connection string */
+	const char *keys[] = {"dbname", "fallback_application_name", "dbname", NULL};
+	const char *vals[] = {connstr, "rewind", dbname, NULL};
+	PGconn	   *conn;
+
+	if (dbname == NULL)
+		keys[2] = NULL;
+	conn = PQconnectdbParams(keys, vals, 1);
+	*out = NULL;
+	if (conn == NULL)
+		return rw_fail(err, RW_ESOURCE, "could not connect to the source server: out of memory");
+	if (PQstatus(conn) != CONNECTION_OK)
+	{
+		pq_fail(err, conn, NULL, "could not connect to the source server");
+		PQfinish(conn);
+		return false;
+	}
+	*out = conn;
+	return true;
 }
 
 /*
@@ -262,20 +289,54 @@ pq_list_files(source *s, file_list *out, rw_error *err)
 	return ok;
 }
 
-/* How many ranges from the start of ranges[0..n) go into one round trip. */
-static size_t
-batch_size(const fetch_range *ranges, size_t n)
-{
-	size_t		count = 0;
-	uint64_t	bytes = 0;
+/* --- reading ranges over several connections ---------------------------- */
 
-	while (count < n && count < FETCH_BATCH_RANGES &&
-		   (count == 0 || bytes + ranges[count].len <= FETCH_BATCH_BYTES))
-		bytes += ranges[count++].len;
-	return count;
+/*
+ * A fetch round trip carries at most this many ranges and bytes; when there
+ * is less than that per connection, batches shrink so that every connection
+ * gets some, down to FETCH_BATCH_MIN_BYTES.
+ */
+#define FETCH_BATCH_RANGES 1024
+#define FETCH_BATCH_BYTES (8 * 1024 * 1024)
+#define FETCH_BATCH_MIN_BYTES (256 * 1024)
+/*
+ * Hashing returns 32 bytes a range; the limit is what the server reads for
+ * one round trip.
+ */
+#define HASH_BATCH_RANGES 256
+#define HASH_BATCH_BYTES (64 * 1024 * 1024)
+
+/* Split ranges into consecutive batches: starts[b] .. starts[b + 1]. */
+typedef struct batch_plan {
+	size_t	   *starts;			/* nbatches + 1 entries, malloc'd */
+	size_t		nbatches;
+} batch_plan;
+
+static void
+plan_batches(const fetch_range *ranges, size_t n, size_t max_ranges, uint64_t max_bytes,
+			 batch_plan *bp)
+{
+	size_t		cap = 0;
+	size_t		i = 0;
+
+	bp->starts = NULL;
+	bp->nbatches = 0;
+	do
+	{
+		size_t		count = 0;
+		uint64_t	bytes = 0;
+
+		while (i + count < n && count < max_ranges &&
+			   (count == 0 || bytes + ranges[i + count].len <= max_bytes))
+			bytes += ranges[i + count++].len;
+		xgrow((void **) &bp->starts, &cap, bp->nbatches + 2, sizeof(size_t));
+		bp->starts[bp->nbatches++] = i;
+		i += count;
+	} while (i < n);
+	bp->starts[bp->nbatches] = n;
 }
 
-/* The three array parameters of fetch_sql, as array literals. */
+/* The three array parameters of a range query, as array literals. */
 static void
 build_batch_params(const fetch_range *ranges, size_t count, strbuf *paths,
 				   strbuf *offsets, strbuf *lens)
@@ -304,6 +365,192 @@ build_batch_params(const fetch_range *ranges, size_t count, strbuf *paths,
 	sb_puts(lens, "}");
 }
 
+/*
+ * One query per batch of ranges, answered with one row per range in order:
+ * column 0 the 1-based position (int8), column 1 the value (bytea).
+ * result() is called for batch 0, 1, 2, ... in that order, from this
+ * thread; what is in flight meanwhile is only buffered by libpq.
+ */
+typedef struct range_query {
+	const char *sql;			/* $1 text[] paths, $2 int8[] offsets, $3 int8[] lengths */
+	const char *verb;			/* "fetch", "hash": for messages */
+	const fetch_range *ranges;
+	batch_plan	batches;
+	bool		(*result) (void *ctx, pq_source *ps, const PGresult *res,
+						   size_t first, size_t count, rw_error *err);
+	void	   *ctx;
+} range_query;
+
+static void
+describe_batch(const range_query *q, size_t b, char *what, size_t size)
+{
+	size_t		first = q->batches.starts[b];
+	size_t		count = q->batches.starts[b + 1] - first;
+
+	if (count == 1)
+		snprintf(what, size, "could not %s \"%s\" from the source", q->verb, q->ranges[first].path);
+	else
+		snprintf(what, size, "could not %s \"%s\" and %zu more ranges from the source",
+				 q->verb, q->ranges[first].path, count - 1);
+}
+
+static bool
+send_batch(PGconn *conn, const range_query *q, size_t b, rw_error *err)
+{
+	size_t		first = q->batches.starts[b];
+	strbuf		paths = {0}, offsets = {0}, lens = {0};
+	const char *params[3];
+	bool		ok;
+
+	build_batch_params(q->ranges + first, q->batches.starts[b + 1] - first, &paths, &offsets,
+					   &lens);
+	params[0] = paths.data;
+	params[1] = offsets.data;
+	params[2] = lens.data;
+	/* binary results: bytea arrives as raw bytes, not hex text */
+	ok = PQsendQueryParams(conn, q->sql, 3, NULL, params, NULL, NULL, 1) == 1;
+	free(paths.data);
+	free(offsets.data);
+	free(lens.data);
+	if (!ok)
+	{
+		char		what[1200];
+
+		describe_batch(q, b, what, sizeof(what));
+		return pq_fail(err, conn, NULL, what);
+	}
+	return true;
+}
+
+/*
+ * Wait until conns[want] has its whole result, reading whatever arrives on
+ * any busy connection meanwhile so that no server waits on a full socket.
+ */
+static bool
+wait_result(PGconn *const *conns, const bool *busy, int nconns, int want, rw_error *err)
+{
+	struct pollfd fds[SOURCE_MAX_JOBS];
+	int			map[SOURCE_MAX_JOBS];
+
+	while (PQisBusy(conns[want]))
+	{
+		int			nfds = 0;
+
+		for (int c = 0; c < nconns; c++)
+			if (busy[c])
+			{
+				fds[nfds].fd = PQsocket(conns[c]);
+				fds[nfds].events = POLLIN;
+				fds[nfds].revents = 0;
+				map[nfds++] = c;
+			}
+		if (poll(fds, (nfds_t) nfds, -1) < 0)
+		{
+			if (errno == EINTR)
+				continue;
+			return rw_fail_errno(err, errno, "could not wait for the source server");
+		}
+		for (int i = 0; i < nfds; i++)
+			if (fds[i].revents != 0 && PQconsumeInput(conns[map[i]]) != 1)
+				return pq_fail(err, conns[map[i]], NULL, "could not read from the source server");
+	}
+	return true;
+}
+
+/* Read conn's pending results to the end, so it can take new queries. */
+static void
+drain(PGconn *conn)
+{
+	PGresult   *res;
+
+	while ((res = PQgetResult(conn)) != NULL)
+		PQclear(res);
+}
+
+/* Take batch b's result from conn and hand it to q->result. */
+static bool
+finish_batch(pq_source *ps, PGconn *conn, const range_query *q, size_t b, rw_error *err)
+{
+	size_t		first = q->batches.starts[b];
+	size_t		count = q->batches.starts[b + 1] - first;
+	PGresult   *res = PQgetResult(conn);
+	char		what[1200];
+	bool		ok = true;
+
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+	{
+		describe_batch(q, b, what, sizeof(what));
+		ok = pq_fail(err, conn, res, what);
+	}
+	else if (PQntuples(res) != (int) count || PQnfields(res) != 2)
+	{
+		describe_batch(q, b, what, sizeof(what));
+		ok = expect_shape(res, (int) count, 2, what, err);
+	}
+	if (ok)
+		ok = q->result(q->ctx, ps, res, first, count, err);
+	PQclear(res);
+	drain(conn);
+	return ok;
+}
+
+/* Connection c (0: the main one), opened on first use. */
+static PGconn *
+job_conn(pq_source *ps, int c, rw_error *err)
+{
+	pq_source	tmp;
+
+	if (c == 0)
+		return ps->conn;
+	if (ps->extra[c - 1] != NULL)
+		return ps->extra[c - 1];
+	if (!pq_connect(ps->connstr, NULL, &tmp.conn, err))
+		return NULL;
+	if (!setup_session(&tmp, err))
+	{
+		PQfinish(tmp.conn);
+		return NULL;
+	}
+	ps->extra[c - 1] = tmp.conn;
+	return tmp.conn;
+}
+
+/*
+ * Run q's batches, batch b on connection b % nconns, at most one query in
+ * flight per connection: up to nconns round trips overlap, and results are
+ * still handed over in order.
+ */
+static bool
+run_range_query(pq_source *ps, range_query *q, rw_error *err)
+{
+	PGconn	   *conns[SOURCE_MAX_JOBS];
+	bool		busy[SOURCE_MAX_JOBS] = {false};
+	size_t		nb = q->batches.nbatches;
+	int			nconns = ps->jobs < (int) nb ? ps->jobs : (int) nb;
+	bool		ok = true;
+
+	for (int c = 0; c < nconns; c++)
+		if ((conns[c] = job_conn(ps, c, err)) == NULL)
+			return false;
+	for (int c = 0; ok && c < nconns; c++)
+		busy[c] = ok = send_batch(conns[c], q, (size_t) c, err);
+	for (size_t b = 0; ok && b < nb; b++)
+	{
+		int			c = (int) (b % (size_t) nconns);
+
+		ok = wait_result(conns, busy, nconns, c, err) &&
+			finish_batch(ps, conns[c], q, b, err);
+		busy[c] = false;
+		if (ok && b + (size_t) nconns < nb)
+			busy[c] = ok = send_batch(conns[c], q, b + (size_t) nconns, err);
+	}
+	/* after a failure: the other connections must be idle for the next query */
+	for (int c = 0; c < nconns; c++)
+		if (busy[c])
+			drain(conns[c]);
+	return ok;
+}
+
 static uint64_t
 be64(const uint8_t *p)
 {
@@ -314,75 +561,80 @@ be64(const uint8_t *p)
 	return v;
 }
 
-/* Hand row `row` of a fetch result (ranges[row], index base + row) to sink. */
+/* Row `row` of a range query's result must be range number row + 1. */
 static bool
-deliver_row(pq_source *ps, const PGresult *res, int row,
-			const fetch_range *ranges, size_t base, fetch_sink sink, void *ctx,
-			rw_error *err)
+check_row_order(const PGresult *res, int row, const fetch_range *r, rw_error *err)
 {
-	const fetch_range *r = &ranges[row];
-	size_t		len;
-
 	if (PQgetisnull(res, row, 0) || PQgetlength(res, row, 0) != 8 ||
 		be64((const uint8_t *) PQgetvalue(res, row, 0)) != (uint64_t) row + 1)
 		return rw_fail(err, RW_ESOURCE,
-					   "could not fetch \"%s\" from the source: rows out of order", r->path);
-	if (PQgetisnull(res, row, 1))
-		return sink(ctx, base + row, NULL, 0, true, err);
-	len = (size_t) PQgetlength(res, row, 1);
-	if (len > r->len)
-		return rw_fail(err, RW_ESOURCE,
-					   "could not fetch \"%s\" from the source: got %zu bytes, asked for %u",
-					   r->path, len, (unsigned) r->len);
-	ps->base.bytes_fetched += len;
-	return sink(ctx, base + row, (const uint8_t *) PQgetvalue(res, row, 1), len,
-				false, err);
+					   "could not read \"%s\" from the source: rows out of order", r->path);
+	return true;
 }
 
 /*
- * Fetch ranges[0..count), which are ranges base.. of the caller's array.
- * (Multi-argument unnest is parser sugar for ROWS FROM that works only
- * unqualified, hence the explicit form.)
+ * The fetch query.  (Multi-argument unnest is parser sugar for ROWS FROM
+ * that works only unqualified, hence the explicit form.)
  */
-static bool
-fetch_batch(pq_source *ps, const fetch_range *ranges, size_t count, size_t base,
-			fetch_sink sink, void *ctx, rw_error *err)
-{
-	static const char fetch_sql[] =
-		"SELECT r.i, pg_catalog.pg_read_binary_file(r.p, r.o, r.l, true)"
-		"  FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.text[]),"
-		"                  pg_catalog.unnest($2::pg_catalog.int8[]),"
-		"                  pg_catalog.unnest($3::pg_catalog.int8[]))"
-		"       WITH ORDINALITY AS r(p, o, l, i)"
-		" ORDER BY r.i";
-	strbuf		paths = {0}, offsets = {0}, lens = {0};
-	const char *params[3];
-	char		what[1200];
-	PGresult   *res;
-	bool		ok;
+static const char fetch_sql[] =
+	"SELECT r.i, pg_catalog.pg_read_binary_file(r.p, r.o, r.l, true)"
+	"  FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.text[]),"
+	"                  pg_catalog.unnest($2::pg_catalog.int8[]),"
+	"                  pg_catalog.unnest($3::pg_catalog.int8[]))"
+	"       WITH ORDINALITY AS r(p, o, l, i)"
+	" ORDER BY r.i";
 
-	build_batch_params(ranges, count, &paths, &offsets, &lens);
-	params[0] = paths.data;
-	params[1] = offsets.data;
-	params[2] = lens.data;
-	if (count == 1)
-		snprintf(what, sizeof(what), "could not fetch \"%s\" from the source",
-				 ranges[0].path);
-	else
-		snprintf(what, sizeof(what),
-				 "could not fetch \"%s\" and %zu more ranges from the source",
-				 ranges[0].path, count - 1);
-	res = run(ps, fetch_sql, 3, params, true, what, err);
-	free(paths.data);
-	free(offsets.data);
-	free(lens.data);
-	if (res == NULL)
-		return false;
-	ok = expect_shape(res, (int) count, 2, what, err);
+typedef struct hash_ctx {
+	const fetch_range *ranges;
+	source_digest *out;
+} hash_ctx;
+
+typedef struct fetch_ctx {
+	const fetch_range *ranges;
+	fetch_sink	sink;
+	void	   *sink_ctx;
+} fetch_ctx;
+
+static bool
+fetch_result(void *ctx, pq_source *ps, const PGresult *res, size_t first, size_t count,
+			 rw_error *err)
+{
+	fetch_ctx  *fc = ctx;
+	bool		ok = true;
+
 	for (int row = 0; ok && row < (int) count; row++)
-		ok = deliver_row(ps, res, row, ranges, base, sink, ctx, err);
-	PQclear(res);
+	{
+		const fetch_range *r = &fc->ranges[first + (size_t) row];
+		size_t		len;
+
+		if (!check_row_order(res, row, r, err))
+			return false;
+		if (PQgetisnull(res, row, 1))
+		{
+			ok = fc->sink(fc->sink_ctx, first + (size_t) row, NULL, 0, true, err);
+			continue;
+		}
+		len = (size_t) PQgetlength(res, row, 1);
+		if (len > r->len)
+			return rw_fail(err, RW_ESOURCE,
+						   "could not fetch \"%s\" from the source: got %zu bytes, asked for %u",
+						   r->path, len, (unsigned) r->len);
+		ps->base.bytes_fetched += len;
+		ok = fc->sink(fc->sink_ctx, first + (size_t) row, (const uint8_t *) PQgetvalue(res, row, 1),
+					  len, false, err);
+	}
 	return ok;
+}
+
+static bool
+check_range_lengths(const fetch_range *ranges, size_t n, rw_error *err)
+{
+	for (size_t i = 0; i < n; i++)
+		if (ranges[i].len > FETCH_RANGE_MAX)
+			return rw_fail(err, RW_EINTERNAL,
+						   "fetch range of %u bytes in \"%s\" exceeds the %d byte limit",
+						   (unsigned) ranges[i].len, ranges[i].path, FETCH_RANGE_MAX);
+	return true;
 }
 
 static bool
@@ -390,20 +642,78 @@ pq_fetch(source *s, const fetch_range *ranges, size_t n, fetch_sink sink,
 		 void *ctx, rw_error *err)
 {
 	pq_source  *ps = (pq_source *) s;
-	size_t		count;
+	fetch_ctx	fc = {ranges, sink, ctx};
+	range_query q = {fetch_sql, "fetch", ranges, {NULL, 0}, fetch_result, &fc};
+	uint64_t	total = 0, per_batch;
+	bool		ok;
 
+	if (n == 0)
+		return true;
+	if (!check_range_lengths(ranges, n, err))
+		return false;
 	for (size_t i = 0; i < n; i++)
-		if (ranges[i].len > FETCH_RANGE_MAX)
-			return rw_fail(err, RW_EINTERNAL,
-						   "fetch range of %u bytes in \"%s\" exceeds the %d byte limit",
-						   (unsigned) ranges[i].len, ranges[i].path, FETCH_RANGE_MAX);
-	for (size_t start = 0; start < n; start += count)
+		total += ranges[i].len;
+	/* enough batches for every connection, none smaller than needed */
+	per_batch = total / (uint64_t) ps->jobs;
+	if (per_batch > FETCH_BATCH_BYTES)
+		per_batch = FETCH_BATCH_BYTES;
+	if (per_batch < FETCH_BATCH_MIN_BYTES)
+		per_batch = FETCH_BATCH_MIN_BYTES;
+	plan_batches(ranges, n, FETCH_BATCH_RANGES, per_batch, &q.batches);
+	ok = run_range_query(ps, &q, err);
+	free(q.batches.starts);
+	return ok;
+}
+
+static const char hash_sql[] =
+	"SELECT r.i, pg_catalog.sha256(pg_catalog.pg_read_binary_file(r.p, r.o, r.l, true))"
+	"  FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.text[]),"
+	"                  pg_catalog.unnest($2::pg_catalog.int8[]),"
+	"                  pg_catalog.unnest($3::pg_catalog.int8[]))"
+	"       WITH ORDINALITY AS r(p, o, l, i)"
+	" ORDER BY r.i";
+
+static bool
+hash_result(void *ctx, pq_source *ps, const PGresult *res, size_t first, size_t count,
+			rw_error *err)
+{
+	hash_ctx   *hc = ctx;
+
+	for (int row = 0; row < (int) count; row++)
 	{
-		count = batch_size(ranges + start, n - start);
-		if (!fetch_batch(ps, ranges + start, count, start, sink, ctx, err))
+		source_digest *d = &hc->out[first + (size_t) row];
+
+		if (!check_row_order(res, row, &hc->ranges[first + (size_t) row], err))
 			return false;
+		d->missing = PQgetisnull(res, row, 1);
+		if (d->missing)
+			continue;
+		if (PQgetlength(res, row, 1) != (int) sizeof(d->sha256))
+			return rw_fail(err, RW_ESOURCE, "could not hash ranges on the source: a digest of %d bytes",
+						   PQgetlength(res, row, 1));
+		memcpy(d->sha256, PQgetvalue(res, row, 1), sizeof(d->sha256));
+		ps->base.bytes_fetched += sizeof(d->sha256);
 	}
 	return true;
+}
+
+static bool
+pq_hash_ranges(source *s, const fetch_range *ranges, size_t n, source_digest *out,
+			   rw_error *err)
+{
+	pq_source  *ps = (pq_source *) s;
+	hash_ctx	hc = {ranges, out};
+	range_query q = {hash_sql, "hash", ranges, {NULL, 0}, hash_result, &hc};
+	bool		ok;
+
+	if (n == 0)
+		return true;
+	if (!check_range_lengths(ranges, n, err))
+		return false;
+	plan_batches(ranges, n, HASH_BATCH_RANGES, HASH_BATCH_BYTES, &q.batches);
+	ok = run_range_query(ps, &q, err);
+	free(q.batches.starts);
+	return ok;
 }
 
 /* The timeline in the first 8 hex digits of a WAL file name. */
@@ -585,6 +895,85 @@ pq_check_server(source *s, rw_error *err)
 	pq_source  *ps = (pq_source *) s;
 
 	return check_full_page_writes(ps, err) && check_privileges(ps, err);
+}
+
+/* --- WAL retention and replication slots ------------------------------- */
+
+static void
+copy_value(char *dst, size_t size, const PGresult *res, int col)
+{
+	snprintf(dst, size, "%s", PQgetisnull(res, 0, col) ? "" : PQgetvalue(res, 0, col));
+}
+
+static bool
+pq_wal_retention(source *s, const char *slot, source_wal_retention *out, rw_error *err)
+{
+	static const char what[] = "could not read what retains the source's WAL";
+	static const char sql[] =
+		"SELECT sl.slot_type, sl.restart_lsn,"
+		"       pg_catalog.current_setting('wal_keep_size'),"
+		"       pg_catalog.current_setting('archive_mode'),"
+		"       EXISTS (SELECT 1 FROM pg_catalog.pg_settings AS g"
+		"                WHERE g.name IN ('archive_command', 'archive_library')"
+		"                  AND g.setting <> ''),"
+		"       (SELECT r.rolreplication OR r.rolsuper FROM pg_catalog.pg_roles AS r"
+		"         WHERE r.rolname = CURRENT_USER)"
+		"  FROM (SELECT 1) AS one"
+		"  LEFT JOIN pg_catalog.pg_replication_slots AS sl"
+		"    ON sl.slot_name OPERATOR(pg_catalog.=) $1::pg_catalog.name";
+	pq_source  *ps = (pq_source *) s;
+	PGresult   *res = run(ps, sql, 1, &slot, false, what, err);
+	bool		ok;
+
+	memset(out, 0, sizeof(*out));
+	if (res == NULL)
+		return false;
+	ok = expect_shape(res, 1, 6, what, err);
+	if (ok)
+	{
+		out->slot_exists = !PQgetisnull(res, 0, 0);
+		out->slot_physical = out->slot_exists && strcmp(PQgetvalue(res, 0, 0), "physical") == 0;
+		if (!PQgetisnull(res, 0, 1) && !lsn_parse(PQgetvalue(res, 0, 1), &out->slot_restart_lsn))
+			ok = rw_fail(err, RW_ESOURCE, "%s: unexpected restart_lsn \"%s\"", what,
+						 PQgetvalue(res, 0, 1));
+		copy_value(out->wal_keep_size, sizeof(out->wal_keep_size), res, 2);
+		copy_value(out->archive_mode, sizeof(out->archive_mode), res, 3);
+		out->archive_set = strcmp(PQgetvalue(res, 0, 4), "t") == 0;
+		out->can_create_slot = strcmp(PQgetvalue(res, 0, 5), "t") == 0;
+	}
+	PQclear(res);
+	return ok;
+}
+
+static bool
+pq_ensure_slot(source *s, const char *name, bool *created, rw_error *err)
+{
+	char		what[160];
+	source_wal_retention r;
+	PGresult   *res;
+
+	*created = false;
+	snprintf(what, sizeof(what), "could not create replication slot \"%s\" on the source", name);
+	if (!pq_wal_retention(s, name, &r, err))
+		return false;
+	if (r.slot_exists && !r.slot_physical)
+		return rw_fail(err, RW_ESTATE, "replication slot \"%s\" exists on the source but is not "
+					   "a physical slot", name);
+	if (r.slot_exists)
+		return true;
+	/* the session is read-only by default; creating a slot writes no data */
+	res = run((pq_source *) s,
+			  "SELECT pg_catalog.pg_create_physical_replication_slot($1::pg_catalog.name, true)",
+			  1, &name, false, what, err);
+	if (res == NULL)
+	{
+		rw_hint(err, "The source role needs the REPLICATION attribute to create a slot, and the "
+				"source max_replication_slots must leave one free.");
+		return false;
+	}
+	PQclear(res);
+	*created = true;
+	return true;
 }
 
 /* Options that describe this connection, not one a standby should make. */
@@ -801,6 +1190,8 @@ pq_close(source *s)
 {
 	pq_source  *ps = (pq_source *) s;
 
+	for (int c = 0; c < SOURCE_MAX_JOBS - 1; c++)
+		PQfinish(ps->extra[c]);
 	PQfinish(ps->conn);
 	free(ps->connstr);
 	free(ps);
@@ -810,37 +1201,29 @@ static const source_ops pq_ops = {
 	.read_file = pq_read_file,
 	.list_files = pq_list_files,
 	.fetch = pq_fetch,
+	.hash_ranges = pq_hash_ranges,
 	.wal_position = pq_wal_position,
 	.check_server = pq_check_server,
 	.standby_conninfo = pq_standby_conninfo,
 	.describe_relations = pq_describe_relations,
+	.wal_retention = pq_wal_retention,
+	.ensure_slot = pq_ensure_slot,
 	.close = pq_close,
 };
 
 source *
-source_libpq_open(const char *connstr, rw_error *err)
+source_libpq_open(const char *connstr, int jobs, rw_error *err)
 {
-	/* dbname is expanded as a connection string; the name is a default */
-	const char *const keys[] = {"dbname", "fallback_application_name", NULL};
-	const char *const vals[] = {connstr, "rewind", NULL};
-	PGconn	   *conn = PQconnectdbParams(keys, vals, 1);
+	PGconn	   *conn;
 	pq_source  *ps;
 
-	if (conn == NULL)
-	{
-		rw_fail(err, RW_ESOURCE, "could not connect to the source server: out of memory");
+	if (!pq_connect(connstr, NULL, &conn, err))
 		return NULL;
-	}
-	if (PQstatus(conn) != CONNECTION_OK)
-	{
-		pq_fail(err, conn, NULL, "could not connect to the source server");
-		PQfinish(conn);
-		return NULL;
-	}
 	ps = xcalloc(1, sizeof(pq_source));
 	ps->base.ops = &pq_ops;
 	ps->conn = conn;
 	ps->connstr = xstrdup(connstr);
+	ps->jobs = jobs < 1 ? 1 : jobs > SOURCE_MAX_JOBS ? SOURCE_MAX_JOBS : jobs;
 	snprintf(ps->base.description, sizeof(ps->base.description), "server %s:%s",
 			 PQhost(conn), PQport(conn));
 	if (!setup_session(ps, err))

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "digest.h"
 #include "xalloc.h"
 
 typedef struct local_source {
@@ -200,6 +201,28 @@ local_fetch(source *s, const fetch_range *ranges, size_t n, fetch_sink sink,
 	return ok;
 }
 
+static bool
+local_hash_ranges(source *s, const fetch_range *ranges, size_t n, source_digest *out,
+				  rw_error *err)
+{
+	local_source *ls = (local_source *) s;
+	open_file	f = {NULL, NULL, -1};
+	bool		ok = true;
+
+	for (size_t i = 0; i < n && ok; i++)
+	{
+		out[i].missing = false;
+		ok = open_for_range(ls, ranges[i].path, &f, err);
+		if (ok && f.fd < 0)
+			out[i].missing = true;
+		else if (ok)
+			ok = digest_fd_range(f.fd, f.full, ranges[i].offset, ranges[i].len,
+								 out[i].sha256, err);
+	}
+	open_file_close(&f);
+	return ok;
+}
+
 /* A directory cannot tell more than its control file, which the caller reads. */
 static bool
 local_wal_position(source *s, source_wal_position *out, rw_error *err)
@@ -253,6 +276,7 @@ static const source_ops local_ops = {
 	.read_file = local_read_file,
 	.list_files = local_list_files,
 	.fetch = local_fetch,
+	.hash_ranges = local_hash_ranges,
 	.wal_position = local_wal_position,
 	.check_server = local_check_server,
 	.standby_conninfo = local_standby_conninfo,

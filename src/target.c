@@ -56,8 +56,10 @@ load_control(target *t, rw_error *err)
 	return ok;
 }
 
+static long live_postmaster(const char *pgdata);
+
 bool
-target_open(const char *pgdata, target *t, rw_error *err)
+target_open(const char *pgdata, bool may_run, target *t, rw_error *err)
 {
 	struct stat st;
 
@@ -77,7 +79,9 @@ target_open(const char *pgdata, target *t, rw_error *err)
 		rw_hint(err, "Supported major versions: %s.", pgver_supported_list());
 		return false;
 	}
-	if (!target_check_not_running(pgdata, err))
+	if (may_run)
+		t->postmaster_pid = live_postmaster(pgdata);
+	else if (!target_check_not_running(pgdata, err))
 		return false;
 	if (!load_control(t, err))
 		return false;
@@ -91,31 +95,40 @@ target_reload_control(target *t, rw_error *err)
 	return load_control(t, err);
 }
 
-bool
-target_check_not_running(const char *pgdata, rw_error *err)
+/* The PID of the postmaster running in pgdata, or 0 when none is. */
+static long
+live_postmaster(const char *pgdata)
 {
 	char	   *path = xasprintf("%s/postmaster.pid", pgdata);
 	uint8_t    *data;
 	size_t		len;
 	long		pid;
 	rw_error	ignored;
+	bool		read = file_read_all(path, &data, &len, &ignored);
 
-	if (!file_read_all(path, &data, &len, &ignored))
-	{
-		free(path);
-		return true;			/* no pid file: not running */
-	}
+	free(path);
+	if (!read)
+		return 0;				/* no pid file: not running */
 	pid = strtol((const char *) data, NULL, 10);
 	free(data);
-	if (pid > 0 && (kill((pid_t) pid, 0) == 0 || errno == EPERM))
+	return (pid > 0 && (kill((pid_t) pid, 0) == 0 || errno == EPERM)) ? pid : 0;
+}
+
+bool
+target_check_not_running(const char *pgdata, rw_error *err)
+{
+	long		pid = live_postmaster(pgdata);
+
+	if (pid > 0)
 	{
+		char	   *path = xasprintf("%s/postmaster.pid", pgdata);
+
 		rw_fail(err, RW_ESTATE, "target server is running (postmaster PID %ld, \"%s\")",
 				pid, path);
 		rw_hint(err, "Stop it first, e.g. pg_ctl stop -D \"%s\" -m fast.", pgdata);
 		free(path);
 		return false;
 	}
-	free(path);
 	return true;
 }
 
@@ -282,8 +295,8 @@ target_crash_recovery(target *t, const char *postgres, const char *config_file,
 }
 
 bool
-target_restore_command(const target *t, const char *postgres, const char *config_file,
-					   char **command, rw_error *err)
+target_setting(const target *t, const char *postgres, const char *config_file,
+			   const char *name, char **value, rw_error *err)
 {
 	char	   *config_arg = config_file ? xasprintf("config_file=%s", config_file) : NULL;
 	char	   *argv[10];
@@ -291,6 +304,7 @@ target_restore_command(const target *t, const char *postgres, const char *config
 	int			status;
 	char	   *out = NULL;
 	size_t		len;
+	bool		ran;
 
 	argv[argc++] = (char *) postgres;
 	argv[argc++] = "-D";
@@ -301,32 +315,42 @@ target_restore_command(const target *t, const char *postgres, const char *config
 		argv[argc++] = config_arg;
 	}
 	argv[argc++] = "-C";
-	argv[argc++] = "restore_command";
+	argv[argc++] = (char *) name;
 	argv[argc] = NULL;
 
-	if (!proc_run(argv, &out, &status, err))
-	{
-		free(config_arg);
-		return false;
-	}
+	ran = proc_run(argv, &out, &status, err);
 	free(config_arg);
+	if (!ran)
+		return false;
 	if (status != 0)
 	{
 		free(out);
-		return rw_fail(err, RW_ESTATE, "could not read restore_command of the target (\"%s -C\" failed)",
-					   postgres);
+		return rw_fail(err, RW_ESTATE, "could not read %s of the target (\"%s -C %s\" failed)",
+					   name, postgres, name);
 	}
 	len = strlen(out);
 	while (len > 0 && (out[len - 1] == '\n' || out[len - 1] == '\r'))
 		out[--len] = '\0';
-	if (len == 0)
+	*value = out;
+	return true;
+}
+
+bool
+target_restore_command(const target *t, const char *postgres, const char *config_file,
+					   char **command, rw_error *err)
+{
+	char	   *value;
+
+	if (!target_setting(t, postgres, config_file, "restore_command", &value, err))
+		return false;
+	if (value[0] == '\0')
 	{
-		free(out);
+		free(value);
 		rw_fail(err, RW_EUSAGE, "restore_command is not set for the target cluster");
 		rw_hint(err, "Set restore_command in the target's postgresql.conf (or pass --config-file) "
 				"to use --restore-target-wal.");
 		return false;
 	}
-	*command = out;
+	*command = value;
 	return true;
 }

@@ -17,14 +17,15 @@ typedef struct target {
 	const pg_version_info *ver;
 	pg_control	control;
 	char		tsdir[32];		/* "PG_15_202209061" */
+	long		postmaster_pid; /* its live postmaster (may_run only), else 0 */
 } target;
 
 /*
  * Inspect the data directory: it exists and is one (PG_VERSION, pg_control),
  * of a supported version, its control file is sound, and no postmaster is
- * running on it.
+ * running on it (unless may_run: --check reads a running target as it is).
  */
-bool		target_open(const char *pgdata, target *t, rw_error *err);
+bool		target_open(const char *pgdata, bool may_run, target *t, rw_error *err);
 
 /* Read and parse pg_control again (after crash recovery). */
 bool		target_reload_control(target *t, rw_error *err);
@@ -49,6 +50,13 @@ bool		target_find_postgres(const char *bindir, int major, char **path,
 /* Run crash recovery: postgres --single on the target, then re-read control. */
 bool		target_crash_recovery(target *t, const char *postgres,
 								  const char *config_file, rw_error *err);
+
+/*
+ * A setting of the target as its server would see it (postgres -C name,
+ * also while the server runs).  *value is malloc'd, without the newline.
+ */
+bool		target_setting(const target *t, const char *postgres, const char *config_file,
+						   const char *name, char **value, rw_error *err);
 
 /*
  * The target's restore_command as the server would see it (postgres -C).

@@ -27,7 +27,7 @@ expect_gone old postgres "SELECT count(*) FROM t WHERE v = 'OLD-ONLY'" "committe
 
 # A transaction that is still running when the server dies: it wrote a lot
 # (WAL and possibly evicted pages) but never committed.
-as_pg "$PGBIN/psql" -X -q -h "$SOCKDIR" -p "${NODE_PORT[old]}" -U postgres -d postgres >/dev/null 2>&1 <<'SQL' &
+as_pg "$PGCLIENT/psql" -X -q -h "$SOCKDIR" -p "${NODE_PORT[old]}" -U postgres -d postgres >/dev/null 2>&1 <<'SQL' &
 BEGIN;
 INSERT INTO t SELECT g, 'IN-FLIGHT' FROM generate_series(100000, 150000) g;
 CREATE TABLE in_flight_table AS SELECT generate_series(1, 10000) AS id;
@@ -40,8 +40,7 @@ ok "a transaction is in flight on the old primary" wait_for_query old \
     "SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'PgSleep'" 1 30
 node_stop old immediate
 wait "$inflight_pid" || true     # its connection died with the server
-ok "the old primary was not shut down cleanly" \
-    bash -c "'$PGBIN/pg_controldata' '${NODE_DATA[old]}' | grep -q 'in production'"
+is "$(control_state old)" "in production" "the old primary was not shut down cleanly"
 
 # Refusal without crash recovery must leave the target untouched.
 before=$(snapshot_dir "${NODE_DATA[old]}")

@@ -21,8 +21,8 @@ node_promote new
 node_checkpoint new
 node_psql new "INSERT INTO t SELECT generate_series(6001, 7000); CREATE TABLE created_on_new AS SELECT 1 AS x;"
 
-before=$(as_pg "$PGBIN/pg_controldata" "${NODE_DATA[old]}")
+before=$(control_state old)
 EXPECT_NO_REWIND=1
 rewind_and_verify old new -R
-like "$before" 'Database cluster state: *shut down$' "the old primary had been shut down cleanly"
+is "$before" "shut down" "the old primary had been shut down cleanly"
 done_testing

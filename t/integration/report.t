@@ -53,7 +53,7 @@ x_create=$(txid "BEGIN; CREATE TABLE fresh (a int); INSERT INTO fresh VALUES (1)
                  SELECT txid_current(); COMMIT;")
 x_seq=$(txid "BEGIN; SELECT nextval('counter'); SELECT txid_current(); COMMIT;")
 committed=$(printf '%s\n' "$x_insert" "$x_hot" "$x_nonhot" "$x_delete" "$x_sub" "$x_create" "$x_seq" | sort -n)
-note "committed xids on the old primary: $(echo $committed); aborted: $x_aborted"
+note "committed xids on the old primary: ${committed//$'\n'/ }; aborted: $x_aborted"
 items_ctids=$(node_psql old "SELECT ctid FROM items WHERE id IN (101, 102, 5, 506, 300, 301)" | sort)
 fresh_ctids=$(node_psql old "SELECT ctid FROM fresh" | sort)
 fresh_file=$(node_psql old "SELECT pg_relation_filenode('fresh')")
@@ -105,13 +105,14 @@ like "$(cat "$SCRATCH/dry1.err")" "xid $x_insert committed " "the text report na
 dry_log=$(tail -n +"$((log_start + 1))" "${NODE_LOG[new]}")
 like "$dry_log" 'pg_ls_dir' "the source log shows the dry run's statements"
 unlike "$dry_log" 'ROWS FROM \(pg_catalog\.unnest' "the dry run fetches no file ranges"
+# ("DETAIL:  parameters:" up to 17, "DETAIL:  Parameters:" from 18 on.)
 read_params=$(awk '/execute .*pg_read_binary_file/ {want = 1; next}
-                   want && /DETAIL:  parameters:/ {sub(/.*parameters: /, ""); print; want = 0}' <<<"$dry_log")
+                   want && /DETAIL:  [Pp]arameters:/ {sub(/.*[Pp]arameters: /, ""); print; want = 0}' <<<"$dry_log")
 is "$(grep -c . <<<"$read_params" || true)" "$(grep -c 'execute .*pg_read_binary_file' <<<"$dry_log" || true)" \
    "every file read of the dry run is logged with its path"
 bad=$(grep -Ev "^\\\$1 = '(global/pg_control|PG_VERSION|pg_wal/[0-9A-F]{8}\\.history)'\$" <<<"$read_params" || true)
 is "$bad" "" "the dry run reads only pg_control, PG_VERSION and history files"
-note "files read by the dry run: $(echo $read_params)"
+note "files read by the dry run: ${read_params//$'\n'/ }"
 
 # --- the real run: the same report, written before the target changes -------
 REPORT=$SCRATCH/report.json

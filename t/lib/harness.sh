@@ -7,7 +7,8 @@
 #   TAP:        ok, pass, fail, is, like, unlike, skip, diag, note, done_testing
 #   servers:    node_init, node_conf, node_start, node_stop, node_psql,
 #               node_psql_db, node_backup_standby, node_promote, node_checkpoint,
-#               node_copy, wait_for_catchup, node_tli, history_switchpoint
+#               node_copy, wait_for_catchup, node_tli, history_switchpoint,
+#               control_tli, control_state
 #   rewind:     run_rewind, rewind_and_verify, verify_standby, expect_gone,
 #               expect_gone_path, snapshot_dir
 #
@@ -17,8 +18,17 @@
 #
 # Environment:
 #   REWIND_BIN     tool under test (required; absolute or relative path)
-#   PGBIN          PostgreSQL 15 binaries (default /usr/lib/postgresql/15/bin)
-#   PG_REWIND_REF  reference pg_rewind for comparison runs (default $PGBIN/pg_rewind)
+#   PG_MAJOR       PostgreSQL major the servers run (14..18, default 15)
+#   PG_NPM_ROOT    where t/lib/install-pg-npm.sh put the servers of majors other
+#                  than 15 (default /opt/rewind-pg; binaries in $PG_NPM_ROOT/M/bin)
+#   PGBIN          server binaries: initdb, pg_ctl, postgres (default
+#                  /usr/lib/postgresql/15/bin for 15, $PG_NPM_ROOT/$PG_MAJOR/bin
+#                  otherwise)
+#   PGCLIENT       client tools of PostgreSQL 15: psql, pg_basebackup,
+#                  pg_controldata, pg_amcheck, pg_isready, pg_rewind (default
+#                  /usr/lib/postgresql/15/bin; psql 15 talks to every major)
+#   PG_REWIND_REF  reference pg_rewind for comparison runs (default
+#                  $PGCLIENT/pg_rewind; used on PostgreSQL 15 only)
 #   REWIND_COMPARE=0  disable the comparison with the reference pg_rewind
 #   KEEP_SCRATCH=1 keep the scratch directory even when every test passed
 #   HARNESS_MODE=demo  no TAP bookkeeping on exit (set before sourcing)
@@ -26,9 +36,24 @@
 set -euo pipefail
 set -E   # the ERR trap below also fires inside functions and subshells
 
-PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
-PG_REWIND_REF=${PG_REWIND_REF:-$PGBIN/pg_rewind}
+PG_MAJOR=${PG_MAJOR:-15}
+PG_NPM_ROOT=${PG_NPM_ROOT:-/opt/rewind-pg}
+PGCLIENT=${PGCLIENT:-/usr/lib/postgresql/15/bin}
+if [[ "$PG_MAJOR" == 15 ]]; then PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
+else PGBIN=${PGBIN:-$PG_NPM_ROOT/$PG_MAJOR/bin}; fi
+PG_REWIND_REF=${PG_REWIND_REF:-$PGCLIENT/pg_rewind}
 HARNESS_MODE=${HARNESS_MODE:-tap}
+
+# The servers must be the major asked for: a test run on the wrong major
+# would pass for the wrong reason.
+if [[ ! "$PG_MAJOR" =~ ^1[4-8]$ ]]; then
+    echo "Bail out! PG_MAJOR must be one of 14..18, got '$PG_MAJOR'"; exit 255
+fi
+_pg_version=$("$PGBIN/postgres" --version 2>/dev/null || true)
+if [[ ! "$_pg_version" =~ ^postgres\ \(PostgreSQL\)\ ${PG_MAJOR}[.a-z] ]]; then
+    echo "Bail out! no PostgreSQL $PG_MAJOR server in $PGBIN (postgres --version: '$_pg_version')"
+    exit 255
+fi
 
 # Stable, untranslated messages (we grep them) and no stray libpq settings
 # from the caller's environment.
@@ -117,7 +142,8 @@ done_testing() {
 # ----------------------------------------------------------------------------
 # as_pg CMD... — run CMD as the unprivileged user that owns the clusters.
 # PATH is passed explicitly: runuser may reset it, and tools that look for
-# `postgres` (crash recovery, restore_command) must find the v15 binaries.
+# `postgres` (crash recovery, restore_command) must find the binaries of the
+# major under test ($PGBIN), not another major's.
 if [[ $(id -u) -eq 0 ]]; then
     PG_OS_USER=postgres
     as_pg() { runuser -u postgres -- env "PATH=$PGBIN:$PATH" LC_ALL=C "$@"; }
@@ -182,7 +208,7 @@ _port_free() {
         [[ -z "$(ss -Hltn "sport = :$1" 2>/dev/null)" ]]
     else
         # pg_isready: 2 = no response.  Anything else means somebody answers.
-        local st=0; "$PGBIN/pg_isready" -q -h 127.0.0.1 -p "$1" -t 2 || st=$?
+        local st=0; "$PGCLIENT/pg_isready" -q -h 127.0.0.1 -p "$1" -t 2 || st=$?
         [[ $st -eq 2 ]]
     fi
 }
@@ -239,12 +265,17 @@ if [[ "${REWIND_TOOL_LIKE_PG_REWIND:-0}" == 1 ]]; then TOOL_BEHAVES_LIKE_PG_REWI
 else TOOL_BEHAVES_LIKE_PG_REWIND=$TOOL_IS_PG_REWIND; fi
 
 # Compare with the reference pg_rewind unless the tool under test is pg_rewind.
+# The reference is pg_rewind 15, which rewinds PostgreSQL 15 clusters only:
+# on every other major the comparison is skipped (a TAP skip per rewind).
 REF_ENABLED=0
+REF_SKIP_MAJOR=""
 if [[ "${REWIND_COMPARE:-1}" != 0 && "$TOOL_IS_PG_REWIND" == 0 && -x "$PG_REWIND_REF" ]]; then
-    REF_ENABLED=1
+    if [[ "$PG_MAJOR" == 15 ]]; then REF_ENABLED=1
+    else REF_SKIP_MAJOR="the reference pg_rewind 15 only rewinds PostgreSQL 15 clusters, this is $PG_MAJOR"; fi
 fi
 if [[ "$HARNESS_MODE" == tap ]]; then
-    note "tool under test: $REWIND_BIN ($TOOL_VERSION); reference comparison: $([[ $REF_ENABLED == 1 ]] && echo "on ($PG_REWIND_REF)" || echo off)"
+    note "PostgreSQL $PG_MAJOR ($_pg_version) from $PGBIN; client tools from $PGCLIENT"
+    note "tool under test: $REWIND_BIN ($TOOL_VERSION); reference comparison: $([[ $REF_ENABLED == 1 ]] && echo "on ($PG_REWIND_REF)" || echo "off${REF_SKIP_MAJOR:+ ($REF_SKIP_MAJOR)}")"
 fi
 
 # ----------------------------------------------------------------------------
@@ -278,7 +309,9 @@ node_init() {
     [[ "${2:-}" == --checksums ]] && checksums=1
     _node_dirs "$name"
     local args=(-D "${NODE_DATA[$name]}" -U postgres --auth=trust --no-locale -E UTF8 --no-sync)
-    [[ $checksums == 1 ]] && args+=(--data-checksums)
+    if [[ $checksums == 1 ]]; then args+=(--data-checksums)
+    elif [[ "$PG_MAJOR" -ge 18 ]]; then args+=(--no-data-checksums)   # 18's default is on
+    fi
     as_pg "$PGBIN/initdb" "${args[@]}" >"$SCRATCH/$name/initdb.log" 2>&1 || {
         diag "initdb failed:"; diag "$(cat "$SCRATCH/$name/initdb.log")"; return 1; }
     node_conf "$name" \
@@ -331,20 +364,160 @@ node_running() { [[ -f "${NODE_DATA[$1]}/postmaster.pid" ]]; }
 # tuples only, stop at the first error.
 node_psql_db() {
     local name=$1 db=$2 sql=$3
-    as_pg "$PGBIN/psql" -X -A -t -q -v ON_ERROR_STOP=1 -h "$SOCKDIR" \
+    as_pg "$PGCLIENT/psql" -X -A -t -q -v ON_ERROR_STOP=1 -h "$SOCKDIR" \
         -p "${NODE_PORT[$name]}" -U postgres -d "$db" <<<"$sql"
 }
 node_psql() { node_psql_db "$1" postgres "$2"; }
 
-# node_backup_standby SRC NAME [pg_basebackup args...] — a streaming standby of
-# SRC.  -R writes standby.signal and primary_conninfo; its own log and port.
+# node_backup_standby SRC NAME [--tablespace-mapping=OLD=NEW...] — a streaming
+# standby of SRC (running); its own log and port.  On PostgreSQL 15 made by
+# pg_basebackup -R -X stream (any pg_basebackup option may be passed); on the
+# other majors pg_basebackup 15 cannot be used (it refuses 16+), so the
+# harness takes the same kind of backup itself: _sql_base_backup.
 node_backup_standby() {
     local src=$1 name=$2; shift 2
     _node_dirs "$name"
-    as_pg "$PGBIN/pg_basebackup" -D "${NODE_DATA[$name]}" -h "$SOCKDIR" -p "${NODE_PORT[$src]}" \
-        -U postgres -R -X stream -c fast --no-sync "$@" >"$SCRATCH/$name/basebackup.log" 2>&1 || {
-        diag "pg_basebackup failed:" "$(cat "$SCRATCH/$name/basebackup.log")"; return 1; }
+    if [[ "$PG_MAJOR" == 15 ]]; then
+        as_pg "$PGCLIENT/pg_basebackup" -D "${NODE_DATA[$name]}" -h "$SOCKDIR" -p "${NODE_PORT[$src]}" \
+            -U postgres -R -X stream -c fast --no-sync "$@" >"$SCRATCH/$name/basebackup.log" 2>&1 || {
+            diag "pg_basebackup failed:" "$(cat "$SCRATCH/$name/basebackup.log")"; return 1; }
+    else
+        _sql_base_backup "$src" "$name" "$@" || return 1
+    fi
     node_conf "$name" "# harness node: $name (standby of $src)"
+}
+
+# _sql_base_backup SRC NAME [--tablespace-mapping=OLD=NEW...] — what
+# pg_basebackup -R -X fetch -c fast --tablespace-mapping does, with the backup
+# functions, the primary kept running.  In ONE psql session (a non-exclusive
+# backup and a temporary slot end with their session):
+#   1. a temporary physical slot reserving WAL at once, so nothing from the
+#      backup's start on is recycled while the copy runs;
+#   2. pg_backup_start (14: pg_start_backup), fast checkpoint;
+#   3. copy the data directory without postmaster.pid/.opts and the contents of
+#      pg_wal, pg_replslot and pg_stat_tmp; each tablespace to its mapped
+#      location, the copy's pg_tblspc link re-pointed there;
+#   4. pg_backup_stop (14: pg_stop_backup(false)), which switches WAL segments;
+#   5. copy the WAL segments from the start to the stop segment (and history
+#      files) into the copy's pg_wal, so the standby becomes consistent without
+#      the primary keeping anything (pg_basebackup's temporary slot is gone
+#      after the backup too: no slot stays behind on the primary);
+#   6. backup_label and tablespace_map from pg_backup_stop's result, the map's
+#      locations replaced by the standby's own copies;
+# then standby.signal and a primary_conninfo for SRC, as -R writes them.
+_sql_base_backup() {
+    local src=$1 name=$2 arg link oid loc mapped
+    shift 2
+    local sdata=${NODE_DATA[$src]} ddata=${NODE_DATA[$name]} dir=$SCRATCH/$name
+    local -a maps=()
+    for arg in "$@"; do
+        case $arg in
+            --tablespace-mapping=*=*) maps+=("${arg#--tablespace-mapping=}") ;;
+            *) diag "node_backup_standby: '$arg' needs pg_basebackup (PostgreSQL 15 only)"; return 1 ;;
+        esac
+    done
+    # _sbb_map LOCATION — the standby's location for a tablespace of SRC.
+    _sbb_map() {
+        local m
+        for m in "${maps[@]}"; do
+            if [[ "$1" == "${m%%=*}" ]]; then echo "${m#*=}"; return 0; fi
+        done
+        return 1
+    }
+    # The copy script, run through psql's \! by the postgres user.
+    {
+        printf 'sdata=%q ddata=%q dir=%q\n' "$sdata" "$ddata" "$dir"
+        echo 'copy_tablespaces() {'
+        for link in "$sdata"/pg_tblspc/*; do
+            [[ -L "$link" ]] || continue
+            oid=${link##*/}; loc=$(readlink "$link")
+            mapped=$(_sbb_map "$loc") || {
+                diag "node_backup_standby: tablespace $oid at $loc needs --tablespace-mapping"; return 1; }
+            printf '    mkdir -p %q && copy %q/. %q/\n' "$mapped" "$loc" "$mapped"
+            printf '    ln -sfn %q %q\n' "$mapped" "$ddata/pg_tblspc/$oid"
+        done
+        echo '    :'
+        echo '}'
+        cat <<'EOS'
+set -euo pipefail
+# copy SRC... DEST — cp -a; a file that vanishes while the server runs is no
+# error (pg_basebackup skips those too: WAL replay recreates what matters).
+copy() {
+    local err
+    if ! err=$(cp -a "$@" 2>&1); then
+        if grep -qv 'No such file or directory' <<<"$err"; then echo "$err" >&2; return 1; fi
+        echo "vanished during the copy, skipped: $err" >&2
+    fi
+}
+case $1 in
+data)
+    mkdir -m 0700 "$ddata"
+    for e in "$sdata"/* "$sdata"/.[!.]*; do
+        [[ -e "$e" || -L "$e" ]] || continue
+        case ${e##*/} in
+            postmaster.pid|postmaster.opts) ;;
+            pg_wal|pg_replslot|pg_stat_tmp) mkdir -m 0700 "$ddata/${e##*/}" ;;
+            *) copy "$e" "$ddata/" ;;
+        esac
+    done
+    mkdir -m 0700 "$ddata/pg_wal/archive_status"
+    copy_tablespaces
+    touch "$dir/backup-data.ok" ;;
+wal)
+    for f in "$sdata"/pg_wal/*; do
+        b=${f##*/}
+        if [[ $b =~ ^[0-9A-F]{8}\.history$ ]] ||
+           [[ $b =~ ^[0-9A-F]{24}$ && ! $b < $HARNESS_STARTSEG && ! $b > $HARNESS_STOPSEG ]]; then
+            cp -p "$f" "$ddata/pg_wal/"
+        fi
+    done
+    touch "$dir/backup-wal.ok" ;;
+esac
+EOS
+    } >"$dir/backup-copy.sh" || return 1
+    local start_fn stop_fn
+    if [[ "$PG_MAJOR" == 14 ]]; then
+        start_fn="pg_start_backup('harness $name', true, false)"; stop_fn="pg_stop_backup(false)"
+    else
+        start_fn="pg_backup_start('harness $name', true)"; stop_fn="pg_backup_stop()"
+    fi
+    as_pg "$PGCLIENT/psql" -X -q -v ON_ERROR_STOP=1 -h "$SOCKDIR" -p "${NODE_PORT[$src]}" \
+        -U postgres -d postgres >"$dir/basebackup.log" 2>&1 <<SQL || {
+\pset format unaligned
+\pset tuples_only on
+SELECT pg_create_physical_replication_slot('harness_backup_$name', true, true);
+SELECT pg_walfile_name(lsn) AS startseg FROM $start_fn AS lsn \gset
+\setenv HARNESS_STARTSEG :startseg
+\! bash $dir/backup-copy.sh data
+SELECT lsn, labelfile, coalesce(spcmapfile, '') AS spcmapfile FROM $stop_fn \gset bk_
+SELECT pg_walfile_name(:'bk_lsn') AS stopseg \gset
+\setenv HARNESS_STOPSEG :stopseg
+\! bash $dir/backup-copy.sh wal
+\o $dir/backup_label.raw
+SELECT :'bk_labelfile';
+\o $dir/tablespace_map.raw
+SELECT :'bk_spcmapfile';
+\o
+\echo backup from :startseg to :stopseg
+SQL
+        diag "base backup of $src with the backup functions failed:" "$(cat "$dir/basebackup.log")"
+        return 1; }
+    if [[ ! -f "$dir/backup-data.ok" || ! -f "$dir/backup-wal.ok" ]]; then
+        diag "base backup of $src: copying failed:" "$(cat "$dir/basebackup.log")"; return 1
+    fi
+    # psql ended each value with a newline; both files end with one already.
+    printf '%s\n' "$(cat "$dir/backup_label.raw")" | as_pg tee "$ddata/backup_label" >/dev/null
+    local map_out="" line
+    while IFS= read -r line; do
+        [[ -n "$line" ]] || continue
+        oid=${line%% *}; loc=${line#* }
+        mapped=$(_sbb_map "$loc") || { diag "no mapping for tablespace $oid at $loc"; return 1; }
+        map_out+="$oid $mapped"$'\n'
+    done <"$dir/tablespace_map.raw"
+    if [[ -n "$map_out" ]]; then printf '%s' "$map_out" | as_pg tee "$ddata/tablespace_map" >/dev/null; fi
+    as_pg touch "$ddata/standby.signal"
+    printf "primary_conninfo = 'user=postgres host=%s port=%s application_name=%s'\n" \
+        "$SOCKDIR" "${NODE_PORT[$src]}" "$name" | as_pg tee -a "$ddata/postgresql.auto.conf" >/dev/null
 }
 
 node_promote() {
@@ -388,9 +561,46 @@ node_tli() {
     echo $((16#$hex))
 }
 
+# Facts from a (stopped) node's global/pg_control.  On PostgreSQL 15 from
+# pg_controldata 15; the other majors have no pg_controldata of their own here
+# and pg_controldata 15 misreads 18's file, so the harness reads the few
+# fields it needs itself.  Their offsets are the same in 14..18:
+#   8  pg_control_version (uint32)       16 state (DBState enum)
+#   48 checkPointCopy.ThisTimeLineID (uint32)
+# The control file's version is checked, so another layout cannot be misread.
+_CONTROL_STATES=("starting up" "shut down" "shut down in recovery" "shutting down"
+                 "in crash recovery" "in archive recovery" "in production")
+_control_u32() {
+    od -An -t u4 -j "$2" -N 4 "${NODE_DATA[$1]}/global/pg_control" | tr -d ' '
+}
+_control_check_version() {
+    local v want
+    v=$(_control_u32 "$1" 8)
+    case $PG_MAJOR in 14 | 15 | 16) want=1300 ;; 17) want=1700 ;; *) want=1800 ;; esac
+    [[ "$v" == "$want" ]] && return 0
+    diag "pg_control of $1: version $v, expected $want for PostgreSQL $PG_MAJOR"; return 1
+}
+
 # control_tli NAME — "Latest checkpoint's TimeLineID" of a (stopped) node.
 control_tli() {
-    as_pg "$PGBIN/pg_controldata" "${NODE_DATA[$1]}" | awk -F': *' '/^Latest checkpoint.s TimeLineID/ {print $2}'
+    if [[ "$PG_MAJOR" == 15 ]]; then
+        as_pg "$PGCLIENT/pg_controldata" "${NODE_DATA[$1]}" | awk -F': *' '/^Latest checkpoint.s TimeLineID/ {print $2}'
+    else
+        _control_check_version "$1" && _control_u32 "$1" 48
+    fi
+}
+
+# control_state NAME — "Database cluster state" of a (stopped) node, in
+# pg_controldata's words ("shut down", "in production", ...).
+control_state() {
+    if [[ "$PG_MAJOR" == 15 ]]; then
+        as_pg "$PGCLIENT/pg_controldata" "${NODE_DATA[$1]}" | awk -F': *' '/^Database cluster state/ {print $2}'
+    else
+        local st
+        _control_check_version "$1" || return 1
+        st=$(_control_u32 "$1" 16)
+        echo "${_CONTROL_STATES[$st]:-unrecognized status code $st}"
+    fi
 }
 
 # history_switchpoint NAME HISTTLI TLI — LSN where timeline TLI ends according
@@ -597,6 +807,8 @@ rewind_and_verify() {
         _rewind_one "pg_rewind (reference)" "$PG_REWIND_REF" "$ref" "$source" "$@" || true
     elif [[ -n "$SKIP_REF_REASON" && "$REF_ENABLED" == 1 ]]; then
         skip "comparison with pg_rewind" "$SKIP_REF_REASON"
+    elif [[ -n "$REF_SKIP_MAJOR" ]]; then
+        skip "comparison with pg_rewind" "$REF_SKIP_MAJOR"
     fi
     if ! node_running "$source"; then node_start "$source"; fi   # --source-pgdata
 
@@ -756,7 +968,7 @@ _read_unlogged() {
 
 _amcheck() {
     local out
-    if ! out=$(as_pg "$PGBIN/pg_amcheck" -h "$SOCKDIR" -p "${NODE_PORT[$1]}" -U postgres \
+    if ! out=$(as_pg "$PGCLIENT/pg_amcheck" -h "$SOCKDIR" -p "${NODE_PORT[$1]}" -U postgres \
             --all --install-missing --heapallindexed 2>&1); then
         diag "$out"; return 1
     fi

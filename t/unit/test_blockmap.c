@@ -170,6 +170,29 @@ START_TEST(finish_twice)
 }
 END_TEST
 
+START_TEST(add_all_and_missing)
+{
+	blockmap   *a = blockmap_new(), *b = blockmap_new();
+
+	blockmap_add(a, loc(1663, 5, 1), 4);
+	blockmap_add(a, loc(1663, 5, 1), 9);
+	blockmap_add(a, loc(1663, 5, 2), 0);
+	blockmap_add(b, loc(1663, 5, 1), 9);
+	blockmap_add(b, loc(1663, 5, 3), 7);
+	blockmap_finish(a);
+	blockmap_finish(b);
+	/* a has 4 and 2/0 that b lacks; b has 3/7 that a lacks */
+	ck_assert_uint_eq(blockmap_count_missing(a, b), 2);
+	ck_assert_uint_eq(blockmap_count_missing(b, a), 1);
+	blockmap_add_all(b, a);
+	blockmap_finish(b);
+	ck_assert_uint_eq(blockmap_total_blocks(b), 4);
+	ck_assert_uint_eq(blockmap_count_missing(a, b), 0);
+	blockmap_free(a);
+	blockmap_free(b);
+}
+END_TEST
+
 extern Suite *blockmap_suite(void);
 
 Suite *blockmap_suite(void)
@@ -185,6 +208,7 @@ Suite *blockmap_suite(void)
 	tcase_add_test(tc, repeated_blocks);
 	tcase_add_test(tc, many_distinct_blocks);
 	tcase_add_test(tc, finish_twice);
+	tcase_add_test(tc, add_all_and_missing);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -77,6 +77,26 @@ START_TEST(usage_errors)
 }
 END_TEST
 
+START_TEST(check_slot_copy_config)
+{
+	char	   *a[] = {"rewind", "-D", "/d", "--source-server=host=x", "--check", "--slot", "node_2",
+	"--copy-config", NULL};
+	char	   *bad_slot[] = {"rewind", "-D", "/d", "--source-server=host=x", "--slot=Node-2", NULL};
+	char	   *slot_dir[] = {"rewind", "-D", "/d", "--source-pgdata=/s", "--slot=a", NULL};
+	char	   *check_dry[] = {"rewind", "-D", "/d", "--source-pgdata=/s", "--check", "-n", NULL};
+	rewind_options o;
+	rw_error	err;
+
+	ck_assert(parse(&o, &err, a));
+	ck_assert(o.check && o.copy_config);
+	ck_assert_str_eq(o.slot, "node_2");
+	ck_assert(!parse(&o, &err, bad_slot));
+	ck_assert_int_eq(err.kind, RW_EUSAGE);
+	ck_assert(!parse(&o, &err, slot_dir));
+	ck_assert(!parse(&o, &err, check_dry));
+}
+END_TEST
+
 extern Suite *options_suite(void);
 
 Suite *options_suite(void)
@@ -86,6 +106,7 @@ Suite *options_suite(void)
 
 	tcase_add_test(tc, both_spellings);
 	tcase_add_test(tc, help_anywhere);
+	tcase_add_test(tc, check_slot_copy_config);
 	tcase_add_test(tc, usage_errors);
 	suite_add_tcase(s, tc);
 	return s;

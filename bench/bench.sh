@@ -1,0 +1,229 @@
+#!/usr/bin/env bash
+# make bench: rewind against pg_rewind on the same realistic failover.
+#
+# PostgreSQL 15 + pgbench: a primary with a long checkpoint interval and WAL
+# retention, BENCH_HISTORY transactions of history, traffic while a standby
+# follows, the standby promoted (the divergence), then divergent traffic on
+# both sides.  The stopped old primary is copied twice per round and the two
+# tools rewind the identical copies, alternating which goes first, over
+# loopback and, when possible, over a link limited to 1 Gbit/s (a network
+# namespace whose loopback has a tbf qdisc; the source is restarted inside it
+# and both tools connect to it there by TCP).
+#
+# Per tool it prints: wall time (median, min, max), bytes fetched from the
+# source, bytes written on the target, fsync/fdatasync calls, peak RSS, and
+# the ratio to pg_rewind; and the minimum a correct rewind must fetch for this
+# divergence, computed independently from pg_waldump.  Both rewound nodes of
+# the last loopback round are started as standbys and compared with the
+# source (t/lib/harness.sh: verify_standby).
+#
+# How each figure is measured:
+#   wall time, peak RSS, bytes written:  /usr/bin/time -v ("Elapsed",
+#       "Maximum resident set size", "File system outputs" x 512 bytes)
+#   bytes fetched, rewind:    --format json, .plan.bytes_fetched (file
+#       contents and SHA-256 digests received, its own counter)
+#   bytes fetched, pg_rewind: -P, the last progress line "N/M kB (100%)
+#       copied" (file contents it copied; listing and control file reads are
+#       not counted by either tool)
+#   fsync calls: one extra, untimed run per tool under strace -f -c
+#       -e trace=fsync,fdatasync
+#   minimum: distinct main-fork blocks that the old primary's WAL references
+#       after the divergence point (pg_waldump --bkp-details) x 8 kB, plus the
+#       source's WAL segments from the divergence point to its insert position
+#
+# Variables: BENCH_SCALE (pgbench scale, default 50), BENCH_HISTORY
+# (transactions before the standby exists, default 200000), BENCH_DIVERGE
+# (transactions on each side after the divergence, default 20000),
+# BENCH_ROUNDS (default 3), BENCH_WAL_KEEP (wal_keep_size, default 512MB;
+# a production-like run: BENCH_SCALE=1000 BENCH_WAL_KEEP=4GB BENCH_HISTORY=2000000),
+# BENCH_JOBS (rewind --jobs, default 4), BENCH_NETNS=0 to skip the 1 Gbit/s
+# part.
+set -euo pipefail
+
+BENCH_SCALE=${BENCH_SCALE:-50}
+BENCH_HISTORY=${BENCH_HISTORY:-200000}
+BENCH_DIVERGE=${BENCH_DIVERGE:-20000}
+BENCH_ROUNDS=${BENCH_ROUNDS:-3}
+BENCH_WAL_KEEP=${BENCH_WAL_KEEP:-512MB}
+BENCH_JOBS=${BENCH_JOBS:-4}
+BENCH_NETNS=${BENCH_NETNS:-1}
+export PG_MAJOR=15 HARNESS_MODE=demo
+: "${REWIND_BIN:?set REWIND_BIN (make bench does)}"
+# shellcheck source=t/lib/harness.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../t/lib/harness.sh"
+PGBENCH=$PGCLIENT/pgbench
+TIME=/usr/bin/time
+[[ -x $PGBENCH ]] || { echo "bench: pgbench not found in $PGCLIENT"; exit 1; }
+[[ -x $TIME ]] || { echo "bench: /usr/bin/time is needed (apt-get install time)"; exit 1; }
+[[ -x $PG_REWIND_REF ]] || { echo "bench: pg_rewind not found at $PG_REWIND_REF"; exit 1; }
+HAVE_STRACE=0; command -v strace >/dev/null && HAVE_STRACE=1
+
+say() { printf '== %s %s\n' "$(date +%T)" "$*" >&2; }
+# as the clusters' owner, without as_pg's PATH (the tools are named in full)
+if [[ $(id -u) -eq 0 ]]; then AS_OWNER=(runuser -u "$PG_OS_USER" --); else AS_OWNER=(); fi
+
+pgbench_on() {   # NODE ARGS...
+    local node=$1; shift
+    as_pg "$PGBENCH" -h "$SOCKDIR" -p "${NODE_PORT[$node]}" -U postgres "$@" postgres >/dev/null 2>&1
+}
+
+# --- the failover -----------------------------------------------------------
+say "cluster: pgbench scale $BENCH_SCALE, $BENCH_HISTORY transactions of history"
+node_init old --checksums
+node_conf old "checkpoint_timeout = '1h'" "max_wal_size = '16GB'" "min_wal_size = '1GB'" \
+    "wal_keep_size = '$BENCH_WAL_KEEP'" "shared_buffers = '256MB'" "synchronous_commit = off" \
+    "max_connections = 40"
+node_start old
+pgbench_on old -i -s "$BENCH_SCALE" -q
+pgbench_on old -c 8 -j 2 -t $((BENCH_HISTORY / 8))
+node_backup_standby old new
+node_start new
+say "traffic before the divergence"
+pgbench_on old -c 8 -j 2 -t $((BENCH_DIVERGE / 8))
+wait_for_catchup new old
+node_promote new
+DIVERGE=$(history_switchpoint new 2 1)
+say "divergence at $DIVERGE; divergent traffic on both sides"
+pgbench_on new -c 4 -j 2 -t $((BENCH_DIVERGE / 4)) &
+pgbench_on old -c 4 -j 2 -t $((BENCH_DIVERGE / 4))
+wait
+node_checkpoint new
+node_stop old fast
+SRC_END=$(node_psql new "SELECT pg_current_wal_insert_lsn()")
+
+# --- the minimum, from pg_waldump --------------------------------------------
+lsn_to_int() { local hi=${1%/*} lo=${1#*/}; echo $(( (16#$hi << 32) + 16#$lo )); }
+SEG=$((16 * 1024 * 1024))
+# pg_waldump stops with an error at the end of WAL: that is expected
+as_pg "$PGCLIENT/pg_waldump" -p "${NODE_DATA[old]}/pg_wal" -s "$DIVERGE" --bkp-details \
+    >"$SCRATCH/waldump.txt" 2>/dev/null || true
+blocks_after=$(grep -o 'blkref #[0-9]*: rel [0-9/]* \(fork [a-z]* \)\?blk [0-9]*' "$SCRATCH/waldump.txt" \
+    | { grep -v ' fork ' || true; } | sed 's/blkref #[0-9]*: //' | sort -u | wc -l)
+segs=$(( $(lsn_to_int "$SRC_END") / SEG - $(lsn_to_int "$DIVERGE") / SEG + 1 ))
+MIN_BYTES=$(( blocks_after * 8192 + segs * SEG ))
+say "minimum: $blocks_after blocks x 8 kB + $segs WAL segments = $MIN_BYTES bytes"
+
+# --- one run ----------------------------------------------------------------
+RESULTS=$SCRATCH/results.tsv
+: >"$RESULTS"
+
+# run_tool TOOL NODE LINK — rewind NODE from new; append a line to RESULTS:
+# tool link wall_s fetched written rss_kb
+run_tool() {
+    local tool=$1 node=$2 link=$3
+    local out=$SCRATCH/run-$tool-$node.out tv=$SCRATCH/time-$tool-$node
+    local conn="host=127.0.0.1 port=${NODE_PORT[new]} user=postgres dbname=postgres"
+    local cmd=() wrap=() fetched
+    if [[ $tool == rewind ]]; then
+        cmd=("$TOOL" -D "${NODE_DATA[$node]}" --source-server="$conn" -R --jobs="$BENCH_JOBS" --format json)
+    else
+        cmd=("$PG_REWIND_REF" -D "${NODE_DATA[$node]}" --source-server="$conn" -R -P)
+    fi
+    [[ $link == 1gbit ]] && wrap=(ip netns exec "$NETNS")
+    "${wrap[@]}" "${AS_OWNER[@]}" "$TIME" -v -o "$tv" "${cmd[@]}" >"$out" 2>&1 || {
+        echo "bench: $tool failed:"; tail -n 20 "$out"; exit 1; }
+    if [[ $tool == rewind ]]; then
+        fetched=$(sed -n '/^{/,$p' "$out" | jq '.plan.bytes_fetched')
+    else
+        fetched=$(grep -o '[0-9]*/[0-9]* kB (100%) copied' "$out" | tail -n 1 | cut -d/ -f1)
+        fetched=$(( ${fetched:-0} * 1024 ))
+    fi
+    awk -v tool="$tool" -v link="$link" -v fetched="$fetched" -F': ' '
+        /Elapsed \(wall clock\)/ { n = split($2, p, ":"); w = 0; for (i = 1; i <= n; i++) w = w * 60 + p[i] }
+        /Maximum resident set size/ { rss = $2 }
+        /File system outputs/ { out = $2 * 512 }
+        END { printf "%s\t%s\t%.2f\t%d\t%d\t%d\n", tool, link, w, fetched, out, rss }' "$tv" >>"$RESULTS"
+}
+
+# count_fsyncs TOOL NODE — fsync + fdatasync calls of one run
+count_fsyncs() {
+    local tool=$1 node=$2
+    local conn="host=127.0.0.1 port=${NODE_PORT[new]} user=postgres dbname=postgres"
+    local bin=$TOOL; [[ $tool == pg_rewind ]] && bin=$PG_REWIND_REF
+    "${AS_OWNER[@]}" strace -f -c -o "$SCRATCH/strace-$tool" -e trace=fsync,fdatasync \
+        "$bin" -D "${NODE_DATA[$node]}" --source-server="$conn" >/dev/null 2>&1
+    awk '$NF == "fsync" || $NF == "fdatasync" { n += $4 } END { print n + 0 }' "$SCRATCH/strace-$tool"
+}
+
+fresh_pair() {   # ROUND — two copies of the stopped old primary
+    node_copy old "a$1"; node_copy old "b$1"
+}
+
+# --- loopback rounds ----------------------------------------------------------
+declare -A FSYNCS=([rewind]=n/a [pg_rewind]=n/a)
+if [[ $HAVE_STRACE == 1 ]]; then
+    say "fsync counts (one untimed run each, under strace)"
+    fresh_pair s
+    FSYNCS[rewind]=$(count_fsyncs rewind as)
+    FSYNCS[pg_rewind]=$(count_fsyncs pg_rewind bs)
+    rm -rf "${NODE_DATA[as]}" "${NODE_DATA[bs]}"
+fi
+for ((r = 1; r <= BENCH_ROUNDS; r++)); do
+    say "round $r of $BENCH_ROUNDS (loopback)"
+    fresh_pair "$r"
+    if ((r % 2)); then run_tool rewind "a$r" loopback; run_tool pg_rewind "b$r" loopback
+    else run_tool pg_rewind "b$r" loopback; run_tool rewind "a$r" loopback; fi
+    if ((r < BENCH_ROUNDS)); then rm -rf "${NODE_DATA[a$r]}" "${NODE_DATA[b$r]}"; fi
+done
+
+# --- 1 Gbit/s rounds ----------------------------------------------------------
+NETNS=rwbench$$
+netns_ok() {
+    [[ $BENCH_NETNS == 1 ]] || { say "1 Gbit/s part skipped (BENCH_NETNS=0)"; return 1; }
+    [[ $(id -u) == 0 ]] || { say "1 Gbit/s part skipped: needs root for a network namespace"; return 1; }
+    command -v ip >/dev/null && command -v tc >/dev/null ||
+        { say "1 Gbit/s part skipped: iproute2 (ip, tc) not installed"; return 1; }
+    ip netns add "$NETNS" 2>/dev/null || { say "1 Gbit/s part skipped: cannot create a network namespace"; return 1; }
+    ip netns exec "$NETNS" ip link set lo up &&
+        ip netns exec "$NETNS" tc qdisc add dev lo root tbf rate 1gbit burst 256kb latency 50ms ||
+        { ip netns del "$NETNS"; say "1 Gbit/s part skipped: cannot shape the namespace's loopback"; return 1; }
+}
+if netns_ok; then
+    node_stop new fast
+    ip netns exec "$NETNS" "${AS_OWNER[@]}" "$PGBIN/pg_ctl" start -D "${NODE_DATA[new]}" \
+        -l "${NODE_LOG[new]}" -o "-p ${NODE_PORT[new]}" -w -t 60 >/dev/null
+    for ((r = 1; r <= BENCH_ROUNDS; r++)); do
+        say "round $r of $BENCH_ROUNDS (1 Gbit/s)"
+        fresh_pair "n$r"
+        if ((r % 2)); then run_tool rewind "an$r" 1gbit; run_tool pg_rewind "bn$r" 1gbit
+        else run_tool pg_rewind "bn$r" 1gbit; run_tool rewind "an$r" 1gbit; fi
+        rm -rf "${NODE_DATA[an$r]}" "${NODE_DATA[bn$r]}"
+    done
+    node_stop new fast
+    ip netns del "$NETNS"
+    node_start new
+fi
+
+# --- figures ----------------------------------------------------------------
+echo
+echo "rewind vs pg_rewind: pgbench scale $BENCH_SCALE, divergence at $DIVERGE, $BENCH_ROUNDS rounds, rewind --jobs=$BENCH_JOBS"
+echo "source data directory: $(du -sb "${NODE_DATA[new]}" | cut -f1) bytes; minimum to fetch: $MIN_BYTES bytes"
+python3 - "$RESULTS" "$MIN_BYTES" "${FSYNCS[rewind]}" "${FSYNCS[pg_rewind]}" <<'EOF'
+import statistics, sys
+rows = [l.rstrip('\n').split('\t') for l in open(sys.argv[1]) if l.strip()]
+minimum = int(sys.argv[2])
+fsyncs = {'rewind': sys.argv[3], 'pg_rewind': sys.argv[4]}
+links = sorted({r[1] for r in rows}, key=lambda l: l != 'loopback')
+print(f"{'link':9} {'tool':10} {'wall s med/min/max':>20} {'fetched MB':>11} {'x minimum':>9} "
+      f"{'written MB':>11} {'fsyncs':>7} {'peak RSS MB':>11}")
+for link in links:
+    med = {}
+    for tool in ('rewind', 'pg_rewind'):
+        rs = [r for r in rows if r[0] == tool and r[1] == link]
+        if not rs:
+            continue
+        wall = [float(r[2]) for r in rs]
+        fetched = int(rs[-1][3]); written = int(rs[-1][4]); rss = max(int(r[5]) for r in rs)
+        med[tool] = statistics.median(wall)
+        print(f"{link:9} {tool:10} {med[tool]:8.2f}/{min(wall):5.2f}/{max(wall):5.2f} "
+              f"{fetched / 2**20:11.1f} {fetched / minimum:9.2f} {written / 2**20:11.1f} "
+              f"{fsyncs[tool]:>7} {rss / 1024:11.1f}")
+    if len(med) == 2 and med['rewind'] > 0:
+        print(f"{link:9} pg_rewind/rewind wall time ratio: {med['pg_rewind'] / med['rewind']:.1f}x")
+EOF
+
+# --- both rewound nodes of the last loopback round follow the source ----------
+echo
+say "verifying the last round's rewound nodes as standbys of the source"
+verify_standby "rewind" "a$BENCH_ROUNDS" new
+verify_standby "pg_rewind" "b$BENCH_ROUNDS" new

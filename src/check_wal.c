@@ -1,0 +1,102 @@
+#include "check_wal.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* The first segment in [from, end] that the source's pg_wal lacks; false if none. */
+static bool
+first_missing(const check_wal_input *in, char name[WAL_FILE_NAME_LEN + 1])
+{
+	uint64_t	last = lsn_segno_of_end(in->source_end, in->segsize);
+	char		path[8 + WAL_FILE_NAME_LEN + 1];
+
+	for (uint64_t seg = lsn_segno(in->from, in->segsize); seg <= last; seg++)
+	{
+		wal_file_name(name, tl_tli_for_segment(in->source_history, seg, in->segsize), seg,
+					  in->segsize);
+		snprintf(path, sizeof(path), "pg_wal/%s", name);
+		if (file_list_find(in->source_files, path) == NULL)
+			return true;
+	}
+	return false;
+}
+
+/* "slot \"a\" (restart_lsn 0/3000000), wal_keep_size = 128MB, archiving"; "" if nothing. */
+static void
+describe_retention(const check_wal_input *in, char *out, size_t size)
+{
+	const source_wal_retention *r = in->retention;
+	size_t		n = 0;
+
+	out[0] = '\0';
+	if (in->slot && r->slot_exists && r->slot_restart_lsn != LSN_INVALID &&
+		r->slot_restart_lsn <= segno_start(lsn_segno(in->from, in->segsize), in->segsize))
+		n += (size_t) snprintf(out + n, size - n, "replication slot \"%s\" (restart_lsn " LSN_FMT ")",
+							   in->slot, LSN_ARGS(r->slot_restart_lsn));
+	if (n < size && strcmp(r->wal_keep_size, "0") != 0 && r->wal_keep_size[0] != '\0')
+		n += (size_t) snprintf(out + n, size - n, "%swal_keep_size = %s", n ? ", " : "",
+							   r->wal_keep_size);
+	if (n < size && strcmp(r->archive_mode, "off") != 0 && r->archive_set)
+		snprintf(out + n, size - n, "%sarchiving (archive_mode = %s)", n ? ", " : "",
+				 r->archive_mode);
+}
+
+void
+check_source_wal(check_findings *f, const check_wal_input *in)
+{
+	char		missing[WAL_FILE_NAME_LEN + 1];
+	char		kept[512];
+
+	if (first_missing(in, missing))
+	{
+		bool		archiving = in->retention && strcmp(in->retention->archive_mode, "off") != 0 &&
+			in->retention->archive_set;
+		check_add(f, "source_wal", archiving ? CHECK_WARNING : CHECK_ERROR,
+				  archiving ? "The rewound node must restore it from the archive: set its "
+				  "restore_command." :
+				  "The source removed WAL the rewound node needs; it must be cloned again "
+				  "(pg_basebackup), or restore the segment into the source's pg_wal. To prevent "
+				  "this, use a replication slot (--slot) or wal_keep_size on the source.",
+				  "the source no longer has WAL segment %s, needed from " LSN_FMT " on",
+				  missing, LSN_ARGS(in->from));
+		return;
+	}
+	if (in->retention == NULL)
+	{
+		check_add(f, "source_wal", CHECK_OK, NULL, "the source data directory has the WAL the "
+				  "rewound node needs, from " LSN_FMT " on", LSN_ARGS(in->from));
+		return;
+	}
+	describe_retention(in, kept, sizeof(kept));
+	if (kept[0] == '\0')
+		check_add(f, "source_wal", CHECK_WARNING,
+				  "Use a replication slot (--slot NAME), wal_keep_size or WAL archiving on the "
+				  "source.",
+				  "the source still has the WAL the rewound node needs, from " LSN_FMT
+				  " on, but nothing keeps it from being recycled before the node catches up",
+				  LSN_ARGS(in->from));
+	else
+		check_add(f, "source_wal", CHECK_OK, NULL, "the source still has the WAL the rewound "
+				  "node needs, from " LSN_FMT " on; retained by: %s", LSN_ARGS(in->from), kept);
+}
+
+void
+check_slot(check_findings *f, const char *slot, const source_wal_retention *r)
+{
+	if (r->slot_exists && !r->slot_physical)
+		check_add(f, "slot", CHECK_ERROR, "Choose another name for --slot.",
+				  "replication slot \"%s\" exists on the source but is not a physical slot", slot);
+	else if (r->slot_exists)
+		check_add(f, "slot", CHECK_OK, NULL,
+				  "replication slot \"%s\" exists on the source (restart_lsn " LSN_FMT ")",
+				  slot, LSN_ARGS(r->slot_restart_lsn));
+	else if (r->can_create_slot)
+		check_add(f, "slot", CHECK_OK, NULL,
+				  "replication slot \"%s\" does not exist on the source; a rewind creates it", slot);
+	else
+		check_add(f, "slot", CHECK_ERROR,
+				  "Create the slot on the source (pg_create_physical_replication_slot), or grant "
+				  "the role REPLICATION.",
+				  "replication slot \"%s\" does not exist on the source and the source role cannot "
+				  "create it (it needs the REPLICATION attribute)", slot);
+}

@@ -1,0 +1,32 @@
+/*
+ * --check findings about WAL the source must still have for the rewound
+ * node, what retains it there, and the replication slot of --slot.
+ */
+#ifndef RW_CHECK_WAL_H
+#define RW_CHECK_WAL_H
+
+#include <stdint.h>
+
+#include "findings.h"
+#include "filelist.h"
+#include "lsn.h"
+#include "source.h"
+#include "timeline.h"
+
+typedef struct check_wal_input {
+	const file_list *source_files;	/* the source's listing, sorted */
+	const tl_history *source_history;
+	uint32_t	segsize;
+	lsn_t		from;			/* first LSN the rewound node needs from the source */
+	lsn_t		source_end;		/* where the source's WAL is now */
+	const source_wal_retention *retention;	/* NULL: a directory source */
+	const char *slot;			/* --slot, or NULL */
+} check_wal_input;
+
+/* Finding "source_wal": are the segments there, and what keeps them. */
+void		check_source_wal(check_findings *f, const check_wal_input *in);
+
+/* Finding "slot": the slot of --slot exists, or can be created. */
+void		check_slot(check_findings *f, const char *slot, const source_wal_retention *r);
+
+#endif

@@ -1,0 +1,153 @@
+/*
+ * The journal of a rewind: what every change to the target destroyed, so an
+ * interrupted run can be rolled back byte for byte.
+ *
+ * It lives BESIDE the data directory, in "<pgdata>.rewind-journal/journal"
+ * (trailing slashes of pgdata dropped), never inside it: it is then never
+ * listed, copied, or taken by a base backup of the target.  It is written
+ * only by apply.c, before each change it protects, and removed when the
+ * rewind is complete.
+ *
+ * The file: a header (format version, the plan identity and the target's
+ * original pg_control, with a SHA-256 over it), then records appended in
+ * the order of the changes.  A record carries a path, a few numbers and
+ * optionally data (lz4-compressed, with a SHA-256 over the raw bytes); its
+ * fixed part and path are covered by a CRC-32C so a record torn by a kill
+ * is recognised.  Only the last record can be torn, and it protects nothing
+ * yet: the journal is fsynced before the writes it protects.  Integers are
+ * in host byte order: a journal is read back on the machine that wrote it.
+ *
+ * Rolling back applies the records in reverse order (apply.c, tw_rollback);
+ * each undo sets a state determined by the record alone, so a rollback that
+ * is itself interrupted is simply run again.
+ */
+#ifndef RW_JOURNAL_H
+#define RW_JOURNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "control.h"
+#include "error.h"
+#include "lsn.h"
+
+#define JOURNAL_DIR_SUFFIX ".rewind-journal"
+
+/*
+ * pg_control's state while a rewind is incomplete.  Every supported major
+ * refuses to start on it ("control file contains invalid database cluster
+ * state"), and so does postgres --single; the original is in the journal.
+ */
+#define JOURNAL_MARK_STATE 0x52574E44	/* "RWND" */
+
+/* The largest data piece of one record; bigger ranges take several. */
+#define JOURNAL_PIECE_MAX (1024 * 1024)
+
+/* What the run was doing; recorded as each phase ends. */
+typedef enum journal_step {
+	JSTEP_NONE = 0,
+	JSTEP_STARTED,				/* pg_control marked, copying */
+	JSTEP_COPIED,				/* every range fetched and written */
+	JSTEP_REMOVED,				/* files only the target had are gone */
+	JSTEP_SYNCED,				/* data fsynced */
+	JSTEP_FINALIZING			/* writing backup_label, config, then pg_control */
+} journal_step;
+
+const char *journal_step_name(journal_step s);
+
+/* Which rewind this journal belongs to. */
+typedef struct journal_identity {
+	int			major;
+	lsn_t		diverge;
+	lsn_t		checkpoint;		/* last common checkpoint */
+	uint64_t	source_sysid;
+	uint8_t		control[CONTROL_FILE_SIZE];	/* the target's original pg_control */
+} journal_identity;
+
+typedef enum jrec_type {
+	JR_ORIG = 1,				/* first touch of a file: existed, size, mode */
+	JR_DATA,					/* bytes at offset, before they were overwritten */
+	JR_REMOVED_FILE,			/* a regular file is about to be removed (mode) */
+	JR_REMOVED_LINK,			/* a symlink is about to be removed (data: target) */
+	JR_REMOVED_DIR,				/* an empty directory is about to be removed (mode) */
+	JR_CREATED_DIR,				/* a directory is about to be created */
+	JR_CREATED_LINK,			/* a symlink is about to be created */
+	JR_STEP						/* a phase ended (offset: journal_step) */
+} jrec_type;
+
+/* One record; borrowed pointers when appending, owned when read. */
+typedef struct jrec {
+	jrec_type	type;
+	const char *path;			/* relative to the data directory */
+	bool		existed;		/* JR_ORIG */
+	uint32_t	mode;			/* JR_ORIG (existed), JR_REMOVED_FILE, JR_REMOVED_DIR */
+	uint64_t	offset;			/* JR_DATA: where; JR_ORIG: size; JR_STEP: step */
+	const uint8_t *data;		/* JR_DATA: old bytes; JR_REMOVED_LINK: link target */
+	size_t		len;			/* at most JOURNAL_PIECE_MAX */
+} jrec;
+
+/* The pg_control that marks a rewind in progress: orig with JOURNAL_MARK_STATE. */
+void		journal_marked_control(const pg_control *orig, uint8_t out[CONTROL_FILE_SIZE]);
+
+/* "<pgdata>.rewind-journal", malloc'd. */
+char	   *journal_dir(const char *pgdata);
+
+/* Does a journal directory exist beside pgdata? */
+bool		journal_exists(const char *pgdata, bool *exists, rw_error *err);
+
+/* --- writing ------------------------------------------------------------ */
+
+typedef struct journal journal;
+
+/*
+ * Create the journal with its header, durable (file, its directory and the
+ * parent directory fsynced) before this returns.  sync=false (--no-sync)
+ * skips every fsync.  Fails if a journal is already there.
+ */
+journal    *journal_create(const char *pgdata, const journal_identity *id, bool sync,
+						   rw_error *err);
+
+/* Append a record (not yet durable). */
+bool		journal_append(journal *j, const jrec *r, rw_error *err);
+
+/* Make everything appended so far durable (one fsync, only if needed). */
+bool		journal_barrier(journal *j, rw_error *err);
+
+/* Bytes written to the journal so far. */
+uint64_t	journal_size(const journal *j);
+
+void		journal_close(journal *j);
+
+/* Remove the journal of pgdata (its file, then its directory). */
+bool		journal_remove(const char *pgdata, bool sync, rw_error *err);
+
+/* --- reading ------------------------------------------------------------ */
+
+typedef struct journal_reader journal_reader;
+
+/*
+ * Open the journal of pgdata and check all of it: the header and every
+ * record's CRC and data SHA-256 (a torn last record is dropped).  A header
+ * that was never completely written (killed while creating the journal,
+ * before any change) gives *incomplete = true and no reader.
+ */
+bool		journal_read(const char *pgdata, journal_reader **out, bool *incomplete,
+						 rw_error *err);
+
+const journal_identity *journal_reader_identity(const journal_reader *r);
+size_t		journal_reader_count(const journal_reader *r);
+
+/* The last JR_STEP recorded, JSTEP_NONE if none. */
+journal_step journal_reader_last_step(const journal_reader *r);
+
+/*
+ * Record i (0 = oldest), its path and data malloc'd into *path and *data
+ * (free both; data may be NULL).
+ */
+bool		journal_reader_get(journal_reader *r, size_t i, jrec *out, char **path,
+							   uint8_t **data, rw_error *err);
+
+void		journal_reader_close(journal_reader *r);
+
+#endif

@@ -1,0 +1,162 @@
+#include "resume.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "apply.h"
+#include "control.h"
+#include "fileutil.h"
+#include "journal.h"
+#include "log.h"
+#include "target.h"
+#include "xalloc.h"
+
+/* The target's pg_control as it is now: marked, original, or neither. */
+typedef enum control_now {
+	CONTROL_MARKED,
+	CONTROL_ORIGINAL,
+	CONTROL_OTHER
+} control_now;
+
+static bool
+current_control(const char *pgdata, const journal_identity *id, control_now *now,
+				rw_error *err)
+{
+	char	   *path = xasprintf("%s/global/pg_control", pgdata);
+	uint8_t    *data, marked[CONTROL_FILE_SIZE];
+	size_t		len;
+	pg_control	orig;
+	bool		ok = file_read_all(path, &data, &len, err);
+
+	free(path);
+	if (!ok)
+		return false;
+	if (!control_parse(id->control, CONTROL_FILE_SIZE, id->major,
+					   "original pg_control saved in the journal", &orig, err))
+	{
+		free(data);
+		return false;
+	}
+	journal_marked_control(&orig, marked);
+	if (len == CONTROL_FILE_SIZE && memcmp(data, marked, len) == 0)
+		*now = CONTROL_MARKED;
+	else if (len == CONTROL_FILE_SIZE && memcmp(data, id->control, len) == 0)
+		*now = CONTROL_ORIGINAL;
+	else
+		*now = CONTROL_OTHER;
+	free(data);
+	return true;
+}
+
+static bool
+discard(const rewind_options *opts, const char *why, rw_error *err)
+{
+	char	   *dir = journal_dir(opts->target_pgdata);
+
+	log_info("removing the journal \"%s\": %s", dir, why);
+	free(dir);
+	return journal_remove(opts->target_pgdata, !opts->no_sync, err);
+}
+
+static bool
+roll_back(const rewind_options *opts, journal_reader *jr, rw_error *err)
+{
+	const journal_identity *id = journal_reader_identity(jr);
+	control_now now;
+
+	log_info("an interrupted rewind (divergence at " LSN_FMT ", last common checkpoint at "
+			 LSN_FMT ") stopped while %s; rolling back its %zu journal records",
+			 LSN_ARGS(id->diverge), LSN_ARGS(id->checkpoint),
+			 journal_step_name(journal_reader_last_step(jr)), journal_reader_count(jr));
+	if (!tw_rollback(opts->target_pgdata, jr, !opts->no_sync, err))
+	{
+		rw_context(err, "rolling back the interrupted rewind");
+		rw_hint(err, "Fix the cause and run again: the rollback is safe to repeat.");
+		return false;
+	}
+	if (!current_control(opts->target_pgdata, id, &now, err))
+		return false;
+	if (now != CONTROL_ORIGINAL)
+		return rw_fail(err, RW_EINTERNAL, "after the rollback, pg_control is not the original "
+					   "saved in the journal");
+	return journal_remove(opts->target_pgdata, !opts->no_sync, err);
+}
+
+bool
+resume_interrupted(const rewind_options *opts, resume_outcome *out, rw_error *err)
+{
+	const char *pgdata = opts->target_pgdata;
+	char	   *dir = journal_dir(pgdata);
+	journal_reader *jr = NULL;
+	bool		exists, incomplete, ok;
+	control_now now;
+
+	*out = RESUME_NOTHING;
+	if (!journal_exists(pgdata, &exists, err))
+		goto fail;
+	if (!exists)
+	{
+		free(dir);
+		if (!opts->rollback)
+			return true;
+		rw_fail(err, RW_ESTATE, "nothing to roll back: there is no journal of an interrupted "
+				"rewind beside \"%s\"", pgdata);
+		rw_hint(err, "--rollback undoes a rewind that was interrupted; the journal would be "
+				"\"%s%s\".", pgdata, JOURNAL_DIR_SUFFIX);
+		return false;
+	}
+	if (opts->dry_run || opts->check)
+	{
+		rw_fail(err, RW_ESTATE, "an interrupted rewind left the target incomplete (journal "
+				"\"%s\")", dir);
+		rw_hint(err, "Run a rewind (without --dry-run or --check) to roll it back and rewind again, or with "
+				"--rollback to restore the target as it was.");
+		goto fail;
+	}
+	if (!target_check_not_running(pgdata, err) || !journal_read(pgdata, &jr, &incomplete, err))
+		goto fail;
+	if (incomplete)
+	{
+		free(dir);
+		return discard(opts, "the interrupted run had not changed the target", err);
+	}
+	if (!current_control(pgdata, journal_reader_identity(jr), &now, err))
+		goto fail;
+	if (now == CONTROL_OTHER && journal_reader_last_step(jr) == JSTEP_FINALIZING)
+	{
+		/* it wrote the final pg_control: the rewind is done, but may have run since */
+		if (opts->rollback)
+		{
+			rw_fail(err, RW_ESTATE, "the interrupted rewind had completed (the target's final "
+					"pg_control is in place); it cannot be rolled back safely");
+			rw_hint(err, "The target is rewound. Remove \"%s\" and start the target.", dir);
+			goto fail;
+		}
+		journal_reader_close(jr);
+		free(dir);
+		*out = RESUME_COMPLETED;
+		return discard(opts, "the interrupted run had completed", err);
+	}
+	if (now == CONTROL_OTHER)
+	{
+		rw_fail(err, RW_ESTATE, "the target's pg_control is neither the one the interrupted "
+				"rewind started from nor the one it wrote; refusing to use its journal \"%s\"",
+				dir);
+		rw_hint(err, "Something changed the target after the rewind was interrupted. Restore "
+				"the target from a backup or clone it again.");
+		goto fail;
+	}
+	ok = roll_back(opts, jr, err);
+	journal_reader_close(jr);
+	free(dir);
+	if (ok)
+	{
+		*out = RESUME_ROLLED_BACK;
+		log_info("the target is back in the state it had before the interrupted rewind");
+	}
+	return ok;
+fail:
+	journal_reader_close(jr);
+	free(dir);
+	return false;
+}

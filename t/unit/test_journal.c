@@ -1,0 +1,291 @@
+#include <check.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "apply.h"
+#include "execute.h"
+#include "journal.h"
+#include "testutil.h"
+#include "xalloc.h"
+
+extern Suite *journal_suite(void);
+
+/* A scratch "data directory" with a few files, a directory and a symlink. */
+static char *
+make_pgdata(void)
+{
+	char		tmpl[] = "/tmp/rewind-journal-XXXXXX";
+	char	   *dir = xstrdup(mkdtemp(tmpl));
+	char	   *p;
+	FILE	   *f;
+	uint8_t		block[8192];
+
+	p = xasprintf("%s/global", dir);
+	ck_assert_int_eq(mkdir(p, 0700), 0);
+	free(p);
+	p = xasprintf("%s/base", dir);
+	ck_assert_int_eq(mkdir(p, 0700), 0);
+	free(p);
+	for (int i = 0; i < 3; i++)
+	{
+		p = xasprintf("%s/base/%d", dir, 100 + i);
+		f = fopen(p, "wb");
+		for (int b = 0; b < 4; b++)
+		{
+			memset(block, 'a' + i + b, sizeof(block));
+			fwrite(block, 1, sizeof(block), f);
+		}
+		fclose(f);
+		chmod(p, i == 1 ? 0640 : 0600);
+		free(p);
+	}
+	p = xasprintf("%s/link", dir);
+	ck_assert_int_eq(symlink("/nowhere/target", p), 0);
+	free(p);
+	return dir;
+}
+
+/* Every file's bytes, mode and every link's target, as one string. */
+static char *
+fingerprint(const char *dir)
+{
+	char	   *cmd = xasprintf("cd '%s' && (find . -printf '%%y %%p %%m %%l\\n' | grep -v '^d' | "
+								"LC_ALL=C sort; find . -type f | LC_ALL=C sort | xargs sha256sum)",
+								dir);
+	FILE	   *p = popen(cmd, "r");
+	char	   *buf = xcalloc(1, 65536);
+	size_t		n = fread(buf, 1, 65535, p);
+
+	buf[n] = '\0';
+	pclose(p);
+	free(cmd);
+	return buf;
+}
+
+static void
+remove_tree(const char *dir)
+{
+	char	   *cmd = xasprintf("rm -rf '%s' '%s%s'", dir, dir, JOURNAL_DIR_SUFFIX);
+
+	ck_assert_int_eq(system(cmd), 0);
+	free(cmd);
+}
+
+static bool
+load_control(pg_control *c)
+{
+	size_t		len;
+	uint8_t    *raw = fixture_read("pg15/pg_control", &len);
+	rw_error	err;
+	bool		ok;
+
+	if (raw == NULL)
+		return false;
+	ok = control_parse(raw, len, 15, "fixture", c, &err);
+	free(raw);
+	return ok;
+}
+
+/* Every kind of change, then a rollback: the directory is as before. */
+START_TEST(rollback_restores_everything)
+{
+	char	   *dir = make_pgdata(), *before, *after, *p;
+	pg_control	ctl;
+	journal_identity id = {.major = 15, .diverge = 0x3000000, .checkpoint = 0x2000060,
+	.source_sysid = 42};
+	target_writer *w;
+	rw_error	err;
+	uint8_t		data[8192 * 2];
+	journal_reader *jr;
+	bool		incomplete;
+	FILE	   *f;
+
+	if (!load_control(&ctl))
+	{
+		remove_tree(dir);
+		free(dir);
+		return;					/* no fixtures */
+	}
+	p = xasprintf("%s/global/pg_control", dir);
+	f = fopen(p, "wb");
+	fwrite(ctl.raw, 1, CONTROL_FILE_SIZE, f);
+	fclose(f);
+	free(p);
+	memcpy(id.control, ctl.raw, CONTROL_FILE_SIZE);
+	before = fingerprint(dir);
+
+	memset(data, 'Z', sizeof(data));
+	w = tw_open(dir, false);
+	ck_assert(tw_begin(w, &id, &ctl, false, &err));
+	/* a batch of protected block writes, one past the end */
+	ck_assert(tw_protect(w, "base/100", 8192, 8192, &err));
+	ck_assert(tw_protect(w, "base/100", 8192 * 4, 8192 * 2, &err));
+	ck_assert(tw_write(w, "base/100", 8192, data, 8192, &err));
+	ck_assert(tw_write(w, "base/100", 8192 * 4, data, sizeof(data), &err));
+	/* an unprotected write saves itself */
+	ck_assert(tw_write(w, "base/101", 0, data, 100, &err));
+	ck_assert(tw_truncate(w, "base/101", 8192, &err));
+	ck_assert(tw_create_empty(w, "base/102", &err));
+	ck_assert(tw_write(w, "base/102", 0, data, 10, &err));
+	ck_assert(tw_create_dir(w, "base/200", &err));
+	ck_assert(tw_write(w, "base/200/1", 0, data, sizeof(data), &err));
+	ck_assert(tw_create_symlink(w, "newlink", "/somewhere", &err));
+	ck_assert(tw_remove_file(w, "link", &err));
+	ck_assert(tw_remove_file(w, "base/101", &err));
+	ck_assert(tw_replace_file(w, "global/pg_control", data, 8192, &err));
+	ck_assert(tw_step(w, JSTEP_FINALIZING, &err));
+	tw_close(w);				/* as if killed: the journal stays */
+
+	after = fingerprint(dir);
+	ck_assert_str_ne(before, after);
+	ck_assert(journal_read(dir, &jr, &incomplete, &err));
+	ck_assert(!incomplete);
+	ck_assert_ptr_nonnull(jr);
+	ck_assert_int_eq(journal_reader_last_step(jr), JSTEP_FINALIZING);
+	ck_assert_int_eq(journal_reader_identity(jr)->diverge, 0x3000000);
+	ck_assert_int_eq(memcmp(journal_reader_identity(jr)->control, ctl.raw, CONTROL_FILE_SIZE), 0);
+	ck_assert(tw_rollback(dir, jr, false, &err));
+	journal_reader_close(jr);
+	free(after);
+	after = fingerprint(dir);
+	ck_assert_str_eq(before, after);
+	/* a second rollback (as if the first was interrupted) changes nothing */
+	ck_assert(journal_read(dir, &jr, &incomplete, &err));
+	ck_assert(tw_rollback(dir, jr, false, &err));
+	journal_reader_close(jr);
+	free(after);
+	after = fingerprint(dir);
+	ck_assert_str_eq(before, after);
+	ck_assert(journal_remove(dir, false, &err));
+	free(before);
+	free(after);
+	remove_tree(dir);
+	free(dir);
+}
+END_TEST
+
+static char *
+journal_file_of(const char *dir)
+{
+	return xasprintf("%s%s/journal", dir, JOURNAL_DIR_SUFFIX);
+}
+
+/* A torn last record is dropped; a damaged one in the middle is an error. */
+START_TEST(torn_tail_and_damage)
+{
+	char	   *dir = make_pgdata(), *jf;
+	journal_identity id = {.major = 15};
+	journal    *j;
+	rw_error	err;
+	uint8_t		data[4000];
+	jrec		r = {.type = JR_DATA, .path = "base/100", .data = data, .len = sizeof(data)};
+	journal_reader *jr;
+	bool		incomplete;
+	struct stat st;
+	int			fd;
+
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t) (i * 7);
+	j = journal_create(dir, &id, false, &err);
+	ck_assert_ptr_nonnull(j);
+	ck_assert(journal_append(j, &r, &err));
+	ck_assert(journal_append(j, &r, &err));
+	ck_assert(journal_barrier(j, &err));
+	journal_close(j);
+	jf = journal_file_of(dir);
+	ck_assert_int_eq(stat(jf, &st), 0);
+
+	/* cut the last record in half */
+	ck_assert_int_eq(truncate(jf, st.st_size - 100), 0);
+	ck_assert(journal_read(dir, &jr, &incomplete, &err));
+	ck_assert_int_eq(journal_reader_count(jr), 1);
+	journal_reader_close(jr);
+
+	/* flip a byte of the first record's data */
+	fd = open(jf, O_RDWR);
+	ck_assert(pwrite(fd, "\xff\xff\xff\xff", 4, 8264 + 64 + 8 + 20) == 4);
+	close(fd);
+	ck_assert(!journal_read(dir, &jr, &incomplete, &err));
+	ck_assert_int_eq(err.kind, RW_ECORRUPT);
+
+	/* a header cut short: killed while creating the journal */
+	ck_assert_int_eq(truncate(jf, 100), 0);
+	ck_assert(journal_read(dir, &jr, &incomplete, &err));
+	ck_assert(incomplete);
+	ck_assert_ptr_null(jr);
+	free(jf);
+	remove_tree(dir);
+	free(dir);
+}
+END_TEST
+
+START_TEST(journal_dir_beside)
+{
+	char	   *d = journal_dir("/srv/pg/data//");
+
+	ck_assert_str_eq(d, "/srv/pg/data.rewind-journal");
+	free(d);
+}
+END_TEST
+
+/* The estimate: old data overwritten or removed, plus new data. */
+START_TEST(space_estimate_counts)
+{
+	uint32_t	blocks[] = {0, 1, 2};
+	plan_entry	e[] = {
+		{.path = "a", .action = ACT_NONE, .blocks = blocks, .nblocks = 3,
+		.source_size = 81920, .target_size = 81920},
+		{.path = "b", .action = ACT_COPY, .source_size = 1000, .target_size = 300},
+		{.path = "c", .action = ACT_TRUNCATE, .source_size = 8192, .target_size = 40960},
+		{.path = "d", .action = ACT_COPY_TAIL, .source_size = 16384, .target_size = 8192},
+		{.path = "e", .action = ACT_REMOVE, .target_size = 5000},
+	};
+	plan		p = {.entries = e, .n = 5};
+	space_estimate est;
+	uint64_t	overhead;
+
+	execute_estimate(&p, &est);
+	overhead = est.journal_bytes - (3 * 8192 + 300 + 32768 + 5000);
+	ck_assert(overhead >= 1024 * 1024 && overhead < 2 * 1024 * 1024);
+	ck_assert_uint_eq(est.new_bytes - 1024 * 1024, 1000 + 8192);
+}
+END_TEST
+
+/* REWIND_TEST_FREE_BYTES stands in for a full disk. */
+START_TEST(space_check_refuses)
+{
+	space_estimate est = {.journal_bytes = 5 << 20, .new_bytes = 7 << 20};
+	rw_error	err;
+	char	   *dir = make_pgdata();
+
+	setenv("REWIND_TEST_FREE_BYTES", "1048576", 1);
+	ck_assert(!execute_check_space(dir, &est, &err));
+	unsetenv("REWIND_TEST_FREE_BYTES");
+	ck_assert_int_eq(err.kind, RW_ENOSPACE);
+	ck_assert_ptr_nonnull(strstr(err.msg, "need 12.0 MB"));
+	ck_assert_ptr_nonnull(strstr(err.msg, "have 1024 kB"));
+	ck_assert_ptr_nonnull(strstr(err.msg, dir));
+	ck_assert(execute_check_space(dir, &est, &err));
+	remove_tree(dir);
+	free(dir);
+}
+END_TEST
+
+Suite *
+journal_suite(void)
+{
+	Suite	   *s = suite_create("journal");
+	TCase	   *tc = tcase_create("core");
+
+	tcase_add_test(tc, rollback_restores_everything);
+	tcase_add_test(tc, torn_tail_and_damage);
+	tcase_add_test(tc, journal_dir_beside);
+	tcase_add_test(tc, space_estimate_counts);
+	tcase_add_test(tc, space_check_refuses);
+	suite_add_tcase(s, tc);
+	return s;
+}
