@@ -115,9 +115,13 @@ demo: $(BIN)
 # bench/bench.sh for what is measured).  Scale it with these:
 BENCH_SCALE  ?= 50
 BENCH_ROUNDS ?= 3
-bench: $(BIN)
+BENCH_WALSCAN := $(BUILD)/bench/walscan
+$(BENCH_WALSCAN): bench/walscan.c $(LIB_OBJS) $(APP_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS_ALL)
+bench: $(BIN) $(BENCH_WALSCAN)
 	BENCH_SCALE=$(BENCH_SCALE) BENCH_ROUNDS=$(BENCH_ROUNDS) REWIND_BIN=$(abspath $(BIN)) \
-	  bash bench/bench.sh
+	  WALSCAN_BIN=$(abspath $(BENCH_WALSCAN)) bash bench/bench.sh
 
 PG_REWIND_DIR := $(PREFIX)/lib/rewind/pg-rewind-bin
 

@@ -98,10 +98,17 @@ SEG=$((16 * 1024 * 1024))
 as_pg "$PGCLIENT/pg_waldump" -p "${NODE_DATA[old]}/pg_wal" -s "$DIVERGE" --bkp-details \
     >"$SCRATCH/waldump.txt" 2>/dev/null || true
 blocks_after=$(grep -o 'blkref #[0-9]*: rel [0-9/]* \(fork [a-z]* \)\?blk [0-9]*' "$SCRATCH/waldump.txt" \
-    | { grep -v ' fork ' || true; } | sed 's/blkref #[0-9]*: //' | sort -u | wc -l)
+    | { grep -v ' fork \(fsm\|vm\|init\) ' || true; } | sed 's/blkref #[0-9]*: //; s/ fork main//' \
+    | sort -u | wc -l)
 segs=$(( $(lsn_to_int "$SRC_END") / SEG - $(lsn_to_int "$DIVERGE") / SEG + 1 ))
 MIN_BYTES=$(( blocks_after * 8192 + segs * SEG ))
 say "minimum: $blocks_after blocks x 8 kB + $segs WAL segments = $MIN_BYTES bytes"
+
+# --- the WAL scan rate (issue 5, part 5) --------------------------------------
+if [[ -n "${WALSCAN_BIN:-}" ]]; then
+    say "scanning the old primary's WAL"
+    "$WALSCAN_BIN" "${NODE_DATA[old]}" 15 | tee "$SCRATCH/walscan.txt" >&2
+fi
 
 # --- one run ----------------------------------------------------------------
 RESULTS=$SCRATCH/results.tsv
@@ -221,6 +228,12 @@ for link in links:
     if len(med) == 2 and med['rewind'] > 0:
         print(f"{link:9} pg_rewind/rewind wall time ratio: {med['pg_rewind'] / med['rewind']:.1f}x")
 EOF
+
+plan=$(sed -n '/^{/,$p' "$SCRATCH/run-rewind-a$BENCH_ROUNDS.out" | jq -c \
+    '.plan | {actions: [.actions[] | select(.bytes > 0) | {(.action): .bytes}] | add,
+              identical_files, identical_bytes, blocks: .blocks.mode, replayed: .blocks.replayed_blocks}')
+echo "rewind's plan (last loopback round): $plan"
+[[ -f $SCRATCH/walscan.txt ]] && cat "$SCRATCH/walscan.txt"
 
 # --- both rewound nodes of the last loopback round follow the source ----------
 echo

@@ -847,10 +847,13 @@ ensure_standby_config() {
 #   - "FATAL:  terminating walreceiver process due to administrator command":
 #     the WAL receiver is told to exit when the standby is promoted or shut
 #     down and reports that at FATAL by design.
+#   - "FATAL:  terminating connection due to administrator command": a fast
+#     shutdown says this to every session still connected, e.g. a client
+#     of the test whose backend had not finished exiting yet.
 # Not counted: "unexpected pageaddr" (LOG level; normal on a standby that
 # reads recycled WAL segments).
 _LOG_PROBLEM_RE='\[[0-9]+\] (ERROR|FATAL|PANIC):|forked off current database system timeline'
-_LOG_ALLOWED_RE='FATAL:  terminating walreceiver process due to administrator command'
+_LOG_ALLOWED_RE='FATAL:  terminating (walreceiver process|connection) due to administrator command'
 
 # _list_tables_sql — user relations with storage that a hot standby can read.
 _LIST_TABLES_SQL="SELECT format('%I.%I', n.nspname, c.relname)
