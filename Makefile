@@ -102,11 +102,17 @@ integration: $(BIN)
 	done; \
 	if [ -n "$$failed" ]; then echo "integration tests failed for PostgreSQL$$failed"; exit 1; fi
 
+# check: everything on every major, then the unit tests and the PostgreSQL
+# 15 scenarios again under AddressSanitizer and UBSan (a separate build).
+# check-asan: every major under the sanitizers.
+ASAN_MAKE = $(MAKE) BUILD=build-asan OPT="-O1 -g -fno-omit-frame-pointer" \
+	  SAN="-fsanitize=address,undefined -fno-sanitize-recover=all"
+
 check: unit integration
+	$(ASAN_MAKE) PG_MAJORS=15 unit integration
 
 check-asan:
-	$(MAKE) BUILD=build-asan OPT="-O1 -g -fno-omit-frame-pointer" \
-	  SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" check
+	$(ASAN_MAKE) unit integration
 
 demo: $(BIN)
 	REWIND_BIN=$(abspath $(BIN)) bash t/demo.sh

@@ -49,6 +49,17 @@ isnt "$st" 0 "with --no-ensure-shutdown the tool refuses an unclean target"
 like "$(cat "$REWIND_OUT")" 'shut down cleanly|crash' "... and says the target was not shut down cleanly"
 is "$(snapshot_dir "${NODE_DATA[old]}" | sha256sum)" "$(sha256sum <<<"$before")" "... and changed nothing in the target"
 
+# A dry run on the unclean target says what crash recovery a real run would
+# do, shows the plan, and changes nothing (pg_rewind 15 cannot do this).
+if [[ "$TOOL_IS_PG_REWIND" == 0 ]]; then
+    st=0; run_rewind old new --dry-run || st=$?
+    is "$st" 0 "a dry run on the unclean target succeeds"
+    like "$(cat "$REWIND_OUT")" 'not shut down cleanly.*crash recovery' "... says crash recovery would run first"
+    like "$(cat "$REWIND_OUT")" 'servers diverged at WAL location' "... and still finds the divergence"
+    like "$(cat "$REWIND_OUT")" 'Plan:' "... and prints the plan"
+    is "$(snapshot_dir "${NODE_DATA[old]}" | sha256sum)" "$(sha256sum <<<"$before")" "... and changed nothing in the target"
+fi
+
 # Default: crash recovery, then the rewind.
 rewind_and_verify old new -R
 is "$(node_psql new "SELECT count(*) FROM pg_class WHERE relname = 'in_flight_table'")" 0 \
