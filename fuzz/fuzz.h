@@ -19,6 +19,9 @@ int			fuzz_control_one(const uint8_t *data, size_t size);
 /* A timeline history file. */
 int			fuzz_history_one(const uint8_t *data, size_t size);
 
+/* The source server's replies: listing rows, fetch and hash rows. */
+int			fuzz_source_reply_one(const uint8_t *data, size_t size);
+
 #ifdef FUZZ_LIBFUZZER
 int			LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

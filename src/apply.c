@@ -865,11 +865,63 @@ undo_one(target_writer *w, const jrec *r, rw_error *err)
 	return ok;
 }
 
+/*
+ * Space first (the disk may be full: that may be why the run stopped).
+ * A file's JR_ORIG record is its first and gives its final state: absent,
+ * or `offset` bytes long.  Removing a regular file the run created, and
+ * cutting a longer one back to its original size, only drops bytes the
+ * rollback would drop anyway in the end; the newest-first pass below may
+ * write some of them again on the way, but never more than the run did.
+ * Repeating this is harmless, like the rollback itself.
+ */
+static bool
+free_space_first(target_writer *w, const jrec *r, rw_error *err)
+{
+	char	   *full = full_path(w, r->path);
+	struct stat st;
+	bool		ok = true;
+
+	if (lstat(full, &st) != 0 || !S_ISREG(st.st_mode))
+		;						/* gone or not a file: the pass below decides */
+	else if (!r->existed)
+	{
+		ok = unlink(full) == 0 || errno == ENOENT || fail_path(err, "remove", full);
+		if (ok)
+			touch_parent(w, r->path);
+	}
+	else if ((uint64_t) st.st_size > r->offset)
+	{
+		ok = truncate(full, (off_t) r->offset) == 0 || fail_path(err, "truncate", full);
+		if (ok)
+			touch(w, r->path);
+	}
+	free(full);
+	return ok;
+}
+
 bool
 tw_rollback(const char *pgdata, journal_reader *jr, bool sync, rw_error *err)
 {
 	target_writer *w = tw_open(pgdata, false);
 	bool		ok = true;
+
+	for (size_t i = 0; ok && i < journal_reader_count(jr); i++)
+	{
+		jrec		r;
+		char	   *path;
+		uint8_t    *data;
+
+		if (journal_reader_type(jr, i) != JR_ORIG)
+			continue;
+		if (!journal_reader_get(jr, i, &r, &path, &data, err))
+		{
+			ok = false;
+			break;
+		}
+		ok = free_space_first(w, &r, err);
+		free(path);
+		free(data);
+	}
 
 	/* newest first: each undo leaves the state from before its change */
 	for (size_t i = journal_reader_count(jr); ok && i-- > 0;)

@@ -582,6 +582,12 @@ journal_read(const char *pgdata, journal_reader **out, bool *incomplete, rw_erro
 	return true;
 }
 
+jrec_type
+journal_reader_type(const journal_reader *r, size_t i)
+{
+	return (jrec_type) r->recs[i].fixed[R_TYPE];
+}
+
 bool
 journal_reader_get(journal_reader *r, size_t i, jrec *out, char **path, uint8_t **data,
 				   rw_error *err)

@@ -138,6 +138,9 @@ bool		journal_read(const char *pgdata, journal_reader **out, bool *incomplete,
 const journal_identity *journal_reader_identity(const journal_reader *r);
 size_t		journal_reader_count(const journal_reader *r);
 
+/* The type of record i (0 = oldest), without loading it. */
+jrec_type	journal_reader_type(const journal_reader *r, size_t i);
+
 /* The last JR_STEP recorded, JSTEP_NONE if none. */
 journal_step journal_reader_last_step(const journal_reader *r);
 

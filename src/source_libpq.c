@@ -17,6 +17,7 @@
 
 #include <libpq-fe.h>
 
+#include "source_reply.h"
 #include "xalloc.h"
 
 typedef struct pq_source {
@@ -235,39 +236,19 @@ static const char list_sql[] =
 	"    ON t.path = 'pg_tblspc/' || ts.oid::pg_catalog.text"
 	" WHERE t.isdir IS NOT NULL";
 
-static bool
-parse_u64(const char *s, uint64_t *out)
-{
-	char	   *end;
-
-	if (!isdigit((unsigned char) s[0]))
-		return false;
-	errno = 0;
-	*out = strtoull(s, &end, 10);
-	return errno == 0 && *end == '\0';
-}
-
 /* Add one row of list_sql's result to out. */
 static bool
 add_listed(const PGresult *res, int row, file_list *out, rw_error *err)
 {
-	const char *path = PQgetvalue(res, row, 0);
-	bool		isdir = strcmp(PQgetvalue(res, row, 2), "t") == 0;
-	const char *link = PQgetisnull(res, row, 3) ? NULL : PQgetvalue(res, row, 3);
-	uint64_t	size = 0;
+	const char *values[4];
+	bool		isnull[4];
 
-	/* an in-place tablespace (a developer option) is a plain directory */
-	if (link != NULL && link[0] == '/')
-		file_list_add(out, path, FILE_TYPE_SYMLINK, 0, link);
-	else if (isdir)
-		file_list_add(out, path, FILE_TYPE_DIRECTORY, 0, NULL);
-	else if (!PQgetisnull(res, row, 1) && parse_u64(PQgetvalue(res, row, 1), &size))
-		file_list_add(out, path, FILE_TYPE_REGULAR, size, NULL);
-	else
-		return rw_fail(err, RW_ESOURCE,
-					   "could not read source file list: bad size \"%s\" for \"%s\"",
-					   PQgetvalue(res, row, 1), path);
-	return true;
+	for (int c = 0; c < 4; c++)
+	{
+		isnull[c] = PQgetisnull(res, row, c);
+		values[c] = PQgetvalue(res, row, c);
+	}
+	return reply_list_row(values, isnull, out, err);
 }
 
 static bool
@@ -551,25 +532,12 @@ run_range_query(pq_source *ps, range_query *q, rw_error *err)
 	return ok;
 }
 
-static uint64_t
-be64(const uint8_t *p)
-{
-	uint64_t	v = 0;
-
-	for (int i = 0; i < 8; i++)
-		v = (v << 8) | p[i];
-	return v;
-}
-
 /* Row `row` of a range query's result must be range number row + 1. */
 static bool
 check_row_order(const PGresult *res, int row, const fetch_range *r, rw_error *err)
 {
-	if (PQgetisnull(res, row, 0) || PQgetlength(res, row, 0) != 8 ||
-		be64((const uint8_t *) PQgetvalue(res, row, 0)) != (uint64_t) row + 1)
-		return rw_fail(err, RW_ESOURCE,
-					   "could not read \"%s\" from the source: rows out of order", r->path);
-	return true;
+	return reply_range_position(PQgetvalue(res, row, 0), PQgetlength(res, row, 0),
+								PQgetisnull(res, row, 0), (size_t) row, r->path, err);
 }
 
 /*
@@ -605,23 +573,17 @@ fetch_result(void *ctx, pq_source *ps, const PGresult *res, size_t first, size_t
 	for (int row = 0; ok && row < (int) count; row++)
 	{
 		const fetch_range *r = &fc->ranges[first + (size_t) row];
+		const uint8_t *data;
 		size_t		len;
+		bool		missing;
 
-		if (!check_row_order(res, row, r, err))
+		if (!check_row_order(res, row, r, err) ||
+			!reply_fetch_value(PQgetvalue(res, row, 1), PQgetlength(res, row, 1),
+							   PQgetisnull(res, row, 1), r->len, r->path, &data, &len,
+							   &missing, err))
 			return false;
-		if (PQgetisnull(res, row, 1))
-		{
-			ok = fc->sink(fc->sink_ctx, first + (size_t) row, NULL, 0, true, err);
-			continue;
-		}
-		len = (size_t) PQgetlength(res, row, 1);
-		if (len > r->len)
-			return rw_fail(err, RW_ESOURCE,
-						   "could not fetch \"%s\" from the source: got %zu bytes, asked for %u",
-						   r->path, len, (unsigned) r->len);
 		ps->base.bytes_fetched += len;
-		ok = fc->sink(fc->sink_ctx, first + (size_t) row, (const uint8_t *) PQgetvalue(res, row, 1),
-					  len, false, err);
+		ok = fc->sink(fc->sink_ctx, first + (size_t) row, data, len, missing, err);
 	}
 	return ok;
 }
@@ -685,13 +647,11 @@ hash_result(void *ctx, pq_source *ps, const PGresult *res, size_t first, size_t 
 
 		if (!check_row_order(res, row, &hc->ranges[first + (size_t) row], err))
 			return false;
-		d->missing = PQgetisnull(res, row, 1);
+		if (!reply_digest_value(PQgetvalue(res, row, 1), PQgetlength(res, row, 1),
+								PQgetisnull(res, row, 1), d->sha256, &d->missing, err))
+			return false;
 		if (d->missing)
 			continue;
-		if (PQgetlength(res, row, 1) != (int) sizeof(d->sha256))
-			return rw_fail(err, RW_ESOURCE, "could not hash ranges on the source: a digest of %d bytes",
-						   PQgetlength(res, row, 1));
-		memcpy(d->sha256, PQgetvalue(res, row, 1), sizeof(d->sha256));
 		ps->base.bytes_fetched += sizeof(d->sha256);
 	}
 	return true;

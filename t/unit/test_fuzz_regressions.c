@@ -10,6 +10,7 @@
 /* the fuzz targets' entry points, built without libFuzzer */
 #include "../../fuzz/fuzz_control.c"
 #include "../../fuzz/fuzz_history.c"
+#include "../../fuzz/fuzz_source_reply.c"
 #include "../../fuzz/fuzz_wal.c"
 
 extern Suite *fuzz_regressions_suite(void);
@@ -49,7 +50,8 @@ START_TEST(replay_all)
 {
 	int			n = replay("fuzz_wal", fuzz_wal_one) +
 		replay("fuzz_control", fuzz_control_one) +
-		replay("fuzz_history", fuzz_history_one);
+		replay("fuzz_history", fuzz_history_one) +
+		replay("fuzz_source_reply", fuzz_source_reply_one);
 
 	ck_assert_int_ge(n, 0);
 }

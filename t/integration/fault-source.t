@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# Fault: the source server terminates rewind's connection in the middle of
+# the copy (pg_terminate_backend, as an administrator or a failover manager
+# would).  The window is made deterministic: rewind copies a large table over
+# one connection (--jobs=1); as soon as that connection runs a fetch query,
+# its backend is frozen (SIGSTOP), the journal is checked to exist, the
+# backend is terminated and thawed (SIGCONT), so the SIGTERM is handled in
+# the middle of the fetch.  Then:
+#   - rewind exits non-zero naming what failed and what to do next (rerun to
+#     finish, or --rollback);
+#   - the half-rewound target refuses to start;
+#   - --rollback (on a copy of that state) puts it back byte for byte;
+#   - a plain rerun rolls back, rewinds afresh, and the node is verified as a
+#     standby of the source.
+set -euo pipefail
+# shellcheck source=t/lib/harness.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/harness.sh"
+SKIP_REF_REASON="the target was interrupted on purpose"
+
+node_init old
+node_start old
+node_psql old "
+CREATE TABLE t (id int PRIMARY KEY, v text);
+INSERT INTO t SELECT g, 'base' FROM generate_series(1, 20000) g;"
+node_backup_standby old new
+node_start new
+wait_for_catchup new old
+node_promote new
+node_checkpoint new
+# ~100 MB only on the source: copied whole, in a dozen round trips of 8 MB
+node_psql new "UPDATE t SET v = 'new' WHERE id % 4 = 0;
+CREATE TABLE big_on_new AS SELECT g AS id, repeat(md5(g::text), 16) AS pad
+  FROM generate_series(1, 200000) g;
+CHECKPOINT;"
+node_psql old "UPDATE t SET v = 'OLD-ONLY' WHERE id % 3 = 0;
+SELECT pg_switch_wal();
+INSERT INTO t SELECT g, 'OLD-ONLY' FROM generate_series(100000, 120000) g;" >/dev/null
+expect_gone old postgres "SELECT count(*) FROM t WHERE v = 'OLD-ONLY'" "rows written on the old primary"
+node_stop old fast
+
+fingerprint() {
+    (cd "$1" && find . \( -type f -printf 'f %p %m %s\n' \) -o \( -type d -printf 'd %p %m\n' \) \
+        -o \( -type l -printf 'l %p -> %l\n' \) | LC_ALL=C sort &&
+        find . -type f -print0 | LC_ALL=C sort -z | xargs -0 -r sha256sum)
+}
+PRISTINE=$SCRATCH/pristine-old
+cp -a "${NODE_DATA[old]}" "$PRISTINE"
+before=$(fingerprint "$PRISTINE")
+JOURNAL=${NODE_DATA[old]}.rewind-journal
+
+# rewind's connections carry application_name "rewind" (its fallback); the
+# fetch query reads with pg_read_binary_file, the hash query wraps it in
+# sha256 (not a copy), so match the former only.
+FETCH_PID_SQL="SELECT pid FROM pg_stat_activity
+ WHERE application_name = 'rewind' AND pid <> pg_backend_pid()
+   AND query LIKE '%pg_read_binary_file(r.p%' AND query NOT LIKE '%sha256%'
+ ORDER BY backend_start LIMIT 1"
+
+# Start the rewind in the background, output to a file.
+OUT=$SCRATCH/terminated.out
+as_pg "$TOOL" --target-pgdata="${NODE_DATA[old]}" --source-server="$(source_connstr new)" \
+    --jobs=1 -R >"$OUT" 2>&1 &
+rewind_pid=$!
+_BG_PIDS+=("$rewind_pid")
+
+# Poll (bounded: 60 s) for the fetching backend; freeze it at once.
+bpid=""
+for ((i = 0; i < 1200; i++)); do
+    bpid=$(node_psql new "$FETCH_PID_SQL" 2>/dev/null || true)
+    if [[ -n "$bpid" ]]; then kill -STOP "$bpid" 2>/dev/null || bpid=""; fi
+    [[ -n "$bpid" ]] && break
+    kill -0 "$rewind_pid" 2>/dev/null || break
+    sleep 0.05
+done
+like "$bpid" '^[0-9]+$' "the source backend fetching for rewind was found (pid ${bpid:-none})"
+if [[ -n "$bpid" ]]; then
+    ok "the copy had begun: the journal exists beside the target" test -f "$JOURNAL/journal"
+    terminated=$(node_psql new "SELECT pg_terminate_backend($bpid)" || echo "error")
+    kill -CONT "$bpid" 2>/dev/null || true
+    is "$terminated" t "the source terminated rewind's connection"
+fi
+st=0
+# bounded: the tool fails as soon as the terminated backend's error arrives
+for ((i = 0; i < 600; i++)); do kill -0 "$rewind_pid" 2>/dev/null || break; sleep 0.1; done
+if kill -0 "$rewind_pid" 2>/dev/null; then
+    fail "rewind ended within 60 s of the termination"; kill "$rewind_pid" 2>/dev/null || true
+fi
+wait "$rewind_pid" || st=$?
+out=$(cat "$OUT")
+note "rewind said:" "$(grep -E '(error|hint):' <<<"$out" || true)"
+is "$st" 1 "rewind fails when the source connection is terminated mid-copy (exit status 1)"
+like "$out" 'error: could not (fetch|read from).*source.*(terminating connection|closed the connection|connection)' \
+    "... saying what failed: fetching from the source, the connection was lost"
+last_ok || diag "$out"
+like "$out" 'hint: .*run rewind again with the same options to finish' "... hinting that a rerun finishes"
+like "$out" 'hint: .*--rollback to put the target back' "... or that --rollback undoes"
+unlike "$out" 'Done!' "... and does not claim success"
+unlike "$out" 'AddressSanitizer|runtime error' "... and fails cleanly (no sanitizer report)"
+ok "the journal is left beside the target" test -f "$JOURNAL/journal"
+
+st=0
+as_pg "$PGBIN/pg_ctl" start -D "${NODE_DATA[old]}" -l "$SCRATCH/refused.log" \
+    -o "-p ${NODE_PORT[old]}" -w -t 20 >/dev/null 2>&1 || st=$?
+isnt "$st" 0 "the half-rewound target refuses to start"
+like "$(cat "$SCRATCH/refused.log" 2>/dev/null)" 'control file contains invalid database cluster state' \
+    "... with a clear server error"
+if node_running old; then node_stop old immediate || true; fi
+
+# --rollback, on a copy of the interrupted state (data directory and journal)
+HALF=$SCRATCH/half
+mkdir -p "$HALF"
+cp -a "${NODE_DATA[old]}" "$HALF/data"
+cp -a "$JOURNAL" "$HALF/data.rewind-journal"
+st=0; run_rewind old new --rollback || st=$?
+is "$st" 0 "--rollback after the lost connection exits 0"
+last_ok || diag "$(cat "$REWIND_OUT")"
+like "$(cat "$REWIND_OUT")" 'rollback complete' "... and says so"
+after=$(fingerprint "${NODE_DATA[old]}")
+is "$(sha256sum <<<"$after")" "$(sha256sum <<<"$before")" \
+    "--rollback restored every file, mode and link"
+last_ok || diag "$(diff <(echo "$before") <(echo "$after") | head -n 20 || true)"
+ok "--rollback removed the journal" test ! -e "$JOURNAL"
+
+# A rerun from the interrupted state: rolls back, rewinds, verified.
+rm -rf "${NODE_DATA[old]}"
+mv "$HALF/data" "${NODE_DATA[old]}"
+mv "$HALF/data.rewind-journal" "$JOURNAL"
+rewind_and_verify old new -R --jobs=1
+like "$(cat "$REWIND_OUT")" 'rolling back' "the rerun rolled the interrupted run back first"
+ok "the rerun removed the journal" test ! -e "$JOURNAL"
+done_testing
