@@ -178,12 +178,14 @@ NETNS=rwbench$$
 netns_ok() {
     [[ $BENCH_NETNS == 1 ]] || { say "1 Gbit/s part skipped (BENCH_NETNS=0)"; return 1; }
     [[ $(id -u) == 0 ]] || { say "1 Gbit/s part skipped: needs root for a network namespace"; return 1; }
-    command -v ip >/dev/null && command -v tc >/dev/null ||
-        { say "1 Gbit/s part skipped: iproute2 (ip, tc) not installed"; return 1; }
+    if ! command -v ip >/dev/null || ! command -v tc >/dev/null; then
+        say "1 Gbit/s part skipped: iproute2 (ip, tc) not installed"; return 1
+    fi
     ip netns add "$NETNS" 2>/dev/null || { say "1 Gbit/s part skipped: cannot create a network namespace"; return 1; }
-    ip netns exec "$NETNS" ip link set lo up &&
-        ip netns exec "$NETNS" tc qdisc add dev lo root tbf rate 1gbit burst 256kb latency 50ms ||
-        { ip netns del "$NETNS"; say "1 Gbit/s part skipped: cannot shape the namespace's loopback"; return 1; }
+    if ! ip netns exec "$NETNS" ip link set lo up ||
+        ! ip netns exec "$NETNS" tc qdisc add dev lo root tbf rate 1gbit burst 256kb latency 50ms; then
+        ip netns del "$NETNS"; say "1 Gbit/s part skipped: cannot shape the namespace's loopback"; return 1
+    fi
 }
 if netns_ok; then
     node_stop new fast

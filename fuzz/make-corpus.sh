@@ -20,7 +20,8 @@ for dir in "$fixtures"/pg1[4-8]*; do
         case $base in
             *.history) cp "$seg" "$out/fuzz_history/$name-$base" ;;
             *)  # 4 pages: enough for records that cross pages, small enough to mutate fast
-                { printf "\\x$(printf '%02x' $((major - 14)))"; head -c 32768 "$seg"; } \
+                # first byte: which major the fuzzer decodes as (0 = 14)
+                { printf '%b' "\\x$(printf '%02x' $((major - 14)))"; head -c 32768 "$seg"; } \
                     >"$out/fuzz_wal/$name-$base" ;;
         esac
     done

@@ -58,8 +58,8 @@ like "$(cat "$REWIND_OUT")" "hint: .*archive.*$DIV_SEG" "damaged WAL record: say
 
 # 2. A missing segment in the scanned range.
 fresh_bad
-next_seg=$(cd "${NODE_DATA[bad]}/pg_wal" && ls | grep -E '^00000001[0-9A-F]{16}$' | LC_ALL=C sort \
-    | grep -A1 -x "$DIV_SEG" | tail -n 1)
+next_seg=$(find "${NODE_DATA[bad]}/pg_wal" -maxdepth 1 -name '00000001*' -printf '%f\n' \
+    | grep -E '^00000001[0-9A-F]{16}$' | LC_ALL=C sort | grep -A1 -x "$DIV_SEG" | tail -n 1)
 isnt "$next_seg" "$DIV_SEG" "there is a segment after the divergence ($next_seg)"
 rm -f "${NODE_DATA[bad]}/pg_wal/$next_seg"
 refused "missing WAL segment" "$next_seg" new -R
