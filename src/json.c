@@ -1,6 +1,7 @@
 #include "json.h"
 
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
 void
@@ -243,4 +244,28 @@ json_kv_bool(json_writer *w, const char *key, bool v)
 {
 	json_key(w, key);
 	json_bool(w, v);
+}
+
+json_writer *
+json_buffer_open(json_buffer *b)
+{
+	b->text = NULL;
+	b->len = 0;
+	b->mem = open_memstream(&b->text, &b->len);
+	if (b->mem == NULL)
+	{
+		/* only fails for lack of memory: same policy as xalloc.h */
+		fputs("rewind: out of memory\n", stderr);
+		abort();
+	}
+	json_init(&b->w, b->mem);
+	return &b->w;
+}
+
+char *
+json_buffer_close(json_buffer *b)
+{
+	fclose(b->mem);
+	b->mem = NULL;
+	return b->text;
 }

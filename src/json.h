@@ -21,6 +21,19 @@ typedef struct json_writer {
 
 void		json_init(json_writer *w, FILE *out);
 
+/* A writer whose output is collected in memory: open, write, close. */
+typedef struct json_buffer {
+	char	   *text;
+	size_t		len;
+	FILE	   *mem;
+	json_writer w;
+} json_buffer;
+
+json_writer *json_buffer_open(json_buffer *b);
+
+/* The text written, malloc'd; the caller frees it. */
+char	   *json_buffer_close(json_buffer *b);
+
 void		json_begin_object(json_writer *w);
 void		json_end_object(json_writer *w);
 void		json_begin_array(json_writer *w);

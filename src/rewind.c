@@ -578,20 +578,10 @@ typedef void (*json_part) (const report_facts *f, json_writer *w);
 static char *
 render_json(const report_facts *f, json_part part)
 {
-	char	   *buf = NULL;
-	size_t		len = 0;
-	FILE	   *mem = open_memstream(&buf, &len);
-	json_writer w;
+	json_buffer b;
 
-	if (mem == NULL)
-	{
-		fprintf(stderr, "%s: out of memory\n", log_progname());
-		abort();
-	}
-	json_init(&w, mem);
-	part(f, &w);
-	fclose(mem);
-	return buf;
+	part(f, json_buffer_open(&b));
+	return json_buffer_close(&b);
 }
 
 /* The JSON of everything the run got to; called whether it failed or not. */
@@ -1021,20 +1011,10 @@ finish_check(rewind_ctx *c)
 	log_info("%s", c->res->status);
 	if (c->opts->format == FORMAT_JSON)
 	{
-		char	   *buf = NULL;
-		size_t		len = 0;
-		FILE	   *mem = open_memstream(&buf, &len);
-		json_writer w;
+		json_buffer b;
 
-		if (mem == NULL)
-		{
-			fprintf(stderr, "%s: out of memory\n", log_progname());
-			abort();
-		}
-		json_init(&w, mem);
-		check_json(&c->findings, &w);
-		fclose(mem);
-		c->res->findings = buf;
+		check_json(&c->findings, json_buffer_open(&b));
+		c->res->findings = json_buffer_close(&b);
 	}
 }
 
