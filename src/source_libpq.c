@@ -99,6 +99,8 @@ pq_connect(const char *connstr, const char *dbname, PGconn **out, rw_error *err)
 	if (PQstatus(conn) != CONNECTION_OK)
 	{
 		pq_fail(err, conn, NULL, "could not connect to the source server");
+		rw_hint(err, "Check --source-server and that the source accepts connections; "
+				"a standby source needs hot_standby = on.");
 		PQfinish(conn);
 		return false;
 	}

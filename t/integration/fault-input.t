@@ -130,6 +130,15 @@ is "$(snapshot_dir "${NODE_DATA[bad]}" | sha256sum)" "$(sha256sum <<<"$before")"
     "not enough disk space: the target is unchanged"
 ok "not enough disk space: no journal was created" test ! -e "${NODE_DATA[bad]}.rewind-journal"
 
+# 10. A source in recovery that cannot serve: a standby with hot_standby off
+# accepts no connections.
+node_backup_standby new stby
+node_conf stby "hot_standby = off"
+node_start stby
+refused "source that cannot serve (standby, hot_standby = off)" \
+    'could not connect to the source.*(not accepting connections|hot standby|starting up)' stby -R
+node_stop stby fast
+
 # And the untouched copy still rewinds.
 SKIP_REF_REASON="covered by the other scenarios"
 rewind_and_verify bad new -R
