@@ -649,6 +649,31 @@ snapshot_dir() {
         find . -type f -print0 | LC_ALL=C sort -z | xargs -0 -r sha256sum)
 }
 
+# content_fingerprint DIR — what a rollback must restore: every entry's type,
+# path and mode, symlink targets, file sizes and SHA-256 (not mtimes, which a
+# rollback rewrites, nor directory sizes).
+content_fingerprint() {
+    (cd "$1" && find . \( -type f -printf 'f %p %m %s\n' \) -o \( -type d -printf 'd %p %m\n' \) \
+        -o \( -type l -printf 'l %p -> %l\n' \) | LC_ALL=C sort &&
+        find . -type f -print0 | LC_ALL=C sort -z | xargs -0 -r sha256sum)
+}
+
+# rollback_and_check LABEL TARGET SOURCE BEFORE — run the tool with --rollback
+# on TARGET and assert it put back the content_fingerprint BEFORE and removed
+# the journal beside the data directory.
+rollback_and_check() {
+    local label=$1 target=$2 source=$3 before=$4 st=0 after
+    run_rewind "$target" "$source" --rollback || st=$?
+    is "$st" 0 "$label: --rollback exits 0"
+    last_ok || diag "$(cat "$REWIND_OUT")"
+    like "$(cat "$REWIND_OUT")" 'rollback complete' "$label: --rollback says so"
+    after=$(content_fingerprint "${NODE_DATA[$target]}")
+    is "$(sha256sum <<<"$after")" "$(sha256sum <<<"$before")" \
+        "$label: --rollback restored every file, mode and link"
+    last_ok || diag "$(diff <(echo "$before") <(echo "$after") | head -n 20 || true)"
+    ok "$label: --rollback removed the journal" test ! -e "${NODE_DATA[$target]}.rewind-journal"
+}
+
 # ----------------------------------------------------------------------------
 # Rewinding and verifying
 # ----------------------------------------------------------------------------
