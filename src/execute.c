@@ -136,26 +136,8 @@ start_entry(fetch_queue *q, const plan_entry *e, rw_error *err)
 	return true;
 }
 
-/*
- * A failure from the first change on leaves a marked, partly rewound target
- * and its journal: say what to do next (after any hint already there).
- */
-static void
-hint_interrupted(rw_error *err)
-{
-	static const char what[] =
-		"The target is partly rewound and will not start; its journal can undo every "
-		"change. Fix the cause, then run rewind again with the same options to finish "
-		"the rewind (it rolls back first), or with --rollback to put the target back "
-		"as it was.";
-	char		old[sizeof(err->hint)];
-
-	snprintf(old, sizeof(old), "%s", err->hint);
-	rw_hint(err, "%s%s%s", old, old[0] ? " " : "", what);
-}
-
-static bool
-run_plan(const plan *p, source *src, target_writer *w, progress *prog, rw_error *err)
+bool
+execute_plan(const plan *p, source *src, target_writer *w, progress *prog, rw_error *err)
 {
 	fetch_queue *q = xcalloc(1, sizeof(*q));
 	bool		ok = true;
@@ -186,15 +168,6 @@ run_plan(const plan *p, source *src, target_writer *w, progress *prog, rw_error 
 			return false;
 	}
 	return tw_step(w, JSTEP_REMOVED, err);
-}
-
-bool
-execute_plan(const plan *p, source *src, target_writer *w, progress *prog, rw_error *err)
-{
-	if (run_plan(p, src, w, prog, err))
-		return true;
-	hint_interrupted(err);
-	return false;
 }
 
 /* Journal overhead per record (fixed part and path), generously. */

@@ -735,6 +735,24 @@ finalize(rewind_ctx *c, target_writer *w, rw_error *err)
 	return tw_replace_file(w, "global/pg_control", control, sizeof(control), err);
 }
 
+/*
+ * A failure from the first change on leaves a marked, partly rewound target
+ * and its journal: say what to do next (after any hint already there).
+ */
+static void
+hint_interrupted(rw_error *err)
+{
+	static const char what[] =
+		"The target is partly rewound and will not start; its journal can undo every "
+		"change. Fix the cause, then run rewind again with the same options to finish "
+		"the rewind (it rolls back first), or with --rollback to put the target back "
+		"as it was.";
+	char		old[sizeof(err->hint)];
+
+	snprintf(old, sizeof(old), "%s", err->hint);
+	rw_hint(err, "%s%s%s", old, old[0] ? " " : "", what);
+}
+
 static bool
 perform_rewind(rewind_ctx *c, rw_error *err)
 {
@@ -755,8 +773,12 @@ perform_rewind(rewind_ctx *c, rw_error *err)
 	/* from the first change on, the journal can undo every change */
 	memcpy(id.control, c->tgt.control.raw, CONTROL_FILE_SIZE);
 	w = tw_open(c->tgt.pgdata, false);
-	ok = tw_begin(w, &id, &c->tgt.control, !c->opts->no_sync, err) &&
-		execute_plan(&c->plan, c->src, w, &prog, err);
+	if (!tw_begin(w, &id, &c->tgt.control, !c->opts->no_sync, err))
+	{
+		tw_close(w);
+		return false;
+	}
+	ok = execute_plan(&c->plan, c->src, w, &prog, err);
 	/* data first, so the control file never points at data not on disk */
 	if (ok && !c->opts->no_sync)
 	{
@@ -765,7 +787,10 @@ perform_rewind(rewind_ctx *c, rw_error *err)
 		ok = tw_sync(w, err);
 	}
 	ok = ok && tw_step(w, JSTEP_FINALIZING, err) && finalize(c, w, err) &&
-		(c->opts->no_sync || tw_sync(w, err)) && tw_commit(w, !c->opts->no_sync, err);
+		(c->opts->no_sync || tw_sync(w, err));
+	if (!ok)
+		hint_interrupted(err);
+	ok = ok && tw_commit(w, !c->opts->no_sync, err);
 	tw_close(w);
 	return ok;
 }
