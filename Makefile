@@ -118,8 +118,8 @@ demo: $(BIN)
 	REWIND_BIN=$(abspath $(BIN)) bash t/demo.sh
 
 # rewind against pg_rewind on a pgbench failover (PostgreSQL 15; see
-# bench/bench.sh for what is measured).  Scale it with these:
-BENCH_SCALE  ?= 50
+# bench/bench.sh for what is measured and every BENCH_* setting).
+BENCH_SCALE  ?= 300
 BENCH_ROUNDS ?= 3
 BENCH_WALSCAN := $(BUILD)/bench/walscan
 $(BENCH_WALSCAN): bench/walscan.c $(LIB_OBJS) $(APP_OBJS)

@@ -2,9 +2,13 @@
 # make bench: rewind against pg_rewind on the same realistic failover.
 #
 # PostgreSQL 15 + pgbench: a primary with a long checkpoint interval and WAL
-# retention, BENCH_HISTORY transactions of history, traffic while a standby
-# follows, the standby promoted (the divergence), then divergent traffic on
-# both sides.  The stopped old primary is copied twice per round and the two
+# retention, BENCH_HISTORY transactions of history in pg_xact, a standby that
+# follows through BENCH_BEFORE pgbench transactions (its pg_wal keeps what
+# they wrote, as a long-running standby's does), the standby promoted (the
+# divergence), then divergent traffic on both sides.  Autovacuum is off so
+# that the source writes no WAL of its own between the rounds (a vacuum of
+# pgbench_accounts alone writes gigabytes): every round faces the same
+# divergence.  The stopped old primary is copied twice per round and the two
 # tools rewind the identical copies, alternating which goes first, over
 # loopback and, when possible, over a link limited to 1 Gbit/s (a network
 # namespace whose loopback has a tbf qdisc; the source is restarted inside it
@@ -31,21 +35,23 @@
 #       after the divergence point (pg_waldump --bkp-details) x 8 kB, plus the
 #       source's WAL segments from the divergence point to its insert position
 #
-# Variables: BENCH_SCALE (pgbench scale, default 50), BENCH_HISTORY
-# (transactions before the standby exists, default 200000), BENCH_DIVERGE
-# (transactions on each side after the divergence, default 20000),
-# BENCH_ROUNDS (default 3), BENCH_WAL_KEEP (wal_keep_size, default 512MB;
-# a production-like run: BENCH_SCALE=1000 BENCH_WAL_KEEP=4GB BENCH_HISTORY=2000000),
-# BENCH_JOBS (rewind --jobs, default 4), BENCH_NETNS=0 to skip the 1 Gbit/s
-# part.
+# Variables: BENCH_SCALE (pgbench scale, default 300), BENCH_HISTORY
+# (transactions that only take an xid, before the standby exists, default
+# 2000000), BENCH_BEFORE (pgbench transactions while the standby follows,
+# default 200000), BENCH_DIVERGE (pgbench transactions on each side after
+# the divergence, default 20000), BENCH_ROUNDS (default 3), BENCH_WAL_KEEP
+# (wal_keep_size, default 2GB), BENCH_JOBS (rewind --jobs, default 8),
+# BENCH_NETNS=0 to skip the 1 Gbit/s part.  A quick look: BENCH_SCALE=50
+# BENCH_HISTORY=100000 BENCH_BEFORE=20000 BENCH_ROUNDS=1.
 set -euo pipefail
 
-BENCH_SCALE=${BENCH_SCALE:-50}
-BENCH_HISTORY=${BENCH_HISTORY:-200000}
+BENCH_SCALE=${BENCH_SCALE:-300}
+BENCH_HISTORY=${BENCH_HISTORY:-2000000}
+BENCH_BEFORE=${BENCH_BEFORE:-200000}
 BENCH_DIVERGE=${BENCH_DIVERGE:-20000}
 BENCH_ROUNDS=${BENCH_ROUNDS:-3}
-BENCH_WAL_KEEP=${BENCH_WAL_KEEP:-512MB}
-BENCH_JOBS=${BENCH_JOBS:-4}
+BENCH_WAL_KEEP=${BENCH_WAL_KEEP:-2GB}
+BENCH_JOBS=${BENCH_JOBS:-8}
 BENCH_NETNS=${BENCH_NETNS:-1}
 export PG_MAJOR=15 HARNESS_MODE=demo
 : "${REWIND_BIN:?set REWIND_BIN (make bench does)}"
@@ -72,14 +78,18 @@ say "cluster: pgbench scale $BENCH_SCALE, $BENCH_HISTORY transactions of history
 node_init old --checksums
 node_conf old "checkpoint_timeout = '1h'" "max_wal_size = '16GB'" "min_wal_size = '1GB'" \
     "wal_keep_size = '$BENCH_WAL_KEEP'" "shared_buffers = '256MB'" "synchronous_commit = off" \
-    "max_connections = 40"
+    "max_connections = 40" "autovacuum = off"
 node_start old
 pgbench_on old -i -s "$BENCH_SCALE" -q
-pgbench_on old -c 8 -j 2 -t $((BENCH_HISTORY / 8))
+# history: transactions that each take an xid and write nothing else
+echo 'SELECT txid_current();' >"$SCRATCH/xid.sql"
+chmod 644 "$SCRATCH/xid.sql"
+pgbench_on old -n -f "$SCRATCH/xid.sql" -c 8 -j 2 -t $((BENCH_HISTORY / 8))
+node_checkpoint old
 node_backup_standby old new
 node_start new
-say "traffic before the divergence"
-pgbench_on old -c 8 -j 2 -t $((BENCH_DIVERGE / 8))
+say "$BENCH_BEFORE transactions while the standby follows"
+pgbench_on old -c 8 -j 2 -t $((BENCH_BEFORE / 8))
 wait_for_catchup new old
 node_promote new
 DIVERGE=$(history_switchpoint new 2 1)
@@ -139,7 +149,7 @@ run_tool() {
         /Elapsed \(wall clock\)/ { n = split($2, p, ":"); w = 0; for (i = 1; i <= n; i++) w = w * 60 + p[i] }
         /Maximum resident set size/ { rss = $2 }
         /File system outputs/ { out = $2 * 512 }
-        END { printf "%s\t%s\t%.2f\t%d\t%d\t%d\n", tool, link, w, fetched, out, rss }' "$tv" >>"$RESULTS"
+        END { printf "%s\t%s\t%.2f\t%.0f\t%.0f\t%.0f\n", tool, link, w, fetched, out, rss }' "$tv" >>"$RESULTS"
 }
 
 # count_fsyncs TOOL NODE — fsync + fdatasync calls of one run
@@ -206,7 +216,7 @@ fi
 # --- figures ----------------------------------------------------------------
 echo
 echo "rewind vs pg_rewind: pgbench scale $BENCH_SCALE, divergence at $DIVERGE, $BENCH_ROUNDS rounds, rewind --jobs=$BENCH_JOBS"
-echo "source data directory: $(du -sb "${NODE_DATA[new]}" | cut -f1) bytes; minimum to fetch: $MIN_BYTES bytes"
+echo "source data directory: $(du -sb "${NODE_DATA[new]}" | cut -f1) bytes, of which pg_wal $(du -sbL "${NODE_DATA[new]}/pg_wal" | cut -f1); minimum to fetch: $MIN_BYTES bytes"
 python3 - "$RESULTS" "$MIN_BYTES" "${FSYNCS[rewind]}" "${FSYNCS[pg_rewind]}" <<'EOF'
 import statistics, sys
 rows = [l.rstrip('\n').split('\t') for l in open(sys.argv[1]) if l.strip()]

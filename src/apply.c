@@ -44,6 +44,11 @@ struct target_writer {
 	size_t		nbatch, batch_cap;
 	bool		batch_sealed;	/* sorted, journal synced: writes under way */
 
+	bool		sync;			/* fsync the journal (not --no-sync) */
+	int			stash_state;	/* 0 not yet prepared, 1 ready */
+	dev_t		stash_dev;		/* the device of the journal's stash */
+	uint64_t	nstashed;		/* files moved into the stash so far */
+
 	uint64_t	changes;		/* changes made to the target */
 	uint64_t	kill_after;		/* test hook, 0 when off */
 };
@@ -139,9 +144,16 @@ changed(target_writer *w)
 		raise(SIGKILL);
 }
 
+/*
+ * Done writing a file for now: start its writeback, so the disk works while
+ * the next ranges are fetched and the final fsync (tw_sync) finds little
+ * left to wait for.  Only a hint: errors surface at that fsync.
+ */
 static void
 close_current(target_writer *w)
 {
+	if (w->fd >= 0 && w->sync)
+		(void) sync_file_range(w->fd, 0, 0, SYNC_FILE_RANGE_WRITE);
 	if (w->fd >= 0)
 		close(w->fd);
 	w->fd = -1;
@@ -356,6 +368,7 @@ tw_begin(target_writer *w, const journal_identity *id, const pg_control *target_
 
 	if (!guard(w, err))
 		return false;
+	w->sync = sync;
 	w->j = journal_create(w->pgdata, id, sync, err);
 	if (w->j == NULL)
 		return false;
@@ -500,22 +513,69 @@ save_removed(target_writer *w, const char *path, const char *full, rw_error *err
 	return save_all(w, path, err) && jlog(w, &r, err);
 }
 
+/*
+ * Move a regular file that is to be removed into the journal's stash: on the
+ * same file system a rename costs nothing, where saving its content would
+ * (a target's recycled WAL segments alone can be gigabytes).  *moved stays
+ * false when the file is on another file system; the caller then saves it
+ * into the journal instead.  The file's JR_ORIG record comes first, so no
+ * later change records it as absent.
+ */
+static bool
+stash_file(target_writer *w, const char *path, const char *full, const struct stat *st,
+		   bool *moved, rw_error *err)
+{
+	char		name[32];
+	char	   *dest;
+	jrec		r = {.type = JR_MOVED_FILE, .path = path, .data = (const uint8_t *) name};
+	bool		ok = true;
+
+	*moved = false;
+	if (w->stash_state == 0)
+	{
+		if (!journal_stash_prepare(w->pgdata, w->sync, &w->stash_dev, err))
+			return false;
+		w->stash_state = 1;
+	}
+	if (st->st_dev != w->stash_dev)
+		return true;
+	snprintf(name, sizeof(name), "%08llx", (unsigned long long) w->nstashed++);
+	r.len = strlen(name);
+	if (!note_file(w, path, err) || !jlog(w, &r, err) || !barrier(w, err))
+		return false;
+	dest = journal_stash_path(w->pgdata, name);
+	if (rename(full, dest) == 0)
+		*moved = true;
+	else if (errno != EXDEV)	/* a bind mount: the content is saved instead */
+		ok = rw_fail_errno(err, errno, "could not move target file \"%s\" to \"%s\"", full, dest);
+	free(dest);
+	return ok;
+}
+
 bool
 tw_remove_file(target_writer *w, const char *path, rw_error *err)
 {
 	char	   *full;
+	struct stat st;
+	bool		moved = false;
 
 	if (!guard(w, err))
 		return false;
 	if (w->fd_path && strcmp(w->fd_path, path) == 0)
 		close_current(w);
 	full = full_path(w, path);
-	if (!save_removed(w, path, full, err) || !barrier(w, err))
+	if (w->j && lstat(full, &st) == 0 && S_ISREG(st.st_mode) &&
+		!stash_file(w, path, full, &st, &moved, err))
 	{
 		free(full);
 		return false;
 	}
-	if (unlink(full) != 0 && errno != ENOENT)
+	if (!moved && (!save_removed(w, path, full, err) || !barrier(w, err)))
+	{
+		free(full);
+		return false;
+	}
+	if (!moved && unlink(full) != 0 && errno != ENOENT)
 	{
 		rw_fail_errno(err, errno, "could not remove target file \"%s\"", full);
 		free(full);
@@ -525,6 +585,32 @@ tw_remove_file(target_writer *w, const char *path, rw_error *err)
 	touch_parent(w, path);
 	changed(w);
 	return true;
+}
+
+bool
+tw_rename_file(target_writer *w, const char *path, const char *new_path, rw_error *err)
+{
+	char	   *full = full_path(w, path), *new_full = full_path(w, new_path);
+	jrec		r = {.type = JR_RENAMED, .path = path, .data = (const uint8_t *) new_path,
+	.len = strlen(new_path)};
+	struct stat st;
+	bool		ok = guard(w, err);
+
+	if (ok && lstat(new_full, &st) == 0)
+		ok = rw_fail(err, RW_EINTERNAL, "cannot rename \"%s\": \"%s\" exists", full, new_full);
+	ok = ok && note_file(w, path, err) && jlog(w, &r, err) && barrier(w, err);
+	if (ok && rename(full, new_full) != 0)
+		ok = rw_fail_errno(err, errno, "could not rename target file \"%s\" to \"%s\"",
+						   full, new_full);
+	if (ok)
+	{
+		touch_parent(w, path);
+		touch_parent(w, new_path);
+		changed(w);
+	}
+	free(full);
+	free(new_full);
+	return ok;
 }
 
 bool
@@ -807,6 +893,52 @@ undo_orig(const char *full, const jrec *r, rw_error *err)
 	return true;
 }
 
+/* Move a file back from where it was moved; one already back (a repeated rollback) is fine. */
+static bool
+move_back(const char *moved, const char *full, rw_error *err)
+{
+	struct stat st;
+
+	if (rename(moved, full) == 0)
+		return true;
+	if (errno == ENOENT && lstat(full, &st) == 0)
+		return true;
+	return fail_path(err, "move back", moved);
+}
+
+/*
+ * Where a JR_MOVED_FILE or JR_RENAMED record moved its file, malloc'd; NULL
+ * for a name a journal cannot have written (a damaged journal must not move
+ * files out of the stash or the data directory).
+ */
+static char *
+moved_to(const target_writer *w, const jrec *r)
+{
+	char	   *name = xasprintf("%.*s", (int) r->len, (const char *) r->data);
+	char	   *path = NULL;
+
+	if (r->type == JR_MOVED_FILE && name[0] != '\0' && name[0] != '.' && !strchr(name, '/'))
+		path = journal_stash_path(w->pgdata, name);
+	else if (r->type == JR_RENAMED && name[0] != '\0' && name[0] != '/' && !strstr(name, ".."))
+		path = full_path(w, name);
+	free(name);
+	return path;
+}
+
+static bool
+undo_moved(target_writer *w, const char *full, const jrec *r, rw_error *err)
+{
+	char	   *moved = moved_to(w, r);
+	bool		ok;
+
+	if (moved == NULL)
+		return rw_fail(err, RW_ECORRUPT, "rollback: the journal record for \"%s\" names an "
+					   "invalid destination", full);
+	ok = move_back(moved, full, err);
+	free(moved);
+	return ok;
+}
+
 static bool
 undo_one(target_writer *w, const jrec *r, rw_error *err)
 {
@@ -850,6 +982,10 @@ undo_one(target_writer *w, const jrec *r, rw_error *err)
 		case JR_CREATED_LINK:
 			ok = unlink(full) == 0 || errno == ENOENT || fail_path(err, "remove", full);
 			break;
+		case JR_MOVED_FILE:
+		case JR_RENAMED:
+			ok = undo_moved(w, full, r, err);
+			break;
 		case JR_STEP:
 			free(full);
 			return true;
@@ -859,6 +995,13 @@ undo_one(target_writer *w, const jrec *r, rw_error *err)
 	{
 		if (r->type == JR_DATA || r->type == JR_ORIG)
 			touch(w, r->path);
+		if (r->type == JR_RENAMED)
+		{
+			char	   *new_path = xasprintf("%.*s", (int) r->len, (const char *) r->data);
+
+			touch_parent(w, new_path);
+			free(new_path);
+		}
 		touch_parent(w, r->path);
 		changed(w);
 	}

@@ -65,6 +65,10 @@ bool		tw_truncate(target_writer *w, const char *path, uint64_t size, rw_error *e
 /* Remove a file or symlink; a missing one is fine. */
 bool		tw_remove_file(target_writer *w, const char *path, rw_error *err);
 
+/* Rename a file within the data directory; nothing may be at new_path. */
+bool		tw_rename_file(target_writer *w, const char *path, const char *new_path,
+						   rw_error *err);
+
 /* Remove an empty directory; a missing one is fine. */
 bool		tw_remove_dir(target_writer *w, const char *path, rw_error *err);
 

@@ -3,22 +3,44 @@
 #include <stdio.h>
 #include <string.h>
 
-/* The first segment in [from, end] that the source's pg_wal lacks; false if none. */
-static bool
-first_missing(const check_wal_input *in, char name[WAL_FILE_NAME_LEN + 1])
+/*
+ * The segments from in->from to in->source_end, named after the source's
+ * history, that are in l (listed) or not (!listed).  Returns how many; the
+ * first one's name into first.
+ */
+static size_t
+count_segments(const check_wal_input *in, const file_list *l, bool listed,
+			   char first[WAL_FILE_NAME_LEN + 1])
 {
 	uint64_t	last = lsn_segno_of_end(in->source_end, in->segsize);
+	char		name[WAL_FILE_NAME_LEN + 1];
 	char		path[8 + WAL_FILE_NAME_LEN + 1];
+	size_t		n = 0;
 
 	for (uint64_t seg = lsn_segno(in->from, in->segsize); seg <= last; seg++)
 	{
 		wal_file_name(name, tl_tli_for_segment(in->source_history, seg, in->segsize), seg,
 					  in->segsize);
 		snprintf(path, sizeof(path), "pg_wal/%s", name);
-		if (file_list_find(in->source_files, path) == NULL)
-			return true;
+		if ((file_list_find(l, path) != NULL) != listed)
+			continue;
+		if (n++ == 0)
+			memcpy(first, name, sizeof(name));
 	}
-	return false;
+	return n;
+}
+
+size_t
+check_wal_missing(const check_wal_input *in, char first[WAL_FILE_NAME_LEN + 1])
+{
+	return count_segments(in, in->source_files, false, first);
+}
+
+size_t
+check_wal_vanished(const check_wal_input *in, const file_list *vanished,
+				   char first[WAL_FILE_NAME_LEN + 1])
+{
+	return count_segments(in, vanished, true, first);
 }
 
 /* "slot \"a\" (restart_lsn 0/3000000), wal_keep_size = 128MB, archiving"; "" if nothing. */
@@ -47,7 +69,7 @@ check_source_wal(check_findings *f, const check_wal_input *in)
 	char		missing[WAL_FILE_NAME_LEN + 1];
 	char		kept[512];
 
-	if (first_missing(in, missing))
+	if (check_wal_missing(in, missing) > 0)
 	{
 		bool		archiving = in->retention && strcmp(in->retention->archive_mode, "off") != 0 &&
 			in->retention->archive_set;

@@ -5,6 +5,7 @@
 #ifndef RW_CHECK_WAL_H
 #define RW_CHECK_WAL_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "findings.h"
@@ -22,6 +23,20 @@ typedef struct check_wal_input {
 	const source_wal_retention *retention;	/* NULL: a directory source */
 	const char *slot;			/* --slot, or NULL */
 } check_wal_input;
+
+/*
+ * How many of the segments that the rewound node needs from the source (from
+ * in->from to in->source_end, named after in->source_history) its listing
+ * lacks; the first one's name into first.
+ */
+size_t		check_wal_missing(const check_wal_input *in, char first[WAL_FILE_NAME_LEN + 1]);
+
+/*
+ * The same for the segments among vanished: paths of files, sorted, that
+ * were listed but gone from the source when read (execute_outcome).
+ */
+size_t		check_wal_vanished(const check_wal_input *in, const file_list *vanished,
+							   char first[WAL_FILE_NAME_LEN + 1]);
 
 /* Finding "source_wal": are the segments there, and what keeps them. */
 void		check_source_wal(check_findings *f, const check_wal_input *in);

@@ -18,6 +18,10 @@ typedef struct range_owner {
 	const plan_entry *entry;
 } range_owner;
 
+/* What the source did to a planned file while the copy ran. */
+#define FILE_VANISHED 0x01
+#define FILE_SHRUNK 0x02
+
 typedef struct fetch_queue {
 	fetch_range ranges[QUEUE_RANGES];
 	range_owner owners[QUEUE_RANGES];
@@ -25,6 +29,8 @@ typedef struct fetch_queue {
 	source	   *src;
 	target_writer *w;
 	progress   *prog;
+	const plan_entry *entries;	/* the plan's, to index changes */
+	uint8_t    *changes;		/* FILE_* per plan entry */
 } fetch_queue;
 
 static bool
@@ -34,17 +40,27 @@ sink(void *ctx, size_t index, const uint8_t *data, size_t len, bool missing,
 	fetch_queue *q = ctx;
 	const fetch_range *r = &q->ranges[index];
 	const plan_entry *e = q->owners[index].entry;
+	uint8_t    *change = &q->changes[e - q->entries];
 
 	if (missing)
 	{
 		/*
 		 * Gone from the source while we run: the relation or segment was
 		 * dropped there, and replaying the source's WAL from the last common
-		 * checkpoint removes it too.  A whole-file copy leaves nothing behind.
+		 * checkpoint removes it too.  A whole-file copy leaves nothing
+		 * behind; it is removed at its first missing range.
 		 */
-		if (e->action == ACT_COPY)
-			return tw_remove_file(q->w, e->path, err);
-		return true;
+		if (*change & FILE_VANISHED)
+			return true;
+		*change |= FILE_VANISHED;
+		log_debug("\"%s\" vanished from the source during the copy", e->path);
+		return e->action != ACT_COPY || tw_remove_file(q->w, e->path, err);
+	}
+	if (len < r->len && !(*change & FILE_SHRUNK))
+	{
+		/* truncated there (VACUUM, TRUNCATE); replay truncates it here too */
+		*change |= FILE_SHRUNK;
+		log_debug("\"%s\" shrank on the source during the copy", e->path);
 	}
 	progress_update(q->prog, len, false);
 	return tw_write(q->w, r->path, r->offset, data, len, err);
@@ -130,14 +146,34 @@ start_entry(fetch_queue *q, const plan_entry *e, rw_error *err)
 		case ACT_NONE:
 			return queue_blocks(q, e, err);
 		case ACT_REMOVE:
+		case ACT_RECYCLE:
 		case ACT_COUNT:
 			break;
 	}
 	return true;
 }
 
+/* A file that vanished is not counted as shrunk too. */
+static void
+collect_changes(const plan *p, const uint8_t *changes, execute_outcome *out)
+{
+	for (size_t i = 0; i < p->n; i++)
+		if (changes[i] & FILE_VANISHED)
+			file_list_add(&out->vanished, p->entries[i].path, FILE_TYPE_REGULAR, 0, NULL);
+		else if (changes[i] & FILE_SHRUNK)
+			out->shrunk_files++;
+}
+
+void
+execute_outcome_free(execute_outcome *out)
+{
+	file_list_free(&out->vanished);
+	memset(out, 0, sizeof(*out));
+}
+
 bool
-execute_plan(const plan *p, source *src, target_writer *w, progress *prog, rw_error *err)
+execute_plan(const plan *p, source *src, target_writer *w, progress *prog,
+			 execute_outcome *out, rw_error *err)
 {
 	fetch_queue *q = xcalloc(1, sizeof(*q));
 	bool		ok = true;
@@ -145,12 +181,16 @@ execute_plan(const plan *p, source *src, target_writer *w, progress *prog, rw_er
 	q->src = src;
 	q->w = w;
 	q->prog = prog;
+	q->entries = p->entries;
+	q->changes = xcalloc(p->n, 1);
 	prog->total = p->totals.fetch_bytes;
 
 	/* parents sort before their children: create and copy in path order */
 	for (size_t i = 0; ok && i < p->n; i++)
 		ok = start_entry(q, &p->entries[i], err);
 	ok = ok && flush(q, err);
+	collect_changes(p, q->changes, out);
+	free(q->changes);
 	free(q);
 	if (!ok || !tw_step(w, JSTEP_COPIED, err))
 		return false;
@@ -161,6 +201,8 @@ execute_plan(const plan *p, source *src, target_writer *w, progress *prog, rw_er
 	{
 		const plan_entry *e = &p->entries[i];
 
+		if (e->action == ACT_RECYCLE && !tw_rename_file(w, e->path, e->recycle_to, err))
+			return false;
 		if (e->action != ACT_REMOVE)
 			continue;
 		if (e->type == FILE_TYPE_DIRECTORY ? !tw_remove_dir(w, e->path, err)
@@ -204,10 +246,16 @@ execute_estimate(const plan *p, space_estimate *out)
 				out->journal_bytes += blocks + (e->target_size - e->source_size);
 				break;
 			case ACT_REMOVE:
-				out->journal_bytes += e->target_size;
+				if (strncmp(e->path, "pg_wal/", 7) == 0)
+					out->removed_wal_bytes += e->target_size;
+				else if (strncmp(e->path, "pg_tblspc/", 10) == 0)
+					out->removed_tblspc_bytes += e->target_size;
+				else
+					out->removed_bytes += e->target_size;
 				break;
 			case ACT_CREATE_DIR:
 			case ACT_CREATE_LINK:
+			case ACT_RECYCLE:	/* a rename */
 			case ACT_COUNT:
 				break;
 		}
@@ -273,9 +321,35 @@ refuse(rw_error *err, const char *where, uint64_t need, uint64_t have,
 	return false;
 }
 
+/*
+ * The estimate with the removed files that cannot be moved into the stash
+ * (on another file system than the journal's) counted as journal data.
+ * Files under pg_tblspc/ are always counted: their file systems are not
+ * looked at.
+ */
+static const space_estimate *
+with_removals(const char *pgdata, dev_t data_dev, dev_t journal_dev, const space_estimate *est,
+			  space_estimate *counted)
+{
+	char	   *wal = xasprintf("%s/pg_wal", pgdata);
+	struct stat wal_st;
+	bool		data_here = data_dev == journal_dev;
+	bool		wal_here = data_here && stat(wal, &wal_st) == 0 && wal_st.st_dev == journal_dev;
+
+	free(wal);
+	*counted = *est;
+	counted->journal_bytes += est->removed_tblspc_bytes;
+	if (!data_here)
+		counted->journal_bytes += est->removed_bytes;
+	if (!wal_here)
+		counted->journal_bytes += est->removed_wal_bytes;
+	return counted;
+}
+
 bool
 execute_check_space(const char *pgdata, const space_estimate *est, rw_error *err)
 {
+	space_estimate counted;
 	char	   *jdir = journal_dir(pgdata);
 	char	   *parent = xstrdup(jdir);
 	char	   *slash = strrchr(parent, '/');
@@ -291,6 +365,8 @@ execute_check_space(const char *pgdata, const space_estimate *est, rw_error *err
 		strcpy(parent, ".");
 	ok = free_space(pgdata, &data_free, &data_dev, err) &&
 		free_space(parent, &journal_free, &journal_dev, err);
+	if (ok)
+		est = with_removals(pgdata, data_dev, journal_dev, est, &counted);
 	if (ok && data_dev == journal_dev)
 	{
 		if (data_free < est->journal_bytes + est->new_bytes)

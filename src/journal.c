@@ -1,5 +1,6 @@
 #include "journal.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <lz4.h>
@@ -14,6 +15,7 @@
 #include "xalloc.h"
 
 #define JOURNAL_FILE "journal"
+#define STASH_DIR "moved"
 #define JOURNAL_VERSION 1
 #define SHA_LEN 32
 
@@ -310,6 +312,80 @@ journal_close(journal *j)
 	free(j);
 }
 
+static char *
+stash_dir(const char *pgdata)
+{
+	char	   *dir = journal_dir(pgdata);
+	char	   *stash = xasprintf("%s/%s", dir, STASH_DIR);
+
+	free(dir);
+	return stash;
+}
+
+bool
+journal_stash_prepare(const char *pgdata, bool sync, dev_t *dev, rw_error *err)
+{
+	char	   *stash = stash_dir(pgdata);
+	struct stat st;
+	bool		ok = true;
+
+	if (mkdir(stash, 0700) == 0)
+		ok = !sync || fsync_parent(stash, err);
+	else if (errno != EEXIST)
+		ok = rw_fail_errno(err, errno, "could not create directory \"%s\"", stash);
+	if (ok && stat(stash, &st) != 0)
+		ok = rw_fail_errno(err, errno, "could not stat \"%s\"", stash);
+	if (ok)
+		*dev = st.st_dev;
+	free(stash);
+	return ok;
+}
+
+char *
+journal_stash_path(const char *pgdata, const char *name)
+{
+	char	   *stash = stash_dir(pgdata);
+	char	   *path = xasprintf("%s/%s", stash, name);
+
+	free(stash);
+	return path;
+}
+
+/* Remove the stash and every file in it; a missing stash is fine. */
+static bool
+remove_stash(const char *pgdata, rw_error *err)
+{
+	char	   *stash = stash_dir(pgdata);
+	DIR		   *d = opendir(stash);
+	struct dirent *de;
+	bool		ok = true;
+
+	if (d == NULL)
+	{
+		ok = errno == ENOENT || rw_fail_errno(err, errno, "could not open \"%s\"", stash);
+		free(stash);
+		return ok;
+	}
+	while (ok && (errno = 0, de = readdir(d)) != NULL)
+	{
+		char	   *f;
+
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		f = xasprintf("%s/%s", stash, de->d_name);
+		if (unlink(f) != 0 && errno != ENOENT)
+			ok = rw_fail_errno(err, errno, "could not remove \"%s\"", f);
+		free(f);
+	}
+	if (ok && errno != 0)
+		ok = rw_fail_errno(err, errno, "could not read \"%s\"", stash);
+	closedir(d);
+	if (ok && rmdir(stash) != 0 && errno != ENOENT)
+		ok = rw_fail_errno(err, errno, "could not remove \"%s\"", stash);
+	free(stash);
+	return ok;
+}
+
 bool
 journal_remove(const char *pgdata, bool sync, rw_error *err)
 {
@@ -317,8 +393,11 @@ journal_remove(const char *pgdata, bool sync, rw_error *err)
 	char	   *dir = journal_dir(pgdata);
 	bool		ok = true;
 
+	/* the journal file first: without it the stash is only leftovers */
 	if (unlink(file) != 0 && errno != ENOENT)
 		ok = rw_fail_errno(err, errno, "could not remove journal \"%s\"", file);
+	else if (!remove_stash(pgdata, err))
+		ok = false;
 	else if (rmdir(dir) != 0 && errno != ENOENT)
 		ok = rw_fail_errno(err, errno, "could not remove journal directory \"%s\"", dir);
 	else if (sync)
@@ -526,7 +605,7 @@ index_records(journal_reader *r, rw_error *err)
 			break;				/* torn */
 		if (get32(fixed + R_MAGIC) != REC_MAGIC || plen == 0 || plen > PATH_MAX_LEN ||
 			get32(fixed + R_RAWLEN) > JOURNAL_PIECE_MAX ||
-			fixed[R_TYPE] < JR_ORIG || fixed[R_TYPE] > JR_STEP)
+			fixed[R_TYPE] < JR_ORIG || fixed[R_TYPE] > JR_RENAMED)
 			return rw_fail(err, RW_ECORRUPT, "journal \"%s\": damaged record at offset %llu",
 						   r->path, (unsigned long long) pos);
 		if (!load_record(r, pos, fixed, &path, &data, err))

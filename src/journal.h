@@ -27,6 +27,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "control.h"
 #include "error.h"
@@ -73,7 +74,11 @@ typedef enum jrec_type {
 	JR_REMOVED_DIR,				/* an empty directory is about to be removed (mode) */
 	JR_CREATED_DIR,				/* a directory is about to be created */
 	JR_CREATED_LINK,			/* a symlink is about to be created */
-	JR_STEP						/* a phase ended (offset: journal_step) */
+	JR_STEP,					/* a phase ended (offset: journal_step) */
+	JR_MOVED_FILE,				/* a regular file is about to be moved into the
+								 * stash (data: its name there) instead of removed */
+	JR_RENAMED					/* a file is about to be renamed within the data
+								 * directory (data: its new path) */
 } jrec_type;
 
 /* One record; borrowed pointers when appending, owned when read. */
@@ -119,7 +124,17 @@ uint64_t	journal_size(const journal *j);
 
 void		journal_close(journal *j);
 
-/* Remove the journal of pgdata (its file, then its directory). */
+/*
+ * The stash: a directory inside the journal's where files the rewind removes
+ * are moved (a rename, when it is on their file system) rather than copied
+ * into the journal; rolling back moves them back.  journal_stash_prepare
+ * creates it if needed and gives its device; journal_stash_path gives the
+ * full path of a stashed file by its name (malloc'd).
+ */
+bool		journal_stash_prepare(const char *pgdata, bool sync, dev_t *dev, rw_error *err);
+char	   *journal_stash_path(const char *pgdata, const char *name);
+
+/* Remove the journal of pgdata: its file first, then the stash, then the directory. */
 bool		journal_remove(const char *pgdata, bool sync, rw_error *err);
 
 /* --- reading ------------------------------------------------------------ */

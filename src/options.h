@@ -46,7 +46,7 @@ typedef struct rewind_options {
 	bool		show_version;
 } rewind_options;
 
-#define OPTIONS_DEFAULT_JOBS 4
+#define OPTIONS_DEFAULT_JOBS 8
 
 /* Parse argv; fails with RW_EUSAGE and a message naming the problem. */
 bool		options_parse(int argc, char **argv, rewind_options *opts, rw_error *err);

@@ -43,7 +43,10 @@ typedef enum wal_decision {
  * point holds, on both sides, the same shared history: keep the target's.
  * Segments reaching past the divergence point must come from the source.
  * Source segments older than the redo point of the last common checkpoint
- * are never read by recovery and are not copied.
+ * are never read by recovery and are not copied, nor are those past the
+ * source's end: the source recycled them ahead of its insert position, and
+ * what it writes there during the rewind reaches the node by streaming, as
+ * does everything after the segments copied.
  */
 static wal_decision
 decide_segment(const plan_input *in, uint32_t tli, uint64_t segno, bool in_source,
@@ -55,6 +58,7 @@ decide_segment(const plan_input *in, uint32_t tli, uint64_t segno, bool in_sourc
 	if (in_target && seg_end <= in->diverge && tl_contains(in->source_history, tli, &te))
 		return WAL_KEEP_TARGET;
 	if (in_source && segno >= lsn_segno(in->redo, in->segsize) &&
+		(in->source_end == LSN_INVALID || segno <= lsn_segno(in->source_end, in->segsize)) &&
 		tl_contains(in->source_history, tli, &te) &&
 		(te->end == LSN_INVALID || segno_start(segno, in->segsize) < te->end))
 		return WAL_FROM_SOURCE;
@@ -266,6 +270,58 @@ plan_path(plan *p, const plan_input *in, const file_list *source, const file_ent
 	return true;
 }
 
+/* The segment number of a WAL segment file at path (under pg_wal/), if it is one. */
+static bool
+wal_segment_of(const plan_input *in, const char *path, uint64_t *segno)
+{
+	uint32_t	tli;
+
+	return starts_with(path, "pg_wal/") &&
+		wal_file_name_parse(path + strlen("pg_wal/"), in->segsize, &tli, segno);
+}
+
+static uint64_t
+highest_segment(const plan_input *in, const file_list *l, uint64_t highest)
+{
+	uint64_t	segno;
+
+	for (size_t i = 0; i < l->n; i++)
+		if (wal_segment_of(in, l->items[i].path, &segno) && segno > highest)
+			highest = segno;
+	return highest;
+}
+
+/*
+ * The target's WAL segments that the plan removes are recycled instead, as
+ * the server recycles its own: renamed to segment names of the source's
+ * timeline past every segment either side has, to be overwritten by the WAL
+ * the rewound node receives.  A rename costs nothing, where removing costs
+ * the file system the release of the segment's extents (a target's recycled
+ * and divergent segments can be gigabytes) and the journal a copy.  A stale
+ * segment under a later name is never taken for WAL: every page header
+ * holds the address it was written for, which the reader checks.
+ */
+static void
+recycle_wal(plan *p, const plan_input *in, const file_list *source, const file_list *target)
+{
+	uint64_t	next = highest_segment(in, target, highest_segment(in, source, 0)) + 1;
+	uint32_t	tli = in->source_history->entries[in->source_history->n - 1].tli;
+	char		name[WAL_FILE_NAME_LEN + 1];
+	uint64_t	segno;
+
+	for (size_t i = 0; i < p->n; i++)
+	{
+		plan_entry *e = &p->entries[i];
+
+		if (e->action != ACT_REMOVE || e->type != FILE_TYPE_REGULAR ||
+			e->target_size != in->segsize || !wal_segment_of(in, e->path, &segno))
+			continue;
+		wal_file_name(name, tli, next++, in->segsize);
+		e->action = ACT_RECYCLE;
+		e->recycle_to = xasprintf("pg_wal/%s", name);
+	}
+}
+
 uint64_t
 plan_entry_fetch_bytes(const plan_entry *e)
 {
@@ -371,6 +427,7 @@ plan_recount(plan *p)
 				bytes = e->target_size - e->source_size;
 				break;
 			case ACT_REMOVE:
+			case ACT_RECYCLE:
 				bytes = e->target_size;
 				break;
 			default:
@@ -433,6 +490,7 @@ plan_build(const plan_input *in, const file_list *source, const file_list *targe
 		plan_free(out);
 		return false;
 	}
+	recycle_wal(out, in, source, target);
 	compute_totals(out, source);
 	return true;
 }
@@ -444,6 +502,7 @@ plan_free(plan *p)
 	{
 		free(p->entries[i].path);
 		free(p->entries[i].blocks);
+		free(p->entries[i].recycle_to);
 	}
 	free(p->entries);
 	memset(p, 0, sizeof(*p));
@@ -455,7 +514,8 @@ plan_action_name(plan_action a)
 	static const char *const names[ACT_COUNT] = {
 		[ACT_NONE] = "none", [ACT_COPY] = "copy", [ACT_COPY_TAIL] = "copy tail",
 		[ACT_TRUNCATE] = "truncate", [ACT_REMOVE] = "remove",
-		[ACT_CREATE_DIR] = "create directory", [ACT_CREATE_LINK] = "create link"
+		[ACT_CREATE_DIR] = "create directory", [ACT_CREATE_LINK] = "create link",
+		[ACT_RECYCLE] = "recycle WAL"
 	};
 
 	return (a < ACT_COUNT) ? names[a] : "?";
@@ -479,7 +539,7 @@ plan_print_summary(const plan *p, FILE *out)
 {
 	const plan_totals *t = &p->totals;
 	static const plan_action order[] = {ACT_COPY, ACT_COPY_TAIL, ACT_TRUNCATE, ACT_REMOVE,
-	ACT_CREATE_DIR, ACT_CREATE_LINK};
+	ACT_RECYCLE, ACT_CREATE_DIR, ACT_CREATE_LINK};
 
 	fprintf(out, "Plan:\n");
 	fprintf(out, "  %-22s %8llu files, %10llu blocks, ", "copy changed blocks",
@@ -493,7 +553,8 @@ plan_print_summary(const plan *p, FILE *out)
 		fprintf(out, "  %-22s %8llu %s", plan_action_name(a),
 				(unsigned long long) t->files[a],
 				(a == ACT_CREATE_DIR) ? "directories" : (a == ACT_CREATE_LINK) ? "links" : "files");
-		if (a == ACT_COPY || a == ACT_COPY_TAIL || a == ACT_TRUNCATE || a == ACT_REMOVE)
+		if (a == ACT_COPY || a == ACT_COPY_TAIL || a == ACT_TRUNCATE || a == ACT_REMOVE ||
+			a == ACT_RECYCLE)
 		{
 			fprintf(out, ", ");
 			print_size(out, t->bytes[a]);
@@ -520,6 +581,8 @@ plan_print_entries(const plan *p, FILE *out)
 		const plan_entry *e = &p->entries[i];
 
 		fprintf(out, "%s (%s)", e->path, plan_action_name(e->action));
+		if (e->recycle_to)
+			fprintf(out, " as %s", e->recycle_to);
 		if (e->nblocks)
 			fprintf(out, ", %zu blocks", e->nblocks);
 		fputc('\n', out);

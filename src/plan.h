@@ -27,6 +27,7 @@ typedef enum plan_action {
 	ACT_REMOVE,					/* remove from the target */
 	ACT_CREATE_DIR,
 	ACT_CREATE_LINK,
+	ACT_RECYCLE,				/* rename a target WAL segment to recycle_to */
 	ACT_COUNT
 } plan_action;
 
@@ -37,6 +38,7 @@ typedef struct plan_entry {
 	uint64_t	source_size;
 	uint64_t	target_size;
 	const char *link_target;	/* ACT_CREATE_LINK: borrowed from the source listing */
+	char	   *recycle_to;		/* ACT_RECYCLE: a future segment's path, owned */
 	uint32_t   *blocks;			/* blocks (within this file) to copy from the source */
 	size_t		nblocks;
 	bool		is_relation;
@@ -69,6 +71,8 @@ typedef struct plan_input {
 	uint32_t	segsize;
 	lsn_t		diverge;		/* where the histories part */
 	lsn_t		redo;			/* redo of the last common checkpoint */
+	lsn_t		source_end;		/* where the source's WAL ends now (insert or replay
+								 * position); LSN_INVALID: not known */
 	const tl_history *source_history;
 	bool		keep_config;
 	/* with keep_config: the target's configuration files and directories

@@ -59,6 +59,13 @@ typedef struct report_facts {
 	const rel_names *names;
 	uint64_t	bytes_fetched;	/* read from the source so far (file contents,
 								 * digests) */
+	/* changed on the source during the copy (0 until it ran): files gone
+	 * (but the WAL segments counted below) and files shorter than listed */
+	uint64_t	vanished_files;
+	uint64_t	shrunk_files;
+	/* WAL segments the rewound node needs that the source no longer had,
+	 * before the first change or when they were to be copied */
+	uint64_t	missing_wal_segments;
 } report_facts;
 
 /*

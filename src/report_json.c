@@ -82,7 +82,7 @@ report_json_plan(const report_facts *f, json_writer *w)
 {
 	const plan_totals *t = &f->plan->totals;
 	static const plan_action order[] = {ACT_COPY, ACT_COPY_TAIL, ACT_TRUNCATE, ACT_REMOVE,
-	ACT_CREATE_DIR, ACT_CREATE_LINK};
+	ACT_RECYCLE, ACT_CREATE_DIR, ACT_CREATE_LINK};
 	plan_relation_bytes top[REPORT_TOP_RELATIONS];
 	size_t		ntop = plan_top_relations(f->plan, f->tsdir, top, REPORT_TOP_RELATIONS);
 
@@ -99,6 +99,9 @@ report_json_plan(const report_facts *f, json_writer *w)
 	json_kv_uint(w, "identical_files", t->identical_files);
 	json_kv_uint(w, "identical_bytes", t->identical_bytes);
 	json_kv_uint(w, "bytes_fetched", f->bytes_fetched);
+	json_kv_uint(w, "vanished_files", f->vanished_files);
+	json_kv_uint(w, "shrunk_files", f->shrunk_files);
+	json_kv_uint(w, "missing_wal_segments", f->missing_wal_segments);
 	json_key(w, "largest_relations");
 	json_begin_array(w);
 	for (size_t i = 0; i < ntop; i++)

@@ -14,7 +14,10 @@ read_required(wal_reader *r, lsn_t lsn, const wal_record **rec, const char *what
 	if (st == WAL_READ_END)
 	{
 		rw_context(err, "could not read %s at " LSN_FMT, what, LSN_ARGS(lsn));
-		rw_hint(err, "The target's WAL is damaged or incomplete at this position.");
+		rw_hint(err, "The target's WAL is damaged or incomplete at this position: put an intact "
+				"copy of the segment holding it into its pg_wal (from the WAL archive, or with -c "
+				"and a restore_command), or, if there is none, clone the node again "
+				"(pg_basebackup).");
 	}
 	return false;
 }

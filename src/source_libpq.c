@@ -17,6 +17,7 @@
 
 #include <libpq-fe.h>
 
+#include "log.h"
 #include "source_reply.h"
 #include "xalloc.h"
 
@@ -514,7 +515,15 @@ run_range_query(pq_source *ps, range_query *q, rw_error *err)
 
 	for (int c = 0; c < nconns; c++)
 		if ((conns[c] = job_conn(ps, c, err)) == NULL)
-			return false;
+		{
+			if (c == 0)
+				return false;
+			/* a busy source (max_connections) gets fewer connections, not a failure */
+			log_warning("could not open connection %d of %d to the source, continuing with %d: %s",
+						c + 1, ps->jobs, c, err->msg);
+			ps->jobs = nconns = c;
+			break;
+		}
 	for (int c = 0; ok && c < nconns; c++)
 		busy[c] = ok = send_batch(conns[c], q, (size_t) c, err);
 	for (size_t b = 0; ok && b < nb; b++)

@@ -16,8 +16,15 @@ wait_for_catchup new old
 node_promote new
 node_checkpoint new
 node_psql new "UPDATE t SET v = 'new' WHERE id % 4 = 0;"
-node_psql old "UPDATE t SET v = 'OLD-ONLY' WHERE id % 3 = 0;
-INSERT INTO t SELECT g, repeat('x', 100) FROM generate_series(10000, 60000) g;
+node_psql old "UPDATE t SET v = 'OLD-ONLY' WHERE id % 3 = 0;"
+# Where the next record starts (the insert position), for case 1b; one that
+# is not the first on its page is preferred.
+TORN_LSN=$(node_psql old "SELECT pg_current_wal_insert_lsn()")
+for ((i = 0; i < 5 && 16#${TORN_LSN#*/} % 8192 <= 40; i++)); do
+    node_psql old "SELECT txid_current()" >/dev/null
+    TORN_LSN=$(node_psql old "SELECT pg_current_wal_insert_lsn()")
+done
+node_psql old "INSERT INTO t SELECT g, repeat('x', 100) FROM generate_series(10000, 60000) g;
 SELECT pg_switch_wal();
 INSERT INTO t SELECT g, repeat('y', 100) FROM generate_series(60001, 110000) g;"
 node_stop old fast
@@ -55,6 +62,28 @@ off=$(( (16#${DIVERGE#*/} % 16777216) + 3 * 8192 + 1060 ))
 printf '\xa5\xa5\xa5\xa5' | dd of="${NODE_DATA[bad]}/pg_wal/$DIV_SEG" bs=1 seek="$off" conv=notrunc status=none
 refused "damaged WAL record" "error: .*[0-9A-F]+/[0-9A-F]+.*pg_wal/$DIV_SEG" new -R
 like "$(cat "$REWIND_OUT")" "hint: .*archive.*$DIV_SEG" "damaged WAL record: says what to do"
+
+# 1b. A torn record after the divergence point: its length (xl_tot_len, the
+# first 4 bytes of the record header) impossible, then shorter than a header.
+lsn_num() { echo $(((16#${1%/*} << 32) | 16#${1#*/})); }
+TORN_SEG=00000001$(segno_hex "$TORN_LSN")
+ok "the torn record at $TORN_LSN is after the divergence, in $TORN_SEG" \
+    test "$(lsn_num "$TORN_LSN")" -gt "$(lsn_num "$DIVERGE")" -a -f "${NODE_DATA[old]}/pg_wal/$TORN_SEG"
+# torn LABEL BYTES ERE — xl_tot_len of the record at TORN_LSN set to BYTES
+# (printf escapes, little-endian); the message must match ERE too.
+torn() {
+    local label=$1 bytes=$2 re=$3
+    fresh_bad
+    # shellcheck disable=SC2059  # the escapes are the point
+    printf "$bytes" | dd of="${NODE_DATA[bad]}/pg_wal/$TORN_SEG" bs=1 \
+        seek=$((16#${TORN_LSN#*/} % 16777216)) conv=notrunc status=none
+    refused "$label" "error: .*pg_wal/$TORN_SEG: .*record length.*$TORN_LSN" new -R
+    like "$(cat "$REWIND_OUT")" "$re" "$label: says what is wrong with the length"
+    like "$(cat "$REWIND_OUT")" "hint: .*archive has an intact $TORN_SEG.*clone the target again" \
+        "$label: says what to do"
+}
+torn "torn record, length 0xFFFFFFF0" '\xf0\xff\xff\xff' "record length 4294967280 at $TORN_LSN too long"
+torn "torn record, length 4" '\x04\x00\x00\x00' "invalid record length at $TORN_LSN: wanted 24, got 4"
 
 # 2. A missing segment in the scanned range.
 fresh_bad

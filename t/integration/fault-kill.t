@@ -69,8 +69,14 @@ ok "a completed run leaves no journal" test ! -e "$JOURNAL"
 total=${total:-100}
 
 # Kill points: the marking of pg_control, early copies, the middle, the
-# removals near the end, the final pg_control written but not yet in place.
-points=(1 2 5 $((total / 3)) $((total / 2)) $((total * 4 / 5)) $((total - 1)))
+# removals near the end, the final pg_control written but not yet in place,
+# and one among the removals and WAL recycling (files moved into the
+# journal's stash, segments renamed), which come just before the last few
+# changes (backup_label, configuration, pg_control).
+removals=$(grep -c ' (\(remove\|recycle WAL\))' "$REWIND_OUT" || true)
+ok "the run removes or recycles files ($removals)" test "${removals:-0}" -ge 10
+in_removals=$((total - 5 - removals / 2))
+points=(1 2 5 $((total / 3)) $((total / 2)) $((total * 4 / 5)) "$in_removals" $((total - 1)))
 note "kill points: ${points[*]} of $total changes"
 
 for n in "${points[@]}"; do
@@ -89,7 +95,15 @@ for n in "${points[@]}"; do
         isnt "$st" 0 "... a dry run refuses the half-rewound target"
         like "$(cat "$REWIND_OUT")" 'interrupted rewind' "... and says why"
     fi
+    if [[ $n == "$in_removals" ]]; then
+        ok "killed after change $n: files were moved into the journal's stash or recycled" \
+            test -n "$(ls -A "$JOURNAL/moved" 2>/dev/null)$(comm -13 <(ls "$PRISTINE/pg_wal") <(ls "${NODE_DATA[old]}/pg_wal") | grep -E '^[0-9A-F]{24}$' || true)"
+    fi
     rollback_and_check "killed after change $n" old new "$before"
+    if [[ $n == "$in_removals" ]]; then
+        like "$(cat "$REWIND_OUT")" 'stopped while removing files' \
+            "killed after change $n: the run was among its removals"
+    fi
 done
 
 st=0; run_rewind old new --rollback || st=$?

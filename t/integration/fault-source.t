@@ -43,14 +43,6 @@ cp -a "${NODE_DATA[old]}" "$PRISTINE"
 before=$(content_fingerprint "$PRISTINE")
 JOURNAL=${NODE_DATA[old]}.rewind-journal
 
-# rewind's connections carry application_name "rewind" (its fallback); the
-# fetch query reads with pg_read_binary_file, the hash query wraps it in
-# sha256 (not a copy), so match the former only.
-FETCH_PID_SQL="SELECT pid FROM pg_stat_activity
- WHERE application_name = 'rewind' AND pid <> pg_backend_pid()
-   AND query LIKE '%pg_read_binary_file(r.p%' AND query NOT LIKE '%sha256%'
- ORDER BY backend_start LIMIT 1"
-
 # Start the rewind in the background, output to a file.
 OUT=$SCRATCH/terminated.out
 as_pg "$TOOL" --target-pgdata="${NODE_DATA[old]}" --source-server="$(source_connstr new)" \
@@ -58,15 +50,7 @@ as_pg "$TOOL" --target-pgdata="${NODE_DATA[old]}" --source-server="$(source_conn
 rewind_pid=$!
 _BG_PIDS+=("$rewind_pid")
 
-# Poll (bounded: 60 s) for the fetching backend; freeze it at once.
-bpid=""
-for ((i = 0; i < 1200; i++)); do
-    bpid=$(node_psql new "$FETCH_PID_SQL" 2>/dev/null || true)
-    if [[ -n "$bpid" ]]; then kill -STOP "$bpid" 2>/dev/null || bpid=""; fi
-    [[ -n "$bpid" ]] && break
-    kill -0 "$rewind_pid" 2>/dev/null || break
-    sleep 0.05
-done
+bpid=$(freeze_fetching_backend new "$rewind_pid")
 like "$bpid" '^[0-9]+$' "the source backend fetching for rewind was found (pid ${bpid:-none})"
 if [[ -n "$bpid" ]]; then
     ok "the copy had begun: the journal exists beside the target" test -f "$JOURNAL/journal"

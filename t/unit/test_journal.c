@@ -103,6 +103,7 @@ START_TEST(rollback_restores_everything)
 	journal_reader *jr;
 	bool		incomplete;
 	FILE	   *f;
+	struct stat st;
 
 	if (!load_control(&ctl))
 	{
@@ -134,11 +135,20 @@ START_TEST(rollback_restores_everything)
 	ck_assert(tw_create_dir(w, "base/200", &err));
 	ck_assert(tw_write(w, "base/200/1", 0, data, sizeof(data), &err));
 	ck_assert(tw_create_symlink(w, "newlink", "/somewhere", &err));
+	ck_assert(tw_rename_file(w, "base/100", "base/300", &err));
+	ck_assert(!tw_rename_file(w, "base/102", "base/300", &err));	/* taken */
 	ck_assert(tw_remove_file(w, "link", &err));
 	ck_assert(tw_remove_file(w, "base/101", &err));
+	/* a removed file's path written again, as backup_label can be */
+	ck_assert(tw_replace_file(w, "base/101", data, 100, &err));
 	ck_assert(tw_replace_file(w, "global/pg_control", data, 8192, &err));
 	ck_assert(tw_step(w, JSTEP_FINALIZING, &err));
 	tw_close(w);				/* as if killed: the journal stays */
+	/* the removed file was moved into the stash, not copied into the journal */
+	p = journal_stash_path(dir, "00000000");
+	ck_assert_int_eq(stat(p, &st), 0);
+	ck_assert_int_eq(st.st_size, 8192);
+	free(p);
 
 	after = fingerprint(dir);
 	ck_assert_str_ne(before, after);
@@ -161,6 +171,9 @@ START_TEST(rollback_restores_everything)
 	after = fingerprint(dir);
 	ck_assert_str_eq(before, after);
 	ck_assert(journal_remove(dir, false, &err));
+	p = journal_dir(dir);
+	ck_assert_int_ne(stat(p, &st), 0);
+	free(p);
 	free(before);
 	free(after);
 	remove_tree(dir);
@@ -249,9 +262,12 @@ START_TEST(space_estimate_counts)
 	uint64_t	overhead;
 
 	execute_estimate(&p, &est);
-	overhead = est.journal_bytes - (3 * 8192 + 300 + 32768 + 5000);
+	overhead = est.journal_bytes - (3 * 8192 + 300 + 32768);
 	ck_assert(overhead >= 1024 * 1024 && overhead < 2 * 1024 * 1024);
 	ck_assert_uint_eq(est.new_bytes - 1024 * 1024, 1000 + 8192);
+	/* removed files are moved into the stash where they can be */
+	ck_assert_uint_eq(est.removed_bytes, 5000);
+	ck_assert_uint_eq(est.removed_wal_bytes + est.removed_tblspc_bytes, 0);
 }
 END_TEST
 

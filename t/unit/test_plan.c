@@ -44,6 +44,7 @@ build(fixture *f)
 		.segsize = SEG,
 		.diverge = 0x3000100,
 		.redo = 0x2000028,
+		.source_end = 0x3800000,
 		.keep_config = true,
 	};
 	relfile_locator r85 = {1663, 5, 16385}, r86 = {1663, 5, 16386}, r84 = {1663, 5, 16384};
@@ -73,6 +74,8 @@ build(fixture *f)
 	both(f, "pg_wal/000000010000000000000003", FILE_TYPE_REGULAR, SEG, SEG);
 	file_list_add(&f->tgt, "pg_wal/000000010000000000000004", FILE_TYPE_REGULAR, SEG, NULL);
 	file_list_add(&f->src, "pg_wal/000000020000000000000003", FILE_TYPE_REGULAR, SEG, NULL);
+	/* recycled by the source ahead of its end */
+	file_list_add(&f->src, "pg_wal/000000020000000000000005", FILE_TYPE_REGULAR, SEG, NULL);
 	file_list_add(&f->src, "pg_wal/00000002.history", FILE_TYPE_REGULAR, 42, NULL);
 	both(f, "pg_stat_tmp", FILE_TYPE_DIRECTORY, 0, 0);
 	file_list_add(&f->tgt, "pg_stat_tmp/x", FILE_TYPE_REGULAR, 10, NULL);
@@ -186,8 +189,13 @@ START_TEST(wal_segments)
 	expect(&f.p, "pg_wal/000000010000000000000003", ACT_COPY);
 	expect(&f.p, "pg_wal/000000020000000000000003", ACT_COPY);
 	expect(&f.p, "pg_wal/00000002.history", ACT_COPY);
-	/* diverged WAL of the target */
-	expect(&f.p, "pg_wal/000000010000000000000004", ACT_REMOVE);
+	/* past the source's end: recycled there, nothing to copy */
+	ck_assert_ptr_null(find(&f.p, "pg_wal/000000020000000000000005"));
+	/* diverged WAL of the target: recycled past every segment of both sides */
+	expect(&f.p, "pg_wal/000000010000000000000004", ACT_RECYCLE);
+	ck_assert_str_eq(find(&f.p, "pg_wal/000000010000000000000004")->recycle_to,
+					 "pg_wal/000000020000000000000006");
+	ck_assert_int_eq(f.p.totals.files[ACT_RECYCLE], 1);
 	teardown_fixture(&f);
 }
 END_TEST

@@ -1,0 +1,151 @@
+#include <check.h>
+#include <string.h>
+
+#include "check_wal.h"
+
+#define SEG (16u * 1024 * 1024)
+
+/* Timeline 2 forks off timeline 1 in segment 3; the source is in segment 5. */
+typedef struct fixture {
+	tl_history	hist;
+	file_list	listed;
+	check_wal_input in;
+} fixture;
+
+static void
+fixture_init(fixture *f, const char *const *wal)
+{
+	static const char hist[] = "1\t0/3500000\tno recovery target specified\n";
+	rw_error	err;
+
+	memset(f, 0, sizeof(*f));
+	ck_assert(tl_parse(hist, strlen(hist), 2, "00000002.history", &f->hist, &err));
+	file_list_add(&f->listed, "base/5/16384", FILE_TYPE_REGULAR, 8192, NULL);
+	for (; *wal; wal++)
+		file_list_add(&f->listed, *wal, FILE_TYPE_REGULAR, SEG, NULL);
+	file_list_sort(&f->listed);
+	f->in.source_files = &f->listed;
+	f->in.source_history = &f->hist;
+	f->in.segsize = SEG;
+	f->in.from = 0x3500000;
+	f->in.source_end = 0x5800000;
+}
+
+static void
+fixture_free(fixture *f)
+{
+	file_list_free(&f->listed);
+	tl_free(&f->hist);
+}
+
+START_TEST(test_missing_none)
+{
+	static const char *const wal[] = {"pg_wal/000000010000000000000002",
+		"pg_wal/000000020000000000000003", "pg_wal/000000020000000000000004",
+	"pg_wal/000000020000000000000005", NULL};
+	fixture		f;
+	char		first[WAL_FILE_NAME_LEN + 1] = "";
+
+	fixture_init(&f, wal);
+	ck_assert_uint_eq(check_wal_missing(&f.in, first), 0);
+	ck_assert_str_eq(first, "");
+	fixture_free(&f);
+}
+END_TEST
+
+/*
+ * The segment of the switch is read from the newer timeline's file: the
+ * older one's does not count, and segments before 'from' are not asked for.
+ */
+START_TEST(test_missing_counts_needed_names)
+{
+	static const char *const wal[] = {"pg_wal/000000010000000000000003",
+	"pg_wal/000000020000000000000005", NULL};
+	fixture		f;
+	char		first[WAL_FILE_NAME_LEN + 1];
+
+	fixture_init(&f, wal);
+	ck_assert_uint_eq(check_wal_missing(&f.in, first), 2);
+	ck_assert_str_eq(first, "000000020000000000000003");
+	fixture_free(&f);
+}
+END_TEST
+
+/* An end exactly at a segment boundary needs nothing of the next segment. */
+START_TEST(test_missing_end_at_boundary)
+{
+	static const char *const wal[] = {"pg_wal/000000020000000000000003",
+		"pg_wal/000000020000000000000004", "pg_wal/000000020000000000000005",
+	NULL};
+	fixture		f;
+	char		first[WAL_FILE_NAME_LEN + 1];
+
+	fixture_init(&f, wal);
+	f.in.source_end = 0x6000000;
+	ck_assert_uint_eq(check_wal_missing(&f.in, first), 0);
+	f.in.source_end = 0x6000001;
+	ck_assert_uint_eq(check_wal_missing(&f.in, first), 1);
+	ck_assert_str_eq(first, "000000020000000000000006");
+	fixture_free(&f);
+}
+END_TEST
+
+/* Only needed segments among the files that vanished count. */
+START_TEST(test_vanished)
+{
+	static const char *const wal[] = {"pg_wal/000000020000000000000003",
+		"pg_wal/000000020000000000000004", "pg_wal/000000020000000000000005",
+	NULL};
+	fixture		f;
+	file_list	gone = {0};
+	char		first[WAL_FILE_NAME_LEN + 1] = "";
+
+	fixture_init(&f, wal);
+	ck_assert_uint_eq(check_wal_vanished(&f.in, &gone, first), 0);
+	file_list_add(&gone, "base/5/16384", FILE_TYPE_REGULAR, 0, NULL);
+	file_list_add(&gone, "pg_wal/000000010000000000000003", FILE_TYPE_REGULAR, 0, NULL);
+	file_list_add(&gone, "pg_wal/000000020000000000000004", FILE_TYPE_REGULAR, 0, NULL);
+	file_list_add(&gone, "pg_wal/000000020000000000000005", FILE_TYPE_REGULAR, 0, NULL);
+	file_list_sort(&gone);
+	ck_assert_uint_eq(check_wal_vanished(&f.in, &gone, first), 2);
+	ck_assert_str_eq(first, "000000020000000000000004");
+	/* they were listed: the listing alone lacks nothing */
+	ck_assert_uint_eq(check_wal_missing(&f.in, first), 0);
+	file_list_free(&gone);
+	fixture_free(&f);
+}
+END_TEST
+
+/* --check: a missing segment without archiving is an error naming it. */
+START_TEST(test_finding_names_missing_segment)
+{
+	static const char *const wal[] = {"pg_wal/000000020000000000000003", NULL};
+	fixture		f;
+	check_findings findings = {0};
+
+	fixture_init(&f, wal);
+	check_source_wal(&findings, &f.in);
+	ck_assert_uint_eq(findings.n, 1);
+	ck_assert_str_eq(findings.items[0].code, "source_wal");
+	ck_assert_int_eq(findings.items[0].severity, CHECK_ERROR);
+	ck_assert_ptr_nonnull(strstr(findings.items[0].message, "000000020000000000000004"));
+	check_free(&findings);
+	fixture_free(&f);
+}
+END_TEST
+
+extern Suite *check_wal_suite(void);
+
+Suite *check_wal_suite(void)
+{
+	Suite	   *s = suite_create("check_wal");
+	TCase	   *tc = tcase_create("check_wal");
+
+	tcase_add_test(tc, test_missing_none);
+	tcase_add_test(tc, test_missing_counts_needed_names);
+	tcase_add_test(tc, test_missing_end_at_boundary);
+	tcase_add_test(tc, test_vanished);
+	tcase_add_test(tc, test_finding_names_missing_segment);
+	suite_add_tcase(s, tc);
+	return s;
+}
