@@ -41,7 +41,9 @@
 # default 200000), BENCH_DIVERGE (pgbench transactions on each side after
 # the divergence, default 20000), BENCH_ROUNDS (default 3), BENCH_WAL_KEEP
 # (wal_keep_size, default 2GB), BENCH_JOBS (rewind --jobs, default 8),
-# BENCH_NETNS=0 to skip the 1 Gbit/s part.  A quick look: BENCH_SCALE=50
+# BENCH_NETNS=0 to skip the 1 Gbit/s part, BENCH_PG_REWIND=0 to time rewind
+# alone (how its time grows with the cluster: run at two scales with the same
+# BENCH_DIVERGE and BENCH_BEFORE).  A quick look: BENCH_SCALE=50
 # BENCH_HISTORY=100000 BENCH_BEFORE=20000 BENCH_ROUNDS=1.
 set -euo pipefail
 
@@ -53,6 +55,7 @@ BENCH_ROUNDS=${BENCH_ROUNDS:-3}
 BENCH_WAL_KEEP=${BENCH_WAL_KEEP:-2GB}
 BENCH_JOBS=${BENCH_JOBS:-8}
 BENCH_NETNS=${BENCH_NETNS:-1}
+BENCH_PG_REWIND=${BENCH_PG_REWIND:-1}
 export PG_MAJOR=15 HARNESS_MODE=demo
 : "${REWIND_BIN:?set REWIND_BIN (make bench does)}"
 # shellcheck source=t/lib/harness.sh
@@ -61,7 +64,7 @@ PGBENCH=$PGCLIENT/pgbench
 TIME=/usr/bin/time
 [[ -x $PGBENCH ]] || { echo "bench: pgbench not found in $PGCLIENT"; exit 1; }
 [[ -x $TIME ]] || { echo "bench: /usr/bin/time is needed (apt-get install time)"; exit 1; }
-[[ -x $PG_REWIND_REF ]] || { echo "bench: pg_rewind not found at $PG_REWIND_REF"; exit 1; }
+[[ $BENCH_PG_REWIND == 0 || -x $PG_REWIND_REF ]] || { echo "bench: pg_rewind not found at $PG_REWIND_REF"; exit 1; }
 HAVE_STRACE=0; command -v strace >/dev/null && HAVE_STRACE=1
 
 say() { printf '== %s %s\n' "$(date +%T)" "$*" >&2; }
@@ -162,8 +165,19 @@ count_fsyncs() {
     awk '$NF == "fsync" || $NF == "fdatasync" { n += $4 } END { print n + 0 }' "$SCRATCH/strace-$tool"
 }
 
-fresh_pair() {   # ROUND — two copies of the stopped old primary
-    node_copy old "a$1"; node_copy old "b$1"
+fresh_pair() {   # ROUND — a copy of the stopped old primary per tool
+    node_copy old "a$1"
+    if [[ $BENCH_PG_REWIND == 1 ]]; then node_copy old "b$1"; fi
+}
+
+# both_tools ROUND LINK — rewind aROUND and pg_rewind bROUND, alternating
+# which goes first
+both_tools() {
+    local r=$1 link=$2 first=rewind
+    ((${r//[!0-9]/} % 2)) || first=pg_rewind
+    if [[ $BENCH_PG_REWIND == 0 ]]; then run_tool rewind "a$r" "$link"; return; fi
+    if [[ $first == rewind ]]; then run_tool rewind "a$r" "$link"; run_tool pg_rewind "b$r" "$link"
+    else run_tool pg_rewind "b$r" "$link"; run_tool rewind "a$r" "$link"; fi
 }
 
 # --- loopback rounds ----------------------------------------------------------
@@ -172,15 +186,14 @@ if [[ $HAVE_STRACE == 1 ]]; then
     say "fsync counts (one untimed run each, under strace)"
     fresh_pair s
     FSYNCS[rewind]=$(count_fsyncs rewind as)
-    FSYNCS[pg_rewind]=$(count_fsyncs pg_rewind bs)
-    rm -rf "${NODE_DATA[as]}" "${NODE_DATA[bs]}"
+    if [[ $BENCH_PG_REWIND == 1 ]]; then FSYNCS[pg_rewind]=$(count_fsyncs pg_rewind bs); fi
+    rm -rf "${NODE_DATA[as]}" "${NODE_DATA[bs]:-}"
 fi
 for ((r = 1; r <= BENCH_ROUNDS; r++)); do
     say "round $r of $BENCH_ROUNDS (loopback)"
     fresh_pair "$r"
-    if ((r % 2)); then run_tool rewind "a$r" loopback; run_tool pg_rewind "b$r" loopback
-    else run_tool pg_rewind "b$r" loopback; run_tool rewind "a$r" loopback; fi
-    if ((r < BENCH_ROUNDS)); then rm -rf "${NODE_DATA[a$r]}" "${NODE_DATA[b$r]}"; fi
+    both_tools "$r" loopback
+    if ((r < BENCH_ROUNDS)); then rm -rf "${NODE_DATA[a$r]}" "${NODE_DATA[b$r]:-}"; fi
 done
 
 # --- 1 Gbit/s rounds ----------------------------------------------------------
@@ -204,9 +217,8 @@ if netns_ok; then
     for ((r = 1; r <= BENCH_ROUNDS; r++)); do
         say "round $r of $BENCH_ROUNDS (1 Gbit/s)"
         fresh_pair "n$r"
-        if ((r % 2)); then run_tool rewind "an$r" 1gbit; run_tool pg_rewind "bn$r" 1gbit
-        else run_tool pg_rewind "bn$r" 1gbit; run_tool rewind "an$r" 1gbit; fi
-        rm -rf "${NODE_DATA[an$r]}" "${NODE_DATA[bn$r]}"
+        both_tools "n$r" 1gbit
+        rm -rf "${NODE_DATA[an$r]}" "${NODE_DATA[bn$r]:-}"
     done
     node_stop new fast
     ip netns del "$NETNS"
@@ -251,4 +263,4 @@ echo "rewind's plan (last loopback round): $plan"
 echo
 say "verifying the last round's rewound nodes as standbys of the source"
 verify_standby "rewind" "a$BENCH_ROUNDS" new
-verify_standby "pg_rewind" "b$BENCH_ROUNDS" new
+if [[ $BENCH_PG_REWIND == 1 ]]; then verify_standby "pg_rewind" "b$BENCH_ROUNDS" new; fi

@@ -65,6 +65,31 @@ decide_segment(const plan_input *in, uint32_t tli, uint64_t segno, bool in_sourc
 	return WAL_DROP;
 }
 
+/*
+ * The target's archiver marker (".ready", ".done") of a segment stays only
+ * with the segment: one the target keeps.  A marker left for a segment that
+ * is recycled or removed would send an archiver after a file that is gone.
+ */
+static wal_decision
+decide_status(const plan_input *in, const char *marker)
+{
+	char		seg[WAL_FILE_NAME_LEN + 1];
+	uint32_t	tli;
+	uint64_t	segno;
+	const tl_entry *te;
+
+	if (strlen(marker) <= WAL_FILE_NAME_LEN || marker[WAL_FILE_NAME_LEN] != '.')
+		return WAL_KEEP_TARGET;		/* a history file's, or not ours to judge */
+	memcpy(seg, marker, WAL_FILE_NAME_LEN);
+	seg[WAL_FILE_NAME_LEN] = '\0';
+	if (!wal_file_name_parse(seg, in->segsize, &tli, &segno))
+		return WAL_KEEP_TARGET;
+	if (segno_start(segno + 1, in->segsize) <= in->diverge &&
+		tl_contains(in->source_history, tli, &te))
+		return WAL_KEEP_TARGET;
+	return WAL_DROP;
+}
+
 static wal_decision
 decide_wal(const plan_input *in, const char *path, bool in_source, bool in_target)
 {
@@ -81,7 +106,7 @@ decide_wal(const plan_input *in, const char *path, bool in_source, bool in_targe
 		return in_source ? WAL_FROM_SOURCE : WAL_DROP;
 	/* the source's archiver markers and partial segments mean nothing here */
 	if (starts_with(name, "archive_status/"))
-		return in_target ? WAL_KEEP_TARGET : WAL_DROP;
+		return in_target ? decide_status(in, name + strlen("archive_status/")) : WAL_DROP;
 	if (strlen(name) > 8 && strcmp(name + strlen(name) - 8, ".partial") == 0)
 		return WAL_DROP;
 	return WAL_NOT_SPECIAL;
@@ -209,7 +234,8 @@ plan_path(plan *p, const plan_input *in, const file_list *source, const file_ent
 	switch (wal)
 	{
 		case WAL_KEEP_TARGET:
-			p->totals.wal_kept++;
+			if (!starts_with(path, "pg_wal/archive_status/"))
+				p->totals.wal_kept++;
 			return true;
 		case WAL_FROM_SOURCE:
 			if (s->type != FILE_TYPE_REGULAR)

@@ -284,6 +284,12 @@ pq_list_files(source *s, file_list *out, rw_error *err)
 #define FETCH_BATCH_BYTES (8 * 1024 * 1024)
 #define FETCH_BATCH_MIN_BYTES (256 * 1024)
 /*
+ * All connections' round trips in flight together carry at most this much:
+ * libpq holds each whole result in memory (twice while it is parsed), so
+ * memory stays bounded whatever --jobs is.
+ */
+#define FETCH_INFLIGHT_BYTES (16 * 1024 * 1024)
+/*
  * Hashing returns 32 bytes a range; the limit is what the server reads for
  * one round trip.
  */
@@ -630,6 +636,8 @@ pq_fetch(source *s, const fetch_range *ranges, size_t n, fetch_sink sink,
 	per_batch = total / (uint64_t) ps->jobs;
 	if (per_batch > FETCH_BATCH_BYTES)
 		per_batch = FETCH_BATCH_BYTES;
+	if (per_batch > FETCH_INFLIGHT_BYTES / (uint64_t) ps->jobs)
+		per_batch = FETCH_INFLIGHT_BYTES / (uint64_t) ps->jobs;
 	if (per_batch < FETCH_BATCH_MIN_BYTES)
 		per_batch = FETCH_BATCH_MIN_BYTES;
 	plan_batches(ranges, n, FETCH_BATCH_RANGES, per_batch, &q.batches);

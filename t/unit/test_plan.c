@@ -73,6 +73,11 @@ build(fixture *f)
 	both(f, "pg_wal/000000010000000000000002", FILE_TYPE_REGULAR, SEG, SEG);
 	both(f, "pg_wal/000000010000000000000003", FILE_TYPE_REGULAR, SEG, SEG);
 	file_list_add(&f->tgt, "pg_wal/000000010000000000000004", FILE_TYPE_REGULAR, SEG, NULL);
+	both(f, "pg_wal/archive_status", FILE_TYPE_DIRECTORY, 0, 0);
+	file_list_add(&f->tgt, "pg_wal/archive_status/000000010000000000000002.done",
+				  FILE_TYPE_REGULAR, 0, NULL);
+	file_list_add(&f->tgt, "pg_wal/archive_status/000000010000000000000004.ready",
+				  FILE_TYPE_REGULAR, 0, NULL);
 	file_list_add(&f->src, "pg_wal/000000020000000000000003", FILE_TYPE_REGULAR, SEG, NULL);
 	/* recycled by the source ahead of its end */
 	file_list_add(&f->src, "pg_wal/000000020000000000000005", FILE_TYPE_REGULAR, SEG, NULL);
@@ -189,6 +194,9 @@ START_TEST(wal_segments)
 	expect(&f.p, "pg_wal/000000010000000000000003", ACT_COPY);
 	expect(&f.p, "pg_wal/000000020000000000000003", ACT_COPY);
 	expect(&f.p, "pg_wal/00000002.history", ACT_COPY);
+	/* archiver markers follow their segments: kept with it, or dropped */
+	ck_assert_ptr_null(find(&f.p, "pg_wal/archive_status/000000010000000000000002.done"));
+	expect(&f.p, "pg_wal/archive_status/000000010000000000000004.ready", ACT_REMOVE);
 	/* past the source's end: recycled there, nothing to copy */
 	ck_assert_ptr_null(find(&f.p, "pg_wal/000000020000000000000005"));
 	/* diverged WAL of the target: recycled past every segment of both sides */
