@@ -40,7 +40,9 @@
 # 2000000), BENCH_BEFORE (pgbench transactions while the standby follows,
 # default 200000), BENCH_DIVERGE (pgbench transactions on each side after
 # the divergence, default 20000), BENCH_ROUNDS (default 3), BENCH_WAL_KEEP
-# (wal_keep_size, default 2GB), BENCH_JOBS (rewind --jobs, default 8),
+# (wal_keep_size, default 2GB; it must hold all WAL from the standby's
+# creation on, or the old primary's shutdown removes WAL both tools need:
+# 4GB at scale 1000), BENCH_JOBS (rewind --jobs, default 8),
 # BENCH_NETNS=0 to skip the 1 Gbit/s part, BENCH_PG_REWIND=0 to time rewind
 # alone (how its time grows with the cluster: run at two scales with the same
 # BENCH_DIVERGE and BENCH_BEFORE).  A quick look: BENCH_SCALE=50
@@ -168,6 +170,8 @@ count_fsyncs() {
 fresh_pair() {   # ROUND — a copy of the stopped old primary per tool
     node_copy old "a$1"
     if [[ $BENCH_PG_REWIND == 1 ]]; then node_copy old "b$1"; fi
+    # on disk before the clock starts: a tool's fsync must not pay for the copy
+    sync
 }
 
 # both_tools ROUND LINK — rewind aROUND and pg_rewind bROUND, alternating

@@ -33,6 +33,10 @@ struct target_writer {
 
 	int			fd;				/* file being written, or -1 */
 	char	   *fd_path;		/* its relative path */
+	int			rfd;			/* file being read for the journal, or -1 */
+	char	   *rfd_path;		/* its relative path */
+	char	   *rfd_full;		/* and its full path, for messages */
+	uint8_t    *save_buf;		/* JOURNAL_PIECE_MAX bytes, for save_range */
 
 	char	  **touched;		/* relative paths to fsync (files and directories) */
 	size_t		ntouched;
@@ -125,6 +129,7 @@ tw_open(const char *pgdata, bool dry_run)
 	w->pgdata = xstrdup(pgdata);
 	w->dry_run = dry_run;
 	w->fd = -1;
+	w->rfd = -1;
 	w->kill_after = strtoull(getenv("REWIND_TEST_KILL_AFTER_WRITES") ?
 							 getenv("REWIND_TEST_KILL_AFTER_WRITES") : "0", NULL, 10);
 	return w;
@@ -136,9 +141,12 @@ tw_open(const char *pgdata, bool dry_run)
  * target, so the integration tests can interrupt a run at a chosen point
  * (t/integration/fault-*.t).  Every change below calls this once.
  */
+static void forget_read(target_writer *w);
+
 static void
 changed(target_writer *w)
 {
+	forget_read(w);				/* the path may now name another file */
 	w->changes++;
 	if (w->kill_after > 0 && w->changes >= w->kill_after)
 		raise(SIGKILL);
@@ -167,6 +175,8 @@ tw_close(target_writer *w)
 	if (w == NULL)
 		return;
 	close_current(w);
+	forget_read(w);
+	free(w->save_buf);
 	for (size_t i = 0; i < w->ntouched; i++)
 		free(w->touched[i]);
 	free(w->touched);
@@ -182,6 +192,49 @@ static char *
 full_path(const target_writer *w, const char *path)
 {
 	return xasprintf("%s/%s", w->pgdata, path);
+}
+
+/*
+ * The read side keeps one file open between ranges of the same file.  Every
+ * change that may put another file under a path forgets it.
+ */
+static void
+forget_read(target_writer *w)
+{
+	if (w->rfd >= 0)
+		close(w->rfd);
+	w->rfd = -1;
+	free(w->rfd_path);
+	free(w->rfd_full);
+	w->rfd_path = w->rfd_full = NULL;
+}
+
+/* path open for reading into *fd; false with errno set (ENOENT: no such file). */
+static bool
+read_fd(target_writer *w, const char *path, int *fd)
+{
+	char	   *full;
+
+	if (w->rfd >= 0 && strcmp(w->rfd_path, path) == 0)
+	{
+		*fd = w->rfd;
+		return true;
+	}
+	forget_read(w);
+	full = full_path(w, path);
+	w->rfd = open(full, O_RDONLY | O_CLOEXEC);
+	if (w->rfd < 0)
+	{
+		int			e = errno;
+
+		free(full);
+		errno = e;
+		return false;
+	}
+	w->rfd_path = xstrdup(path);
+	w->rfd_full = full;
+	*fd = w->rfd;
+	return true;
 }
 
 static void
@@ -266,47 +319,46 @@ static bool
 save_range(target_writer *w, const char *path, uint64_t offset, uint64_t len,
 		   rw_error *err)
 {
-	char	   *full;
 	int			fd;
 	struct stat st;
 	uint64_t	end;
-	uint8_t    *buf;
 	bool		ok = true;
 
 	if (w->j == NULL)
 		return true;
 	if (!note_file(w, path, err))
 		return false;
-	full = full_path(w, path);
-	fd = open(full, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 && errno == ENOENT)
+	if (!read_fd(w, path, &fd))
 	{
-		free(full);
-		return true;			/* nothing there to lose */
+		if (errno == ENOENT)
+			return true;		/* nothing there to lose */
+		return rw_fail_errno(err, errno, "could not read target file \"%s/%s\"", w->pgdata, path);
 	}
-	if (fd < 0 || fstat(fd, &st) != 0)
-	{
-		rw_fail_errno(err, errno, "could not read target file \"%s\"", full);
-		if (fd >= 0)
-			close(fd);
-		free(full);
-		return false;
-	}
+	if (fstat(fd, &st) != 0)
+		return rw_fail_errno(err, errno, "could not read target file \"%s\"", w->rfd_full);
 	end = (uint64_t) st.st_size;
 	if (len < end - offset && offset < end)
 		end = offset + len;
-	buf = offset < end ? xmalloc(JOURNAL_PIECE_MAX) : NULL;
+	if (offset < end && w->save_buf == NULL)
+		w->save_buf = xmalloc(JOURNAL_PIECE_MAX);
 	for (uint64_t pos = offset; ok && pos < end; pos += JOURNAL_PIECE_MAX)
 	{
 		size_t		n = end - pos > JOURNAL_PIECE_MAX ? JOURNAL_PIECE_MAX : (size_t) (end - pos);
-		jrec		r = {.type = JR_DATA, .path = path, .offset = pos, .data = buf, .len = n};
+		jrec		r = {.type = JR_DATA, .path = path, .offset = pos, .data = w->save_buf,
+		.len = n};
 
-		ok = file_pread_exact(fd, full, buf, n, pos, err) && jlog(w, &r, err);
+		ok = file_pread_exact(fd, w->rfd_full, w->save_buf, n, pos, err) && jlog(w, &r, err);
 	}
-	free(buf);
-	close(fd);
-	free(full);
 	return ok;
+}
+
+void
+tw_prefetch(target_writer *w, const char *path, uint64_t offset, uint64_t len)
+{
+	int			fd;
+
+	if (w->j != NULL && read_fd(w, path, &fd))
+		(void) posix_fadvise(fd, (off_t) offset, (off_t) len, POSIX_FADV_WILLNEED);
 }
 
 static bool
@@ -587,21 +639,14 @@ tw_remove_file(target_writer *w, const char *path, rw_error *err)
 	return true;
 }
 
-bool
-tw_rename_file(target_writer *w, const char *path, const char *new_path, rw_error *err)
+/* Rename one file whose JR_RENAMED record is already on disk. */
+static bool
+rename_one(target_writer *w, const char *path, const char *new_path, rw_error *err)
 {
 	char	   *full = full_path(w, path), *new_full = full_path(w, new_path);
-	jrec		r = {.type = JR_RENAMED, .path = path, .data = (const uint8_t *) new_path,
-	.len = strlen(new_path)};
-	struct stat st;
-	bool		ok = guard(w, err);
+	bool		ok = rename(full, new_full) == 0 ||
+		rw_fail_errno(err, errno, "could not rename target file \"%s\" to \"%s\"", full, new_full);
 
-	if (ok && lstat(new_full, &st) == 0)
-		ok = rw_fail(err, RW_EINTERNAL, "cannot rename \"%s\": \"%s\" exists", full, new_full);
-	ok = ok && note_file(w, path, err) && jlog(w, &r, err) && barrier(w, err);
-	if (ok && rename(full, new_full) != 0)
-		ok = rw_fail_errno(err, errno, "could not rename target file \"%s\" to \"%s\"",
-						   full, new_full);
 	if (ok)
 	{
 		touch_parent(w, path);
@@ -611,6 +656,37 @@ tw_rename_file(target_writer *w, const char *path, const char *new_path, rw_erro
 	free(full);
 	free(new_full);
 	return ok;
+}
+
+bool
+tw_rename_files(target_writer *w, const char *const *paths, const char *const *new_paths,
+				size_t n, rw_error *err)
+{
+	struct stat st;
+
+	if (!guard(w, err))
+		return false;
+	/* every rename journaled, one fsync, then the renames */
+	for (size_t i = 0; i < n; i++)
+	{
+		char	   *new_full = full_path(w, new_paths[i]);
+		jrec		r = {.type = JR_RENAMED, .path = paths[i],
+		.data = (const uint8_t *) new_paths[i], .len = strlen(new_paths[i])};
+		bool		taken = lstat(new_full, &st) == 0;
+
+		if (taken)
+			rw_fail(err, RW_EINTERNAL, "cannot rename \"%s/%s\": \"%s\" exists", w->pgdata,
+					paths[i], new_full);
+		free(new_full);
+		if (taken || !note_file(w, paths[i], err) || !jlog(w, &r, err))
+			return false;
+	}
+	if (!barrier(w, err))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!rename_one(w, paths[i], new_paths[i], err))
+			return false;
+	return true;
 }
 
 bool

@@ -44,6 +44,12 @@ bool		tw_step(target_writer *w, journal_step step, rw_error *err);
 bool		tw_protect(target_writer *w, const char *path, uint64_t offset,
 					   uint64_t len, rw_error *err);
 
+/*
+ * Start reading, in the background, a range tw_protect will save soon: the
+ * reads of a batch then overlap instead of waiting one after the other.
+ */
+void		tw_prefetch(target_writer *w, const char *path, uint64_t offset, uint64_t len);
+
 /* The rewind is complete and synced: remove the journal. */
 bool		tw_commit(target_writer *w, bool sync, rw_error *err);
 
@@ -65,9 +71,12 @@ bool		tw_truncate(target_writer *w, const char *path, uint64_t size, rw_error *e
 /* Remove a file or symlink; a missing one is fine. */
 bool		tw_remove_file(target_writer *w, const char *path, rw_error *err);
 
-/* Rename a file within the data directory; nothing may be at new_path. */
-bool		tw_rename_file(target_writer *w, const char *path, const char *new_path,
-						   rw_error *err);
+/*
+ * Rename files within the data directory, paths[i] to new_paths[i]; nothing
+ * may be at a new path.  All are journaled before the first (one fsync).
+ */
+bool		tw_rename_files(target_writer *w, const char *const *paths,
+							const char *const *new_paths, size_t n, rw_error *err);
 
 /* Remove an empty directory; a missing one is fine. */
 bool		tw_remove_dir(target_writer *w, const char *path, rw_error *err);

@@ -75,6 +75,8 @@ flush(fetch_queue *q, rw_error *err)
 		return true;
 	/* save what the batch overwrites; its first write syncs the journal once */
 	for (size_t i = 0; i < q->n; i++)
+		tw_prefetch(q->w, q->ranges[i].path, q->ranges[i].offset, q->ranges[i].len);
+	for (size_t i = 0; i < q->n; i++)
 		if (!tw_protect(q->w, q->ranges[i].path, q->ranges[i].offset, q->ranges[i].len, err))
 			return false;
 	ok = q->src->ops->fetch(q->src, q->ranges, q->n, sink, q, err);
@@ -171,6 +173,27 @@ execute_outcome_free(execute_outcome *out)
 	memset(out, 0, sizeof(*out));
 }
 
+/* The target's WAL segments the plan recycles, renamed in one journaled batch. */
+static bool
+recycle_wal(const plan *p, target_writer *w, rw_error *err)
+{
+	const char **from = xcalloc(p->n + 1, sizeof(char *));
+	const char **to = xcalloc(p->n + 1, sizeof(char *));
+	size_t		n = 0;
+	bool		ok;
+
+	for (size_t i = 0; i < p->n; i++)
+		if (p->entries[i].action == ACT_RECYCLE)
+		{
+			from[n] = p->entries[i].path;
+			to[n++] = p->entries[i].recycle_to;
+		}
+	ok = tw_rename_files(w, from, to, n, err);
+	free(from);
+	free(to);
+	return ok;
+}
+
 bool
 execute_plan(const plan *p, source *src, target_writer *w, progress *prog,
 			 execute_outcome *out, rw_error *err)
@@ -196,13 +219,13 @@ execute_plan(const plan *p, source *src, target_writer *w, progress *prog,
 		return false;
 	progress_update(prog, 0, true);
 
+	if (!recycle_wal(p, w, err))
+		return false;
 	/* children before their parents: remove in reverse order */
 	for (size_t i = p->n; i-- > 0;)
 	{
 		const plan_entry *e = &p->entries[i];
 
-		if (e->action == ACT_RECYCLE && !tw_rename_file(w, e->path, e->recycle_to, err))
-			return false;
 		if (e->action != ACT_REMOVE)
 			continue;
 		if (e->type == FILE_TYPE_DIRECTORY ? !tw_remove_dir(w, e->path, err)

@@ -59,29 +59,75 @@ is_checkpoint(const pg_version_info *ver, const wal_record *rec)
 	return k == WK_CHECKPOINT_SHUTDOWN || k == WK_CHECKPOINT_ONLINE;
 }
 
+/*
+ * The last checkpoint record starting in segment segno before 'before' into
+ * *found (LSN_INVALID if none), reading the segment forward from its first
+ * record start.  Records up to 'before' must all be readable.
+ */
+static bool
+last_checkpoint_in_segment(const pg_version_info *ver, wal_reader *r, uint64_t segno,
+						   lsn_t before, lsn_t *found, rw_error *err)
+{
+	uint32_t	segsize = walreader_segsize(r);
+	lsn_t		limit = segno_start(segno + 1, segsize);
+	lsn_t		first;
+	const wal_record *rec;
+	wal_read_status st;
+
+	*found = LSN_INVALID;
+	if (before < limit)
+		limit = before;
+	st = walreader_find_first(r, segno_start(segno, segsize), &first, err);
+	if (st == WAL_READ_OK && first >= limit)
+		return true;			/* one record spans the whole segment */
+	if (st == WAL_READ_OK)
+		st = walreader_read_at(r, first, &rec, err);
+	while (st == WAL_READ_OK && rec->lsn < limit)
+	{
+		if (is_checkpoint(ver, rec))
+			*found = rec->lsn;
+		if (rec->end >= limit)
+			return true;
+		st = walreader_next(r, &rec, err);
+	}
+	if (st == WAL_READ_END)
+		rw_hint(err, "The target's WAL is damaged or incomplete before the divergence point: "
+				"put an intact copy of the segment into its pg_wal (from the WAL archive, or "
+				"with -c and a restore_command), or, if there is none, clone the node again "
+				"(pg_basebackup).");
+	return st == WAL_READ_OK;
+}
+
+/*
+ * Segments are searched from the divergence point's back to older ones,
+ * each read forward from its first record: reading a segment forward costs
+ * about half of walking its records backwards along their previous-record
+ * pointers, and the search stops in the segment that holds the checkpoint.
+ */
 bool
 scan_last_common_checkpoint(const pg_version_info *ver, wal_reader *r, lsn_t diverge,
 							lsn_t *ckpt_lsn, pg_checkpoint *ckpt, rw_error *err)
 {
+	uint64_t	segno = lsn_segno(diverge, walreader_segsize(r));
 	const wal_record *rec;
-	lsn_t		at = diverge;
+	lsn_t		found;
 
 	for (;;)
 	{
-		if (!read_required(r, at, &rec, "WAL record", err))
+		if (!last_checkpoint_in_segment(ver, r, segno, diverge, &found, err))
 		{
 			rw_context(err, "searching backwards for the last common checkpoint");
 			return false;
 		}
-		if (rec->lsn < diverge && is_checkpoint(ver, rec))
+		if (found != LSN_INVALID)
 			break;
-		if (rec->prev == LSN_INVALID || rec->prev >= rec->lsn)
-			return rw_fail(err, RW_ECORRUPT,
-						   "could not find previous WAL record before " LSN_FMT
-						   " (invalid previous-record pointer " LSN_FMT ")",
-						   LSN_ARGS(rec->lsn), LSN_ARGS(rec->prev));
-		at = rec->prev;
+		if (segno == 0)
+			return rw_fail(err, RW_ECORRUPT, "no checkpoint record before the divergence point "
+						   LSN_FMT " in the target's WAL", LSN_ARGS(diverge));
+		segno--;
 	}
+	if (!read_required(r, found, &rec, "the last common checkpoint record", err))
+		return false;
 	*ckpt_lsn = rec->lsn;
 	return walrec_checkpoint(ver, rec, ckpt, err);
 }

@@ -135,8 +135,13 @@ START_TEST(rollback_restores_everything)
 	ck_assert(tw_create_dir(w, "base/200", &err));
 	ck_assert(tw_write(w, "base/200/1", 0, data, sizeof(data), &err));
 	ck_assert(tw_create_symlink(w, "newlink", "/somewhere", &err));
-	ck_assert(tw_rename_file(w, "base/100", "base/300", &err));
-	ck_assert(!tw_rename_file(w, "base/102", "base/300", &err));	/* taken */
+	{
+		const char *from[] = {"base/100", "base/102"}, *to[] = {"base/300", "base/301"};
+		const char *taken[] = {"base/300"};
+
+		ck_assert(tw_rename_files(w, from, to, 2, &err));
+		ck_assert(!tw_rename_files(w, from + 1, taken, 1, &err));
+	}
 	ck_assert(tw_remove_file(w, "link", &err));
 	ck_assert(tw_remove_file(w, "base/101", &err));
 	/* a removed file's path written again, as backup_label can be */

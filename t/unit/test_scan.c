@@ -17,6 +17,7 @@
 #include "testutil.h"
 #include "timeline.h"
 #include "walreader.h"
+#include "walrec.h"
 
 typedef struct scan_fixture {
 	char		pgdata[64];		/* a directory whose pg_wal is the fixture's wal */
@@ -154,6 +155,61 @@ START_TEST(test_scan_since_divergence)
 }
 END_TEST
 
+/*
+ * The last common checkpoint, searched segment by segment from the
+ * divergence point back: for divergence points all over the fixture's WAL
+ * (record ends, in every segment), it is the newest checkpoint record that
+ * starts before the point, as a plain forward pass finds it.
+ */
+START_TEST(test_last_common_checkpoint)
+{
+	scan_fixture f;
+	rw_error	err;
+	const wal_record *rec;
+	lsn_t		ckpts[256], ends[4096];
+	size_t		nckpts = 0, nends = 0, nrec = 0, checked = 0;
+
+	open_fixture(&f);
+	ck_assert_int_eq(walreader_read_at(f.reader, f.first, &rec, &err), WAL_READ_OK);
+	while (rec->lsn <= f.last)
+	{
+		wal_kind	k = walrec_kind(f.ver, rec);
+
+		if ((k == WK_CHECKPOINT_ONLINE || k == WK_CHECKPOINT_SHUTDOWN) && nckpts < 256)
+			ckpts[nckpts++] = rec->lsn;
+		/* every 211th record's end, and the end of each checkpoint record */
+		if ((nrec++ % 211 == 0 || k == WK_CHECKPOINT_ONLINE) && nends < 4096)
+			ends[nends++] = rec->end;
+		if (rec->lsn == f.last || walreader_next(f.reader, &rec, &err) != WAL_READ_OK)
+			break;
+	}
+	ck_assert_uint_ge(nckpts, 4);
+	for (size_t i = 0; i < nends; i++)
+	{
+		lsn_t		want = LSN_INVALID, got = LSN_INVALID;
+		pg_checkpoint ckpt;
+		bool		ok;
+
+		for (size_t c = 0; c < nckpts; c++)
+			if (ckpts[c] < ends[i])
+				want = ckpts[c];
+		rw_error_clear(&err);
+		ok = scan_last_common_checkpoint(f.ver, f.reader, ends[i], &got, &ckpt, &err);
+		if (want == LSN_INVALID)
+			ck_assert_msg(!ok, "a checkpoint was found before " LSN_FMT, LSN_ARGS(ends[i]));
+		else
+		{
+			ck_assert_msg(ok, "before " LSN_FMT ": %s", LSN_ARGS(ends[i]), err.msg);
+			ck_assert_msg(got == want, "before " LSN_FMT ": found " LSN_FMT ", expected " LSN_FMT,
+						  LSN_ARGS(ends[i]), LSN_ARGS(got), LSN_ARGS(want));
+			checked++;
+		}
+	}
+	ck_assert_uint_ge(checked, 20);
+	close_fixture(&f);
+}
+END_TEST
+
 extern Suite *scan_suite(void);
 
 Suite *scan_suite(void)
@@ -163,6 +219,7 @@ Suite *scan_suite(void)
 
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_scan_since_divergence);
+	tcase_add_test(tc, test_last_common_checkpoint);
 	suite_add_tcase(s, tc);
 	return s;
 }
