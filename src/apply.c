@@ -49,7 +49,7 @@ struct target_writer {
 	bool		batch_sealed;	/* sorted, journal synced: writes under way */
 
 	bool		sync;			/* fsync the journal (not --no-sync) */
-	int			stash_state;	/* 0 not yet prepared, 1 ready */
+	bool		stash_ready;	/* the stash exists; stash_dev is its device */
 	dev_t		stash_dev;		/* the device of the journal's stash */
 	uint64_t	nstashed;		/* files moved into the stash so far */
 
@@ -583,12 +583,9 @@ stash_file(target_writer *w, const char *path, const char *full, const struct st
 	bool		ok = true;
 
 	*moved = false;
-	if (w->stash_state == 0)
-	{
-		if (!journal_stash_prepare(w->pgdata, w->sync, &w->stash_dev, err))
-			return false;
-		w->stash_state = 1;
-	}
+	if (!w->stash_ready && !journal_stash_prepare(w->pgdata, w->sync, &w->stash_dev, err))
+		return false;
+	w->stash_ready = true;
 	if (st->st_dev != w->stash_dev)
 		return true;
 	snprintf(name, sizeof(name), "%08llx", (unsigned long long) w->nstashed++);
@@ -905,12 +902,6 @@ tw_sync(target_writer *w, rw_error *err)
 		free(full);
 	}
 	return true;
-}
-
-size_t
-tw_touched_count(const target_writer *w)
-{
-	return w->ntouched;
 }
 
 /* --- rollback ------------------------------------------------------------ */

@@ -92,7 +92,4 @@ bool		tw_replace_file(target_writer *w, const char *path, const uint8_t *data,
 /* fsync every file written and every directory whose entries changed. */
 bool		tw_sync(target_writer *w, rw_error *err);
 
-/* Number of files and directories tw_sync() will flush. */
-size_t		tw_touched_count(const target_writer *w);
-
 #endif

@@ -75,14 +75,21 @@ journal_dir(const char *pgdata)
 	return xasprintf("%.*s%s", (int) len, pgdata, JOURNAL_DIR_SUFFIX);
 }
 
+/* "<journal dir>/name", malloc'd. */
+static char *
+in_journal_dir(const char *pgdata, const char *name)
+{
+	char	   *dir = journal_dir(pgdata);
+	char	   *path = xasprintf("%s/%s", dir, name);
+
+	free(dir);
+	return path;
+}
+
 static char *
 journal_file(const char *pgdata)
 {
-	char	   *dir = journal_dir(pgdata);
-	char	   *file = xasprintf("%s/%s", dir, JOURNAL_FILE);
-
-	free(dir);
-	return file;
+	return in_journal_dir(pgdata, JOURNAL_FILE);
 }
 
 const char *
@@ -315,11 +322,7 @@ journal_close(journal *j)
 static char *
 stash_dir(const char *pgdata)
 {
-	char	   *dir = journal_dir(pgdata);
-	char	   *stash = xasprintf("%s/%s", dir, STASH_DIR);
-
-	free(dir);
-	return stash;
+	return in_journal_dir(pgdata, STASH_DIR);
 }
 
 bool

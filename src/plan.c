@@ -34,6 +34,7 @@ starts_with(const char *s, const char *prefix)
 typedef enum wal_decision {
 	WAL_NOT_SPECIAL,			/* not a WAL file: general rules apply */
 	WAL_KEEP_TARGET,			/* the target's copy is identical to what recovery needs */
+	WAL_KEEP_MARKER,			/* the target's archiver marker of a segment it keeps */
 	WAL_FROM_SOURCE,			/* take the source's file */
 	WAL_DROP					/* remove from the target, do not copy */
 } wal_decision;
@@ -79,14 +80,14 @@ decide_status(const plan_input *in, const char *marker)
 	const tl_entry *te;
 
 	if (strlen(marker) <= WAL_FILE_NAME_LEN || marker[WAL_FILE_NAME_LEN] != '.')
-		return WAL_KEEP_TARGET;		/* a history file's, or not ours to judge */
+		return WAL_KEEP_MARKER;		/* a history file's, or not ours to judge */
 	memcpy(seg, marker, WAL_FILE_NAME_LEN);
 	seg[WAL_FILE_NAME_LEN] = '\0';
 	if (!wal_file_name_parse(seg, in->segsize, &tli, &segno))
-		return WAL_KEEP_TARGET;
+		return WAL_KEEP_MARKER;
 	if (segno_start(segno + 1, in->segsize) <= in->diverge &&
 		tl_contains(in->source_history, tli, &te))
-		return WAL_KEEP_TARGET;
+		return WAL_KEEP_MARKER;
 	return WAL_DROP;
 }
 
@@ -234,8 +235,9 @@ plan_path(plan *p, const plan_input *in, const file_list *source, const file_ent
 	switch (wal)
 	{
 		case WAL_KEEP_TARGET:
-			if (!starts_with(path, "pg_wal/archive_status/"))
-				p->totals.wal_kept++;
+			p->totals.wal_kept++;
+			return true;
+		case WAL_KEEP_MARKER:
 			return true;
 		case WAL_FROM_SOURCE:
 			if (s->type != FILE_TYPE_REGULAR)

@@ -24,11 +24,7 @@ CREATE INDEX clustered_on_old_id ON clustered_on_old (id);
 INSERT INTO clustered_on_old SELECT (g * 7919) % 5000, 'c' FROM generate_series(1, 5000) g;
 CREATE TABLE indexed_on_old (id int, v text);
 INSERT INTO indexed_on_old SELECT g, 'i' || g FROM generate_series(1, 5000) g;"
-node_backup_standby old new
-node_start new
-wait_for_catchup new old
-node_promote new
-node_checkpoint new
+node_failover old new
 
 node_psql new "
 INSERT INTO keep_me SELECT g, 'new' FROM generate_series(10001, 10500) g;

@@ -24,11 +24,7 @@ node_start old
 node_psql old "CREATE DATABASE common_db; CREATE DATABASE common_fc $(strategy FILE_COPY);"
 node_psql_db old common_db "CREATE TABLE t AS SELECT g AS id, md5(g::text) AS v FROM generate_series(1, 3000) g;"
 node_psql_db old common_fc "CREATE TABLE t AS SELECT g AS id FROM generate_series(1, 1000) g;"
-node_backup_standby old new
-node_start new
-wait_for_catchup new old
-node_promote new
-node_checkpoint new
+node_failover old new
 
 node_psql new "CREATE DATABASE new_wal $(strategy WAL_LOG); CREATE DATABASE new_fc $(strategy FILE_COPY);"
 node_psql_db new new_wal "CREATE TABLE t AS SELECT g AS id FROM generate_series(1, 500) g;"

@@ -13,11 +13,7 @@ node_start old
 node_psql old "
 CREATE TABLE t (id int PRIMARY KEY, v text);
 INSERT INTO t SELECT g, 'base' FROM generate_series(1, 10000) g;"
-node_backup_standby old new
-node_start new
-wait_for_catchup new old
-node_promote new
-node_checkpoint new
+node_failover old new
 node_psql new "UPDATE t SET v = 'new' WHERE id % 5 = 0; INSERT INTO t VALUES (20000, 'new');"
 
 node_psql old "

@@ -12,11 +12,7 @@ node_start old
 node_psql old "CREATE TABLE t (id int PRIMARY KEY, v text);
 INSERT INTO t SELECT g, 'base' FROM generate_series(1, 8000) g;
 CREATE TABLE dropped_on_old AS SELECT generate_series(1, 100) AS id;"
-node_backup_standby old new
-node_start new
-wait_for_catchup new old
-node_promote new
-node_checkpoint new
+node_failover old new
 node_psql new "DELETE FROM t WHERE id > 7000; CREATE TABLE created_on_new AS SELECT 1 AS x;"
 node_psql old "UPDATE t SET v = 'OLD-ONLY' WHERE id <= 3000; DROP TABLE dropped_on_old;
 CREATE TABLE created_on_old AS SELECT generate_series(1, 3000) AS id;"

@@ -10,11 +10,7 @@ node_init old --checksums
 node_start old
 node_psql old "CREATE TABLE t (id int PRIMARY KEY, v text);
 INSERT INTO t SELECT g, 'base' FROM generate_series(1, 8000) g;"
-node_backup_standby old new
-node_start new
-wait_for_catchup new old
-node_promote new
-node_checkpoint new
+node_failover old new
 node_psql new "UPDATE t SET v = 'new' WHERE id % 4 = 0;"
 node_psql old "UPDATE t SET v = 'OLD-ONLY' WHERE id % 3 = 0;
 CREATE TABLE created_on_old AS SELECT generate_series(1, 2000) AS id;"

@@ -58,11 +58,7 @@ node_start old
 node_psql old "
 CREATE TABLE t (id int PRIMARY KEY, v text);
 INSERT INTO t SELECT g, 'base' FROM generate_series(1, 20000) g;"
-node_backup_standby old new
-node_start new
-wait_for_catchup new old
-node_promote new
-node_checkpoint new
+node_failover old new
 # ~50 MB only on the source: copied whole into the target
 node_psql new "UPDATE t SET v = 'new' WHERE id % 4 = 0;
 CREATE TABLE big_on_new AS SELECT g AS id, repeat(md5(g::text), 8) AS pad

@@ -21,11 +21,7 @@ INSERT INTO t SELECT g, 'base' FROM generate_series(1, 20000) g;
 CREATE TABLE dropped_on_old AS SELECT generate_series(1, 5000) AS id;
 CREATE TABLE shrunk (id int, pad text);
 INSERT INTO shrunk SELECT g, repeat('x', 200) FROM generate_series(1, 20000) g;"
-node_backup_standby old new
-node_start new
-wait_for_catchup new old
-node_promote new
-node_checkpoint new
+node_failover old new
 node_psql new "UPDATE t SET v = 'new' WHERE id % 4 = 0;
 CREATE TABLE created_on_new AS SELECT generate_series(1, 3000) AS id;"
 node_psql old "

@@ -22,11 +22,7 @@ node_start old
 node_psql old "
 CREATE TABLE t (id int PRIMARY KEY, v text);
 INSERT INTO t SELECT g, 'base' FROM generate_series(1, 20000) g;"
-node_backup_standby old new
-node_start new
-wait_for_catchup new old
-node_promote new
-node_checkpoint new
+node_failover old new
 # ~100 MB only on the source: copied whole, in a dozen round trips of 8 MB
 node_psql new "UPDATE t SET v = 'new' WHERE id % 4 = 0;
 CREATE TABLE big_on_new AS SELECT g AS id, repeat(md5(g::text), 16) AS pad

@@ -12,11 +12,7 @@ node_init old --checksums
 node_start old
 node_psql old "CREATE TABLE t (id int PRIMARY KEY, v text);
 INSERT INTO t SELECT g, 'base' FROM generate_series(1, 5000) g;"
-node_backup_standby old new
-node_start new
-wait_for_catchup new old
-node_promote new
-node_checkpoint new
+node_failover old new
 node_psql new "UPDATE t SET v = 'new' WHERE id <= 1000;"
 switch_lsn=$(history_switchpoint new 2 1)
 node_psql old "UPDATE t SET v = 'OLD-ONLY' WHERE id > 4000; SELECT pg_switch_wal();" >/dev/null

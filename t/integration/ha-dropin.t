@@ -21,11 +21,7 @@ node_conf old "restore_command = 'cp $archive/%f %p'"
 node_start old
 node_psql old "CREATE TABLE t (id int PRIMARY KEY, v text);
 INSERT INTO t SELECT g, 'base' FROM generate_series(1, 5000) g;"
-node_backup_standby old new
-node_start new
-wait_for_catchup new old
-node_promote new
-node_checkpoint new
+node_failover old new
 node_psql new "UPDATE t SET v = 'new' WHERE id <= 1000;
 CREATE ROLE rewind_user LOGIN PASSWORD 'rewind secret' CONNECTION LIMIT 3;
 GRANT EXECUTE ON FUNCTION pg_catalog.pg_ls_dir(text, boolean, boolean) TO rewind_user;

@@ -34,11 +34,7 @@ node_psql old "
 CREATE TABLE items (id int PRIMARY KEY, v text, n int) WITH (fillfactor = 50);
 INSERT INTO items SELECT g, 'base', 0 FROM generate_series(1, 100) g;
 CREATE SEQUENCE counter;"
-node_backup_standby old new
-node_start new
-wait_for_catchup new old
-node_promote new
-node_checkpoint new
+node_failover old new
 node_psql new "INSERT INTO items VALUES (1000, 'new primary', 0)"
 
 # --- on the old primary, after the divergence --------------------------------
@@ -127,11 +123,7 @@ ok "the report was written before the target's control file" \
 node_init old2
 node_start old2
 node_psql old2 "CREATE TABLE t AS SELECT g FROM generate_series(1, 1000) g;"
-node_backup_standby old2 new2
-node_start new2
-wait_for_catchup new2 old2
-node_promote new2
-node_checkpoint new2
+node_failover old2 new2
 node_psql old2 "SELECT count(*) FROM t; CHECKPOINT;" >/dev/null
 node_stop old2 fast
 dry_run_json old2 new2 dry2

@@ -526,6 +526,17 @@ node_promote() {
 
 node_checkpoint() { node_psql "$1" "CHECKPOINT"; }
 
+# node_failover PRIMARY NAME — the failover of a split brain: NAME, a standby
+# of PRIMARY (running), caught up, promoted and checkpointed, so that its
+# files hold everything up to its new timeline's start.
+node_failover() {
+    node_backup_standby "$1" "$2"
+    node_start "$2"
+    wait_for_catchup "$2" "$1"
+    node_promote "$2"
+    node_checkpoint "$2"
+}
+
 # node_set_primary NAME PRIMARY — make NAME (stopped) stream from PRIMARY.
 # postgresql.auto.conf, because pg_basebackup -R put the old value there and
 # it overrides postgresql.conf.
