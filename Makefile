@@ -39,7 +39,7 @@ TEST_OBJS   := $(TEST_SRCS:%.c=$(BUILD)/%.o)
 BIN         := $(BUILD)/rewind
 UNIT        := $(BUILD)/unit-tests
 
-.PHONY: all check unit integration fixtures check-asan demo install clean lint bench fuzz
+.PHONY: all check unit integration fixtures check-asan demo install clean lint bench bench-scaling fuzz
 
 all: rewind
 
@@ -128,6 +128,11 @@ $(BENCH_WALSCAN): bench/walscan.c $(LIB_OBJS) $(APP_OBJS)
 bench: $(BIN) $(BENCH_WALSCAN)
 	BENCH_SCALE=$(BENCH_SCALE) BENCH_ROUNDS=$(BENCH_ROUNDS) REWIND_BIN=$(abspath $(BIN)) \
 	  WALSCAN_BIN=$(abspath $(BENCH_WALSCAN)) bash bench/bench.sh
+
+# rewind's time on a small and a large cluster with the same divergence
+# (see bench/scaling.sh; about 11 minutes and 70 GB of disk at scale 1000)
+bench-scaling: $(BIN)
+	REWIND_BIN=$(abspath $(BIN)) bash bench/scaling.sh
 
 PG_REWIND_DIR := $(PREFIX)/lib/rewind/pg-rewind-bin
 

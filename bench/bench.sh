@@ -44,9 +44,19 @@
 # creation on, or the old primary's shutdown removes WAL both tools need:
 # 4GB at scale 1000), BENCH_JOBS (rewind --jobs, default 8),
 # BENCH_NETNS=0 to skip the 1 Gbit/s part, BENCH_PG_REWIND=0 to time rewind
-# alone (how its time grows with the cluster: run at two scales with the same
-# BENCH_DIVERGE and BENCH_BEFORE).  A quick look: BENCH_SCALE=50
-# BENCH_HISTORY=100000 BENCH_BEFORE=20000 BENCH_ROUNDS=1.
+# alone, BENCH_COLD=1 to empty the page cache before every timed run (root
+# only), BENCH_HOT_SCALE to hold the divergence itself constant across
+# scales (see below), BENCH_RESULTS to keep the raw per-run figures (tool,
+# link, wall s, fetched, written, peak RSS kB) in that file.  A quick look:
+# BENCH_SCALE=50 BENCH_HISTORY=100000 BENCH_BEFORE=20000 BENCH_ROUNDS=1.
+#
+# The same number of pgbench transactions is not the same divergence at two
+# scales: spread over a table ten times larger, they touch more distinct
+# blocks and write more full-page images.  With BENCH_HOT_SCALE=N the
+# traffic (before and after the divergence) is pgbench's TPC-B transaction
+# restricted to the accounts, tellers and branches of scale N, so at every
+# BENCH_SCALE >= N it changes the same rows in the same way and only the
+# cluster around them grows (make bench-scaling).
 set -euo pipefail
 
 BENCH_SCALE=${BENCH_SCALE:-300}
@@ -58,6 +68,8 @@ BENCH_WAL_KEEP=${BENCH_WAL_KEEP:-2GB}
 BENCH_JOBS=${BENCH_JOBS:-8}
 BENCH_NETNS=${BENCH_NETNS:-1}
 BENCH_PG_REWIND=${BENCH_PG_REWIND:-1}
+BENCH_HOT_SCALE=${BENCH_HOT_SCALE:-}
+BENCH_COLD=${BENCH_COLD:-0}
 export PG_MAJOR=15 HARNESS_MODE=demo
 : "${REWIND_BIN:?set REWIND_BIN (make bench does)}"
 # shellcheck source=t/lib/harness.sh
@@ -66,6 +78,7 @@ PGBENCH=$PGCLIENT/pgbench
 TIME=/usr/bin/time
 [[ -x $PGBENCH ]] || { echo "bench: pgbench not found in $PGCLIENT"; exit 1; }
 [[ -x $TIME ]] || { echo "bench: /usr/bin/time is needed (apt-get install time)"; exit 1; }
+[[ $BENCH_COLD == 0 || $(id -u) == 0 ]] || { echo "bench: BENCH_COLD=1 needs root (it writes /proc/sys/vm/drop_caches)"; exit 1; }
 [[ $BENCH_PG_REWIND == 0 || -x $PG_REWIND_REF ]] || { echo "bench: pg_rewind not found at $PG_REWIND_REF"; exit 1; }
 HAVE_STRACE=0; command -v strace >/dev/null && HAVE_STRACE=1
 
@@ -78,8 +91,36 @@ pgbench_on() {   # NODE ARGS...
     as_pg "$PGBENCH" -h "$SOCKDIR" -p "${NODE_PORT[$node]}" -U postgres "$@" postgres >/dev/null 2>&1
 }
 
+# traffic NODE CLIENTS TRANSACTIONS — pgbench's TPC-B transactions, over the
+# whole cluster or, with BENCH_HOT_SCALE, over that scale's rows only
+traffic() {
+    local node=$1 clients=$2 txns=$3
+    if [[ -z $BENCH_HOT_SCALE ]]; then
+        pgbench_on "$node" -c "$clients" -j 2 -t $((txns / clients)); return
+    fi
+    pgbench_on "$node" -n -f "$SCRATCH/hot.sql" -D hot="$BENCH_HOT_SCALE" -c "$clients" -j 2 -t $((txns / clients))
+}
+if [[ -n $BENCH_HOT_SCALE ]]; then
+    ((BENCH_HOT_SCALE <= BENCH_SCALE)) || { echo "bench: BENCH_HOT_SCALE must not exceed BENCH_SCALE"; exit 1; }
+    # pgbench's own sizes per unit of scale: 100000 accounts, 10 tellers, 1 branch
+    cat >"$SCRATCH/hot.sql" <<'SQL'
+\set aid random(1, 100000 * :hot)
+\set tid random(1, 10 * :hot)
+\set bid random(1, :hot)
+\set delta random(-5000, 5000)
+BEGIN;
+UPDATE pgbench_accounts SET abalance = abalance + :delta WHERE aid = :aid;
+SELECT abalance FROM pgbench_accounts WHERE aid = :aid;
+UPDATE pgbench_tellers SET tbalance = tbalance + :delta WHERE tid = :tid;
+UPDATE pgbench_branches SET bbalance = bbalance + :delta WHERE bid = :bid;
+INSERT INTO pgbench_history (tid, bid, aid, delta, mtime) VALUES (:tid, :bid, :aid, :delta, CURRENT_TIMESTAMP);
+END;
+SQL
+    chmod 644 "$SCRATCH/hot.sql"
+fi
+
 # --- the failover -----------------------------------------------------------
-say "cluster: pgbench scale $BENCH_SCALE, $BENCH_HISTORY transactions of history"
+say "cluster: pgbench scale $BENCH_SCALE${BENCH_HOT_SCALE:+ (traffic on the rows of scale $BENCH_HOT_SCALE)}, $BENCH_HISTORY transactions of history"
 node_init old --checksums
 node_conf old "checkpoint_timeout = '1h'" "max_wal_size = '16GB'" "min_wal_size = '1GB'" \
     "wal_keep_size = '$BENCH_WAL_KEEP'" "shared_buffers = '256MB'" "synchronous_commit = off" \
@@ -94,13 +135,13 @@ node_checkpoint old
 node_backup_standby old new
 node_start new
 say "$BENCH_BEFORE transactions while the standby follows"
-pgbench_on old -c 8 -j 2 -t $((BENCH_BEFORE / 8))
+traffic old 8 "$BENCH_BEFORE"
 wait_for_catchup new old
 node_promote new
 DIVERGE=$(history_switchpoint new 2 1)
 say "divergence at $DIVERGE; divergent traffic on both sides"
-pgbench_on new -c 4 -j 2 -t $((BENCH_DIVERGE / 4)) &
-pgbench_on old -c 4 -j 2 -t $((BENCH_DIVERGE / 4))
+traffic new 4 "$BENCH_DIVERGE" &
+traffic old 4 "$BENCH_DIVERGE"
 wait
 node_checkpoint new
 node_stop old fast
@@ -142,6 +183,7 @@ run_tool() {
         cmd=("$PG_REWIND_REF" -D "${NODE_DATA[$node]}" --source-server="$conn" -R -P)
     fi
     [[ $link == 1gbit ]] && wrap=(ip netns exec "$NETNS")
+    if [[ $BENCH_COLD == 1 ]]; then sync; echo 3 >/proc/sys/vm/drop_caches; fi
     "${wrap[@]}" "${AS_OWNER[@]}" "$TIME" -v -o "$tv" "${cmd[@]}" >"$out" 2>&1 || {
         echo "bench: $tool failed:"; tail -n 20 "$out"; exit 1; }
     if [[ $tool == rewind ]]; then
@@ -262,6 +304,7 @@ plan=$(sed -n '/^{/,$p' "$SCRATCH/run-rewind-a$BENCH_ROUNDS.out" | jq -c \
               identical_files, identical_bytes, blocks: .blocks.mode, replayed: .blocks.replayed_blocks}')
 echo "rewind's plan (last loopback round): $plan"
 [[ -f $SCRATCH/walscan.txt ]] && cat "$SCRATCH/walscan.txt"
+if [[ -n ${BENCH_RESULTS:-} ]]; then cp "$RESULTS" "$BENCH_RESULTS"; fi
 
 # --- both rewound nodes of the last loopback round follow the source ----------
 echo

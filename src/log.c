@@ -9,6 +9,7 @@
 /* Set once at startup, read-only afterwards. */
 static char progname[64] = "rewind";
 static bool debug_enabled;
+static struct timespec started;	/* debug lines show the time since then */
 
 void
 log_init(const char *argv0, bool debug)
@@ -19,6 +20,7 @@ log_init(const char *argv0, bool debug)
 	if (base && *base)
 		snprintf(progname, sizeof(progname), "%s", base);
 	debug_enabled = debug;
+	clock_gettime(CLOCK_MONOTONIC, &started);
 }
 
 const char *
@@ -65,11 +67,16 @@ void
 log_debug(const char *fmt,...)
 {
 	va_list		ap;
+	struct timespec now;
+	char		level[48];
 
 	if (!debug_enabled)
 		return;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	snprintf(level, sizeof(level), "debug: %.3f s: ",
+			 (double) (now.tv_sec - started.tv_sec) + (now.tv_nsec - started.tv_nsec) / 1e9);
 	va_start(ap, fmt);
-	emit("debug: ", fmt, ap);
+	emit(level, fmt, ap);
 	va_end(ap);
 }
 

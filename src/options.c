@@ -87,7 +87,7 @@ options_print_help(const char *progname)
 		   "                                 target is changed\n"
 		   "      --format=text|json         json: print plan, report and result as one JSON\n"
 		   "                                 document on stdout (fields: see the manual)\n"
-		   "      --debug                    write a lot of debug messages\n"
+		   "      --debug                    write debug messages, each with its time\n"
 		   "  -V, --version                  output version information, then exit\n"
 		   "  -?, --help                     show this help, then exit\n\n",
 		   OPTIONS_DEFAULT_JOBS, SOURCE_MAX_JOBS);

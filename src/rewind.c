@@ -357,7 +357,10 @@ perform_rewind(rewind_ctx *c, rw_error *err)
 		tw_close(w);
 		return false;
 	}
+	log_debug("journal started");
 	ok = execute_plan(&c->plan, c->src, w, &prog, &c->copied, err);
+	if (ok)
+		log_debug("plan executed");
 	report_copy_changes(c);
 	/* data first, so the control file never points at data not on disk */
 	if (ok && !c->opts->no_sync)
@@ -365,6 +368,8 @@ perform_rewind(rewind_ctx *c, rw_error *err)
 		if (c->opts->progress)
 			log_info("syncing target data directory");
 		ok = tw_sync(w, err);
+		if (ok)
+			log_debug("changed files synced");
 	}
 	ok = ok && tw_step(w, JSTEP_FINALIZING, err) && finalize(c, w, err) &&
 		(c->opts->no_sync || tw_sync(w, err));

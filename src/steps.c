@@ -248,6 +248,7 @@ steps_find_target_end(rewind_ctx *c, rw_error *err)
 		return false;
 	if (ctl->min_recovery_point > c->tgt_end)
 		c->tgt_end = ctl->min_recovery_point;
+	log_debug("target's WAL ends at " LSN_FMT, LSN_ARGS(c->tgt_end));
 	return true;
 }
 
@@ -297,12 +298,15 @@ steps_list_both(rewind_ctx *c, rw_error *err)
 {
 	if (c->opts->progress)
 		log_info("reading source file list");
+	log_debug("listing the source's files");
 	if (!c->src->ops->list_files(c->src, &c->src_files, err))
 		return false;
+	log_debug("source lists %zu files", c->src_files.n);
 	if (c->opts->progress)
 		log_info("reading target file list");
 	if (!file_list_local(c->tgt.pgdata, &c->tgt_files, err))
 		return false;
+	log_debug("target lists %zu files", c->tgt_files.n);
 	file_list_sort(&c->src_files);
 	file_list_sort(&c->tgt_files);
 	return true;
@@ -342,6 +346,7 @@ steps_build_plan(rewind_ctx *c, rw_error *err)
 	ledger_finish(c->ledger);
 	if (!plan_build(&in, &c->src_files, &c->tgt_files, c->map, &c->plan, err))
 		return false;
+	log_debug("planned %zu entries", c->plan.n);
 	/*
 	 * Comparing reads file contents on both sides: a real run only.  A dry
 	 * run reads nothing but control and history files (its plan counts the

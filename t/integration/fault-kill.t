@@ -61,6 +61,10 @@ st=0; run_rewind old new -R --debug || st=$?
 is "$st" 0 "a complete rewind of a copy succeeds"
 total=$(sed -n 's/.*journal: [0-9]* bytes for \([0-9]*\) changes.*/\1/p' "$REWIND_OUT")
 like "$total" '^[0-9]+$' "the run reports how many changes it made ($total)"
+# --debug times each step: seconds since the start, never going back
+steps=$(sed -n 's/.*debug: \([0-9]*\.[0-9]\{3\}\) s: \(listing the source.s files\|planned\|journal started\|plan executed\|changed files synced\).*/\1/p' "$REWIND_OUT")
+is "$(wc -l <<<"$steps")" 5 "--debug times the listing, plan, journal, copy and sync steps"
+ok "the debug times of the steps never go back" sort -c -g <<<"$steps"
 ok "a completed run leaves no journal" test ! -e "$JOURNAL"
 total=${total:-100}
 
