@@ -3,6 +3,16 @@
 #include "log.h"
 #include "walrec.h"
 
+/* What to do about WAL of the target that cannot be read (where: at or before what). */
+static void
+hint_damaged_wal(rw_error *err, const char *where)
+{
+	rw_hint(err, "The target's WAL is damaged or incomplete %s: put an intact copy of the "
+			"segment holding it into its pg_wal (from the WAL archive, or with -c and a "
+			"restore_command), or, if there is none, clone the node again (pg_basebackup).",
+			where);
+}
+
 static bool
 read_required(wal_reader *r, lsn_t lsn, const wal_record **rec, const char *what,
 			  rw_error *err)
@@ -14,10 +24,7 @@ read_required(wal_reader *r, lsn_t lsn, const wal_record **rec, const char *what
 	if (st == WAL_READ_END)
 	{
 		rw_context(err, "could not read %s at " LSN_FMT, what, LSN_ARGS(lsn));
-		rw_hint(err, "The target's WAL is damaged or incomplete at this position: put an intact "
-				"copy of the segment holding it into its pg_wal (from the WAL archive, or with -c "
-				"and a restore_command), or, if there is none, clone the node again "
-				"(pg_basebackup).");
+		hint_damaged_wal(err, "at this position");
 	}
 	return false;
 }
@@ -91,10 +98,7 @@ last_checkpoint_in_segment(const pg_version_info *ver, wal_reader *r, uint64_t s
 		st = walreader_next(r, &rec, err);
 	}
 	if (st == WAL_READ_END)
-		rw_hint(err, "The target's WAL is damaged or incomplete before the divergence point: "
-				"put an intact copy of the segment into its pg_wal (from the WAL archive, or "
-				"with -c and a restore_command), or, if there is none, clone the node again "
-				"(pg_basebackup).");
+		hint_damaged_wal(err, "before the divergence point");
 	return st == WAL_READ_OK;
 }
 

@@ -520,16 +520,21 @@ run_range_query(pq_source *ps, range_query *q, rw_error *err)
 	bool		ok = true;
 
 	for (int c = 0; c < nconns; c++)
-		if ((conns[c] = job_conn(ps, c, err)) == NULL)
-		{
-			if (c == 0)
-				return false;
-			/* a busy source (max_connections) gets fewer connections, not a failure */
-			log_warning("could not open connection %d of %d to the source, continuing with %d: %s",
-						c + 1, ps->jobs, c, err->msg);
-			ps->jobs = nconns = c;
-			break;
-		}
+	{
+		rw_error	conn_err;
+
+		if ((conns[c] = job_conn(ps, c, &conn_err)) != NULL)
+			continue;
+		/*
+		 * Only the extra connections are opened here (the first is the
+		 * session's own): a busy source (max_connections, a role's
+		 * connection limit) gets fewer of them, not a failed rewind.
+		 */
+		log_warning("could not open connection %d of %d to the source, continuing with %d: %s",
+					c + 1, ps->jobs, c, conn_err.msg);
+		ps->jobs = nconns = c;
+		break;
+	}
 	for (int c = 0; ok && c < nconns; c++)
 		busy[c] = ok = send_batch(conns[c], q, (size_t) c, err);
 	for (size_t b = 0; ok && b < nb; b++)

@@ -123,13 +123,8 @@ VACUUM t_shrink;" >/dev/null
     kill -CONT "$bpid" 2>/dev/null || true
 fi
 
-rst=0
-# bounded: the rest of the copy takes seconds
-for ((i = 0; i < 1200; i++)); do kill -0 "$rewind_pid" 2>/dev/null || break; sleep 0.1; done
-if kill -0 "$rewind_pid" 2>/dev/null; then
-    fail "rewind ended within 120 s of the thaw"; kill "$rewind_pid" 2>/dev/null || true
-fi
-wait "$rewind_pid" || rst=$?
+wait_background "$rewind_pid" 120 "the rest of the copy after the thaw"
+rst=$WAIT_STATUS
 out=$(cat "$OUT")
 is "$rst" 0 "rewind succeeds although files changed on the source during the copy (exit status 0)"
 last_ok || diag "$out"

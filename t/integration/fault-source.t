@@ -54,13 +54,9 @@ if [[ -n "$bpid" ]]; then
     kill -CONT "$bpid" 2>/dev/null || true
     is "$terminated" t "the source terminated rewind's connection"
 fi
-st=0
-# bounded: the tool fails as soon as the terminated backend's error arrives
-for ((i = 0; i < 600; i++)); do kill -0 "$rewind_pid" 2>/dev/null || break; sleep 0.1; done
-if kill -0 "$rewind_pid" 2>/dev/null; then
-    fail "rewind ended within 60 s of the termination"; kill "$rewind_pid" 2>/dev/null || true
-fi
-wait "$rewind_pid" || st=$?
+# the tool fails as soon as the terminated backend's error arrives
+wait_background "$rewind_pid" 60 "rewind after its connection was terminated"
+st=$WAIT_STATUS
 out=$(cat "$OUT")
 note "rewind said:" "$(grep -E '(error|hint):' <<<"$out" || true)"
 is "$st" 1 "rewind fails when the source connection is terminated mid-copy (exit status 1)"

@@ -692,6 +692,20 @@ freeze_fetching_backend() {
     printf '%s' "$bpid"
 }
 
+# wait_background PID SECONDS WHY — wait at most SECONDS for the background
+# PID (fail, naming WHY, and kill it if it runs on); its exit status in
+# WAIT_STATUS (a variable: wait only works in the shell that started it)
+wait_background() {
+    local pid=$1 secs=$2 why=$3 i
+    for ((i = 0; i < secs * 10; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    if kill -0 "$pid" 2>/dev/null; then
+        fail "ended within $secs s: $why"; kill "$pid" 2>/dev/null || true
+    fi
+    WAIT_STATUS=0
+    # shellcheck disable=SC2034  # read by the test scripts
+    wait "$pid" || WAIT_STATUS=$?
+}
+
 # rollback_and_check LABEL TARGET SOURCE BEFORE — run the tool with --rollback
 # on TARGET and assert it put back the content_fingerprint BEFORE and removed
 # the journal beside the data directory.
