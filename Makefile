@@ -39,7 +39,7 @@ TEST_OBJS   := $(TEST_SRCS:%.c=$(BUILD)/%.o)
 BIN         := $(BUILD)/rewind
 UNIT        := $(BUILD)/unit-tests
 
-.PHONY: all check unit integration fixtures check-asan demo install clean lint bench bench-scaling fuzz
+.PHONY: FORCE all check unit integration fixtures check-asan demo install clean lint bench bench-scaling fuzz
 
 all: rewind
 
@@ -53,14 +53,28 @@ $(BUILD)/%.o: %.c $(wildcard lib/*.h src/*.h t/unit/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -MMD -c -o $@ $<
 
-# Every "Suite *name_suite(void)" defined in t/unit/*.c is run.
-$(BUILD)/t/unit/suites.inc: $(TEST_SRCS)
-	@mkdir -p $(dir $@)
-	grep -ho '^Suite \*[a-z0-9_]*_suite(void)' $(TEST_SRCS) \
-	  | sed 's/^Suite \*\([a-z0-9_]*\)_suite(void)/SUITE(\1)/' > $@.tmp
-	mv $@.tmp $@
+# The suites are the external "*_suite" functions the compiled test files
+# define (nm, so the way a definition is laid out cannot hide one).  Every
+# "*_suite" name written anywhere in t/unit/*.c is listed as well: the
+# runner fails when one of them was not run, or a suite ran no test.
+UNIT_TEST_OBJS := $(filter-out $(BUILD)/t/unit/main.o,$(TEST_OBJS))
 
-$(BUILD)/t/unit/main.o: t/unit/main.c $(BUILD)/t/unit/suites.inc
+# Both lists are remade on every build (a removed test file changes no
+# timestamp) and replaced only when they changed.
+$(BUILD)/t/unit/suites.inc: $(UNIT_TEST_OBJS) FORCE
+	@mkdir -p $(dir $@)
+	@nm -g --defined-only $(UNIT_TEST_OBJS) | awk '$$2 == "T" && $$3 ~ /^[a-z0-9_]+_suite$$/ \
+	  { sub(/_suite$$/, "", $$3); print "SUITE(" $$3 ")" }' | sort -u > $@.tmp
+	@cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@
+
+$(BUILD)/t/unit/suites-named.inc: $(filter-out t/unit/main.c,$(TEST_SRCS)) FORCE
+	@mkdir -p $(dir $@)
+	@grep -how '[a-z0-9_]*_suite' $(filter-out FORCE,$^) | sort -u | sed 's/.*/"&",/' > $@.tmp
+	@cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@
+
+FORCE:
+
+$(BUILD)/t/unit/main.o: t/unit/main.c $(BUILD)/t/unit/suites.inc $(BUILD)/t/unit/suites-named.inc
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -I$(BUILD)/t/unit -c -o $@ $<
 
