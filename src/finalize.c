@@ -65,7 +65,12 @@ append(char **buf, size_t *n, size_t *cap, const char *s, size_t len)
 	(*buf)[*n] = '\0';
 }
 
-/* Quote a value for postgresql.auto.conf: single quotes, doubled inside. */
+/*
+ * Quote a value for postgresql.auto.conf as ALTER SYSTEM does: in single
+ * quotes, with ' and \ doubled, since the server's configuration reader
+ * takes a backslash as an escape inside quotes.  A line break cannot stand
+ * in a quoted value: it is written as the escape \n (\r likewise).
+ */
 static char *
 quote_value(const char *v)
 {
@@ -75,8 +80,14 @@ quote_value(const char *v)
 	out[n++] = '\'';
 	for (const char *p = v; *p; p++)
 	{
-		if (*p == '\'')
-			out[n++] = '\'';
+		if (*p == '\n' || *p == '\r')
+		{
+			out[n++] = '\\';
+			out[n++] = *p == '\n' ? 'n' : 'r';
+			continue;
+		}
+		if (*p == '\'' || *p == '\\')
+			out[n++] = *p;
 		out[n++] = *p;
 	}
 	out[n++] = '\'';

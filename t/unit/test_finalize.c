@@ -1,8 +1,107 @@
 #include <check.h>
+#include <libpq-fe.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "finalize.h"
+#include "xalloc.h"
+
+/*
+ * The value of "name = '...'" in a postgresql.auto.conf text, read back as
+ * the server's configuration reader does: a quoted string may not hold a
+ * raw line break; '' is a quote; a backslash escapes the next character
+ * (b f n r t are control characters, up to three octal digits a byte).
+ * NULL when the line is absent or the server would not accept the value.
+ */
+static char *
+server_reads(const char *text, const char *name)
+{
+	char	   *prefix = xasprintf("\n%s = '", name);
+	const char *p = strstr(text, prefix);
+	char	   *out, *o;
+
+	if (p == NULL)
+	{
+		free(prefix);
+		return NULL;
+	}
+	p += strlen(prefix);
+	free(prefix);
+	out = o = xmalloc(strlen(p) + 1);
+	while (*p != '\0' && *p != '\n')
+	{
+		if (p[0] == '\'' && p[1] == '\'')
+			*o++ = '\'', p += 2;
+		else if (*p == '\'')
+		{
+			*o = '\0';
+			if (p[1] == '\n')
+				return out;
+			break;
+		}
+		else if (*p == '\\' && (p[1] == '\0' || p[1] == '\n'))
+			break;
+		else if (*p == '\\' && strchr("bfnrt", p[1]) != NULL)
+		{
+			*o++ = "\b\f\n\r\t"[strchr("bfnrt", p[1]) - "bfnrt"];
+			p += 2;
+		}
+		else if (*p == '\\' && p[1] >= '0' && p[1] <= '7')
+		{
+			int			v = 0, k;
+
+			for (k = 1; k <= 3 && p[k] >= '0' && p[k] <= '7'; k++)
+				v = v * 8 + (p[k] - '0');
+			*o++ = (char) v;
+			p += k;
+		}
+		else if (*p == '\\')
+			*o++ = p[1], p += 2;
+		else
+			*o++ = *p++;
+	}
+	free(out);
+	return NULL;
+}
+
+/* The value libpq parses for keyword in a connection string (a copy). */
+static char *
+libpq_value(const char *conninfo, const char *keyword)
+{
+	char	   *errmsg = NULL;
+	PQconninfoOption *opts = PQconninfoParse(conninfo, &errmsg);
+	char	   *v = NULL;
+
+	ck_assert_msg(opts != NULL, "libpq cannot parse <%s>: %s", conninfo, errmsg ? errmsg : "");
+	for (PQconninfoOption *o = opts; o->keyword; o++)
+		if (strcmp(o->keyword, keyword) == 0 && o->val)
+			v = xstrdup(o->val);
+	PQconninfoFree(opts);
+	return v;
+}
+
+/* Every option libpq parses from a and from b is the same. */
+static void
+assert_same_conninfo(const char *a, const char *b)
+{
+	char	   *errmsg = NULL;
+	PQconninfoOption *oa = PQconninfoParse(a, &errmsg);
+	PQconninfoOption *ob;
+
+	ck_assert_msg(oa != NULL, "libpq cannot parse <%s>", a);
+	ob = PQconninfoParse(b, &errmsg);
+	ck_assert_msg(ob != NULL, "libpq cannot parse what the server reads back: <%s>", b);
+	for (size_t i = 0; oa[i].keyword; i++)
+	{
+		ck_assert_str_eq(oa[i].keyword, ob[i].keyword);
+		ck_assert_msg((oa[i].val == NULL) == (ob[i].val == NULL) &&
+					  (oa[i].val == NULL || strcmp(oa[i].val, ob[i].val) == 0),
+					  "%s: given <%s>, read back <%s>", oa[i].keyword,
+					  oa[i].val ? oa[i].val : "(null)", ob[i].val ? ob[i].val : "(null)");
+	}
+	PQconninfoFree(oa);
+	PQconninfoFree(ob);
+}
 
 START_TEST(backup_label_lines)
 {
@@ -29,15 +128,67 @@ START_TEST(auto_conf_replaces_settings)
 		"primary_conninfo = 'host=old'\n"
 		"  Recovery_Target_Timeline='2'\n"
 		"primary_conninfo_x = 'kept'\n";
-	char	   *t = finalize_auto_conf(old, strlen(old), "host=new user='it''s'", NULL);
+	const char *conninfo = "host=new user='it\\'s'";
+	char	   *t = finalize_auto_conf(old, strlen(old), conninfo, NULL);
+	char	   *back = server_reads(t, "primary_conninfo");
+	char	   *user;
 
 	ck_assert_ptr_nonnull(strstr(t, "work_mem = '8MB'\n"));
 	ck_assert_ptr_nonnull(strstr(t, "primary_conninfo_x = 'kept'\n"));
 	ck_assert_ptr_null(strstr(t, "host=old"));
 	ck_assert_ptr_null(strstr(t, "'2'"));
-	ck_assert_ptr_nonnull(strstr(t, "primary_conninfo = 'host=new user=''it''''s'''\n"));
+	ck_assert_ptr_nonnull(back);
+	assert_same_conninfo(conninfo, back);
+	user = libpq_value(back, "user");
+	ck_assert_str_eq(user, "it's");
 	ck_assert_ptr_nonnull(strstr(t, "recovery_target_timeline = 'latest'\n"));
+	free(user);
+	free(back);
 	free(t);
+}
+END_TEST
+
+/*
+ * Connection strings in libpq's syntax, as rewind builds them for -R
+ * (values in single quotes, ' and \ escaped with a backslash), with
+ * passwords that hold quotes, backslashes, spaces and a line break: the
+ * server must read back a string that libpq parses to the same options.
+ */
+START_TEST(auto_conf_conninfo_reads_back)
+{
+	static const struct {
+		const char *conninfo;
+		const char *password;	/* what libpq finds in it */
+	}			cases[] = {
+		{"host=127.0.0.1 port=5432 user=rw password='it\\'s'", "it's"},
+		{"host=127.0.0.1 password='back\\\\slash'", "back\\slash"},
+		{"host=127.0.0.1 password='two  spaces '", "two  spaces "},
+		{"host=127.0.0.1 password='a\\'b\\\\c d\\\\\\'' sslmode=prefer", "a'b\\c d\\'"},
+		{"host=127.0.0.1 password='\\\\n\\\\101\\\\'", "\\n\\101\\"},
+		{"host=127.0.0.1 password='line\nbreak\r'", "line\nbreak\r"},
+		{"host='/tmp/sock dir' password='\\'\\''", "''"},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+	{
+		char	   *given = libpq_value(cases[i].conninfo, "password");
+		char	   *t = finalize_auto_conf(NULL, 0, cases[i].conninfo, "slot'\\x");
+		char	   *back = server_reads(t, "primary_conninfo");
+		char	   *slot = server_reads(t, "primary_slot_name");
+		char	   *pw;
+
+		ck_assert_str_eq(given, cases[i].password);
+		ck_assert_msg(back != NULL, "the server would not read: %s", t);
+		assert_same_conninfo(cases[i].conninfo, back);
+		pw = libpq_value(back, "password");
+		ck_assert_str_eq(pw, cases[i].password);
+		ck_assert_msg(slot != NULL && strcmp(slot, "slot'\\x") == 0, "slot read back: %s", t);
+		free(pw);
+		free(slot);
+		free(back);
+		free(t);
+		free(given);
+	}
 }
 END_TEST
 
@@ -79,6 +230,7 @@ Suite *finalize_suite(void)
 
 	tcase_add_test(tc, backup_label_lines);
 	tcase_add_test(tc, auto_conf_replaces_settings);
+	tcase_add_test(tc, auto_conf_conninfo_reads_back);
 	tcase_add_test(tc, auto_conf_new_file);
 	tcase_add_test(tc, auto_conf_slot_and_restore_command);
 	suite_add_tcase(s, tc);
