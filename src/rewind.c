@@ -6,9 +6,11 @@
 #include "rewind.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "apply.h"
@@ -19,6 +21,7 @@
 #include "report.h"
 #include "resume.h"
 #include "steps.h"
+#include "target_lock.h"
 #include "xalloc.h"
 
 /* --- the two ways to finish --------------------------------------------- */
@@ -233,15 +236,55 @@ write_report(const rewind_ctx *c, FILE *out)
 	report_print_text(&f, out);
 }
 
+/*
+ * Open --report FILE for writing: never through a symbolic link (the path may
+ * be in a directory others can write), only a regular file, mode 0600 (the
+ * report names tables and rows).
+ */
+static FILE *
+open_report_file(const char *path, rw_error *err)
+{
+	int			fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
+	struct stat st;
+	FILE	   *out;
+
+	if (fd < 0 && errno == ELOOP)
+	{
+		rw_fail(err, RW_EUSAGE, "report file \"%s\" is a symbolic link; refusing to write "
+				"through it", path);
+		rw_hint(err, "Give --report the path of a new or regular file.");
+		return NULL;
+	}
+	if (fd < 0)
+	{
+		rw_fail_errno(err, errno, "could not create report file \"%s\"", path);
+		return NULL;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+	{
+		close(fd);
+		rw_fail(err, RW_EUSAGE, "report file \"%s\" is not a regular file", path);
+		rw_hint(err, "Give --report the path of a new or regular file.");
+		return NULL;
+	}
+	if (fchmod(fd, 0600) != 0 || ftruncate(fd, 0) != 0 || (out = fdopen(fd, "w")) == NULL)
+	{
+		rw_fail_errno(err, errno, "could not create report file \"%s\"", path);
+		close(fd);
+		return NULL;
+	}
+	return out;
+}
+
 /* --report FILE: written and flushed to disk before the target changes. */
 static bool
 write_report_file(const rewind_ctx *c, rw_error *err)
 {
 	const char *path = c->opts->report_file;
-	FILE	   *out = fopen(path, "w");
+	FILE	   *out = open_report_file(path, err);
 
 	if (out == NULL)
-		return rw_fail_errno(err, errno, "could not create report file \"%s\"", path);
+		return false;
 	write_report(c, out);
 	if (fflush(out) != 0 || fsync(fileno(out)) != 0)
 	{
@@ -474,7 +517,16 @@ rewind_run(const rewind_options *opts, rewind_result *res, rw_error *err)
 		ok = true;
 	}
 	else
-		ok = run_steps(&c, err);
+	{
+		/* a run that changes the target, or --rollback: one at a time */
+		target_lock *lock = NULL;
+
+		ok = (opts->dry_run ||
+			  target_lock_acquire(opts->target_pgdata, opts->rollback ? "--rollback" : "rewind",
+								  &lock, err)) &&
+			run_steps(&c, err);
+		target_lock_release(lock);
+	}
 	if (!ok)
 		res->status = NULL;
 	if (c.src)
