@@ -2,6 +2,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "fileutil.h"
 #include "xalloc.h"
@@ -18,11 +19,16 @@ append(char **buf, size_t *n, size_t *cap, const char *s)
 	*n += len;
 }
 
-/* Settings whose values may hold passwords are not printed. */
-static bool
-secret(const char *name)
+bool
+config_value_is_secret(const char *name)
 {
-	return strstr(name, "conninfo") != NULL || strstr(name, "pass") != NULL;
+	static const char *const commands[] = {"restore_command", "archive_command",
+		"archive_cleanup_command", "recovery_end_command", "ssl_passphrase_command"};
+
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcasecmp(name, commands[i]) == 0)
+			return true;
+	return strcasestr(name, "conninfo") != NULL || strcasestr(name, "pass") != NULL;
 }
 
 /* "name (target X, source Y)" for every setting whose value differs. */
@@ -49,7 +55,7 @@ settings_diff(const char *target_text, size_t tlen, const char *source_text, siz
 				continue;		/* reported from the target's side */
 			if (other && strcmp(other, a->items[i].value) == 0)
 				continue;
-			if (secret(a->items[i].name))
+			if (config_value_is_secret(a->items[i].name))
 				item = xasprintf("%s%s (differs; values not shown)", n ? ", " : "",
 								 a->items[i].name);
 			else if (side == 0)

@@ -224,7 +224,7 @@ steps_open_target_wal(rewind_ctx *c, const tl_history *history, rw_error *err)
 			!target_restore_command(&c->tgt, c->postgres, c->opts->config_file,
 									&c->restore_command, err))
 			return false;
-		log_debug("using restore_command: %s", c->restore_command);
+		log_debug("using the target's restore_command (its value is not shown)");
 	}
 	c->twal = target_wal_open(c->tgt.pgdata, history, ctl->xlog_seg_size, ctl->xlog_blcksz,
 							  c->restore_command);

@@ -175,7 +175,7 @@ restore_segment(target_wal *w, const char *fname, rw_error *err)
 	memset(restart_name + 8, '0', 16);
 	restart_name[WAL_FILE_NAME_LEN] = '\0';
 	cmd = expand_restore_command(w->restore_command, fname, dest, restart_name);
-	log_debug("running restore_command: %s", cmd);
+	log_debug("running restore_command for %s", fname);
 	if (!proc_run_shell(cmd, &status, err))
 	{
 		free(cmd);
