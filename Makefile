@@ -160,8 +160,11 @@ ifeq ($(PG_REWIND_LINK),1)
 endif
 
 # Fuzz targets (libFuzzer): each fuzz/fuzz_*.c against lib/, seeded from the
-# fixtures, FUZZ_SECONDS each.  Crashers go to $(FUZZ_BUILD)/crashes/<target>/;
-# keep them in fuzz/regressions/<target>/, which the unit tests replay.
+# fixtures, FUZZ_SECONDS each.  What a run finds is kept in
+# fuzz/regressions/<target>/ (commit it): the inputs that add coverage to
+# what is there (libFuzzer -merge=1), and every crash, timeout or
+# out-of-memory input.  fuzz/expect.py then derives the expected result of
+# each kept input, which the unit tests check (t/unit/test_fuzz_regressions.c).
 FUZZ_SECONDS ?= 60
 FUZZ_CC      ?= clang
 FUZZ_BUILD   ?= build-fuzz
@@ -176,10 +179,15 @@ fuzz: fixtures
 	  echo "== $$t ($(FUZZ_SECONDS) s)"; \
 	  $(FUZZ_CC) $(FUZZ_FLAGS) -o $(FUZZ_BUILD)/$$t fuzz/$$t.c $(LIB_SRCS) || exit 1; \
 	  mkdir -p $(FUZZ_BUILD)/corpus/$$t $(FUZZ_BUILD)/crashes/$$t fuzz/regressions/$$t; \
-	  $(FUZZ_BUILD)/$$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
+	  st=0; $(FUZZ_BUILD)/$$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
 	    -artifact_prefix=$(FUZZ_BUILD)/crashes/$$t/ $(FUZZ_BUILD)/corpus/$$t \
-	    $(FUZZ_BUILD)/seeds/$$t fuzz/regressions/$$t || exit 1; \
+	    $(FUZZ_BUILD)/seeds/$$t fuzz/regressions/$$t || st=$$?; \
+	  cp $(FUZZ_BUILD)/crashes/$$t/* fuzz/regressions/$$t/ 2>/dev/null; \
+	  if [ $$st -ne 0 ]; then echo "$$t failed; its input is kept in fuzz/regressions/$$t"; exit 1; fi; \
+	  $(FUZZ_BUILD)/$$t -merge=1 -rss_limit_mb=2048 fuzz/regressions/$$t \
+	    $(FUZZ_BUILD)/corpus/$$t $(FUZZ_BUILD)/seeds/$$t 2>$(FUZZ_BUILD)/merge-$$t.log || exit 1; \
 	done
+	python3 fuzz/expect.py fuzz/regressions
 
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,style,performance,portability \

@@ -1,5 +1,6 @@
 #include "fuzz.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "pgver.h"
@@ -87,6 +88,7 @@ fuzz_wal_one(const uint8_t *data, size_t size)
 
 	if (size < 1 + PAGE)
 		return 0;
+	err.msg[0] = '\0';
 	ver = pgver_lookup(14 + data[0] % 5);
 	p.data = data + 1;
 	p.size = size - 1;
@@ -103,6 +105,9 @@ fuzz_wal_one(const uint8_t *data, size_t size)
 		decode(ver, rec);
 		st = walreader_next(r, &rec, &err);
 	}
+	/* the reader stops at the end of the input or at damage, and says which */
+	if (st != WAL_READ_OK && err.msg[0] == '\0')
+		abort();
 	walreader_free(r);
 	return 0;
 }
