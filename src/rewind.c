@@ -521,7 +521,7 @@ rewind_run(const rewind_options *opts, rewind_result *res, rw_error *err)
 		/* a run that changes the target, or --rollback: one at a time */
 		target_lock *lock = NULL;
 
-		ok = (opts->dry_run ||
+		ok = (opts->dry_run ? target_lock_check_free(opts->target_pgdata, "dry run", err) :
 			  target_lock_acquire(opts->target_pgdata, opts->rollback ? "--rollback" : "rewind",
 								  &lock, err)) &&
 			run_steps(&c, err);

@@ -75,18 +75,48 @@ describe_self(int fd, const char *what)
 		log_debug("could not describe this run in its lock file");
 }
 
+/* "<real path of pgdata>.rewind-lock", malloc'd; NULL (err set) on failure. */
+static char *
+lock_path(const char *pgdata, rw_error *err)
+{
+	char		real[PATH_MAX];
+
+	/* the real path: "-D /data/" and "-D /link-to-data" are the same target */
+	if (realpath(pgdata, real) == NULL)
+	{
+		rw_fail_errno(err, errno, "could not resolve the target data directory \"%s\"", pgdata);
+		return NULL;
+	}
+	return xasprintf("%s%s", real, LOCK_SUFFIX);
+}
+
+bool
+target_lock_check_free(const char *pgdata, const char *what, rw_error *err)
+{
+	char	   *path = lock_path(pgdata, err);
+	int			fd;
+	struct flock fl = whole_file(F_WRLCK);
+	bool		ok = true;
+
+	if (path == NULL)
+		return false;
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd >= 0 && fcntl(fd, F_GETLK, &fl) == 0 && fl.l_type != F_UNLCK)
+		ok = refuse(pgdata, path, what, fd, fl.l_pid, err);
+	if (fd >= 0)
+		close(fd);
+	free(path);
+	return ok;
+}
+
 bool
 target_lock_acquire(const char *pgdata, const char *what, target_lock **out, rw_error *err)
 {
-	char		real[PATH_MAX];
-	char	   *path;
+	char	   *path = lock_path(pgdata, err);
 
 	*out = NULL;
-	/* the real path: "-D /data/" and "-D /link-to-data" are the same target */
-	if (realpath(pgdata, real) == NULL)
-		return rw_fail_errno(err, errno, "could not resolve the target data directory \"%s\"",
-							 pgdata);
-	path = xasprintf("%s%s", real, LOCK_SUFFIX);
+	if (path == NULL)
+		return false;
 	for (int attempt = 0; attempt < LOCK_ATTEMPTS; attempt++)
 	{
 		int			fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);

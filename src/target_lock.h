@@ -24,6 +24,13 @@ typedef struct target_lock target_lock;
 bool		target_lock_acquire(const char *pgdata, const char *what, target_lock **out,
 								rw_error *err);
 
+/*
+ * For a run that only reads the target (--dry-run): fail as
+ * target_lock_acquire would when another process holds the lock, without
+ * taking it (a dry run never holds up a rewind).
+ */
+bool		target_lock_check_free(const char *pgdata, const char *what, rw_error *err);
+
 /* Remove the lock file and release the lock; NULL is ignored. */
 void		target_lock_release(target_lock *lock);
 

@@ -4,7 +4,8 @@
 # rewind and a --rollback of the same target are started, the second one
 # through another spelling of the data directory (a symbolic link to it).
 # Both must refuse at once, naming the running rewind's pid (from the OS),
-# and leave its journal alone; the first then finishes, the lock file is
+# and leave its journal alone; so must a dry run (which takes no lock but
+# must not mistake the running rewind for an interrupted one); the first then finishes, the lock file is
 # gone, and the node verifies as a standby of the source.
 set -euo pipefail
 # shellcheck source=t/lib/harness.sh
@@ -77,6 +78,13 @@ like "$out" "--rollback refused: another process \\(pid $rewind_pid, rewind sinc
 last_ok || diag "$out"
 unlike "$out" 'rolling back its|rollback complete' "... without rolling anything back"
 ok "... at once (${took} s)" test "$took" -le 10
+st=0
+run_rewind old new --dry-run || st=$?
+out=$(cat "$REWIND_OUT")
+is "$st" 1 "a dry run of the target being rewound fails (exit status 1)"
+like "$out" "dry run refused: another process \\(pid $rewind_pid, rewind since [^)]*\\)" \
+    "... naming pid $rewind_pid, not an interrupted rewind"
+last_ok || diag "$out"
 is "$(content_fingerprint "$JOURNAL")" "$journal_before" "the refused runs left the journal alone"
 ok "the first rewind is still running" kill -0 "$rewind_pid"
 

@@ -67,13 +67,20 @@ START_TEST(second_locker_refused_until_holder_dies)
 	ck_assert_ptr_nonnull(strstr(err.msg, "--rollback refused"));
 	ck_assert_int_eq(stat(lockfile, &st), 0);
 	ck_assert_int_eq(st.st_mode & 0777, 0600);
+	/* a dry run is refused the same way, without taking the lock */
+	ck_assert(!target_lock_check_free(dir, "dry run", &err));
+	ck_assert_msg(strstr(err.msg, pidtext) != NULL, "message: %s", err.msg);
 
 	/* killed: the kernel releases the lock; its file stays, and is taken over */
 	ck_assert_int_eq(kill(holder, SIGKILL), 0);
 	ck_assert_int_eq(waitpid(holder, NULL, 0), holder);
 	ck_assert_int_eq(stat(lockfile, &st), 0);
+	ck_assert_msg(target_lock_check_free(dir, "dry run", &err), "%s", err.msg);
 	ck_assert_msg(target_lock_acquire(dir, "--rollback", &l, &err), "%s", err.msg);
 	target_lock_release(l);
+	ck_assert_int_ne(stat(lockfile, &st), 0);
+	/* a dry run leaves no lock file behind */
+	ck_assert_msg(target_lock_check_free(dir, "dry run", &err), "%s", err.msg);
 	ck_assert_int_ne(stat(lockfile, &st), 0);
 	ck_assert_int_eq(rmdir(dir), 0);
 	free(pidtext);
