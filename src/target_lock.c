@@ -84,7 +84,7 @@ lock_path(const char *pgdata, rw_error *err)
 	/* the real path: "-D /data/" and "-D /link-to-data" are the same target */
 	if (realpath(pgdata, real) == NULL)
 	{
-		rw_fail_errno(err, errno, "could not resolve the target data directory \"%s\"", pgdata);
+		rw_fail_errno(err, errno, "could not access target data directory \"%s\"", pgdata);
 		return NULL;
 	}
 	return xasprintf("%s%s", real, LOCK_SUFFIX);
