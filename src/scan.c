@@ -36,7 +36,7 @@ scan_checkpoint_end(wal_reader *r, lsn_t checkpoint, lsn_t *end, rw_error *err)
 
 	if (!read_required(r, checkpoint, &rec, "the target's last checkpoint record", err))
 		return false;
-	*end = rec->end;
+	*end = rec->end_ptr;
 	return true;
 }
 
@@ -48,9 +48,9 @@ scan_end_of_valid_wal(wal_reader *r, lsn_t start, lsn_t *end, rw_error *err)
 
 	if (!read_required(r, start, &rec, "the target's last checkpoint record", err))
 		return false;
-	*end = rec->end;
+	*end = rec->end_ptr;
 	while ((st = walreader_next(r, &rec, err)) == WAL_READ_OK)
-		*end = rec->end;
+		*end = rec->end_ptr;
 	if (st == WAL_READ_ERROR && err->kind != RW_EMISSING)
 		return false;
 	/* the end of valid WAL, or the next segment does not exist: WAL ends here */
@@ -320,8 +320,9 @@ scan_records(const pg_version_info *ver, wal_reader *r, lsn_t end, lsn_t diverge
 			return false;
 		if (ldg)
 			ledger_observe(ldg, rec);
-		stats->end = rec->end;
-		if (rec->end >= end)
+		stats->end = rec->end_ptr;
+		/* end is PostgreSQL's (minRecoveryPoint): compare in its terms */
+		if (rec->end_ptr >= end)
 			return true;
 		/* where the next record is, to name the file if it is damaged */
 		lsn_t		next = rec->next;
