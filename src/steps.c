@@ -46,6 +46,22 @@ find_postgres(rewind_ctx *c, rw_error *err)
 
 /* --- step 1: the target ------------------------------------------------- */
 
+/*
+ * Can the target's files be judged by its control file and WAL as they are?
+ * A standby that crashed ("in archive recovery") can: in recovery
+ * PostgreSQL writes no page whose changes go past minRecoveryPoint (and sets
+ * it to the end of pg_wal before leaving the crash recovery of a former
+ * primary), so, as for a stopped standby, its files hold the changes of its
+ * WAL up to there and no further (steps_find_target_end).  Single-user mode,
+ * which crash recovery would use, refuses a standby's standby.signal.
+ */
+static bool
+target_settled(const pg_control *ctl)
+{
+	return ctl->state == DBSTATE_SHUTDOWNED || ctl->state == DBSTATE_SHUTDOWNED_IN_RECOVERY ||
+		ctl->state == DBSTATE_IN_ARCHIVE_RECOVERY;
+}
+
 bool
 steps_inspect_target(rewind_ctx *c, rw_error *err)
 {
@@ -54,7 +70,11 @@ steps_inspect_target(rewind_ctx *c, rw_error *err)
 
 	if (!target_open(c->opts->target_pgdata, c->opts->check, &c->tgt, err))
 		return false;
-	clean = ctl->state == DBSTATE_SHUTDOWNED || ctl->state == DBSTATE_SHUTDOWNED_IN_RECOVERY;
+	clean = target_settled(ctl);
+	if (ctl->state == DBSTATE_IN_ARCHIVE_RECOVERY)
+		log_info("target was a standby that did not shut down cleanly (\"%s\"): its files hold "
+				 "its WAL up to its minimum recovery point " LSN_FMT ", no crash recovery needed",
+				 control_state_name(ctl->state), LSN_ARGS(ctl->min_recovery_point));
 	if (!clean && c->opts->check)
 		c->target_unclean = true;	/* read as it is; check_target says so */
 	else if (!clean && c->opts->ensure_shutdown)
@@ -70,7 +90,8 @@ steps_inspect_target(rewind_ctx *c, rw_error *err)
 			return false;
 	}
 	/* --check reports a target without checksums as a finding of its own */
-	return c->opts->check || target_check_rewindable(&c->tgt, !c->target_unclean, err);
+	return c->opts->check ||
+		target_check_rewindable(&c->tgt, !c->target_unclean && !target_settled(ctl), err);
 }
 
 /* --- step 2: the source ------------------------------------------------- */
@@ -233,14 +254,23 @@ steps_open_target_wal(rewind_ctx *c, const tl_history *history, rw_error *err)
 	return true;
 }
 
-/* Where the target's WAL ends: its shutdown checkpoint, or minRecoveryPoint. */
+/*
+ * Where the target's WAL ends: its shutdown checkpoint; for a target that
+ * needs crash recovery, the end of its valid WAL; for a standby (stopped or
+ * crashed), the later of its minRecoveryPoint, up to which its files may
+ * hold changes, and the end of the valid WAL in its pg_wal: WAL it received
+ * but did not replay is replayed from there when it starts again, before it
+ * asks the source for anything, so it counts as the target's own.
+ */
 bool
 steps_find_target_end(rewind_ctx *c, rw_error *err)
 {
 	const pg_control *ctl = &c->tgt.control;
+	bool		standby = ctl->state == DBSTATE_SHUTDOWNED_IN_RECOVERY ||
+		ctl->state == DBSTATE_IN_ARCHIVE_RECOVERY;
 	bool		ok;
 
-	if (c->target_unclean)
+	if (c->target_unclean || standby)
 		ok = scan_end_of_valid_wal(c->reader, ctl->checkpoint, &c->tgt_end, err);
 	else
 		ok = scan_checkpoint_end(c->reader, ctl->checkpoint, &c->tgt_end, err);
