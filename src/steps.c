@@ -218,8 +218,49 @@ steps_load_history(rewind_ctx *c, bool from_source, uint32_t tli, tl_history *ou
 	return ok;
 }
 
-void
-steps_compute_timelines(rewind_ctx *c)
+/*
+ * The newest timeline a standby (or a stopped standby's directory) source
+ * follows, from tli on: the newest history file in its pg_wal whose history
+ * holds tli, found the way recovery_target_timeline = 'latest' finds it.
+ * A standby that replayed a promotion but has had no restartpoint since
+ * still names the old timeline in its control file.
+ */
+static bool
+newest_source_timeline(rewind_ctx *c, uint32_t *tli, rw_error *err)
+{
+	for (uint32_t next = *tli + 1; next != 0; next++)
+	{
+		char		name[17], rel[32];
+		uint8_t    *data;
+		size_t		len;
+		bool		missing = false, parsed, follows;
+		tl_history	h = {0};
+
+		wal_history_name(name, next);
+		snprintf(rel, sizeof(rel), "pg_wal/%s", name);
+		if (!c->src->ops->read_file(c->src, rel, true, &data, &len, &missing, err))
+			return false;
+		if (missing)
+			return true;
+		parsed = tl_parse((const char *) data, len, next, rel, &h, err);
+		follows = parsed && tl_contains(&h, *tli, NULL);
+		free(data);
+		tl_free(&h);
+		if (!parsed)
+		{
+			rw_context(err, "source timeline history");
+			return false;
+		}
+		if (!follows)
+			return true;		/* a sibling's branch, not one this source follows */
+		log_debug("the source's pg_wal has %s: it follows timeline %u", rel, next);
+		*tli = next;
+	}
+	return true;
+}
+
+bool
+steps_compute_timelines(rewind_ctx *c, rw_error *err)
 {
 	c->tgt_tli = control_timeline(&c->tgt.control);
 	c->src_tli = control_timeline(&c->src_control);
@@ -230,6 +271,10 @@ steps_compute_timelines(rewind_ctx *c)
 	 */
 	if (c->src_pos.tli > c->src_tli)
 		c->src_tli = c->src_pos.tli;
+	/* a standby: the timeline it replays or is about to */
+	if (c->src_pos.in_recovery || c->src_control.state == DBSTATE_SHUTDOWNED_IN_RECOVERY)
+		return newest_source_timeline(c, &c->src_tli, err);
+	return true;
 }
 
 /* --- step 4: the target's WAL ------------------------------------------- */
