@@ -12,6 +12,9 @@
 #               not be consistent before the divergence point, so its
 #               control file's minimum recovery point is the divergence
 #               point (the source's own is older).
+#   stopped     the data directory of a stopped standby (--source-pgdata):
+#               its files stand at its minimum recovery point, past its last
+#               restartpoint; the rewound node is consistent from there on.
 #
 # Each rewound node must start as a standby of the standby, stream from it on
 # timeline 2 and hold its data.  pg_rewind 15 answers "no rewind required" for
@@ -118,5 +121,47 @@ node_psql c_sb "SELECT pg_wal_replay_resume()"
 wait_for_catchup c_sb c_new
 if [[ $st -eq 0 ]]; then verify_standby tool c_old c_sb
 else fail "tool: rewound c_old verified as a standby of c_sb (not attempted: the tool failed)"; fi
+
+# --- stopped: a stopped standby's data directory (--source-pgdata) ------------
+_GONE_SQL=()
+split s
+node_promote s_new
+node_checkpoint s_new
+node_start s_sb
+ok "stopped: the standby streams timeline 2 from the new primary" wait_for_query s_sb \
+    "SELECT status || ' ' || received_tli FROM pg_stat_wal_receiver" "streaming 2" 30
+diverge s
+# changes after the new primary's checkpoint: replayed past the standby's
+# last restartpoint
+node_psql s_new "UPDATE t SET v = 'after' WHERE id % 10 = 1;"
+wait_for_catchup s_sb s_new
+switch=$(history_switchpoint s_new 2 1)
+node_stop s_sb fast
+is "$(control_state s_sb)" "shut down in recovery" "stopped: the standby is \"shut down in recovery\""
+if [[ "$PG_MAJOR" == 15 ]]; then
+    sctl=$(as_pg "$PGCLIENT/pg_controldata" "${NODE_DATA[s_sb]}")
+    src_mrp=$(awk -F': *' '/^Minimum recovery ending location/ {print $2}' <<<"$sctl")
+    src_ckpt=$(awk -F': *' '/^Latest checkpoint location/ {print $2}' <<<"$sctl")
+    is "$(node_psql s_new "SELECT '$src_mrp'::pg_lsn > '$src_ckpt'::pg_lsn")" t \
+        "stopped: precondition: the standby's files stand past its last restartpoint ($src_mrp > $src_ckpt)"
+fi
+SOURCE_MODE=pgdata
+st=0; run_rewind s_old s_sb || st=$?
+SOURCE_MODE=server
+is "$st" 0 "stopped: the rewind from the standby's directory succeeds"
+last_ok || diag "$(cat "$REWIND_OUT")"
+like "$(cat "$REWIND_OUT")" "servers diverged at WAL location $switch on timeline 1([^0-9]|\$)" \
+    "stopped: divergence at the switch point of the new primary's history"
+if [[ "$PG_MAJOR" == 15 ]]; then
+    ctl=$(as_pg "$PGCLIENT/pg_controldata" "${NODE_DATA[s_old]}")
+    is "$(awk -F': *' '/^Minimum recovery ending location/ {print $2}' <<<"$ctl")" "$src_mrp" \
+        "stopped: the rewound node is consistent from the standby's minimum recovery point on (pg_controldata)"
+else
+    skip "stopped: minimum recovery point read with pg_controldata" \
+        "pg_controldata 15 reads PostgreSQL 15's control file only"
+fi
+node_start s_sb
+if [[ $st -eq 0 ]]; then verify_standby tool s_old s_sb
+else fail "tool: rewound s_old verified as a standby of s_sb (not attempted: the tool failed)"; fi
 
 done_testing
