@@ -415,6 +415,10 @@ steps_build_plan(rewind_ctx *c, rw_error *err)
 	c->ledger = ledger_new(c->tgt.ver, c->diverge);
 	if (c->config_files.n == 0 && !config_target_files(c->tgt.pgdata, &c->config_files, err))
 		return false;
+	/* the promoted side: the target's own timeline begins at the divergence point */
+	if (c->tgt_history.entries[c->common_index].end == c->diverge &&
+		!scan_promoted_side(c->tgt.ver, c->reader, c->ckpt.redo, &c->ckpt, c->map, err))
+		return false;
 	if (!scan_changed_blocks(c->tgt.ver, c->reader, c->ckpt.redo, c->tgt_end, c->diverge,
 							 c->ckpt.full_page_writes, c->map, c->ledger, &c->stats, err))
 		return false;

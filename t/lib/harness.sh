@@ -793,7 +793,10 @@ _compute_expected_divergence() {
     _EXP_TLI=$(control_tli "$target")
     if node_running "$source"; then stli=$(node_tli "$source"); else stli=$(control_tli "$source"); fi
     _EXP_LSN=""
-    if [[ "$stli" != "$_EXP_TLI" ]]; then
+    if [[ "$stli" -lt "$_EXP_TLI" ]]; then
+        # the target is the promoted side: its own history says where it left
+        _EXP_LSN=$(history_switchpoint "$target" "$_EXP_TLI" "$stli"); _EXP_TLI=$stli
+    elif [[ "$stli" != "$_EXP_TLI" ]]; then
         _EXP_LSN=$(history_switchpoint "$source" "$stli" "$_EXP_TLI")
     fi
     note "expected divergence: timeline $_EXP_TLI at ${_EXP_LSN:-?} (source on timeline $stli)"
