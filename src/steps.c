@@ -89,9 +89,13 @@ steps_inspect_target(rewind_ctx *c, rw_error *err)
 				 !target_crash_recovery(&c->tgt, c->postgres, c->opts->config_file, err))
 			return false;
 	}
-	/* --check reports a target without checksums as a finding of its own */
+	/*
+	 * --check reports a target without checksums as a finding of its own; a
+	 * crashed standby is taken as it is
+	 */
 	return c->opts->check ||
-		target_check_rewindable(&c->tgt, !c->target_unclean && !target_settled(ctl), err);
+		target_check_rewindable(&c->tgt, !c->target_unclean &&
+								ctl->state != DBSTATE_IN_ARCHIVE_RECOVERY, err);
 }
 
 /* --- step 2: the source ------------------------------------------------- */
