@@ -285,16 +285,18 @@ first_record_offset(const wal_reader *r)
 	return off;
 }
 
+/* EndRecPtr: the rest of the segment after an XLOG SWITCH holds no records */
 static lsn_t
-next_record_start(const wal_reader *r, lsn_t end, bool is_switch)
+record_end_ptr(const wal_reader *r, lsn_t end, bool is_switch)
 {
-	lsn_t		next;
+	return is_switch ? (end + r->segsize - 1) / r->segsize * r->segsize : MAXALIGN8(end);
+}
 
-	/* the rest of the segment after an XLOG SWITCH holds no records */
-	if (is_switch)
-		next = (end + r->segsize - 1) / r->segsize * r->segsize;
-	else
-		next = MAXALIGN8(end);
+static lsn_t
+next_record_start(const wal_reader *r, lsn_t end_ptr)
+{
+	lsn_t		next = end_ptr;
+
 	if (next % r->page_size == 0)
 		next += lsn_segment_offset(next, r->segsize) == 0 ?
 			WAL_LONG_PAGE_HEADER_SIZE : WAL_SHORT_PAGE_HEADER_SIZE;
@@ -616,9 +618,9 @@ finish_record(wal_reader *r, lsn_t lsn, lsn_t end, uint32_t page_tli,
 		return st;
 	if ((st = decode_record(r, err)) != WAL_READ_OK)
 		return st;
-	rec->next = next_record_start(r, end,
-								  rec->rmid == RM_XLOG_ID &&
+	rec->end_ptr = record_end_ptr(r, end, rec->rmid == RM_XLOG_ID &&
 								  (rec->info & XLR_RMGR_INFO_MASK) == XLOG_SWITCH);
+	rec->next = next_record_start(r, rec->end_ptr);
 	return WAL_READ_OK;
 }
 

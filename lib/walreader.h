@@ -59,6 +59,13 @@ typedef struct wal_blockref {
 typedef struct wal_record {
 	lsn_t		lsn;			/* start of the record */
 	lsn_t		end;			/* first byte after the record (not aligned) */
+	/*
+	 * Where PostgreSQL says the record ends (its EndRecPtr): end rounded up
+	 * to 8 bytes, or the next segment's start after an XLOG SWITCH, but not
+	 * past the next page header.  minRecoveryPoint, a replay position and a
+	 * timeline's switch point are such positions.
+	 */
+	lsn_t		end_ptr;
 	lsn_t		next;			/* where the next record starts (aligned, past page headers) */
 	uint32_t	tot_len;
 	uint32_t	xid;

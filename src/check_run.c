@@ -148,7 +148,8 @@ check_run_all(rewind_ctx *c)
 		check_add(&c->findings, "source_privileges", CHECK_OK, NULL, "the source (%s) has "
 				  "full_page_writes = on and its role every privilege a rewind needs",
 				  c->src->description);
-	steps_compute_timelines(c);
+	if (!step(c, steps_compute_timelines(c, &e), "timelines", &e))
+		return;
 	if (c->tgt_tli == c->src_tli)
 		check_no_divergence(c);
 	else

@@ -299,7 +299,15 @@ write_report_file(const rewind_ctx *c, rw_error *err)
 	return true;
 }
 
-/* Where recovery of the rewound target must reach before it is consistent. */
+/*
+ * Where recovery of the rewound target must reach before it is consistent:
+ * where the source's files stood when the copy ended, and never before the
+ * divergence point, up to which the target's own changes stay in its files
+ * until the source's WAL replaces them.  Only a standby source can be behind
+ * the divergence point (it may not have replayed that far yet).  The
+ * timeline is the one the WAL before that position belongs to, as
+ * PostgreSQL checks it against the history it follows.
+ */
 static bool
 recovery_end(rewind_ctx *c, const pg_control *after, lsn_t *end, uint32_t *tli,
 			 rw_error *err)
@@ -313,22 +321,36 @@ recovery_end(rewind_ctx *c, const pg_control *after, lsn_t *end, uint32_t *tli,
 						   log_progname());
 		*end = after->checkpoint;
 		*tli = after->ckpt.tli;
-		return true;
+		/* a stopped standby: its files hold what it replayed up to there */
+		if (after->min_recovery_point > *end)
+		{
+			*end = after->min_recovery_point;
+			*tli = after->min_recovery_tli;
+		}
 	}
-	if (after->state == DBSTATE_IN_ARCHIVE_RECOVERY)
+	else if (after->state == DBSTATE_IN_ARCHIVE_RECOVERY)
 	{
 		/* a standby source: everything it had replayed when we finished */
 		*end = after->min_recovery_point;
 		*tli = after->min_recovery_tli;
-		return true;
 	}
-	if (after->state != DBSTATE_IN_PRODUCTION)
+	else if (after->state != DBSTATE_IN_PRODUCTION)
 		return rw_fail(err, RW_ESTATE, "source server was in an unexpected state at the end of the "
 					   "rewind (\"%s\")", control_state_name(after->state));
-	if (!c->src->ops->wal_position(c->src, &pos, err))
-		return false;
-	*end = pos.lsn;
-	*tli = control_timeline(after) > pos.tli ? control_timeline(after) : pos.tli;
+	else
+	{
+		if (!c->src->ops->wal_position(c->src, &pos, err))
+			return false;
+		*end = pos.lsn;
+		*tli = control_timeline(after) > pos.tli ? control_timeline(after) : pos.tli;
+	}
+	if (*end < c->diverge)
+	{
+		log_debug("the source's files stand at " LSN_FMT ", before the divergence point: the "
+				  "rewound node is consistent from the divergence point on", LSN_ARGS(*end));
+		*end = c->diverge;
+		*tli = tl_tli_at(&c->src_history, c->diverge - 1);
+	}
 	return true;
 }
 
@@ -445,9 +467,9 @@ run_steps(rewind_ctx *c, rw_error *err)
 	}
 	if (resumed == RESUME_ROLLED_BACK)
 		log_info("rewinding again from the target's original state");
-	if (!steps_inspect_target(c, err) || !steps_inspect_source(c, err))
+	if (!steps_inspect_target(c, err) || !steps_inspect_source(c, err) ||
+		!steps_compute_timelines(c, err))
 		return false;
-	steps_compute_timelines(c);
 	if (c->tgt_tli == c->src_tli)
 		return steps_check_same_timeline(c, err) && finish_without_rewind(c, err);
 

@@ -36,7 +36,7 @@ scan_checkpoint_end(wal_reader *r, lsn_t checkpoint, lsn_t *end, rw_error *err)
 
 	if (!read_required(r, checkpoint, &rec, "the target's last checkpoint record", err))
 		return false;
-	*end = rec->end;
+	*end = rec->end_ptr;
 	return true;
 }
 
@@ -48,9 +48,9 @@ scan_end_of_valid_wal(wal_reader *r, lsn_t start, lsn_t *end, rw_error *err)
 
 	if (!read_required(r, start, &rec, "the target's last checkpoint record", err))
 		return false;
-	*end = rec->end;
+	*end = rec->end_ptr;
 	while ((st = walreader_next(r, &rec, err)) == WAL_READ_OK)
-		*end = rec->end;
+		*end = rec->end_ptr;
 	if (st == WAL_READ_ERROR && err->kind != RW_EMISSING)
 		return false;
 	/* the end of valid WAL, or the next segment does not exist: WAL ends here */
@@ -136,6 +136,97 @@ scan_last_common_checkpoint(const pg_version_info *ver, wal_reader *r, lsn_t div
 	return walrec_checkpoint(ver, rec, ckpt, err);
 }
 
+/* --- the promoted side ---------------------------------------------------- */
+
+/* a precedes b, modulo 2^32 (both normal transaction ids) */
+static bool
+xid_precedes(uint32_t a, uint32_t b)
+{
+	return (int32_t) (a - b) < 0;
+}
+
+/*
+ * Main-fork blocks of the records that start in segment segno before
+ * 'before' and whose transaction id lies in [lo, hi) into map; *done when
+ * the segment holds a checkpoint taken before lo was assigned.
+ */
+static bool
+collect_segment(const pg_version_info *ver, wal_reader *r, uint64_t segno, lsn_t before,
+				uint32_t lo, uint32_t hi, blockmap *map, uint64_t *nblocks, bool *done,
+				rw_error *err)
+{
+	lsn_t		first;
+	const wal_record *rec;
+	wal_read_status st;
+	pg_checkpoint ck;
+
+	st = walreader_find_first(r, segno_start(segno, walreader_segsize(r)), &first, err);
+	if (st == WAL_READ_OK && first >= before)
+		return true;
+	if (st == WAL_READ_OK)
+		st = walreader_read_at(r, first, &rec, err);
+	while (st == WAL_READ_OK && rec->lsn < before &&
+		   lsn_segno(rec->lsn, walreader_segsize(r)) == segno)
+	{
+		if (rec->xid != 0 && !xid_precedes(rec->xid, lo) && xid_precedes(rec->xid, hi))
+			for (int i = 0; i < rec->nblocks; i++)
+				if (rec->blocks[i].fork == FORK_MAIN)
+				{
+					relfile_locator loc = {rec->blocks[i].spc, rec->blocks[i].db,
+					rec->blocks[i].rel};
+
+					blockmap_add(map, loc, rec->blocks[i].blkno);
+					(*nblocks)++;
+				}
+		if (is_checkpoint(ver, rec))
+		{
+			if (!walrec_checkpoint(ver, rec, &ck, err))
+				return false;
+			if (!xid_precedes(lo, (uint32_t) ck.next_xid))
+				*done = true;
+		}
+		st = walreader_next(r, &rec, err);
+	}
+	/* all of it lies before the redo point: it must be readable */
+	return st == WAL_READ_OK;
+}
+
+bool
+scan_promoted_side(const pg_version_info *ver, wal_reader *r, lsn_t redo,
+				   const pg_checkpoint *ckpt, blockmap *map, rw_error *err)
+{
+	uint32_t	lo = ckpt->oldest_active_xid, hi = (uint32_t) ckpt->next_xid;
+	uint64_t	segno = lsn_segno(redo, walreader_segsize(r)), nblocks = 0;
+	bool		done = false, extra = false;
+
+	/* a shutdown checkpoint, or nothing was running */
+	if (lo == 0 || lo == hi)
+		return true;
+	for (;;)
+	{
+		if (!collect_segment(ver, r, segno, redo, lo, hi, map, &nblocks, &done, err))
+		{
+			rw_context(err, "reading the target's WAL before the last common checkpoint for "
+					   "the transactions still running there (from %u on)", lo);
+			rw_hint(err, "The target was promoted at the divergence point; pages those "
+					"transactions changed before the last common checkpoint may carry hint "
+					"bits it never WAL-logged, so their blocks must be found. Put the "
+					"target's older WAL segments back into its pg_wal (from the WAL "
+					"archive, or with -c and a restore_command), or clone it again.");
+			return false;
+		}
+		/* one segment more: a checkpoint's nextXid is read a little before it is written */
+		if (extra || segno == 0)
+			break;
+		extra = done;
+		segno--;
+	}
+	log_debug("the target was promoted at the divergence point: %llu block references of "
+			  "transactions running at the last common checkpoint (xid %u on) before it are "
+			  "copied", (unsigned long long) nblocks, lo);
+	return true;
+}
+
 /*
  * Records that change relation files without describing it in block
  * references carry XLR_SPECIAL_REL_UPDATE.  The plan compares file lists and
@@ -193,6 +284,8 @@ special_update_understood(wal_kind kind)
  *     the page's LSN is after the redo pointer, the page was changed by a
  *     record since R: case 1 or 2.  Hint bits set on a case-2 page after D
  *     without any WAL are overwritten by its full-page image at replay.
+ *     On the promoted side the redo pointer was older than R for a while:
+ *     see scan_promoted_side.
  *
  * Case 2 needs full-page writes throughout [R, D).  The WAL tells: the
  * checkpoint record's fullPageWrites is the setting at R, and a primary
@@ -320,8 +413,9 @@ scan_records(const pg_version_info *ver, wal_reader *r, lsn_t end, lsn_t diverge
 			return false;
 		if (ldg)
 			ledger_observe(ldg, rec);
-		stats->end = rec->end;
-		if (rec->end >= end)
+		stats->end = rec->end_ptr;
+		/* end is PostgreSQL's (minRecoveryPoint): compare in its terms */
+		if (rec->end_ptr >= end)
 			return true;
 		/* where the next record is, to name the file if it is damaged */
 		lsn_t		next = rec->next;

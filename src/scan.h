@@ -32,6 +32,23 @@ bool		scan_last_common_checkpoint(const pg_version_info *ver, wal_reader *r,
 										lsn_t diverge, lsn_t *ckpt_lsn,
 										pg_checkpoint *ckpt, rw_error *err);
 
+/*
+ * The promoted side: a target whose timeline begins at the divergence point.
+ * After a fast promotion its redo pointer stayed at its last restartpoint
+ * (older than the last common checkpoint's redo, and lost from its control
+ * file at its first checkpoint), so hint bits it set on a page last changed
+ * between the two were not WAL-logged.  Hint bits that differ from the
+ * source's are about transactions still running at the divergence point
+ * (aborted on the target, perhaps committed on the source): they sit on
+ * pages those transactions changed.  Adds to map the main-fork blocks of
+ * records before redo by transactions running at the last common checkpoint
+ * ckpt (ids from its oldestActiveXid to its nextXid), reading segments back
+ * from redo's until one holds a checkpoint taken before the oldest of them
+ * was assigned.
+ */
+bool		scan_promoted_side(const pg_version_info *ver, wal_reader *r, lsn_t redo,
+							   const pg_checkpoint *ckpt, blockmap *map, rw_error *err);
+
 typedef struct scan_stats {
 	uint64_t	records;
 	uint64_t	block_refs;

@@ -46,6 +46,22 @@ find_postgres(rewind_ctx *c, rw_error *err)
 
 /* --- step 1: the target ------------------------------------------------- */
 
+/*
+ * Can the target's files be judged by its control file and WAL as they are?
+ * A standby that crashed ("in archive recovery") can: in recovery
+ * PostgreSQL writes no page whose changes go past minRecoveryPoint (and sets
+ * it to the end of pg_wal before leaving the crash recovery of a former
+ * primary), so, as for a stopped standby, its files hold the changes of its
+ * WAL up to there and no further (steps_find_target_end).  Single-user mode,
+ * which crash recovery would use, refuses a standby's standby.signal.
+ */
+static bool
+target_settled(const pg_control *ctl)
+{
+	return ctl->state == DBSTATE_SHUTDOWNED || ctl->state == DBSTATE_SHUTDOWNED_IN_RECOVERY ||
+		ctl->state == DBSTATE_IN_ARCHIVE_RECOVERY;
+}
+
 bool
 steps_inspect_target(rewind_ctx *c, rw_error *err)
 {
@@ -54,7 +70,11 @@ steps_inspect_target(rewind_ctx *c, rw_error *err)
 
 	if (!target_open(c->opts->target_pgdata, c->opts->check, &c->tgt, err))
 		return false;
-	clean = ctl->state == DBSTATE_SHUTDOWNED || ctl->state == DBSTATE_SHUTDOWNED_IN_RECOVERY;
+	clean = target_settled(ctl);
+	if (ctl->state == DBSTATE_IN_ARCHIVE_RECOVERY)
+		log_info("target was a standby that did not shut down cleanly (\"%s\"): its files hold "
+				 "its WAL up to its minimum recovery point " LSN_FMT ", no crash recovery needed",
+				 control_state_name(ctl->state), LSN_ARGS(ctl->min_recovery_point));
 	if (!clean && c->opts->check)
 		c->target_unclean = true;	/* read as it is; check_target says so */
 	else if (!clean && c->opts->ensure_shutdown)
@@ -69,8 +89,13 @@ steps_inspect_target(rewind_ctx *c, rw_error *err)
 				 !target_crash_recovery(&c->tgt, c->postgres, c->opts->config_file, err))
 			return false;
 	}
-	/* --check reports a target without checksums as a finding of its own */
-	return c->opts->check || target_check_rewindable(&c->tgt, !c->target_unclean, err);
+	/*
+	 * --check reports a target without checksums as a finding of its own; a
+	 * crashed standby is taken as it is
+	 */
+	return c->opts->check ||
+		target_check_rewindable(&c->tgt, !c->target_unclean &&
+								ctl->state != DBSTATE_IN_ARCHIVE_RECOVERY, err);
 }
 
 /* --- step 2: the source ------------------------------------------------- */
@@ -197,8 +222,49 @@ steps_load_history(rewind_ctx *c, bool from_source, uint32_t tli, tl_history *ou
 	return ok;
 }
 
-void
-steps_compute_timelines(rewind_ctx *c)
+/*
+ * The newest timeline a standby (or a stopped standby's directory) source
+ * follows, from tli on: the newest history file in its pg_wal whose history
+ * holds tli, found the way recovery_target_timeline = 'latest' finds it.
+ * A standby that replayed a promotion but has had no restartpoint since
+ * still names the old timeline in its control file.
+ */
+static bool
+newest_source_timeline(rewind_ctx *c, uint32_t *tli, rw_error *err)
+{
+	for (uint32_t next = *tli + 1; next != 0; next++)
+	{
+		char		name[17], rel[32];
+		uint8_t    *data;
+		size_t		len;
+		bool		missing = false, parsed, follows;
+		tl_history	h = {0};
+
+		wal_history_name(name, next);
+		snprintf(rel, sizeof(rel), "pg_wal/%s", name);
+		if (!c->src->ops->read_file(c->src, rel, true, &data, &len, &missing, err))
+			return false;
+		if (missing)
+			return true;
+		parsed = tl_parse((const char *) data, len, next, rel, &h, err);
+		follows = parsed && tl_contains(&h, *tli, NULL);
+		free(data);
+		tl_free(&h);
+		if (!parsed)
+		{
+			rw_context(err, "source timeline history");
+			return false;
+		}
+		if (!follows)
+			return true;		/* a sibling's branch, not one this source follows */
+		log_debug("the source's pg_wal has %s: it follows timeline %u", rel, next);
+		*tli = next;
+	}
+	return true;
+}
+
+bool
+steps_compute_timelines(rewind_ctx *c, rw_error *err)
 {
 	c->tgt_tli = control_timeline(&c->tgt.control);
 	c->src_tli = control_timeline(&c->src_control);
@@ -209,6 +275,10 @@ steps_compute_timelines(rewind_ctx *c)
 	 */
 	if (c->src_pos.tli > c->src_tli)
 		c->src_tli = c->src_pos.tli;
+	/* a standby: the timeline it replays or is about to */
+	if (c->src_pos.in_recovery || c->src_control.state == DBSTATE_SHUTDOWNED_IN_RECOVERY)
+		return newest_source_timeline(c, &c->src_tli, err);
+	return true;
 }
 
 /* --- step 4: the target's WAL ------------------------------------------- */
@@ -233,14 +303,23 @@ steps_open_target_wal(rewind_ctx *c, const tl_history *history, rw_error *err)
 	return true;
 }
 
-/* Where the target's WAL ends: its shutdown checkpoint, or minRecoveryPoint. */
+/*
+ * Where the target's WAL ends: its shutdown checkpoint; for a target that
+ * needs crash recovery, the end of its valid WAL; for a standby (stopped or
+ * crashed), the later of its minRecoveryPoint, up to which its files may
+ * hold changes, and the end of the valid WAL in its pg_wal: WAL it received
+ * but did not replay is replayed from there when it starts again, before it
+ * asks the source for anything, so it counts as the target's own.
+ */
 bool
 steps_find_target_end(rewind_ctx *c, rw_error *err)
 {
 	const pg_control *ctl = &c->tgt.control;
+	bool		standby = ctl->state == DBSTATE_SHUTDOWNED_IN_RECOVERY ||
+		ctl->state == DBSTATE_IN_ARCHIVE_RECOVERY;
 	bool		ok;
 
-	if (c->target_unclean)
+	if (c->target_unclean || standby)
 		ok = scan_end_of_valid_wal(c->reader, ctl->checkpoint, &c->tgt_end, err);
 	else
 		ok = scan_checkpoint_end(c->reader, ctl->checkpoint, &c->tgt_end, err);
@@ -339,6 +418,10 @@ steps_build_plan(rewind_ctx *c, rw_error *err)
 	c->map = blockmap_new();
 	c->ledger = ledger_new(c->tgt.ver, c->diverge);
 	if (c->config_files.n == 0 && !config_target_files(c->tgt.pgdata, &c->config_files, err))
+		return false;
+	/* the promoted side: the target's own timeline begins at the divergence point */
+	if (c->tgt_history.entries[c->common_index].end == c->diverge &&
+		!scan_promoted_side(c->tgt.ver, c->reader, c->ckpt.redo, &c->ckpt, c->map, err))
 		return false;
 	if (!scan_changed_blocks(c->tgt.ver, c->reader, c->ckpt.redo, c->tgt_end, c->diverge,
 							 c->ckpt.full_page_writes, c->map, c->ledger, &c->stats, err))

@@ -87,8 +87,11 @@ bool		steps_inspect_target(rewind_ctx *c, rw_error *err);
 bool		steps_inspect_source(rewind_ctx *c, rw_error *err);
 bool		steps_read_source_control(rewind_ctx *c, pg_control *out, rw_error *err);
 
-/* Step 3: the timelines of both sides and their histories. */
-void		steps_compute_timelines(rewind_ctx *c);
+/*
+ * Step 3: the timelines of both sides (a standby source's from its newest
+ * history file) and their histories.
+ */
+bool		steps_compute_timelines(rewind_ctx *c, rw_error *err);
 bool		steps_load_history(rewind_ctx *c, bool from_source, uint32_t tli, tl_history *out,
 							   rw_error *err);
 

@@ -565,9 +565,13 @@ node_copy() {
 
 # node_tli NAME — timeline the running node writes WAL on.  Read from the
 # current WAL file name, not pg_control: a node promoted moments ago still
-# has the old timeline in pg_control until its first checkpoint.
+# has the old timeline in pg_control until its first checkpoint.  A standby:
+# the timeline it receives (pg_stat_wal_receiver).
 node_tli() {
     local hex
+    if [[ "$(node_psql "$1" "SELECT pg_is_in_recovery()")" == t ]]; then
+        node_psql "$1" "SELECT received_tli FROM pg_stat_wal_receiver"; return
+    fi
     hex=$(node_psql "$1" "SELECT substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8)")
     echo $((16#$hex))
 }
@@ -628,10 +632,12 @@ history_switchpoint() {
 }
 
 # wait_for_catchup STANDBY PRIMARY — until STANDBY replayed PRIMARY's current
-# WAL position (bounded, ~60 s).
+# WAL position (bounded, ~60 s); PRIMARY may be a standby itself (its replay
+# position then).
 wait_for_catchup() {
     local standby=$1 primary=$2 lsn i r=""
-    lsn=$(node_psql "$primary" "SELECT pg_current_wal_lsn()") || return 1
+    lsn=$(node_psql "$primary" "SELECT CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn()
+                                       ELSE pg_current_wal_lsn() END") || return 1
     for ((i = 0; i < 300; i++)); do
         r=$(node_psql "$standby" "SELECT coalesce(pg_last_wal_replay_lsn() >= '$lsn'::pg_lsn, false)" 2>/dev/null || true)
         [[ "$r" == t ]] && return 0
@@ -787,7 +793,10 @@ _compute_expected_divergence() {
     _EXP_TLI=$(control_tli "$target")
     if node_running "$source"; then stli=$(node_tli "$source"); else stli=$(control_tli "$source"); fi
     _EXP_LSN=""
-    if [[ "$stli" != "$_EXP_TLI" ]]; then
+    if [[ "$stli" -lt "$_EXP_TLI" ]]; then
+        # the target is the promoted side: its own history says where it left
+        _EXP_LSN=$(history_switchpoint "$target" "$_EXP_TLI" "$stli"); _EXP_TLI=$stli
+    elif [[ "$stli" != "$_EXP_TLI" ]]; then
         _EXP_LSN=$(history_switchpoint "$source" "$stli" "$_EXP_TLI")
     fi
     note "expected divergence: timeline $_EXP_TLI at ${_EXP_LSN:-?} (source on timeline $stli)"
@@ -870,11 +879,12 @@ rewind_and_verify() {
     fi
     _compute_expected_divergence "$target" "$source"
     local before_lsn=""
-    node_running "$source" && before_lsn=$(node_psql "$source" "SELECT pg_current_wal_insert_lsn()")
+    local pos_sql="SELECT CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() ELSE pg_current_wal_insert_lsn() END"
+    node_running "$source" && before_lsn=$(node_psql "$source" "$pos_sql")
 
     _rewind_one "tool" "$TOOL" "$target" "$source" "$@" || rc=$?
     if [[ -n "$before_lsn" ]]; then
-        note "source WAL insert position: before the tool $before_lsn, after $(node_psql "$source" "SELECT pg_current_wal_insert_lsn()")"
+        note "source WAL insert (standby: replay) position: before the tool $before_lsn, after $(node_psql "$source" "$pos_sql")"
     fi
     if [[ -n "$ref" ]]; then
         _rewind_one "pg_rewind (reference)" "$PG_REWIND_REF" "$ref" "$source" "$@" || true

@@ -345,6 +345,9 @@ START_TEST(test_syn_records_and_blocks)
 	ck_assert_uint_eq(rec->lsn, a);
 	ck_assert_uint_eq(rec->main_len, 10);
 	ck_assert_uint_eq(rec->next, b);
+	/* 24 + 2 + 10 bytes: PostgreSQL's end of it is the aligned one */
+	ck_assert_uint_eq(rec->end, a + 36);
+	ck_assert_uint_eq(rec->end_ptr, b);
 	ck_assert_int_eq(walreader_next(r, &rec, &err), WAL_READ_OK);
 	ck_assert_uint_eq(rec->lsn, b);
 	ck_assert_uint_eq(rec->prev, a);
@@ -504,6 +507,7 @@ START_TEST(test_syn_segment_crossing_and_switch)
 	ck_assert_int_eq(walreader_next(r, &rec, &err), WAL_READ_OK);
 	ck_assert_uint_eq(rec->lsn, sw);
 	ck_assert_uint_eq(rec->next, 3 * (lsn_t) SYN_SEGSIZE + WAL_LONG_PAGE_HEADER_SIZE);
+	ck_assert_uint_eq(rec->end_ptr, 3 * (lsn_t) SYN_SEGSIZE);
 	/* segment 3 is not there: the page source's error comes through untouched */
 	ck_assert_int_eq(walreader_next(r, &rec, &err), WAL_READ_ERROR);
 	ck_assert_int_eq(err.kind, RW_EMISSING);
