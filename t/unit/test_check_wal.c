@@ -134,6 +134,41 @@ START_TEST(test_finding_names_missing_segment)
 }
 END_TEST
 
+/* The run's decision and --check's: a restore_command on the target makes it a warning. */
+START_TEST(test_gap_depends_on_target_restore_command)
+{
+	static const char *const wal[] = {"pg_wal/000000020000000000000003", NULL};
+	fixture		f;
+	rw_error	msg;
+
+	fixture_init(&f, wal);
+	ck_assert_int_eq(check_wal_gap(&f.in, &msg), CHECK_ERROR);
+	ck_assert_ptr_nonnull(strstr(msg.msg, "000000020000000000000004 (and 1 more)"));
+	ck_assert_ptr_nonnull(strstr(msg.hint, "Nothing was changed"));
+	ck_assert_ptr_nonnull(strstr(msg.hint, "restore_command"));
+	ck_assert_ptr_nonnull(strstr(msg.hint, "wal_keep_size"));
+	f.in.target_restore_command = "cp /arch/%f %p";
+	ck_assert_int_eq(check_wal_gap(&f.in, &msg), CHECK_WARNING);
+	ck_assert_ptr_nonnull(strstr(msg.hint, "cp /arch/%f %p"));
+	fixture_free(&f);
+}
+END_TEST
+
+/* Nothing missing: no message, whatever the target has. */
+START_TEST(test_gap_none)
+{
+	static const char *const wal[] = {"pg_wal/000000020000000000000003",
+		"pg_wal/000000020000000000000004", "pg_wal/000000020000000000000005", NULL};
+	fixture		f;
+	rw_error	msg;
+
+	fixture_init(&f, wal);
+	ck_assert_int_eq(check_wal_gap(&f.in, &msg), CHECK_OK);
+	ck_assert_str_eq(msg.msg, "");
+	fixture_free(&f);
+}
+END_TEST
+
 extern Suite *check_wal_suite(void);
 
 Suite *check_wal_suite(void)
@@ -146,6 +181,8 @@ Suite *check_wal_suite(void)
 	tcase_add_test(tc, test_missing_end_at_boundary);
 	tcase_add_test(tc, test_vanished);
 	tcase_add_test(tc, test_finding_names_missing_segment);
+	tcase_add_test(tc, test_gap_depends_on_target_restore_command);
+	tcase_add_test(tc, test_gap_none);
 	suite_add_tcase(s, tc);
 	return s;
 }
