@@ -99,7 +99,8 @@ options_print_help(const char *progname)
 	printf("Supported PostgreSQL versions: 14, 15, 16, 17, 18 (source and target of the\n"
 		   "same major version).\n\n");
 	printf("Exit status:\n"
-		   "  0  the target was rewound, no rewind was required, or --check passed\n"
+		   "  0  the target was rewound, no rewind was required, --check passed, or\n"
+		   "     --rollback rolled back or found nothing to roll back\n"
 		   "  1  the rewind failed (the message says what and what to do)\n"
 		   "  2  bad command line\n"
 		   "  3  --check found a reason a rewind would fail (an \"error\" finding)\n");

@@ -230,7 +230,7 @@ postmaster_opts_program(const char *pgdata)
 {
 	char	   *path = xasprintf("%s/postmaster.opts", pgdata);
 	uint8_t    *data;
-	size_t		len, n = 0;
+	size_t		len;
 	rw_error	ignored;
 	char	   *program = NULL;
 
@@ -239,8 +239,10 @@ postmaster_opts_program(const char *pgdata)
 		/* the program is written unquoted, each argument after it quoted */
 		const char *text = (const char *) data;
 		const char *quoted = strstr(text, " \"");
+		size_t		n = strcspn(text, "\n");
 
-		n = quoted ? (size_t) (quoted - text) : strcspn(text, "\n");
+		if (quoted && (size_t) (quoted - text) < n)
+			n = (size_t) (quoted - text);
 		if (n > 0 && text[0] == '/')
 			program = xasprintf("%.*s", (int) n, text);
 		free(data);
