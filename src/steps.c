@@ -242,7 +242,12 @@ steps_find_target_end(rewind_ctx *c, rw_error *err)
 	const pg_control *ctl = &c->tgt.control;
 	bool		ok;
 
-	if (c->target_unclean)
+	/*
+	 * A standby shut down in recovery replays, at its next start, all the
+	 * valid WAL in its pg_wal: also what it received after its checkpoint
+	 * and minRecoveryPoint (replay paused, or behind).
+	 */
+	if (c->target_unclean || ctl->state == DBSTATE_SHUTDOWNED_IN_RECOVERY)
 		ok = scan_end_of_valid_wal(c->reader, ctl->checkpoint, &c->tgt_end, err);
 	else
 		ok = scan_checkpoint_end(c->reader, ctl->checkpoint, &c->tgt_end, err);
