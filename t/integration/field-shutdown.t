@@ -8,7 +8,14 @@
 #   - with --shutdown-wait=3 and the session still there: a clear refusal
 #     after the bound, the target unchanged;
 #   - with the default bound: rewind says it waits, the session is ended a
-#     few seconds later, the postmaster exits, and the rewind succeeds.
+#     few seconds later, the postmaster exits, and the rewind succeeds;
+#   - a postmaster whose postmaster.pid does not say "stopping" while
+#     pg_control already says the server shut down (a stop at a recovery
+#     target: the postmaster exits after its last restartpoint) is waited
+#     for too.  The exiting postmaster is stood in for by a process of the
+#     postgres user that ends after a few seconds, named in a copy of the
+#     real postmaster.pid: the rewound node, promoted by the checks above
+#     (its own timeline 3), is rewound again and must wait for it first.
 set -euo pipefail
 # shellcheck source=t/lib/harness.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/harness.sh"
@@ -22,6 +29,8 @@ node_failover old new
 node_psql new "UPDATE t SET v = 'new' WHERE id % 5 = 0;"
 node_psql old "UPDATE t SET v = 'OLD-ONLY' WHERE id % 7 = 0;"
 expect_gone old postgres "SELECT count(*) FROM t WHERE v = 'OLD-ONLY'" "rows written on the old primary"
+
+cp "${NODE_DATA[old]}/postmaster.pid" "$SCRATCH/running.pid"
 
 # pid_status NODE — the postmaster's status line of postmaster.pid
 pid_status() { sed -n 8p "${NODE_DATA[$1]}/postmaster.pid" 2>/dev/null | tr -d ' '; }
@@ -79,4 +88,22 @@ like "$out" 'Done!' "... and Done!"
 last_ok || diag "$out"
 ok "the postmaster is gone" test ! -e "${NODE_DATA[old]}/postmaster.pid"
 verify_standby "after waiting" old new
+
+# pg_control says "shut down", postmaster.pid "starting", its pid alive.
+is "$(control_state old)" "shut down" "the promoted and stopped node's pg_control says shut down"
+as_pg sleep 6 &
+lingering=$!
+_BG_PIDS+=("$lingering")
+sed -e "1s/.*/$lingering/" -e '8s/.*/starting/' "$SCRATCH/running.pid" |
+    as_pg tee "${NODE_DATA[old]}/postmaster.pid" >/dev/null
+st=0; start=$SECONDS; run_rewind old new -R || st=$?
+out=$(cat "$REWIND_OUT")
+is "$st" 0 "a postmaster exiting after its shutdown checkpoint is waited for, then the rewind succeeds"
+like "$out" "target server is shutting down \\(postmaster PID $lingering\\); waiting up to 60 s" \
+    "... saying it waits for it"
+like "$out" 'servers diverged at WAL location' "... and then rewinds"
+last_ok || diag "$out"
+ok "... after it exited ($((SECONDS - start)) s)" test $((SECONDS - start)) -ge 3
+rm -f "${NODE_DATA[old]}/postmaster.pid"
+verify_standby "after waiting, pg_control shut down" old new
 done_testing
