@@ -4,15 +4,14 @@
 #include <string.h>
 
 /*
- * The segments from in->from to in->source_end, named after the source's
- * history, that are in l (listed) or not (!listed).  Returns how many; the
- * first one's name into first.
+ * The segments from in->from to last, named after the source's history, that
+ * are in l (listed) or not (!listed).  Returns how many; the first one's name
+ * into first.
  */
 static size_t
-count_segments(const check_wal_input *in, const file_list *l, bool listed,
+count_segments(const check_wal_input *in, uint64_t last, const file_list *l, bool listed,
 			   char first[WAL_FILE_NAME_LEN + 1])
 {
-	uint64_t	last = lsn_segno_of_end(in->source_end, in->segsize);
 	char		name[WAL_FILE_NAME_LEN + 1];
 	char		path[8 + WAL_FILE_NAME_LEN + 1];
 	size_t		n = 0;
@@ -30,17 +29,27 @@ count_segments(const check_wal_input *in, const file_list *l, bool listed,
 	return n;
 }
 
+/*
+ * The segment of the source's end is the one it writes: never recycled, and
+ * only created once WAL is written into it (right after a segment switch the
+ * insert position is already there), so its absence is no gap.
+ */
 size_t
 check_wal_missing(const check_wal_input *in, char first[WAL_FILE_NAME_LEN + 1])
 {
-	return count_segments(in, in->source_files, false, first);
+	uint64_t	last = lsn_segno_of_end(in->source_end, in->segsize);
+
+	if (last == 0 || last <= lsn_segno(in->from, in->segsize))
+		return 0;
+	return count_segments(in, last - 1, in->source_files, false, first);
 }
 
 size_t
 check_wal_vanished(const check_wal_input *in, const file_list *vanished,
 				   char first[WAL_FILE_NAME_LEN + 1])
 {
-	return count_segments(in, vanished, true, first);
+	return count_segments(in, lsn_segno_of_end(in->source_end, in->segsize), vanished, true,
+						  first);
 }
 
 /* "slot \"a\" (restart_lsn 0/3000000), wal_keep_size = 128MB, archiving"; "" if nothing. */

@@ -28,7 +28,8 @@ typedef struct check_wal_input {
 /*
  * How many of the segments that the rewound node needs from the source (from
  * in->from to in->source_end, named after in->source_history) its listing
- * lacks; the first one's name into first.
+ * lacks; the first one's name into first.  The segment of in->source_end,
+ * the one the source writes, is never counted: it may not exist yet.
  */
 size_t		check_wal_missing(const check_wal_input *in, char first[WAL_FILE_NAME_LEN + 1]);
 
