@@ -52,6 +52,12 @@ rollback_refused() {
 
 # 1. A target never rewound.
 rollback_unchanged "never rewound"
+if command -v jq >/dev/null; then
+    is "$(as_pg "$TOOL" --target-pgdata="${NODE_DATA[old]}" --rollback --format=json 2>/dev/null |
+        jq -r .status)" "nothing to roll back" "never rewound: JSON status \"nothing to roll back\""
+else
+    skip "JSON status" "jq is not installed"
+fi
 
 # 2. A run that stopped before its first change: the source is unreachable.
 st=0
