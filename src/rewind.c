@@ -89,18 +89,25 @@ warn_vanished_wal(const char *first, size_t n)
 }
 
 /*
- * Before any change: WAL the rewound node needs that the source recycled.
- * The decision is check_wal_gap's, as for --check: a warning when the
- * target has a restore_command, else a refusal.
+ * Before any change: WAL the node needs from 'from' on (along history) that
+ * the source recycled; the source is listed first if it was not yet.  The
+ * decision is check_wal_gap's, as for --check: a warning when the target has
+ * a restore_command, else a refusal.
  */
 static bool
-check_wal_listed(rewind_ctx *c, rw_error *err)
+check_wal_listed(rewind_ctx *c, lsn_t from, const tl_history *history, rw_error *err)
 {
 	check_wal_input in;
 	char		first[WAL_FILE_NAME_LEN + 1];
 	rw_error	gap;
 
-	steps_source_wal_input(c, c->diverge, &c->src_history, &in);
+	if (c->src_files.n == 0)
+	{
+		if (!c->src->ops->list_files(c->src, &c->src_files, err))
+			return false;
+		file_list_sort(&c->src_files);
+	}
+	steps_source_wal_input(c, from, history, &in);
 	c->wal_missing = check_wal_missing(&in, first);
 	if (!wal_gap_prepare(c, &in, err))
 		return false;
@@ -421,7 +428,16 @@ run_steps(rewind_ctx *c, rw_error *err)
 		return false;
 	steps_compute_timelines(c);
 	if (c->tgt_tli == c->src_tli)
-		return steps_check_same_timeline(c, err) && finish_without_rewind(c, err);
+	{
+		tl_history	single;
+		bool		ok;
+
+		tl_single(c->src_tli, &single);
+		ok = steps_check_same_timeline(c, err) && check_wal_listed(c, c->tgt_end, &single, err) &&
+			finish_without_rewind(c, err);
+		tl_free(&single);
+		return ok;
+	}
 
 	if (!steps_load_history(c, true, c->src_tli, &c->src_history, err) ||
 		!steps_load_history(c, false, c->tgt_tli, &c->tgt_history, err) ||
@@ -434,7 +450,8 @@ run_steps(rewind_ctx *c, rw_error *err)
 	if (!steps_open_target_wal(c, &c->tgt_history, err) || !steps_find_target_end(c, err))
 		return false;
 	if (c->tgt_end <= c->diverge)
-		return finish_without_rewind(c, err);
+		return check_wal_listed(c, c->tgt_end, &c->src_history, err) &&
+			finish_without_rewind(c, err);
 
 	if (!scan_last_common_checkpoint(c->tgt.ver, c->reader, c->diverge, &c->ckpt_lsn,
 									 &c->ckpt, err))
@@ -444,7 +461,8 @@ run_steps(rewind_ctx *c, rw_error *err)
 			 LSN_ARGS(c->ckpt_lsn), c->ckpt.tli);
 	steps_choose_recovery_start(c);
 
-	if (!steps_list_both(c, err) || !steps_build_plan(c, err) || !check_wal_listed(c, err))
+	if (!steps_list_both(c, err) || !steps_build_plan(c, err) ||
+		!check_wal_listed(c, c->diverge, &c->src_history, err))
 		return false;
 	steps_compare_config(c);
 	resolve_names(c);

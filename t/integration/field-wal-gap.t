@@ -30,6 +30,13 @@ DIVERGE=$(history_switchpoint new 2 1)
 NEED_SEG=$(printf '00000002%08X%08X' $((16#${DIVERGE%/*})) $((16#${DIVERGE#*/} / 16777216)))
 note "divergence at $DIVERGE; the rewound node needs $NEED_SEG from the source"
 
+# A standby of the new primary that stops early: no rewind required (same
+# timeline), but the WAL it needs next is recycled below as well.
+node_backup_standby new lag
+node_start lag
+wait_for_catchup lag new
+node_stop lag fast
+
 node_psql old "UPDATE t SET v = 'OLD-ONLY' WHERE id % 7 = 0;"
 expect_gone old postgres "SELECT count(*) FROM t WHERE v = 'OLD-ONLY'" "rows written on the old primary"
 node_stop old fast
@@ -83,4 +90,29 @@ like "$out" "warning: the source no longer has WAL segment $NEED_SEG.*restore_co
 like "$out" 'Done!' "... and says Done!"
 last_ok || diag "$out"
 verify_standby "restore_command" old new
+
+# No rewind required, WAL gone: the run and --check agree as well.
+is "$(_effective_setting lag restore_command)" "" "the early-stopped standby has no restore_command"
+st=0; run_rewind lag new --check || st=$?
+is "$st" 3 "no rewind required but WAL gone: --check fails"
+like "$(cat "$REWIND_OUT")" 'check: error +source_wal: the source no longer has WAL segment 00000002[0-9A-F]{16}' \
+    "... with an error finding naming the segment"
+before=$(content_fingerprint "${NODE_DATA[lag]}")
+st=0; run_rewind lag new -R || st=$?
+out=$(cat "$REWIND_OUT")
+is "$st" 1 "... and the run refuses"
+like "$out" 'error: the source no longer has WAL segment 00000002[0-9A-F]{16}' "... naming the segment"
+unlike "$out" 'no rewind required' "... instead of answering no rewind required"
+last_ok || diag "$out"
+is "$(content_fingerprint "${NODE_DATA[lag]}" | sha256sum)" "$(sha256sum <<<"$before")" \
+    "... and the node is exactly as it was"
+node_conf lag "restore_command = 'cp $ARCHIVE/%f %p'"
+st=0; run_rewind lag new -R || st=$?
+out=$(cat "$REWIND_OUT")
+is "$st" 0 "with restore_command: no rewind required, exit 0"
+like "$out" 'warning: the source no longer has WAL segment 00000002[0-9A-F]{16}.*restore_command' \
+    "... warning about the segment"
+like "$out" 'no rewind required' "... and no rewind required"
+last_ok || diag "$out"
+verify_standby "no rewind required, restore_command" lag new
 done_testing
