@@ -96,6 +96,21 @@ now_secs(void)
 	return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
 }
 
+static bool
+shutting_down(const char *pgdata, int major)
+{
+	return pid_file_says_stopping(pgdata) || control_says_shut_down(pgdata, major);
+}
+
+static bool
+refuse_running(const char *pgdata, long pid, rw_error *err)
+{
+	rw_fail(err, RW_ESTATE, "target server is running (postmaster PID %ld, \"%s/postmaster.pid\")",
+			pid, pgdata);
+	rw_hint(err, "Stop it first, e.g. pg_ctl stop -D \"%s\" -m fast.", pgdata);
+	return false;
+}
+
 bool
 postmaster_wait_gone(const char *pgdata, int major, int wait_secs, rw_error *err)
 {
@@ -105,18 +120,18 @@ postmaster_wait_gone(const char *pgdata, int major, int wait_secs, rw_error *err
 
 	if (pid == 0)
 		return true;
-	if (!pid_file_says_stopping(pgdata) && !control_says_shut_down(pgdata, major))
-	{
-		rw_fail(err, RW_ESTATE, "target server is running (postmaster PID %ld, \"%s/postmaster.pid\")",
-				pid, pgdata);
-		rw_hint(err, "Stop it first, e.g. pg_ctl stop -D \"%s\" -m fast.", pgdata);
-		return false;
-	}
+	if (!shutting_down(pgdata, major))
+		return refuse_running(pgdata, pid, err);
 	log_info("target server is shutting down (postmaster PID %ld); waiting up to %d s for it "
 			 "to exit", pid, wait_secs);
 	deadline = now_secs() + wait_secs;
 	while ((pid = postmaster_live_pid(pgdata)) != 0 && now_secs() < deadline)
+	{
+		/* pg_control said "shut down" but the server was only starting */
+		if (!shutting_down(pgdata, major))
+			return refuse_running(pgdata, pid, err);
 		nanosleep(&tick, NULL);
+	}
 	if (pid == 0)
 	{
 		log_info("target server has exited");
