@@ -6,6 +6,7 @@
 #include "check_run.h"
 
 #include "log.h"
+#include "wal_gap.h"
 
 /* Record a failed step as an error finding; returns ok. */
 static bool
@@ -62,7 +63,8 @@ check_source_retention(rewind_ctx *c, lsn_t from, const tl_history *history)
 		if (c->opts->slot)
 			check_slot(&c->findings, c->opts->slot, &r);
 	}
-	check_source_wal(&c->findings, &in);
+	if (step(c, wal_gap_prepare(c, &in, &e), "source_wal", &e))
+		check_source_wal(&c->findings, &in);
 }
 
 /* Same timeline: nothing to rewind unless the target is ahead. */

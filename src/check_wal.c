@@ -4,15 +4,14 @@
 #include <string.h>
 
 /*
- * The segments from in->from to in->source_end, named after the source's
- * history, that are in l (listed) or not (!listed).  Returns how many; the
- * first one's name into first.
+ * The segments from in->from to last, named after the source's history, that
+ * are in l (listed) or not (!listed).  Returns how many; the first one's name
+ * into first.
  */
 static size_t
-count_segments(const check_wal_input *in, const file_list *l, bool listed,
+count_segments(const check_wal_input *in, uint64_t last, const file_list *l, bool listed,
 			   char first[WAL_FILE_NAME_LEN + 1])
 {
-	uint64_t	last = lsn_segno_of_end(in->source_end, in->segsize);
 	char		name[WAL_FILE_NAME_LEN + 1];
 	char		path[8 + WAL_FILE_NAME_LEN + 1];
 	size_t		n = 0;
@@ -30,17 +29,27 @@ count_segments(const check_wal_input *in, const file_list *l, bool listed,
 	return n;
 }
 
+/*
+ * The segment of the source's end is the one it writes: never recycled, and
+ * only created once WAL is written into it (right after a segment switch the
+ * insert position is already there), so its absence is no gap.
+ */
 size_t
 check_wal_missing(const check_wal_input *in, char first[WAL_FILE_NAME_LEN + 1])
 {
-	return count_segments(in, in->source_files, false, first);
+	uint64_t	last = lsn_segno_of_end(in->source_end, in->segsize);
+
+	if (last == 0 || last <= lsn_segno(in->from, in->segsize))
+		return 0;
+	return count_segments(in, last - 1, in->source_files, false, first);
 }
 
 size_t
 check_wal_vanished(const check_wal_input *in, const file_list *vanished,
 				   char first[WAL_FILE_NAME_LEN + 1])
 {
-	return count_segments(in, vanished, true, first);
+	return count_segments(in, lsn_segno_of_end(in->source_end, in->segsize), vanished, true,
+						  first);
 }
 
 /* "slot \"a\" (restart_lsn 0/3000000), wal_keep_size = 128MB, archiving"; "" if nothing. */
@@ -63,24 +72,44 @@ describe_retention(const check_wal_input *in, char *out, size_t size)
 				 r->archive_mode);
 }
 
+check_severity
+check_wal_gap(const check_wal_input *in, rw_error *msg)
+{
+	char		first[WAL_FILE_NAME_LEN + 1];
+	char		more[48] = "";
+	size_t		n = check_wal_missing(in, first);
+
+	rw_error_clear(msg);
+	if (n == 0)
+		return CHECK_OK;
+	if (n > 1)
+		snprintf(more, sizeof(more), " (and %zu more)", n - 1);
+	rw_fail(msg, RW_ESTATE, "the source no longer has WAL segment %s%s, which the rewound node "
+			"needs (from " LSN_FMT " on)", first, more, LSN_ARGS(in->from));
+	if (in->target_restore_command)
+	{
+		rw_hint(msg, "The target's restore_command (%s) must be able to restore it from the "
+				"source's WAL archive, or the rewound node will not start. To prevent this, use "
+				"--slot or wal_keep_size on the source.", in->target_restore_command);
+		return CHECK_WARNING;
+	}
+	rw_hint(msg, "Nothing was changed. Without that WAL the rewound node could not start. Either "
+			"set restore_command in the target's configuration to fetch it from the source's WAL "
+			"archive and run again, or clone the target again (pg_basebackup). To prevent this, "
+			"use --slot or wal_keep_size on the source.");
+	return CHECK_ERROR;
+}
+
 void
 check_source_wal(check_findings *f, const check_wal_input *in)
 {
-	char		missing[WAL_FILE_NAME_LEN + 1];
 	char		kept[512];
+	rw_error	gap;
+	check_severity sev = check_wal_gap(in, &gap);
 
-	if (check_wal_missing(in, missing) > 0)
+	if (sev != CHECK_OK)
 	{
-		bool		archiving = in->retention && strcmp(in->retention->archive_mode, "off") != 0 &&
-			in->retention->archive_set;
-		check_add(f, "source_wal", archiving ? CHECK_WARNING : CHECK_ERROR,
-				  archiving ? "The rewound node must restore it from the archive: set its "
-				  "restore_command." :
-				  "The source removed WAL the rewound node needs; it must be cloned again "
-				  "(pg_basebackup), or restore the segment into the source's pg_wal. To prevent "
-				  "this, use a replication slot (--slot) or wal_keep_size on the source.",
-				  "the source no longer has WAL segment %s, needed from " LSN_FMT " on",
-				  missing, LSN_ARGS(in->from));
+		check_add_error(f, "source_wal", sev, &gap);
 		return;
 	}
 	if (in->retention == NULL)

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "postmaster.h"			/* POSTMASTER_DEFAULT_WAIT_SECS */
 #include "source.h"				/* SOURCE_MAX_JOBS */
 
 enum {
@@ -19,7 +20,8 @@ enum {
 	OPT_CHECK,
 	OPT_SLOT,
 	OPT_COPY_CONFIG,
-	OPT_ROLLBACK
+	OPT_ROLLBACK,
+	OPT_SHUTDOWN_WAIT
 };
 
 static const struct option long_options[] = {
@@ -41,6 +43,7 @@ static const struct option long_options[] = {
 	{"slot", required_argument, NULL, OPT_SLOT},
 	{"copy-config", no_argument, NULL, OPT_COPY_CONFIG},
 	{"rollback", no_argument, NULL, OPT_ROLLBACK},
+	{"shutdown-wait", required_argument, NULL, OPT_SHUTDOWN_WAIT},
 	{"debug", no_argument, NULL, OPT_DEBUG},
 	{"version", no_argument, NULL, 'V'},
 	{"help", no_argument, NULL, '?'},
@@ -81,6 +84,8 @@ options_print_help(const char *progname)
 		   "                                 when running the target cluster\n"
 		   "      --no-ensure-shutdown       do not run crash recovery on the target\n"
 		   "                                 when it was not shut down cleanly\n"
+		   "      --shutdown-wait=SECONDS    wait at most this long for a target server\n"
+		   "                                 that is shutting down (default %d)\n"
 		   "      --postgres-bindir=DIR      where the target's \"postgres\" program is\n"
 		   "                                 (default: searched, see the manual)\n"
 		   "      --report=FILE              write the divergence report to FILE (mode 0600,\n"
@@ -91,11 +96,12 @@ options_print_help(const char *progname)
 		   "      --debug                    write debug messages, each with its time\n"
 		   "  -V, --version                  output version information, then exit\n"
 		   "  -?, --help                     show this help, then exit\n\n",
-		   OPTIONS_DEFAULT_JOBS, SOURCE_MAX_JOBS);
+		   OPTIONS_DEFAULT_JOBS, SOURCE_MAX_JOBS, POSTMASTER_DEFAULT_WAIT_SECS);
 	printf("Supported PostgreSQL versions: 14, 15, 16, 17, 18 (source and target of the\n"
 		   "same major version).\n\n");
 	printf("Exit status:\n"
-		   "  0  the target was rewound, no rewind was required, or --check passed\n"
+		   "  0  the target was rewound, no rewind was required, --check passed, or\n"
+		   "     --rollback rolled back or found nothing to roll back\n"
 		   "  1  the rewind failed (the message says what and what to do)\n"
 		   "  2  bad command line\n"
 		   "  3  --check found a reason a rewind would fail (an \"error\" finding)\n");
@@ -129,6 +135,7 @@ options_parse(int argc, char **argv, rewind_options *opts, rw_error *err)
 	memset(opts, 0, sizeof(*opts));
 	opts->ensure_shutdown = true;
 	opts->jobs = OPTIONS_DEFAULT_JOBS;
+	opts->shutdown_wait = POSTMASTER_DEFAULT_WAIT_SECS;
 
 	/* "-?" is also getopt's answer to an unknown option: look for it first. */
 	for (int i = 1; i < argc; i++)
@@ -219,6 +226,18 @@ options_parse(int argc, char **argv, rewind_options *opts, rw_error *err)
 				break;
 			case OPT_ROLLBACK:
 				opts->rollback = true;
+				break;
+			case OPT_SHUTDOWN_WAIT:
+				{
+					char	   *end;
+					long		secs = strtol(optarg, &end, 10);
+
+					if (*optarg == '\0' || *end != '\0' || secs < 0 ||
+						secs > OPTIONS_MAX_SHUTDOWN_WAIT)
+						return rw_fail(err, RW_EUSAGE, "invalid --shutdown-wait \"%s\" (seconds, "
+									   "0 to %d)", optarg, OPTIONS_MAX_SHUTDOWN_WAIT);
+					opts->shutdown_wait = (int) secs;
+				}
 				break;
 			case ':':
 				return rw_fail(err, RW_EUSAGE, "option \"%s\" requires a value",

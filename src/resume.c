@@ -82,6 +82,51 @@ roll_back(const rewind_options *opts, journal_reader *jr, rw_error *err)
 	return journal_remove(opts->target_pgdata, !opts->no_sync, err);
 }
 
+/*
+ * --rollback and no journal to undo: certain that the target was not changed
+ * only when it shows no trace of a rewind (pg_control unmarked, no
+ * backup_label that a completed rewind left for the first start).
+ */
+static bool
+check_unchanged(const char *pgdata, const char *journal_path, rw_error *err)
+{
+	char	   *label_path = xasprintf("%s/backup_label", pgdata);
+	uint8_t    *label = NULL;
+	size_t		len;
+	rw_error	ignored;
+	bool		rewound;
+	pg_control	c;
+
+	if (!target_peek_control(pgdata, &c, err))
+	{
+		free(label_path);
+		rw_context(err, "--rollback cannot tell whether the target was changed");
+		return false;
+	}
+	rewound = file_read_all(label_path, &label, &len, &ignored) &&
+		memmem(label, len, "BACKUP METHOD: pg_rewind\n", strlen("BACKUP METHOD: pg_rewind\n"));
+	free(label);
+	free(label_path);
+	if (c.state == JOURNAL_MARK_STATE)
+	{
+		rw_fail(err, RW_ESTATE, "cannot roll back: the target's pg_control is marked by an "
+				"interrupted rewind, but its journal \"%s\" is gone", journal_path);
+		rw_hint(err, "Only the journal can undo that rewind's changes: put it back beside the "
+				"target and run --rollback again, or clone the target again.");
+		return false;
+	}
+	if (rewound)
+	{
+		rw_fail(err, RW_ESTATE, "cannot roll back: the target was rewound by a run that "
+				"completed (its backup_label is a rewind's), and a completed rewind has no journal");
+		rw_hint(err, "Start the target to follow its source, or clone it again.");
+		return false;
+	}
+	log_info("nothing to roll back: the target was not changed (no journal of an interrupted "
+			 "rewind at \"%s\")", journal_path);
+	return true;
+}
+
 bool
 resume_interrupted(const rewind_options *opts, resume_outcome *out, rw_error *err)
 {
@@ -96,14 +141,9 @@ resume_interrupted(const rewind_options *opts, resume_outcome *out, rw_error *er
 		goto fail;
 	if (!exists)
 	{
+		ok = !opts->rollback || check_unchanged(pgdata, dir, err);
 		free(dir);
-		if (!opts->rollback)
-			return true;
-		rw_fail(err, RW_ESTATE, "nothing to roll back: there is no journal of an interrupted "
-				"rewind beside \"%s\"", pgdata);
-		rw_hint(err, "--rollback undoes a rewind that was interrupted; the journal would be "
-				"\"%s%s\".", pgdata, JOURNAL_DIR_SUFFIX);
-		return false;
+		return ok;
 	}
 	if (opts->dry_run || opts->check)
 	{
@@ -117,8 +157,11 @@ resume_interrupted(const rewind_options *opts, resume_outcome *out, rw_error *er
 		goto fail;
 	if (incomplete)
 	{
+		/* its header was never complete: pg_control cannot have been marked */
+		ok = discard(opts, "the interrupted run had not changed the target", err) &&
+			(!opts->rollback || check_unchanged(pgdata, dir, err));
 		free(dir);
-		return discard(opts, "the interrupted run had not changed the target", err);
+		return ok;
 	}
 	if (!current_control(pgdata, journal_reader_identity(jr), &now, err))
 		goto fail;

@@ -22,6 +22,7 @@
 #include "resume.h"
 #include "steps.h"
 #include "target_lock.h"
+#include "wal_gap.h"
 #include "xalloc.h"
 
 /* --- the two ways to finish --------------------------------------------- */
@@ -75,40 +76,56 @@ finish_without_rewind(rewind_ctx *c, rw_error *err)
 
 /* --- WAL the rewound node needs from the source --------------------------- */
 
-/*
- * Not fatal: with the source's WAL archive the rewound node recovers.
- * Without it, nothing rewind could copy would help.
- */
+/* Segments that vanished during the copy: too late to refuse, so warned about. */
 static void
-warn_missing_wal(const char *first, size_t n, bool during_copy)
+warn_vanished_wal(const char *first, size_t n)
 {
-	char		segs[80];
-	const char *them = n > 1 ? "them" : "it";
+	char		more[48] = "";
 
 	if (n > 1)
-		snprintf(segs, sizeof(segs), "WAL segment %s (and %zu more)", first, n - 1);
-	else
-		snprintf(segs, sizeof(segs), "WAL segment %s", first);
-	log_warning("%s%s%s; the rewound node needs %s and can get %s only from the source's WAL "
-				"archive, through restore_command (set it in the rewound node's configuration "
-				"before starting it), or it must be cloned again. To prevent this, use --slot "
-				"or wal_keep_size on the source.",
-				during_copy ? "" : "the source no longer has ", segs,
-				during_copy ? " vanished from the source during the copy (recycled by a "
-				"checkpoint there)" : "", them, them);
+		snprintf(more, sizeof(more), " (and %zu more)", n - 1);
+	log_warning("WAL segment %s%s vanished from the source during the copy (recycled by a "
+				"checkpoint there); the rewound node needs it and can get it only from the "
+				"source's WAL archive, through restore_command (set it in the rewound node's "
+				"configuration before starting it), or it must be cloned again. To prevent this, "
+				"use --slot or wal_keep_size on the source.", first, more);
 }
 
-/* Before any change: the source recycled WAL that the rewound node needs. */
-static void
-check_wal_listed(rewind_ctx *c)
+/*
+ * Before any change: WAL the node needs from 'from' on (along history) that
+ * the source recycled; the source is listed first if it was not yet.  The
+ * decision is check_wal_gap's, as for --check: a warning when the target has
+ * a restore_command, else a refusal.
+ */
+static bool
+check_wal_listed(rewind_ctx *c, lsn_t from, const tl_history *history, rw_error *err)
 {
 	check_wal_input in;
 	char		first[WAL_FILE_NAME_LEN + 1];
+	rw_error	gap;
 
-	steps_source_wal_input(c, c->diverge, &c->src_history, &in);
+	if (c->src_files.n == 0)
+	{
+		if (!c->src->ops->list_files(c->src, &c->src_files, err))
+			return false;
+		file_list_sort(&c->src_files);
+	}
+	steps_source_wal_input(c, from, history, &in);
 	c->wal_missing = check_wal_missing(&in, first);
-	if (c->wal_missing > 0)
-		warn_missing_wal(first, c->wal_missing, false);
+	if (!wal_gap_prepare(c, &in, err))
+		return false;
+	switch (check_wal_gap(&in, &gap))
+	{
+		case CHECK_ERROR:
+			*err = gap;
+			return false;
+		case CHECK_WARNING:
+			log_warning("%s. %s", gap.msg, gap.hint);
+			break;
+		case CHECK_OK:
+			break;
+	}
+	return true;
 }
 
 /*
@@ -131,7 +148,7 @@ report_copy_changes(rewind_ctx *c)
 				 "accounts for them", o->vanished.n - c->wal_vanished,
 				 (unsigned long long) o->shrunk_files);
 	if (c->wal_vanished > 0)
-		warn_missing_wal(first, c->wal_vanished, true);
+		warn_vanished_wal(first, c->wal_vanished);
 }
 
 /* --- the divergence report -------------------------------------------- */
@@ -452,6 +469,11 @@ run_steps(rewind_ctx *c, rw_error *err)
 
 	if (!resume_interrupted(c->opts, &resumed, err))
 		return false;
+	if (c->opts->rollback && resumed == RESUME_NOTHING)
+	{
+		c->res->status = "nothing to roll back";
+		return true;
+	}
 	if (c->opts->rollback)
 	{
 		log_info("rollback complete: \"%s\" is exactly as it was before the interrupted "
@@ -471,7 +493,16 @@ run_steps(rewind_ctx *c, rw_error *err)
 		!steps_compute_timelines(c, err))
 		return false;
 	if (c->tgt_tli == c->src_tli)
-		return steps_check_same_timeline(c, err) && finish_without_rewind(c, err);
+	{
+		tl_history	single;
+		bool		ok;
+
+		tl_single(c->src_tli, &single);
+		ok = steps_check_same_timeline(c, err) && check_wal_listed(c, c->tgt_end, &single, err) &&
+			finish_without_rewind(c, err);
+		tl_free(&single);
+		return ok;
+	}
 
 	if (!steps_load_history(c, true, c->src_tli, &c->src_history, err) ||
 		!steps_load_history(c, false, c->tgt_tli, &c->tgt_history, err) ||
@@ -484,7 +515,8 @@ run_steps(rewind_ctx *c, rw_error *err)
 	if (!steps_open_target_wal(c, &c->tgt_history, err) || !steps_find_target_end(c, err))
 		return false;
 	if (c->tgt_end <= c->diverge)
-		return finish_without_rewind(c, err);
+		return check_wal_listed(c, c->tgt_end, &c->src_history, err) &&
+			finish_without_rewind(c, err);
 
 	if (!scan_last_common_checkpoint(c->tgt.ver, c->reader, c->diverge, &c->ckpt_lsn,
 									 &c->ckpt, err))
@@ -494,9 +526,9 @@ run_steps(rewind_ctx *c, rw_error *err)
 			 LSN_ARGS(c->ckpt_lsn), c->ckpt.tli);
 	steps_choose_recovery_start(c);
 
-	if (!steps_list_both(c, err) || !steps_build_plan(c, err))
+	if (!steps_list_both(c, err) || !steps_build_plan(c, err) ||
+		!check_wal_listed(c, c->diverge, &c->src_history, err))
 		return false;
-	check_wal_listed(c);
 	steps_compare_config(c);
 	resolve_names(c);
 	if (c->opts->report_file && !write_report_file(c, err))

@@ -41,7 +41,8 @@ find_postgres(rewind_ctx *c, rw_error *err)
 {
 	if (c->postgres)
 		return true;
-	return target_find_postgres(c->opts->postgres_bindir, c->tgt.major, &c->postgres, err);
+	return target_find_postgres(c->tgt.pgdata, c->opts->postgres_bindir, c->tgt.major,
+								&c->postgres, err);
 }
 
 /* --- step 1: the target ------------------------------------------------- */
@@ -68,7 +69,8 @@ steps_inspect_target(rewind_ctx *c, rw_error *err)
 	const pg_control *ctl = &c->tgt.control;
 	bool		clean;
 
-	if (!target_open(c->opts->target_pgdata, c->opts->check, &c->tgt, err))
+	if (!target_open(c->opts->target_pgdata, c->opts->check, c->opts->shutdown_wait, &c->tgt,
+					 err))
 		return false;
 	clean = target_settled(ctl);
 	if (ctl->state == DBSTATE_IN_ARCHIVE_RECOVERY)

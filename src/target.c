@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +11,7 @@
 
 #include "fileutil.h"
 #include "log.h"
+#include "postmaster.h"
 #include "proc.h"
 #include "xalloc.h"
 
@@ -56,10 +56,8 @@ load_control(target *t, rw_error *err)
 	return ok;
 }
 
-static long live_postmaster(const char *pgdata);
-
 bool
-target_open(const char *pgdata, bool may_run, target *t, rw_error *err)
+target_open(const char *pgdata, bool may_run, int wait_secs, target *t, rw_error *err)
 {
 	struct stat st;
 
@@ -80,12 +78,25 @@ target_open(const char *pgdata, bool may_run, target *t, rw_error *err)
 		return false;
 	}
 	if (may_run)
-		t->postmaster_pid = live_postmaster(pgdata);
-	else if (!target_check_not_running(pgdata, err))
+		t->postmaster_pid = postmaster_live_pid(pgdata);
+	else if (!postmaster_wait_gone(pgdata, t->major, wait_secs, err))
 		return false;
 	if (!load_control(t, err))
 		return false;
 	pgver_tablespace_dir(t->tsdir, sizeof(t->tsdir), t->major, t->control.catversion);
+	return true;
+}
+
+bool
+target_peek_control(const char *pgdata, pg_control *out, rw_error *err)
+{
+	target		t;
+
+	memset(&t, 0, sizeof(t));
+	t.pgdata = pgdata;
+	if (!read_pg_version(pgdata, &t.major, err) || !load_control(&t, err))
+		return false;
+	*out = t.control;
 	return true;
 }
 
@@ -95,29 +106,10 @@ target_reload_control(target *t, rw_error *err)
 	return load_control(t, err);
 }
 
-/* The PID of the postmaster running in pgdata, or 0 when none is. */
-static long
-live_postmaster(const char *pgdata)
-{
-	char	   *path = xasprintf("%s/postmaster.pid", pgdata);
-	uint8_t    *data;
-	size_t		len;
-	long		pid;
-	rw_error	ignored;
-	bool		read = file_read_all(path, &data, &len, &ignored);
-
-	free(path);
-	if (!read)
-		return 0;				/* no pid file: not running */
-	pid = strtol((const char *) data, NULL, 10);
-	free(data);
-	return (pid > 0 && (kill((pid_t) pid, 0) == 0 || errno == EPERM)) ? pid : 0;
-}
-
 bool
 target_check_not_running(const char *pgdata, rw_error *err)
 {
-	long		pid = live_postmaster(pgdata);
+	long		pid = postmaster_live_pid(pgdata);
 
 	if (pid > 0)
 	{
@@ -228,12 +220,68 @@ try_path_env(int major, char **path)
 	return found;
 }
 
+/*
+ * The program postmaster.opts names, the one that last ran the target
+ * ("/path/postgres" "-D" ...): malloc'd, or NULL when the file is missing or
+ * names none.
+ */
+static char *
+postmaster_opts_program(const char *pgdata)
+{
+	char	   *path = xasprintf("%s/postmaster.opts", pgdata);
+	uint8_t    *data;
+	size_t		len;
+	rw_error	ignored;
+	char	   *program = NULL;
+
+	if (file_read_all(path, &data, &len, &ignored))
+	{
+		/* the program is written unquoted, each argument after it quoted */
+		const char *text = (const char *) data;
+		const char *quoted = strstr(text, " \"");
+		size_t		n = strcspn(text, "\n");
+
+		if (quoted && (size_t) (quoted - text) < n)
+			n = (size_t) (quoted - text);
+		if (n > 0 && text[0] == '/')
+			program = xasprintf("%.*s", (int) n, text);
+		free(data);
+	}
+	free(path);
+	return program;
+}
+
+/*
+ * The program that last ran the target, if it is of the target's major; why
+ * not into *why (empty when postmaster.opts names none).
+ */
+static bool
+try_postmaster_opts(const char *pgdata, int major, char **path, char *why, size_t whylen)
+{
+	char	   *program = postmaster_opts_program(pgdata);
+
+	why[0] = '\0';
+	if (program == NULL)
+		return false;
+	if (postgres_is_major(program, major))
+	{
+		*path = program;
+		return true;
+	}
+	snprintf(why, whylen, "The target's postmaster.opts names \"%s\", which is not a runnable "
+			 "\"postgres\" of PostgreSQL %d. ", program, major);
+	free(program);
+	return false;
+}
+
 bool
-target_find_postgres(const char *bindir, int major, char **path, rw_error *err)
+target_find_postgres(const char *pgdata, const char *bindir, int major, char **path,
+					 rw_error *err)
 {
 	char		dir[256];
+	char		why[PATH_MAX + 128];
 	const char *patterns[] = {"/usr/lib/postgresql/%d/bin", "/usr/pgsql-%d/bin",
-	"/usr/local/pgsql-%d/bin", "/opt/postgresql/%d/bin"};
+	"/usr/local/pgsql-%d/bin", "/opt/postgresql/%d/bin", "/usr/local/pgsql/bin"};
 
 	if (bindir)
 	{
@@ -241,6 +289,11 @@ target_find_postgres(const char *bindir, int major, char **path, rw_error *err)
 			return true;
 		return rw_fail(err, RW_EUSAGE, "no \"postgres\" program of PostgreSQL %d in \"%s\"",
 					   major, bindir);
+	}
+	if (try_postmaster_opts(pgdata, major, path, why, sizeof(why)))
+	{
+		log_debug("using \"%s\", named by the target's postmaster.opts", *path);
+		return true;
 	}
 	if (try_own_dir(major, path) || try_path_env(major, path))
 		return true;
@@ -251,7 +304,7 @@ target_find_postgres(const char *bindir, int major, char **path, rw_error *err)
 			return true;
 	}
 	rw_fail(err, RW_EMISSING, "could not find the \"postgres\" program of PostgreSQL %d", major);
-	rw_hint(err, "Pass its directory with --postgres-bindir.");
+	rw_hint(err, "%sPass the directory of the target's \"postgres\" with --postgres-bindir.", why);
 	return false;
 }
 

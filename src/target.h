@@ -23,9 +23,14 @@ typedef struct target {
 /*
  * Inspect the data directory: it exists and is one (PG_VERSION, pg_control),
  * of a supported version, its control file is sound, and no postmaster is
- * running on it (unless may_run: --check reads a running target as it is).
+ * running on it (unless may_run: --check reads a running target as it is);
+ * one that is shutting down is waited for, at most wait_secs seconds.
  */
-bool		target_open(const char *pgdata, bool may_run, target *t, rw_error *err);
+bool		target_open(const char *pgdata, bool may_run, int wait_secs, target *t,
+						rw_error *err);
+
+/* Only the target's pg_control, parsed after its PG_VERSION (running or not). */
+bool		target_peek_control(const char *pgdata, pg_control *out, rw_error *err);
 
 /* Read and parse pg_control again (after crash recovery). */
 bool		target_reload_control(target *t, rw_error *err);
@@ -41,11 +46,13 @@ bool		target_check_rewindable(const target *t, bool require_clean, rw_error *err
 
 /*
  * Locate the "postgres" program of the target's major version: the given
- * directory, this program's own directory, PATH, then the usual packaging
- * locations.  *path is malloc'd.
+ * directory (--postgres-bindir) alone, else the program that last ran the
+ * target (its postmaster.opts), this program's own directory, PATH, then
+ * the usual packaging locations; each checked to be of that major.  *path
+ * is malloc'd.
  */
-bool		target_find_postgres(const char *bindir, int major, char **path,
-								 rw_error *err);
+bool		target_find_postgres(const char *pgdata, const char *bindir, int major,
+								 char **path, rw_error *err);
 
 /* Run crash recovery: postgres --single on the target, then re-read control. */
 bool		target_crash_recovery(target *t, const char *postgres,

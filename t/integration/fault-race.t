@@ -14,7 +14,8 @@
 #     messages and in the JSON document;
 #   - it warns that the needed WAL segment vanished, naming it and
 #     restore_command; a dry run on an untouched copy of the old primary
-#     then warns the same way before any change;
+#     then refuses before any change (no restore_command on it), and warns
+#     once it has one;
 #   - with restore_command reading the source's archive, the rewound node
 #     starts as a standby and ends with exactly the source's data.
 set -euo pipefail
@@ -158,10 +159,18 @@ if command -v jq >/dev/null; then
 else
     skip "JSON counts" "jq is not installed"
 fi
-# Before any change, a run already warns when the source lacks needed WAL.
+# Before any change, a run already knows the source lacks needed WAL: it
+# refuses without a restore_command on the target, warns with one.
 dst=0
 run_rewind pristine new -n || dst=$?
-is "$dst" 0 "a dry run of the untouched old primary now exits 0"
+is "$dst" 1 "a dry run of the untouched old primary (no restore_command) now refuses"
+like "$(cat "$REWIND_OUT")" "error: the source no longer has WAL segment $NEED_SEG" \
+    "... saying that the source no longer has $NEED_SEG"
+last_ok || diag "$(cat "$REWIND_OUT")"
+node_conf pristine "restore_command = 'cp $ARCHIVE/%f %p'"
+dst=0
+run_rewind pristine new -n || dst=$?
+is "$dst" 0 "with restore_command on the untouched old primary, the dry run exits 0"
 like "$(cat "$REWIND_OUT")" "warning: the source no longer has WAL segment $NEED_SEG.*restore_command" \
     "... warning that the source no longer has $NEED_SEG and what to do"
 last_ok || diag "$(cat "$REWIND_OUT")"

@@ -71,21 +71,33 @@ START_TEST(test_missing_counts_needed_names)
 }
 END_TEST
 
-/* An end exactly at a segment boundary needs nothing of the next segment. */
+/*
+ * An end exactly at a segment boundary needs nothing of the next segment;
+ * the segment of the source's end, which it writes, may not exist yet (just
+ * after a segment switch) and is not missing; the one before it is.
+ */
 START_TEST(test_missing_end_at_boundary)
 {
 	static const char *const wal[] = {"pg_wal/000000020000000000000003",
 		"pg_wal/000000020000000000000004", "pg_wal/000000020000000000000005",
 	NULL};
+	static const char *const without5[] = {"pg_wal/000000020000000000000003",
+	"pg_wal/000000020000000000000004", NULL};
 	fixture		f;
 	char		first[WAL_FILE_NAME_LEN + 1];
 
 	fixture_init(&f, wal);
 	f.in.source_end = 0x6000000;
 	ck_assert_uint_eq(check_wal_missing(&f.in, first), 0);
-	f.in.source_end = 0x6000001;
+	f.in.source_end = 0x6000028;
+	ck_assert_uint_eq(check_wal_missing(&f.in, first), 0);
+	fixture_free(&f);
+	fixture_init(&f, without5);
+	f.in.source_end = 0x6000028;
 	ck_assert_uint_eq(check_wal_missing(&f.in, first), 1);
-	ck_assert_str_eq(first, "000000020000000000000006");
+	ck_assert_str_eq(first, "000000020000000000000005");
+	f.in.source_end = 0x5000028;
+	ck_assert_uint_eq(check_wal_missing(&f.in, first), 0);
 	fixture_free(&f);
 }
 END_TEST
@@ -134,6 +146,42 @@ START_TEST(test_finding_names_missing_segment)
 }
 END_TEST
 
+/* The run's decision and --check's: a restore_command on the target makes it a warning. */
+START_TEST(test_gap_depends_on_target_restore_command)
+{
+	static const char *const wal[] = {"pg_wal/000000020000000000000003", NULL};
+	fixture		f;
+	rw_error	msg;
+
+	fixture_init(&f, wal);
+	f.in.source_end = 0x6800000;	/* 4 and 5 missing; 6 is the source's own */
+	ck_assert_int_eq(check_wal_gap(&f.in, &msg), CHECK_ERROR);
+	ck_assert_ptr_nonnull(strstr(msg.msg, "000000020000000000000004 (and 1 more)"));
+	ck_assert_ptr_nonnull(strstr(msg.hint, "Nothing was changed"));
+	ck_assert_ptr_nonnull(strstr(msg.hint, "restore_command"));
+	ck_assert_ptr_nonnull(strstr(msg.hint, "wal_keep_size"));
+	f.in.target_restore_command = "cp /arch/%f %p";
+	ck_assert_int_eq(check_wal_gap(&f.in, &msg), CHECK_WARNING);
+	ck_assert_ptr_nonnull(strstr(msg.hint, "cp /arch/%f %p"));
+	fixture_free(&f);
+}
+END_TEST
+
+/* Nothing missing: no message, whatever the target has. */
+START_TEST(test_gap_none)
+{
+	static const char *const wal[] = {"pg_wal/000000020000000000000003",
+		"pg_wal/000000020000000000000004", "pg_wal/000000020000000000000005", NULL};
+	fixture		f;
+	rw_error	msg;
+
+	fixture_init(&f, wal);
+	ck_assert_int_eq(check_wal_gap(&f.in, &msg), CHECK_OK);
+	ck_assert_str_eq(msg.msg, "");
+	fixture_free(&f);
+}
+END_TEST
+
 extern Suite *check_wal_suite(void);
 
 Suite *check_wal_suite(void)
@@ -146,6 +194,8 @@ Suite *check_wal_suite(void)
 	tcase_add_test(tc, test_missing_end_at_boundary);
 	tcase_add_test(tc, test_vanished);
 	tcase_add_test(tc, test_finding_names_missing_segment);
+	tcase_add_test(tc, test_gap_depends_on_target_restore_command);
+	tcase_add_test(tc, test_gap_none);
 	suite_add_tcase(s, tc);
 	return s;
 }
