@@ -19,7 +19,8 @@ enum {
 	OPT_CHECK,
 	OPT_SLOT,
 	OPT_COPY_CONFIG,
-	OPT_ROLLBACK
+	OPT_ROLLBACK,
+	OPT_TIMEOUT
 };
 
 static const struct option long_options[] = {
@@ -41,6 +42,7 @@ static const struct option long_options[] = {
 	{"slot", required_argument, NULL, OPT_SLOT},
 	{"copy-config", no_argument, NULL, OPT_COPY_CONFIG},
 	{"rollback", no_argument, NULL, OPT_ROLLBACK},
+	{"timeout", required_argument, NULL, OPT_TIMEOUT},
 	{"debug", no_argument, NULL, OPT_DEBUG},
 	{"version", no_argument, NULL, 'V'},
 	{"help", no_argument, NULL, '?'},
@@ -77,6 +79,10 @@ options_print_help(const char *progname)
 		   "                                 pg_rewind does) instead of keeping the target's\n"
 		   "      --rollback                 undo an interrupted rewind: put the target back\n"
 		   "                                 exactly as it was (needs only -D)\n"
+		   "      --timeout=SECONDS          give up when the source server sends nothing\n"
+		   "                                 for SECONDS while rewind waits on it, or does\n"
+		   "                                 not accept a connection within SECONDS\n"
+		   "                                 (default %d, 1 to %d)\n"
 		   "      --config-file=FILENAME     use this main server configuration file\n"
 		   "                                 when running the target cluster\n"
 		   "      --no-ensure-shutdown       do not run crash recovery on the target\n"
@@ -90,7 +96,7 @@ options_print_help(const char *progname)
 		   "      --debug                    write debug messages, each with its time\n"
 		   "  -V, --version                  output version information, then exit\n"
 		   "  -?, --help                     show this help, then exit\n\n",
-		   OPTIONS_DEFAULT_JOBS, SOURCE_MAX_JOBS);
+		   OPTIONS_DEFAULT_JOBS, SOURCE_MAX_JOBS, OPTIONS_DEFAULT_TIMEOUT, OPTIONS_MAX_TIMEOUT);
 	printf("Supported PostgreSQL versions: 14, 15, 16, 17, 18 (source and target of the\n"
 		   "same major version).\n\n");
 	printf("Exit status:\n"
@@ -128,6 +134,7 @@ options_parse(int argc, char **argv, rewind_options *opts, rw_error *err)
 	memset(opts, 0, sizeof(*opts));
 	opts->ensure_shutdown = true;
 	opts->jobs = OPTIONS_DEFAULT_JOBS;
+	opts->timeout = OPTIONS_DEFAULT_TIMEOUT;
 
 	/* "-?" is also getopt's answer to an unknown option: look for it first. */
 	for (int i = 1; i < argc; i++)
@@ -218,6 +225,18 @@ options_parse(int argc, char **argv, rewind_options *opts, rw_error *err)
 				break;
 			case OPT_ROLLBACK:
 				opts->rollback = true;
+				break;
+			case OPT_TIMEOUT:
+				{
+					char	   *end;
+					long		secs = strtol(optarg, &end, 10);
+
+					if (*optarg == '\0' || *end != '\0' || secs < 1 || secs > OPTIONS_MAX_TIMEOUT)
+						return rw_fail(err, RW_EUSAGE,
+									   "invalid --timeout \"%s\" (seconds, from 1 to %d)",
+									   optarg, OPTIONS_MAX_TIMEOUT);
+					opts->timeout = (int) secs;
+				}
 				break;
 			case ':':
 				return rw_fail(err, RW_EUSAGE, "option \"%s\" requires a value",

@@ -32,6 +32,7 @@ typedef struct rewind_options {
 	const char *slot;			/* --slot: physical replication slot on the source */
 	output_format format;
 	int			jobs;			/* --jobs: connections to fetch with */
+	int			timeout;		/* --timeout: seconds of silence from the source */
 	bool		dry_run;
 	bool		check;			/* --check: preflight findings, changes nothing */
 	bool		copy_config;	/* --copy-config: take the source's configuration files */
@@ -47,6 +48,8 @@ typedef struct rewind_options {
 } rewind_options;
 
 #define OPTIONS_DEFAULT_JOBS 8
+#define OPTIONS_DEFAULT_TIMEOUT 180
+#define OPTIONS_MAX_TIMEOUT 86400
 
 /* Parse argv; fails with RW_EUSAGE and a message naming the problem. */
 bool		options_parse(int argc, char **argv, rewind_options *opts, rw_error *err);

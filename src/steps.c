@@ -119,7 +119,8 @@ steps_inspect_source(rewind_ctx *c, rw_error *err)
 {
 	const pg_control *t = &c->tgt.control, *s = &c->src_control;
 
-	c->src = c->opts->source_server ? source_libpq_open(c->opts->source_server, c->opts->jobs, err)
+	c->src = c->opts->source_server ? source_libpq_open(c->opts->source_server, c->opts->jobs,
+															 c->opts->timeout, err)
 		: source_local_open(c->opts->source_pgdata, err);
 	if (c->src == NULL)
 		return false;
