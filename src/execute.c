@@ -16,11 +16,13 @@
 
 typedef struct range_owner {
 	const plan_entry *entry;
+	bool		probe;			/* the byte after the listed end: read, never written */
 } range_owner;
 
 /* What the source did to a planned file while the copy ran. */
 #define FILE_VANISHED 0x01
 #define FILE_SHRUNK 0x02
+#define FILE_GROWN 0x04
 
 typedef struct fetch_queue {
 	fetch_range ranges[QUEUE_RANGES];
@@ -32,6 +34,28 @@ typedef struct fetch_queue {
 	const plan_entry *entries;	/* the plan's, to index changes */
 	uint8_t    *changes;		/* FILE_* per plan entry */
 } fetch_queue;
+
+/*
+ * A file copied up to its listed end has more bytes on the source now.
+ * Replaying the source's WAL repeats what was appended to a relation file
+ * or a WAL segment; any other file would keep a torn copy: refuse it.
+ */
+static bool
+grown(const plan_entry *e, uint8_t *change, rw_error *err)
+{
+	if (*change & FILE_GROWN)
+		return true;
+	*change |= FILE_GROWN;
+	log_debug("\"%s\" grew on the source during the copy", e->path);
+	if (e->is_relation || strncmp(e->path, "pg_wal/", 7) == 0)
+		return true;
+	rw_fail(err, RW_ESTATE, "file \"%s\" grew on the source during the copy (%llu bytes "
+			"when listed): its copy would be torn, and no WAL replay repairs it",
+			e->path, (unsigned long long) e->source_size);
+	rw_hint(err, "Something writes into the source's data directory; stop it (or move "
+			"that file out of the data directory) before rewinding.");
+	return false;
+}
 
 static bool
 sink(void *ctx, size_t index, const uint8_t *data, size_t len, bool missing,
@@ -56,6 +80,8 @@ sink(void *ctx, size_t index, const uint8_t *data, size_t len, bool missing,
 		log_debug("\"%s\" vanished from the source during the copy", e->path);
 		return e->action != ACT_COPY || tw_remove_file(q->w, e->path, err);
 	}
+	if (q->owners[index].probe)
+		return len == 0 || grown(e, change, err);
 	if (len < r->len && !(*change & FILE_SHRUNK))
 	{
 		/* truncated there (VACUUM, TRUNCATE); replay truncates it here too */
@@ -75,9 +101,11 @@ flush(fetch_queue *q, rw_error *err)
 		return true;
 	/* save what the batch overwrites; its first write syncs the journal once */
 	for (size_t i = 0; i < q->n; i++)
-		tw_prefetch(q->w, q->ranges[i].path, q->ranges[i].offset, q->ranges[i].len);
+		if (!q->owners[i].probe)
+			tw_prefetch(q->w, q->ranges[i].path, q->ranges[i].offset, q->ranges[i].len);
 	for (size_t i = 0; i < q->n; i++)
-		if (!tw_protect(q->w, q->ranges[i].path, q->ranges[i].offset, q->ranges[i].len, err))
+		if (!q->owners[i].probe &&
+			!tw_protect(q->w, q->ranges[i].path, q->ranges[i].offset, q->ranges[i].len, err))
 			return false;
 	ok = q->src->ops->fetch(q->src, q->ranges, q->n, sink, q, err);
 	q->n = 0;
@@ -98,10 +126,29 @@ queue_range(fetch_queue *q, const plan_entry *e, uint64_t offset, uint64_t len,
 		q->ranges[q->n].offset = offset;
 		q->ranges[q->n].len = piece;
 		q->owners[q->n].entry = e;
+		q->owners[q->n].probe = false;
 		q->n++;
 		offset += piece;
 		len -= piece;
 	}
+	return true;
+}
+
+/*
+ * Copies up to the listed end are followed by a read of one byte past it:
+ * a file that grew since it was listed answers with that byte.
+ */
+static bool
+queue_probe(fetch_queue *q, const plan_entry *e, rw_error *err)
+{
+	if (q->n == QUEUE_RANGES && !flush(q, err))
+		return false;
+	q->ranges[q->n].path = e->path;
+	q->ranges[q->n].offset = e->source_size;
+	q->ranges[q->n].len = 1;
+	q->owners[q->n].entry = e;
+	q->owners[q->n].probe = true;
+	q->n++;
 	return true;
 }
 
@@ -139,10 +186,11 @@ start_entry(fetch_queue *q, const plan_entry *e, rw_error *err)
 			return tw_create_symlink(w, e->path, e->link_target, err);
 		case ACT_COPY:
 			return tw_create_empty(w, e->path, err) &&
-				queue_range(q, e, 0, e->source_size, err);
+				queue_range(q, e, 0, e->source_size, err) && queue_probe(q, e, err);
 		case ACT_COPY_TAIL:
 			return queue_blocks(q, e, err) &&
-				queue_range(q, e, e->target_size, e->source_size - e->target_size, err);
+				queue_range(q, e, e->target_size, e->source_size - e->target_size, err) &&
+				queue_probe(q, e, err);
 		case ACT_TRUNCATE:
 			return tw_truncate(w, e->path, e->source_size, err) && queue_blocks(q, e, err);
 		case ACT_NONE:
@@ -155,7 +203,7 @@ start_entry(fetch_queue *q, const plan_entry *e, rw_error *err)
 	return true;
 }
 
-/* A file that vanished is not counted as shrunk too. */
+/* A file that vanished is not counted as shrunk or grown too. */
 static void
 collect_changes(const plan *p, const uint8_t *changes, execute_outcome *out)
 {
@@ -164,6 +212,8 @@ collect_changes(const plan *p, const uint8_t *changes, execute_outcome *out)
 			file_list_add(&out->vanished, p->entries[i].path, FILE_TYPE_REGULAR, 0, NULL);
 		else if (changes[i] & FILE_SHRUNK)
 			out->shrunk_files++;
+		else if (changes[i] & FILE_GROWN)
+			out->grown_files++;
 }
 
 void

@@ -52,6 +52,8 @@ typedef struct execute_outcome {
 	file_list	vanished;		/* files gone from the source before they were
 								 * read (dropped, recycled there), sorted */
 	uint64_t	shrunk_files;	/* files shorter than listed (truncated there) */
+	uint64_t	grown_files;	/* relation files and WAL longer than listed (any
+								 * other file that grows fails the copy) */
 } execute_outcome;
 
 /* Fills *out (zeroed by the caller) also when it fails. */
