@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "filerules.h"
+#include "listing_check.h"
 #include "relpath.h"
 #include "xalloc.h"
 
@@ -493,9 +494,10 @@ plan_build(const plan_input *in, const file_list *source, const file_list *targe
 		   const blockmap *map, plan *out, rw_error *err)
 {
 	size_t		i = 0, j = 0;
+	bool		ok;
 
 	memset(out, 0, sizeof(*out));
-	bool		ok = true;
+	ok = listing_check_source(source, err);
 
 	/* a merge of the two sorted listings */
 	while (ok && i < source->n && j < target->n)
