@@ -26,15 +26,15 @@ has_control_chars(const char *s)
 static bool
 is_tablespace_link_path(const char *path)
 {
-	const char *oid = path + strlen("pg_tblspc/");
-	size_t		n = strlen(oid);
-	unsigned long long v;
+	const char *oid;
+	size_t		n;
 
-	if (strncmp(path, "pg_tblspc/", strlen("pg_tblspc/")) != 0 || n == 0 || n > 10 ||
-		oid[0] == '0' || strspn(oid, "0123456789") != n)
+	if (strncmp(path, "pg_tblspc/", strlen("pg_tblspc/")) != 0)
 		return false;
-	v = strtoull(oid, NULL, 10);
-	return v <= 0xFFFFFFFFULL;
+	oid = path + strlen("pg_tblspc/");
+	n = strlen(oid);
+	return n > 0 && n <= 10 && oid[0] != '0' && strspn(oid, "0123456789") == n &&
+		strtoull(oid, NULL, 10) <= 0xFFFFFFFFULL;
 }
 
 static bool

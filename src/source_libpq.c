@@ -19,6 +19,7 @@
 #include <libpq-fe.h>
 
 #include "log.h"
+#include "source_conninfo.h"
 #include "source_reply.h"
 #include "xalloc.h"
 
@@ -83,40 +84,6 @@ pq_fail(rw_error *err, PGconn *conn, const PGresult *res, const char *what)
 }
 
 /*
- * Settings that make a dead or unreachable source fail a connection
- * instead of hanging it, derived from the stall limit.  They come before
- * the connection string in the keyword list, so that whatever it sets
- * itself wins; PGCONNECT_TIMEOUT in the environment wins too.
- */
-#define LIVENESS_KEYS 6
-
-static void
-liveness_settings(int timeout_s, const char **keys, const char **vals, char buf[][16])
-{
-	int			idle = timeout_s / 6 < 1 ? 1 : timeout_s / 6 > 60 ? 60 : timeout_s / 6;
-	int			interval = idle / 3 < 1 ? 1 : idle / 3;
-	const char *env_connect = getenv("PGCONNECT_TIMEOUT");
-
-	/* a keepalive probe unanswered three times: dead within about 2 * idle */
-	snprintf(buf[0], 16, "%d", timeout_s);
-	snprintf(buf[1], 16, "%d", idle);
-	snprintf(buf[2], 16, "%d", interval);
-	snprintf(buf[3], 16, "%d", timeout_s * 1000);
-	keys[0] = "connect_timeout";
-	vals[0] = env_connect != NULL && env_connect[0] != '\0' ? env_connect : buf[0];
-	keys[1] = "keepalives";
-	vals[1] = "1";
-	keys[2] = "keepalives_idle";
-	vals[2] = buf[1];
-	keys[3] = "keepalives_interval";
-	vals[3] = buf[2];
-	keys[4] = "keepalives_count";
-	vals[4] = "3";
-	keys[5] = "tcp_user_timeout";
-	vals[5] = buf[3];
-}
-
-/*
  * Connect with connstr (expanded as a connection string; its dbname wins
  * unless dbname is given), in non-blocking mode so that no send waits on a
  * silent source.  Fails with RW_ESOURCE and the server's message.
@@ -125,23 +92,11 @@ static bool
 pq_connect(const char *connstr, const char *dbname, int timeout_s, PGconn **out,
 		   rw_error *err)
 {
-	const char *keys[LIVENESS_KEYS + 4];
-	const char *vals[LIVENESS_KEYS + 4];
-	char		buf[4][16];
-	int			n = LIVENESS_KEYS;
+	conn_params cp = {0};
 	PGconn	   *conn;
 
-	liveness_settings(timeout_s, keys, vals, buf);
-	keys[n] = "dbname";
-	vals[n++] = connstr;
-	keys[n] = "fallback_application_name";
-	vals[n++] = "rewind";
-	/* a later dbname overrides the one inside the connection string */
-	keys[n] = dbname != NULL ? "dbname" : NULL;
-	vals[n++] = dbname;
-	keys[n] = NULL;
-	vals[n] = NULL;
-	conn = PQconnectdbParams(keys, vals, 1);
+	conn_params_build(&cp, connstr, dbname, timeout_s);
+	conn = PQconnectdbParams(cp.keys, cp.vals, 1);
 	*out = NULL;
 	if (conn == NULL)
 		return rw_fail(err, RW_ESOURCE, "could not connect to the source server: out of memory");
