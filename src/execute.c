@@ -43,12 +43,14 @@ typedef struct fetch_queue {
 static bool
 grown(const plan_entry *e, uint8_t *change, rw_error *err)
 {
-	if (*change & FILE_GROWN)
-		return true;
-	*change |= FILE_GROWN;
-	log_debug("\"%s\" grew on the source during the copy", e->path);
 	if (e->is_relation || strncmp(e->path, "pg_wal/", 7) == 0)
+	{
+		if (!(*change & FILE_GROWN))
+			log_debug("\"%s\" grew on the source during the copy", e->path);
+		*change |= FILE_GROWN;
 		return true;
+	}
+	/* not counted among the files replay accounts for */
 	rw_fail(err, RW_ESTATE, "file \"%s\" grew on the source during the copy (%llu bytes "
 			"when listed): its copy would be torn, and no WAL replay repairs it",
 			e->path, (unsigned long long) e->source_size);

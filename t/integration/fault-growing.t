@@ -39,12 +39,13 @@ JOURNAL=${NODE_DATA[old]}.rewind-journal
 GROWING=zz_growing_file
 as_pg bash -c "head -c 100000 /dev/urandom >'${NODE_DATA[new]}/$GROWING'"
 
-# run_frozen OUT ACTION — rewind in the background; once its fetch backend
-# is frozen, run ACTION (a function), then thaw it; exit status in st
+# run_frozen OUT ACTION — rewind in the background (messages into OUT, the
+# JSON document into OUT.json); once its fetch backend is frozen, run ACTION
+# (a function), then thaw it; exit status in st
 run_frozen() {
     local out=$1 action=$2 bpid
     as_pg "$TOOL" --target-pgdata="${NODE_DATA[old]}" --source-server="$(source_connstr new)" \
-        --jobs=1 -R >"$out" 2>&1 &
+        --jobs=1 -R --format=json >"$out.json" 2>"$out" &
     rewind_pid=$!
     _BG_PIDS+=("$rewind_pid")
     bpid=$(freeze_fetching_backend new "$rewind_pid")
@@ -71,6 +72,7 @@ last_ok || diag "$out"
 like "$out" 'hint: .*run rewind again with the same options to finish' "... hinting that a rerun finishes"
 like "$out" 'hint: .*--rollback to put the target back' "... or that --rollback undoes"
 unlike "$out" 'Done!' "... and does not claim success"
+unlike "$out" 'grew \(dropped, truncated or extended there\)' "... nor that replay accounts for it"
 ok "the journal is left beside the target" test -f "$JOURNAL/journal"
 st=0
 as_pg "$PGBIN/pg_ctl" start -D "${NODE_DATA[old]}" -l "$SCRATCH/refused.log" \
@@ -101,6 +103,7 @@ grown=$(grep -oE 'shrank on the source during the copy, and [0-9]+ grew' <<<"$ou
 ok "it counts the relation file that grew (${grown:-none} >= 1)" test "${grown:-0}" -ge 1
 like "$out" 'replaying the source.s WAL from the last common checkpoint accounts for them' \
     "... and says why that is harmless"
+is "$(jq -r '.plan.grown_files' "$OUT.json")" "${grown:-none}" "JSON: plan.grown_files as reported"
 if [[ "$st" -eq 0 ]]; then
     verify_standby "tool" old new
 else
