@@ -140,10 +140,11 @@ listing_check_tablespaces(const plan *p, const char *tsdir, rw_error *err)
 
 		if (e->action != ACT_CREATE_LINK)
 			continue;
-		/* listing_check_source let nothing else through; the plan is checked again */
+		/* a source's pg_wal link is listed, but only a tablespace's is ever made */
 		if (!is_tablespace_link_path(e->path) || !clean_absolute(e->link_target))
-			return rw_fail(err, RW_EINTERNAL, "the plan creates link \"%s\" -> \"%s\"",
-						   e->path, e->link_target ? e->link_target : "");
+			return rw_fail(err, RW_ESOURCE, "the rewind would create symbolic link \"%s\" -> "
+						   "\"%s\" in the target: only tablespace links are made", e->path,
+						   e->link_target ? e->link_target : "");
 		if (!check_location(e, tsdir, err))
 			return false;
 	}

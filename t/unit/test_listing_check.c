@@ -226,6 +226,21 @@ START_TEST(tablespace_link_accepted)
 }
 END_TEST
 
+/* A source's pg_wal link is listed, but never made in a target without pg_wal. */
+START_TEST(pg_wal_link_never_made)
+{
+	static const listed l[] = {{"pg_wal", FILE_TYPE_SYMLINK, "/etc"}};
+	planned		pl;
+	rw_error	err;
+
+	ck_assert_msg(plan_listing(l, 1, &pl, &err), "%s", err.msg);
+	ck_assert(!listing_check_tablespaces(&pl.p, TSDIR, &err));
+	ck_assert_int_eq(err.kind, RW_ESOURCE);
+	ck_assert_msg(strstr(err.msg, "\"pg_wal\" -> \"/etc\"") != NULL, "%s", err.msg);
+	planned_free(&pl);
+}
+END_TEST
+
 /* --- tablespace locations on this host ----------------------------------- */
 
 static char *
@@ -351,6 +366,7 @@ Suite *listing_check_suite(void)
 	tcase_add_test(tc, listed_twice);
 	tcase_add_test(tc, duplicate_plain_paths);
 	tcase_add_test(tc, tablespace_link_accepted);
+	tcase_add_test(tc, pg_wal_link_never_made);
 	tcase_add_test(tc, location_absent);
 	tcase_add_test(tc, location_without_tsdir_or_empty);
 	tcase_add_test(tc, location_of_another_cluster);
