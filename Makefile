@@ -171,10 +171,13 @@ FUZZ_BUILD   ?= build-fuzz
 FUZZ_FLAGS   := -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined \
                 -fno-sanitize-recover=all -DFUZZ_LIBFUZZER -D_GNU_SOURCE -Ilib -Ifuzz
 FUZZ_TARGETS := $(basename $(notdir $(wildcard fuzz/fuzz_*.c)))
+# fuzz_listing plans and applies (it includes src/ files): the program's libraries
+FUZZ_FLAGS   += -Wl,--no-as-needed $(LDLIBS_ALL)
 
 fuzz: fixtures
 	@mkdir -p $(FUZZ_BUILD)
 	bash fuzz/make-corpus.sh $(BUILD)/fixtures $(FUZZ_BUILD)/seeds
+	bash fuzz/make-listing-seeds.sh $(FUZZ_BUILD)/seeds
 	@for t in $(FUZZ_TARGETS); do \
 	  echo "== $$t ($(FUZZ_SECONDS) s)"; \
 	  $(FUZZ_CC) $(FUZZ_FLAGS) -o $(FUZZ_BUILD)/$$t fuzz/$$t.c $(LIB_SRCS) || exit 1; \

@@ -16,11 +16,13 @@
 
 typedef struct range_owner {
 	const plan_entry *entry;
+	bool		probe;			/* the byte after the listed end: read, never written */
 } range_owner;
 
 /* What the source did to a planned file while the copy ran. */
 #define FILE_VANISHED 0x01
 #define FILE_SHRUNK 0x02
+#define FILE_GROWN 0x04
 
 typedef struct fetch_queue {
 	fetch_range ranges[QUEUE_RANGES];
@@ -32,6 +34,30 @@ typedef struct fetch_queue {
 	const plan_entry *entries;	/* the plan's, to index changes */
 	uint8_t    *changes;		/* FILE_* per plan entry */
 } fetch_queue;
+
+/*
+ * A file copied up to its listed end has more bytes on the source now.
+ * Replaying the source's WAL repeats what was appended to a relation file
+ * or a WAL segment; any other file would keep a torn copy: refuse it.
+ */
+static bool
+grown(const plan_entry *e, uint8_t *change, rw_error *err)
+{
+	if (e->is_relation || strncmp(e->path, "pg_wal/", 7) == 0)
+	{
+		if (!(*change & FILE_GROWN))
+			log_debug("\"%s\" grew on the source during the copy", e->path);
+		*change |= FILE_GROWN;
+		return true;
+	}
+	/* not counted among the files replay accounts for */
+	rw_fail(err, RW_ESTATE, "file \"%s\" grew on the source during the copy (%llu bytes "
+			"when listed): its copy would be torn, and no WAL replay repairs it",
+			e->path, (unsigned long long) e->source_size);
+	rw_hint(err, "Something writes into the source's data directory; stop it (or move "
+			"that file out of the data directory) before rewinding.");
+	return false;
+}
 
 static bool
 sink(void *ctx, size_t index, const uint8_t *data, size_t len, bool missing,
@@ -56,6 +82,8 @@ sink(void *ctx, size_t index, const uint8_t *data, size_t len, bool missing,
 		log_debug("\"%s\" vanished from the source during the copy", e->path);
 		return e->action != ACT_COPY || tw_remove_file(q->w, e->path, err);
 	}
+	if (q->owners[index].probe)
+		return len == 0 || grown(e, change, err);
 	if (len < r->len && !(*change & FILE_SHRUNK))
 	{
 		/* truncated there (VACUUM, TRUNCATE); replay truncates it here too */
@@ -75,9 +103,11 @@ flush(fetch_queue *q, rw_error *err)
 		return true;
 	/* save what the batch overwrites; its first write syncs the journal once */
 	for (size_t i = 0; i < q->n; i++)
-		tw_prefetch(q->w, q->ranges[i].path, q->ranges[i].offset, q->ranges[i].len);
+		if (!q->owners[i].probe)
+			tw_prefetch(q->w, q->ranges[i].path, q->ranges[i].offset, q->ranges[i].len);
 	for (size_t i = 0; i < q->n; i++)
-		if (!tw_protect(q->w, q->ranges[i].path, q->ranges[i].offset, q->ranges[i].len, err))
+		if (!q->owners[i].probe &&
+			!tw_protect(q->w, q->ranges[i].path, q->ranges[i].offset, q->ranges[i].len, err))
 			return false;
 	ok = q->src->ops->fetch(q->src, q->ranges, q->n, sink, q, err);
 	q->n = 0;
@@ -98,10 +128,29 @@ queue_range(fetch_queue *q, const plan_entry *e, uint64_t offset, uint64_t len,
 		q->ranges[q->n].offset = offset;
 		q->ranges[q->n].len = piece;
 		q->owners[q->n].entry = e;
+		q->owners[q->n].probe = false;
 		q->n++;
 		offset += piece;
 		len -= piece;
 	}
+	return true;
+}
+
+/*
+ * Copies up to the listed end are followed by a read of one byte past it:
+ * a file that grew since it was listed answers with that byte.
+ */
+static bool
+queue_probe(fetch_queue *q, const plan_entry *e, rw_error *err)
+{
+	if (q->n == QUEUE_RANGES && !flush(q, err))
+		return false;
+	q->ranges[q->n].path = e->path;
+	q->ranges[q->n].offset = e->source_size;
+	q->ranges[q->n].len = 1;
+	q->owners[q->n].entry = e;
+	q->owners[q->n].probe = true;
+	q->n++;
 	return true;
 }
 
@@ -139,10 +188,11 @@ start_entry(fetch_queue *q, const plan_entry *e, rw_error *err)
 			return tw_create_symlink(w, e->path, e->link_target, err);
 		case ACT_COPY:
 			return tw_create_empty(w, e->path, err) &&
-				queue_range(q, e, 0, e->source_size, err);
+				queue_range(q, e, 0, e->source_size, err) && queue_probe(q, e, err);
 		case ACT_COPY_TAIL:
 			return queue_blocks(q, e, err) &&
-				queue_range(q, e, e->target_size, e->source_size - e->target_size, err);
+				queue_range(q, e, e->target_size, e->source_size - e->target_size, err) &&
+				queue_probe(q, e, err);
 		case ACT_TRUNCATE:
 			return tw_truncate(w, e->path, e->source_size, err) && queue_blocks(q, e, err);
 		case ACT_NONE:
@@ -155,7 +205,7 @@ start_entry(fetch_queue *q, const plan_entry *e, rw_error *err)
 	return true;
 }
 
-/* A file that vanished is not counted as shrunk too. */
+/* A file that vanished is not counted as shrunk or grown too. */
 static void
 collect_changes(const plan *p, const uint8_t *changes, execute_outcome *out)
 {
@@ -164,6 +214,8 @@ collect_changes(const plan *p, const uint8_t *changes, execute_outcome *out)
 			file_list_add(&out->vanished, p->entries[i].path, FILE_TYPE_REGULAR, 0, NULL);
 		else if (changes[i] & FILE_SHRUNK)
 			out->shrunk_files++;
+		else if (changes[i] & FILE_GROWN)
+			out->grown_files++;
 }
 
 void
@@ -286,6 +338,7 @@ execute_estimate(const plan *p, space_estimate *out)
 	records += out->journal_bytes / JOURNAL_PIECE_MAX;
 	out->journal_bytes += records * RECORD_OVERHEAD + FINALIZE_BYTES;
 	out->new_bytes += FINALIZE_BYTES;
+	out->plan = p;
 }
 
 static char *
@@ -321,11 +374,13 @@ free_space(const char *path, uint64_t *bytes, dev_t *dev, rw_error *err)
 
 /* What the space on one file system is needed for. */
 static bool
-refuse(rw_error *err, const char *where, uint64_t need, uint64_t have,
-	   const space_estimate *est, bool journal_here, bool data_here)
+refuse(rw_error *err, const fs_space *fs)
 {
-	char	   *n = human(need), *h = human(have), *j = human(est->journal_bytes),
-			   *d = human(est->new_bytes);
+	uint64_t	need = fs->journal_bytes + fs->new_bytes;
+	char	   *n = human(need), *h = human(fs->free), *j = human(fs->journal_bytes),
+			   *d = human(fs->new_bytes);
+	bool		journal_here = fs->journal_bytes > 0;
+	bool		data_here = fs->new_bytes > 0;
 	char	   *why = xasprintf("%s%s%s%s%s",
 								journal_here ? j : "",
 								journal_here ? " for the journal of the data it overwrites or removes" : "",
@@ -334,7 +389,7 @@ refuse(rw_error *err, const char *where, uint64_t need, uint64_t have,
 								data_here ? " of new data" : "");
 
 	rw_fail(err, RW_ENOSPACE, "not enough free disk space to rewind: need %s (%s), "
-			"have %s on the file system of \"%s\"", n, why, h, where);
+			"have %s on the file system of \"%s\"", n, why, h, fs->where);
 	rw_hint(err, "Free at least %s there and run again; the target was not changed.", n);
 	free(why);
 	free(n);
@@ -342,6 +397,27 @@ refuse(rw_error *err, const char *where, uint64_t need, uint64_t have,
 	free(j);
 	free(d);
 	return false;
+}
+
+bool
+execute_space_fits(fs_space *fs, size_t n, rw_error *err)
+{
+	for (size_t i = 0; i < n; i++)
+	{
+		if (fs[i].journal_bytes + fs[i].new_bytes == 0)
+			continue;
+		/* the first entry of a file system collects the others' needs */
+		for (size_t k = i + 1; k < n; k++)
+			if (fs[k].dev == fs[i].dev)
+			{
+				fs[i].journal_bytes += fs[k].journal_bytes;
+				fs[i].new_bytes += fs[k].new_bytes;
+				fs[k].journal_bytes = fs[k].new_bytes = 0;
+			}
+		if (fs[i].free < fs[i].journal_bytes + fs[i].new_bytes)
+			return refuse(err, &fs[i]);
+	}
+	return true;
 }
 
 /*
@@ -369,6 +445,108 @@ with_removals(const char *pgdata, dev_t data_dev, dev_t journal_dev, const space
 	return counted;
 }
 
+/*
+ * Where new data of path goes, as the length of its prefix: "pg_wal",
+ * "pg_tblspc/<oid>", or 0 for the data directory itself.
+ */
+static size_t
+area_of(const char *path)
+{
+	const char *slash;
+
+	if (strncmp(path, "pg_wal/", 7) == 0)
+		return 6;
+	if (strncmp(path, "pg_tblspc/", 10) == 0 && (slash = strchr(path + 10, '/')) != NULL)
+		return (size_t) (slash - path);
+	return 0;
+}
+
+/* New bytes an entry writes. */
+static uint64_t
+new_bytes_of(const plan_entry *e)
+{
+	if (e->action == ACT_COPY)
+		return e->source_size;
+	if (e->action == ACT_COPY_TAIL)
+		return e->source_size - e->target_size;
+	return 0;
+}
+
+/*
+ * A path on the file system that area (of pgdata) will be on: itself when
+ * it exists (through its link), else where the plan's link leads, else the
+ * nearest existing directory above that.  Malloc'd.
+ */
+static char *
+area_location(const char *pgdata, const plan *p, const char *area, size_t len)
+{
+	char	   *path = xasprintf("%s/%.*s", pgdata, (int) len, area);
+	struct stat st;
+	char	   *slash;
+
+	if (stat(path, &st) == 0)
+		return path;
+	for (size_t i = 0; p && i < p->n; i++)
+		if (p->entries[i].action == ACT_CREATE_LINK && strlen(p->entries[i].path) == len &&
+			strncmp(p->entries[i].path, area, len) == 0)
+		{
+			free(path);
+			path = xstrdup(p->entries[i].link_target);
+			break;
+		}
+	while (stat(path, &st) != 0 && (slash = strrchr(path, '/')) != NULL && slash != path)
+		*slash = '\0';
+	return path;
+}
+
+/*
+ * One fs_space per place data goes: [0] the journal's directory, [1] the
+ * data directory, then pg_wal and each tablespace that gets new data.
+ * Returns how many; names are malloc'd into where[].
+ */
+static size_t
+collect_areas(const char *pgdata, const char *journal_parent, const space_estimate *est,
+			  fs_space *fs, char **where)
+{
+	const plan *p = est->plan;
+	size_t		n = 2;
+	uint64_t	elsewhere = 0;
+
+	where[0] = xstrdup(journal_parent);
+	where[1] = xstrdup(pgdata);
+	fs[0].journal_bytes = est->journal_bytes;
+	for (size_t i = 0; p && i < p->n; i++)
+	{
+		const char *path = p->entries[i].path;
+		uint64_t	bytes = new_bytes_of(&p->entries[i]);
+		size_t		len = area_of(path);
+
+		if (bytes == 0 || len == 0)
+			continue;
+		/* entries are sorted: an area's files follow each other */
+		if (n == 2 || strncmp(fs[n - 1].where, path, len) != 0 || fs[n - 1].where[len] != '\0')
+		{
+			where[n] = xasprintf("%.*s", (int) len, path);
+			fs[n].where = where[n];
+			n++;
+		}
+		fs[n - 1].new_bytes += bytes;
+		elsewhere += bytes;
+	}
+	fs[1].new_bytes = est->new_bytes - elsewhere;
+	/* relative area names become locations */
+	for (size_t i = 2; i < n; i++)
+	{
+		char	   *loc = area_location(pgdata, p, where[i], strlen(where[i]));
+
+		free(where[i]);
+		where[i] = loc;
+	}
+	for (size_t i = 0; i < n; i++)
+		fs[i].where = where[i];
+	return n;
+}
+
 bool
 execute_check_space(const char *pgdata, const space_estimate *est, rw_error *err)
 {
@@ -376,9 +554,10 @@ execute_check_space(const char *pgdata, const space_estimate *est, rw_error *err
 	char	   *jdir = journal_dir(pgdata);
 	char	   *parent = xstrdup(jdir);
 	char	   *slash = strrchr(parent, '/');
-	uint64_t	data_free, journal_free;
-	dev_t		data_dev, journal_dev;
-	bool		ok;
+	size_t		cap = 2 + (est->plan ? est->plan->n : 0);
+	fs_space   *fs = xcalloc(cap, sizeof(fs_space));
+	char	  **where = xcalloc(cap, sizeof(char *));
+	bool		ok = true;
 
 	if (slash == parent)
 		slash[1] = '\0';
@@ -386,20 +565,23 @@ execute_check_space(const char *pgdata, const space_estimate *est, rw_error *err
 		*slash = '\0';
 	else
 		strcpy(parent, ".");
-	ok = free_space(pgdata, &data_free, &data_dev, err) &&
-		free_space(parent, &journal_free, &journal_dev, err);
+	if (!free_space(parent, &fs[0].free, &fs[0].dev, err) ||
+		!free_space(pgdata, &fs[1].free, &fs[1].dev, err))
+		ok = false;
 	if (ok)
-		est = with_removals(pgdata, data_dev, journal_dev, est, &counted);
-	if (ok && data_dev == journal_dev)
 	{
-		if (data_free < est->journal_bytes + est->new_bytes)
-			ok = refuse(err, pgdata, est->journal_bytes + est->new_bytes, data_free, est,
-						true, true);
+		size_t		n;
+
+		est = with_removals(pgdata, fs[1].dev, fs[0].dev, est, &counted);
+		n = collect_areas(pgdata, parent, est, fs, where);
+		for (size_t i = 2; ok && i < n; i++)
+			ok = free_space(fs[i].where, &fs[i].free, &fs[i].dev, err);
+		ok = ok && execute_space_fits(fs, n, err);
 	}
-	else if (ok && journal_free < est->journal_bytes)
-		ok = refuse(err, parent, est->journal_bytes, journal_free, est, true, false);
-	else if (ok && data_free < est->new_bytes)
-		ok = refuse(err, pgdata, est->new_bytes, data_free, est, false, true);
+	for (size_t i = 0; i < cap; i++)
+		free(where[i]);
+	free(where);
+	free(fs);
 	free(parent);
 	free(jdir);
 	return ok;

@@ -21,7 +21,8 @@ enum {
 	OPT_SLOT,
 	OPT_COPY_CONFIG,
 	OPT_ROLLBACK,
-	OPT_SHUTDOWN_WAIT
+	OPT_SHUTDOWN_WAIT,
+	OPT_TIMEOUT
 };
 
 static const struct option long_options[] = {
@@ -44,6 +45,7 @@ static const struct option long_options[] = {
 	{"copy-config", no_argument, NULL, OPT_COPY_CONFIG},
 	{"rollback", no_argument, NULL, OPT_ROLLBACK},
 	{"shutdown-wait", required_argument, NULL, OPT_SHUTDOWN_WAIT},
+	{"timeout", required_argument, NULL, OPT_TIMEOUT},
 	{"debug", no_argument, NULL, OPT_DEBUG},
 	{"version", no_argument, NULL, 'V'},
 	{"help", no_argument, NULL, '?'},
@@ -80,6 +82,10 @@ options_print_help(const char *progname)
 		   "                                 pg_rewind does) instead of keeping the target's\n"
 		   "      --rollback                 undo an interrupted rewind: put the target back\n"
 		   "                                 exactly as it was (needs only -D)\n"
+		   "      --timeout=SECONDS          give up when the source server sends nothing\n"
+		   "                                 for SECONDS while rewind waits on it, or does\n"
+		   "                                 not accept a connection within SECONDS\n"
+		   "                                 (default %d, 1 to %d)\n"
 		   "      --config-file=FILENAME     use this main server configuration file\n"
 		   "                                 when running the target cluster\n"
 		   "      --no-ensure-shutdown       do not run crash recovery on the target\n"
@@ -96,7 +102,8 @@ options_print_help(const char *progname)
 		   "      --debug                    write debug messages, each with its time\n"
 		   "  -V, --version                  output version information, then exit\n"
 		   "  -?, --help                     show this help, then exit\n\n",
-		   OPTIONS_DEFAULT_JOBS, SOURCE_MAX_JOBS, POSTMASTER_DEFAULT_WAIT_SECS);
+		   OPTIONS_DEFAULT_JOBS, SOURCE_MAX_JOBS, OPTIONS_DEFAULT_TIMEOUT, OPTIONS_MAX_TIMEOUT,
+		   POSTMASTER_DEFAULT_WAIT_SECS);
 	printf("Supported PostgreSQL versions: 14, 15, 16, 17, 18 (source and target of the\n"
 		   "same major version).\n\n");
 	printf("Exit status:\n"
@@ -127,6 +134,20 @@ is_help_word(const char *arg)
 	return strcmp(arg, "--help") == 0 || strcmp(arg, "-?") == 0;
 }
 
+/* A whole number of seconds from min to max, for option name. */
+static bool
+parse_seconds(const char *arg, const char *name, long min, long max, int *out, rw_error *err)
+{
+	char	   *end;
+	long		secs = strtol(arg, &end, 10);
+
+	if (*arg == '\0' || *end != '\0' || secs < min || secs > max)
+		return rw_fail(err, RW_EUSAGE, "invalid %s \"%s\" (seconds, from %ld to %ld)", name,
+					   arg, min, max);
+	*out = (int) secs;
+	return true;
+}
+
 bool
 options_parse(int argc, char **argv, rewind_options *opts, rw_error *err)
 {
@@ -136,6 +157,7 @@ options_parse(int argc, char **argv, rewind_options *opts, rw_error *err)
 	opts->ensure_shutdown = true;
 	opts->jobs = OPTIONS_DEFAULT_JOBS;
 	opts->shutdown_wait = POSTMASTER_DEFAULT_WAIT_SECS;
+	opts->timeout = OPTIONS_DEFAULT_TIMEOUT;
 
 	/* "-?" is also getopt's answer to an unknown option: look for it first. */
 	for (int i = 1; i < argc; i++)
@@ -228,16 +250,14 @@ options_parse(int argc, char **argv, rewind_options *opts, rw_error *err)
 				opts->rollback = true;
 				break;
 			case OPT_SHUTDOWN_WAIT:
-				{
-					char	   *end;
-					long		secs = strtol(optarg, &end, 10);
-
-					if (*optarg == '\0' || *end != '\0' || secs < 0 ||
-						secs > OPTIONS_MAX_SHUTDOWN_WAIT)
-						return rw_fail(err, RW_EUSAGE, "invalid --shutdown-wait \"%s\" (seconds, "
-									   "0 to %d)", optarg, OPTIONS_MAX_SHUTDOWN_WAIT);
-					opts->shutdown_wait = (int) secs;
-				}
+				if (!parse_seconds(optarg, "--shutdown-wait", 0, OPTIONS_MAX_SHUTDOWN_WAIT,
+								   &opts->shutdown_wait, err))
+					return false;
+				break;
+			case OPT_TIMEOUT:
+				if (!parse_seconds(optarg, "--timeout", 1, OPTIONS_MAX_TIMEOUT, &opts->timeout,
+								   err))
+					return false;
 				break;
 			case ':':
 				return rw_fail(err, RW_EUSAGE, "option \"%s\" requires a value",

@@ -33,6 +33,7 @@ typedef struct rewind_options {
 	output_format format;
 	int			jobs;			/* --jobs: connections to fetch with */
 	int			shutdown_wait;	/* --shutdown-wait: seconds, for a target shutting down */
+	int			timeout;		/* --timeout: seconds of silence from the source */
 	bool		dry_run;
 	bool		check;			/* --check: preflight findings, changes nothing */
 	bool		copy_config;	/* --copy-config: take the source's configuration files */
@@ -49,6 +50,8 @@ typedef struct rewind_options {
 
 #define OPTIONS_DEFAULT_JOBS 8
 #define OPTIONS_MAX_SHUTDOWN_WAIT 3600
+#define OPTIONS_DEFAULT_TIMEOUT 180
+#define OPTIONS_MAX_TIMEOUT 86400
 
 /* Parse argv; fails with RW_EUSAGE and a message naming the problem. */
 bool		options_parse(int argc, char **argv, rewind_options *opts, rw_error *err);

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "filerules.h"
+#include "listing_check.h"
 #include "relpath.h"
 #include "xalloc.h"
 
@@ -144,13 +145,15 @@ plan_common_file(plan *p, const plan_input *in, const file_entry *s, const file_
 	relpath_info rp;
 	plan_entry *e;
 
-	if (!relpath_parse(s->path, in->tsdir, &rp) || rp.fork != FORK_MAIN)
+	bool		relation = relpath_parse(s->path, in->tsdir, &rp);
+
+	if (!relation || rp.fork != FORK_MAIN)
 	{
 		/* non-relation files and other forks are copied whole */
 		e = add_entry(p, s->path, ACT_COPY, FILE_TYPE_REGULAR);
 		e->source_size = s->size;
 		e->target_size = t->size;
-		e->is_relation = false;
+		e->is_relation = relation;
 		e->target_exists = true;
 		return;
 	}
@@ -186,8 +189,9 @@ plan_remove(plan *p, const file_entry *t)
 }
 
 static void
-plan_create(plan *p, const file_entry *s)
+plan_create(plan *p, const plan_input *in, const file_entry *s)
 {
+	relpath_info rp;
 	plan_entry *e;
 
 	switch (s->type)
@@ -202,6 +206,7 @@ plan_create(plan *p, const file_entry *s)
 		case FILE_TYPE_REGULAR:
 			e = add_entry(p, s->path, ACT_COPY, FILE_TYPE_REGULAR);
 			e->source_size = s->size;
+			e->is_relation = relpath_parse(s->path, in->tsdir, &rp);
 			break;
 	}
 }
@@ -242,7 +247,7 @@ plan_path(plan *p, const plan_input *in, const file_list *source, const file_ent
 		case WAL_FROM_SOURCE:
 			if (s->type != FILE_TYPE_REGULAR)
 				break;
-			plan_create(p, s);
+			plan_create(p, in, s);
 			if (t && t->type == FILE_TYPE_REGULAR)
 			{
 				p->entries[p->n - 1].target_size = t->size;
@@ -292,7 +297,7 @@ plan_path(plan *p, const plan_input *in, const file_list *source, const file_ent
 		plan_common_file(p, in, s, t, map);
 	}
 	else if (s)
-		plan_create(p, s);
+		plan_create(p, in, s);
 	else
 		plan_remove(p, any);
 	return true;
@@ -489,9 +494,10 @@ plan_build(const plan_input *in, const file_list *source, const file_list *targe
 		   const blockmap *map, plan *out, rw_error *err)
 {
 	size_t		i = 0, j = 0;
+	bool		ok;
 
 	memset(out, 0, sizeof(*out));
-	bool		ok = true;
+	ok = listing_check_source(source, err);
 
 	/* a merge of the two sorted listings */
 	while (ok && i < source->n && j < target->n)

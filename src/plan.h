@@ -41,7 +41,8 @@ typedef struct plan_entry {
 	char	   *recycle_to;		/* ACT_RECYCLE: a future segment's path, owned */
 	uint32_t   *blocks;			/* blocks (within this file) to copy from the source */
 	size_t		nblocks;
-	bool		is_relation;
+	bool		is_relation;	/* a relation file (any fork and segment): WAL
+								 * replay repairs its changes */
 	bool		target_exists;	/* the target has a regular file at path */
 } plan_entry;
 

@@ -63,6 +63,7 @@ typedef struct report_facts {
 	 * (but the WAL segments counted below) and files shorter than listed */
 	uint64_t	vanished_files;
 	uint64_t	shrunk_files;
+	uint64_t	grown_files;
 	/* WAL segments the rewound node needs that the source no longer had,
 	 * before the first change or when they were to be copied */
 	uint64_t	missing_wal_segments;

@@ -101,6 +101,7 @@ report_json_plan(const report_facts *f, json_writer *w)
 	json_kv_uint(w, "bytes_fetched", f->bytes_fetched);
 	json_kv_uint(w, "vanished_files", f->vanished_files);
 	json_kv_uint(w, "shrunk_files", f->shrunk_files);
+	json_kv_uint(w, "grown_files", f->grown_files);
 	json_kv_uint(w, "missing_wal_segments", f->missing_wal_segments);
 	json_key(w, "largest_relations");
 	json_begin_array(w);

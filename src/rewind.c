@@ -142,11 +142,11 @@ report_copy_changes(rewind_ctx *c)
 
 	steps_source_wal_input(c, c->diverge, &c->src_history, &in);
 	c->wal_vanished = check_wal_vanished(&in, &o->vanished, first);
-	if (o->vanished.n > c->wal_vanished || o->shrunk_files > 0)
-		log_info("%zu files vanished and %llu shrank on the source during the copy (dropped or "
-				 "truncated there); replaying the source's WAL from the last common checkpoint "
-				 "accounts for them", o->vanished.n - c->wal_vanished,
-				 (unsigned long long) o->shrunk_files);
+	if (o->vanished.n > c->wal_vanished || o->shrunk_files > 0 || o->grown_files > 0)
+		log_info("%zu files vanished and %llu shrank on the source during the copy, and %llu "
+				 "grew (dropped, truncated or extended there); replaying the source's WAL from "
+				 "the last common checkpoint accounts for them", o->vanished.n - c->wal_vanished,
+				 (unsigned long long) o->shrunk_files, (unsigned long long) o->grown_files);
 	if (c->wal_vanished > 0)
 		warn_vanished_wal(first, c->wal_vanished);
 }
@@ -175,6 +175,7 @@ collect_facts(const rewind_ctx *c, report_facts *f)
 	f->bytes_fetched = c->src ? c->src->bytes_fetched : 0;
 	f->vanished_files = c->copied.vanished.n - c->wal_vanished;
 	f->shrunk_files = c->copied.shrunk_files;
+	f->grown_files = c->copied.grown_files;
 	f->missing_wal_segments = c->wal_missing + c->wal_vanished;
 }
 

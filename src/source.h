@@ -151,9 +151,12 @@ struct source {
 /*
  * Open a connection; fails with RW_ESOURCE and the server's message.  fetch
  * and hash_ranges use up to jobs connections at once (the others are opened
- * when first needed, with the same connection string).
+ * when first needed, with the same connection string).  A source that sends
+ * nothing for timeout_s seconds while an answer is awaited fails the call
+ * that waits (and connecting, with libpq's connect_timeout, TCP keepalives
+ * and user timeout, unless the connection string sets its own).
  */
-source	   *source_libpq_open(const char *connstr, int jobs, rw_error *err);
+source	   *source_libpq_open(const char *connstr, int jobs, int timeout_s, rw_error *err);
 
 /* Use a local data directory as the source. */
 source	   *source_local_open(const char *datadir, rw_error *err);

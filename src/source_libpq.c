@@ -14,10 +14,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <libpq-fe.h>
 
 #include "log.h"
+#include "source_conninfo.h"
 #include "source_reply.h"
 #include "xalloc.h"
 
@@ -26,6 +28,8 @@ typedef struct pq_source {
 	PGconn	   *conn;			/* owned, PQfinish'ed by close */
 	char	   *connstr;		/* as given, for connections to other databases */
 	int			jobs;			/* connections fetch may use, conn included */
+	int			timeout_s;		/* --timeout: longest silence from the source */
+	bool		stalled;		/* the source went silent: its connections are unusable */
 	PGconn	   *extra[SOURCE_MAX_JOBS - 1];	/* the others, opened on first use */
 } pq_source;
 
@@ -81,23 +85,22 @@ pq_fail(rw_error *err, PGconn *conn, const PGresult *res, const char *what)
 
 /*
  * Connect with connstr (expanded as a connection string; its dbname wins
- * unless dbname is given).  Fails with RW_ESOURCE and the server's message.
+ * unless dbname is given), in non-blocking mode so that no send waits on a
+ * silent source.  Fails with RW_ESOURCE and the server's message.
  */
 static bool
-pq_connect(const char *connstr, const char *dbname, PGconn **out, rw_error *err)
+pq_connect(const char *connstr, const char *dbname, int timeout_s, PGconn **out,
+		   rw_error *err)
 {
-	/* a later dbname overrides the one inside the connection string */
-	const char *keys[] = {"dbname", "fallback_application_name", "dbname", NULL};
-	const char *vals[] = {connstr, "rewind", dbname, NULL};
+	conn_params cp = {0};
 	PGconn	   *conn;
 
-	if (dbname == NULL)
-		keys[2] = NULL;
-	conn = PQconnectdbParams(keys, vals, 1);
+	conn_params_build(&cp, connstr, dbname, timeout_s);
+	conn = PQconnectdbParams(cp.keys, cp.vals, 1);
 	*out = NULL;
 	if (conn == NULL)
 		return rw_fail(err, RW_ESOURCE, "could not connect to the source server: out of memory");
-	if (PQstatus(conn) != CONNECTION_OK)
+	if (PQstatus(conn) != CONNECTION_OK || PQsetnonblocking(conn, 1) != 0)
 	{
 		pq_fail(err, conn, NULL, "could not connect to the source server");
 		rw_hint(err, "Check --source-server and that the source accepts connections; "
@@ -109,6 +112,114 @@ pq_connect(const char *connstr, const char *dbname, PGconn **out, rw_error *err)
 	return true;
 }
 
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static bool
+fail_stalled(pq_source *ps, rw_error *err)
+{
+	ps->stalled = true;
+	rw_fail(err, RW_ESOURCE, "the source (%s) sent nothing for %d seconds",
+			ps->base.description, ps->timeout_s);
+	rw_hint(err, "The source server or the network to it stopped answering. Check that it "
+			"runs and is reachable (or raise --timeout if it is only slow).");
+	return false;
+}
+
+/*
+ * Send what is queued on the busy connections and read what arrives on
+ * them until conns[want] has a whole result to give (PQgetResult will not
+ * block), so that no server waits on a full socket.  No byte from any of
+ * them for the stall limit fails the wait.
+ */
+static bool
+wait_conns(pq_source *ps, PGconn *const *conns, const bool *busy, int nconns, int want,
+		   rw_error *err)
+{
+	struct pollfd fds[SOURCE_MAX_JOBS];
+	int			map[SOURCE_MAX_JOBS];
+	int64_t		last_byte = now_ms();
+
+	for (;;)
+	{
+		int			nfds = 0;
+		bool		want_unsent = false;
+		int64_t		left;
+
+		for (int c = 0; c < nconns; c++)
+		{
+			int			unsent;
+
+			if (!busy[c])
+				continue;
+			if ((unsent = PQflush(conns[c])) < 0)
+				return pq_fail(err, conns[c], NULL, "could not send to the source server");
+			want_unsent = want_unsent || (c == want && unsent == 1);
+			fds[nfds].fd = PQsocket(conns[c]);
+			fds[nfds].events = (short) (POLLIN | (unsent == 1 ? POLLOUT : 0));
+			fds[nfds].revents = 0;
+			map[nfds++] = c;
+		}
+		if (!want_unsent && !PQisBusy(conns[want]))
+			return true;
+		left = (int64_t) ps->timeout_s * 1000 - (now_ms() - last_byte);
+		if (left <= 0)
+			return fail_stalled(ps, err);
+		if (poll(fds, (nfds_t) nfds, (int) left) < 0)
+		{
+			if (errno == EINTR)
+				continue;
+			return rw_fail_errno(err, errno, "could not wait for the source server");
+		}
+		for (int i = 0; i < nfds; i++)
+		{
+			if ((fds[i].revents & (POLLIN | POLLERR | POLLHUP)) == 0)
+				continue;
+			if (PQconsumeInput(conns[map[i]]) != 1)
+				return pq_fail(err, conns[map[i]], NULL, "could not read from the source server");
+			last_byte = now_ms();
+		}
+	}
+}
+
+/*
+ * The first result of the query sent on conn, the others read and dropped
+ * up to the end of the query, so conn can take the next one.  NULL with err
+ * set when the source fails or goes silent.
+ */
+static PGresult *
+collect_result(pq_source *ps, PGconn *conn, rw_error *err)
+{
+	const bool	busy = true;
+	PGresult   *first = NULL;
+
+	for (;;)
+	{
+		PGresult   *res;
+
+		if (!wait_conns(ps, &conn, &busy, 1, 0, err))
+		{
+			PQclear(first);
+			return NULL;
+		}
+		if ((res = PQgetResult(conn)) == NULL)
+			break;
+		if (first == NULL)
+			first = res;
+		else
+			PQclear(res);
+	}
+	if (first == NULL)
+		pq_fail(err, conn, NULL, "no result from the source server");
+	return first;
+}
+
 /*
  * Run one statement with text parameters.  Returns the result (the caller
  * PQclears it) or NULL with err set to "what: <server message>".
@@ -117,10 +228,21 @@ static PGresult *
 run(pq_source *ps, const char *sql, int nparams, const char *const *params,
 	bool binary, const char *what, rw_error *err)
 {
-	PGresult   *res = PQexecParams(ps->conn, sql, nparams, NULL, params, NULL,
-								   NULL, binary ? 1 : 0);
-	ExecStatusType st = PQresultStatus(res);
+	PGresult   *res;
+	ExecStatusType st;
 
+	if (PQsendQueryParams(ps->conn, sql, nparams, NULL, params, NULL, NULL,
+						  binary ? 1 : 0) != 1)
+	{
+		pq_fail(err, ps->conn, NULL, what);
+		return NULL;
+	}
+	if ((res = collect_result(ps, ps->conn, err)) == NULL)
+	{
+		rw_context(err, "%s", what);
+		return NULL;
+	}
+	st = PQresultStatus(res);
 	if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK)
 		return res;
 	pq_fail(err, ps->conn, res, what);
@@ -412,61 +534,18 @@ send_batch(PGconn *conn, const range_query *q, size_t b, rw_error *err)
 	return true;
 }
 
-/*
- * Wait until conns[want] has its whole result, reading whatever arrives on
- * any busy connection meanwhile so that no server waits on a full socket.
- */
-static bool
-wait_result(PGconn *const *conns, const bool *busy, int nconns, int want, rw_error *err)
-{
-	struct pollfd fds[SOURCE_MAX_JOBS];
-	int			map[SOURCE_MAX_JOBS];
-
-	while (PQisBusy(conns[want]))
-	{
-		int			nfds = 0;
-
-		for (int c = 0; c < nconns; c++)
-			if (busy[c])
-			{
-				fds[nfds].fd = PQsocket(conns[c]);
-				fds[nfds].events = POLLIN;
-				fds[nfds].revents = 0;
-				map[nfds++] = c;
-			}
-		if (poll(fds, (nfds_t) nfds, -1) < 0)
-		{
-			if (errno == EINTR)
-				continue;
-			return rw_fail_errno(err, errno, "could not wait for the source server");
-		}
-		for (int i = 0; i < nfds; i++)
-			if (fds[i].revents != 0 && PQconsumeInput(conns[map[i]]) != 1)
-				return pq_fail(err, conns[map[i]], NULL, "could not read from the source server");
-	}
-	return true;
-}
-
-/* Read conn's pending results to the end, so it can take new queries. */
-static void
-drain(PGconn *conn)
-{
-	PGresult   *res;
-
-	while ((res = PQgetResult(conn)) != NULL)
-		PQclear(res);
-}
-
 /* Take batch b's result from conn and hand it to q->result. */
 static bool
 finish_batch(pq_source *ps, PGconn *conn, const range_query *q, size_t b, rw_error *err)
 {
 	size_t		first = q->batches.starts[b];
 	size_t		count = q->batches.starts[b + 1] - first;
-	PGresult   *res = PQgetResult(conn);
+	PGresult   *res = collect_result(ps, conn, err);
 	char		what[1200];
 	bool		ok = true;
 
+	if (res == NULL)
+		return false;
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
 	{
 		describe_batch(q, b, what, sizeof(what));
@@ -480,7 +559,6 @@ finish_batch(pq_source *ps, PGconn *conn, const range_query *q, size_t b, rw_err
 	if (ok)
 		ok = q->result(q->ctx, ps, res, first, count, err);
 	PQclear(res);
-	drain(conn);
 	return ok;
 }
 
@@ -494,10 +572,12 @@ job_conn(pq_source *ps, int c, rw_error *err)
 		return ps->conn;
 	if (ps->extra[c - 1] != NULL)
 		return ps->extra[c - 1];
-	if (!pq_connect(ps->connstr, NULL, &tmp.conn, err))
+	tmp = *ps;
+	if (!pq_connect(ps->connstr, NULL, ps->timeout_s, &tmp.conn, err))
 		return NULL;
 	if (!setup_session(&tmp, err))
 	{
+		ps->stalled = tmp.stalled;
 		PQfinish(tmp.conn);
 		return NULL;
 	}
@@ -541,16 +621,23 @@ run_range_query(pq_source *ps, range_query *q, rw_error *err)
 	{
 		int			c = (int) (b % (size_t) nconns);
 
-		ok = wait_result(conns, busy, nconns, c, err) &&
+		ok = wait_conns(ps, conns, busy, nconns, c, err) &&
 			finish_batch(ps, conns[c], q, b, err);
 		busy[c] = false;
 		if (ok && b + (size_t) nconns < nb)
 			busy[c] = ok = send_batch(conns[c], q, b + (size_t) nconns, err);
 	}
-	/* after a failure: the other connections must be idle for the next query */
-	for (int c = 0; c < nconns; c++)
+	/*
+	 * After a failure the other connections must be idle for the next query;
+	 * a silent source would only make that wait again.
+	 */
+	for (int c = 0; c < nconns && !ps->stalled; c++)
+	{
+		rw_error	drain_err;
+
 		if (busy[c])
-			drain(conns[c]);
+			PQclear(collect_result(ps, conns[c], &drain_err));
+	}
 	return ok;
 }
 
@@ -1132,10 +1219,7 @@ pq_describe_relations(source *s, uint32_t db_oid, const uint32_t *relfilenodes,
 					  size_t n, relation_name *out, rw_error *err)
 {
 	pq_source  *ps = (pq_source *) s;
-	/* the same connection string with a later dbname that overrides its own */
-	const char *keys[] = {"dbname", "dbname", "fallback_application_name", NULL};
-	const char *vals[] = {ps->connstr, NULL, "rewind", NULL};
-	pq_source	other = {0};
+	pq_source	other = *ps;	/* the same source, another database */
 	char	   *datname = NULL;
 	bool		ok;
 
@@ -1154,16 +1238,15 @@ pq_describe_relations(source *s, uint32_t db_oid, const uint32_t *relfilenodes,
 		free(datname);
 		return describe_on(ps, false, relfilenodes, n, out, err);
 	}
-	vals[1] = datname;
-	other.conn = PQconnectdbParams(keys, vals, 1);
-	if (other.conn == NULL || PQstatus(other.conn) != CONNECTION_OK)
+	if (!pq_connect(ps->connstr, datname, ps->timeout_s, &other.conn, err))
 	{
-		ok = pq_fail(err, other.conn, NULL, "could not connect to the source server");
 		rw_context(err, "database \"%s\"", datname);
+		ok = false;
 	}
 	else
 		ok = setup_session(&other, err) &&
 			describe_on(&other, false, relfilenodes, n, out, err);
+	ps->stalled = ps->stalled || other.stalled;
 	PQfinish(other.conn);
 	free(datname);
 	return ok;
@@ -1196,18 +1279,19 @@ static const source_ops pq_ops = {
 };
 
 source *
-source_libpq_open(const char *connstr, int jobs, rw_error *err)
+source_libpq_open(const char *connstr, int jobs, int timeout_s, rw_error *err)
 {
 	PGconn	   *conn;
 	pq_source  *ps;
 
-	if (!pq_connect(connstr, NULL, &conn, err))
+	if (!pq_connect(connstr, NULL, timeout_s, &conn, err))
 		return NULL;
 	ps = xcalloc(1, sizeof(pq_source));
 	ps->base.ops = &pq_ops;
 	ps->conn = conn;
 	ps->connstr = xstrdup(connstr);
 	ps->jobs = jobs < 1 ? 1 : jobs > SOURCE_MAX_JOBS ? SOURCE_MAX_JOBS : jobs;
+	ps->timeout_s = timeout_s;
 	snprintf(ps->base.description, sizeof(ps->base.description), "server %s:%s",
 			 PQhost(conn), PQport(conn));
 	if (!setup_session(ps, err))

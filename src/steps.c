@@ -8,6 +8,7 @@
 #include "config_files.h"
 #include "fileutil.h"
 #include "hashcmp.h"
+#include "listing_check.h"
 #include "log.h"
 #include "standby_settings.h"
 #include "xalloc.h"
@@ -146,7 +147,8 @@ steps_inspect_source(rewind_ctx *c, rw_error *err)
 {
 	const pg_control *t = &c->tgt.control, *s = &c->src_control;
 
-	c->src = c->opts->source_server ? source_libpq_open(c->opts->source_server, c->opts->jobs, err)
+	c->src = c->opts->source_server ? source_libpq_open(c->opts->source_server, c->opts->jobs,
+															 c->opts->timeout, err)
 		: source_local_open(c->opts->source_pgdata, err);
 	if (c->src == NULL)
 		return false;
@@ -429,7 +431,8 @@ steps_build_plan(rewind_ctx *c, rw_error *err)
 							 c->ckpt.full_page_writes, c->map, c->ledger, &c->stats, err))
 		return false;
 	ledger_finish(c->ledger);
-	if (!plan_build(&in, &c->src_files, &c->tgt_files, c->map, &c->plan, err))
+	if (!plan_build(&in, &c->src_files, &c->tgt_files, c->map, &c->plan, err) ||
+		!listing_check_tablespaces(&c->plan, c->tgt.tsdir, err))
 		return false;
 	log_debug("planned %zu entries", c->plan.n);
 	/*

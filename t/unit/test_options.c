@@ -97,6 +97,32 @@ START_TEST(check_slot_copy_config)
 }
 END_TEST
 
+START_TEST(timeout_seconds)
+{
+	char	   *dflt[] = {"rewind", "-D", "/d", "--source-server=x", NULL};
+	char	   *set[] = {"rewind", "-D", "/d", "--source-server=x", "--timeout=30", NULL};
+	char	   *spaced[] = {"rewind", "-D", "/d", "--source-server=x", "--timeout", "86400", NULL};
+	char	   *zero[] = {"rewind", "-D", "/d", "--source-server=x", "--timeout=0", NULL};
+	char	   *big[] = {"rewind", "-D", "/d", "--source-server=x", "--timeout=86401", NULL};
+	char	   *word[] = {"rewind", "-D", "/d", "--source-server=x", "--timeout=5s", NULL};
+	rewind_options o;
+	rw_error	err;
+
+	ck_assert(parse(&o, &err, dflt));
+	ck_assert_int_eq(o.timeout, 180);
+	ck_assert(parse(&o, &err, set));
+	ck_assert_int_eq(o.timeout, 30);
+	ck_assert(parse(&o, &err, spaced));
+	ck_assert_int_eq(o.timeout, 86400);
+	ck_assert(!parse(&o, &err, zero));
+	ck_assert_int_eq(err.kind, RW_EUSAGE);
+	ck_assert_ptr_nonnull(strstr(err.msg, "invalid --timeout \"0\""));
+	ck_assert(!parse(&o, &err, big));
+	ck_assert(!parse(&o, &err, word));
+	ck_assert_ptr_nonnull(strstr(err.msg, "\"5s\""));
+}
+END_TEST
+
 extern Suite *options_suite(void);
 
 Suite *options_suite(void)
@@ -108,6 +134,7 @@ Suite *options_suite(void)
 	tcase_add_test(tc, help_anywhere);
 	tcase_add_test(tc, check_slot_copy_config);
 	tcase_add_test(tc, usage_errors);
+	tcase_add_test(tc, timeout_seconds);
 	suite_add_tcase(s, tc);
 	return s;
 }
