@@ -500,8 +500,9 @@ area_location(const char *pgdata, const plan *p, const char *area, size_t len)
 }
 
 /*
- * One fs_space per place data goes: [0] the journal's directory, [1] the
- * data directory, then pg_wal and each tablespace that gets new data.
+ * One fs_space per place data goes: [0] the data directory, [1] the
+ * journal's directory (named after the data directory when they share a
+ * file system), then pg_wal and each tablespace that gets new data.
  * Returns how many; names are malloc'd into where[].
  */
 static size_t
@@ -512,9 +513,9 @@ collect_areas(const char *pgdata, const char *journal_parent, const space_estima
 	size_t		n = 2;
 	uint64_t	elsewhere = 0;
 
-	where[0] = xstrdup(journal_parent);
-	where[1] = xstrdup(pgdata);
-	fs[0].journal_bytes = est->journal_bytes;
+	where[0] = xstrdup(pgdata);
+	where[1] = xstrdup(journal_parent);
+	fs[1].journal_bytes = est->journal_bytes;
 	for (size_t i = 0; p && i < p->n; i++)
 	{
 		const char *path = p->entries[i].path;
@@ -533,7 +534,7 @@ collect_areas(const char *pgdata, const char *journal_parent, const space_estima
 		fs[n - 1].new_bytes += bytes;
 		elsewhere += bytes;
 	}
-	fs[1].new_bytes = est->new_bytes - elsewhere;
+	fs[0].new_bytes = est->new_bytes - elsewhere;
 	/* relative area names become locations */
 	for (size_t i = 2; i < n; i++)
 	{
@@ -565,14 +566,14 @@ execute_check_space(const char *pgdata, const space_estimate *est, rw_error *err
 		*slash = '\0';
 	else
 		strcpy(parent, ".");
-	if (!free_space(parent, &fs[0].free, &fs[0].dev, err) ||
-		!free_space(pgdata, &fs[1].free, &fs[1].dev, err))
+	if (!free_space(pgdata, &fs[0].free, &fs[0].dev, err) ||
+		!free_space(parent, &fs[1].free, &fs[1].dev, err))
 		ok = false;
 	if (ok)
 	{
 		size_t		n;
 
-		est = with_removals(pgdata, fs[1].dev, fs[0].dev, est, &counted);
+		est = with_removals(pgdata, fs[0].dev, fs[1].dev, est, &counted);
 		n = collect_areas(pgdata, parent, est, fs, where);
 		for (size_t i = 2; ok && i < n; i++)
 			ok = free_space(fs[i].where, &fs[i].free, &fs[i].dev, err);
