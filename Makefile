@@ -100,6 +100,9 @@ unit: $(UNIT) fixtures
 # names it.
 PG_MAJORS   ?= 15 14 16 17 18
 PG_NPM_ROOT ?= /opt/rewind-pg
+# Test files run two at a time: each has its own scratch directory and ports,
+# and most of their time is spent waiting on servers.
+PROVE_JOBS  ?= 2
 
 integration: $(BIN)
 	@failed=""; \
@@ -112,7 +115,7 @@ integration: $(BIN)
 	  fi; \
 	  echo "== PostgreSQL $$m"; \
 	  PG_MAJOR=$$m PG_NPM_ROOT=$(PG_NPM_ROOT) REWIND_BIN=$(abspath $(BIN)) \
-	    prove --exec bash $(PROVE_FLAGS) t/integration/*.t || failed="$$failed $$m"; \
+	    prove -j$(PROVE_JOBS) --exec bash $(PROVE_FLAGS) t/integration/*.t || failed="$$failed $$m"; \
 	done; \
 	if [ -n "$$failed" ]; then echo "integration tests failed for PostgreSQL$$failed"; exit 1; fi
 
