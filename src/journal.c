@@ -12,6 +12,7 @@
 
 #include "crc32c.h"
 #include "fileutil.h"
+#include "io.h"
 #include "xalloc.h"
 
 #define JOURNAL_FILE "journal"
@@ -48,6 +49,7 @@ static const char header_magic[8] = {'R', 'W', 'J', 'O', 'U', 'R', 'N', 'L'};
 
 struct journal {
 	char	   *path;
+	rw_io	   *io;
 	int			fd;
 	bool		sync;
 	bool		dirty;			/* appended since the last fsync */
@@ -139,24 +141,16 @@ sha256(const uint8_t *data, size_t len, uint8_t out[SHA_LEN])
 }
 
 static bool
-fsync_path(const char *path, rw_error *err)
+fsync_path(rw_io *io, const char *path, rw_error *err)
 {
-	int			fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0 || fsync(fd) != 0)
-	{
-		rw_fail_errno(err, errno, "could not fsync \"%s\"", path);
-		if (fd >= 0)
-			close(fd);
-		return false;
-	}
-	close(fd);
+	if (io_fsync_path(io, path) != 0)
+		return rw_fail_errno(err, errno, "could not fsync \"%s\"", path);
 	return true;
 }
 
 /* fsync the directory holding path. */
 static bool
-fsync_parent(const char *path, rw_error *err)
+fsync_parent(rw_io *io, const char *path, rw_error *err)
 {
 	char	   *parent = xstrdup(path);
 	char	   *slash = strrchr(parent, '/');
@@ -168,7 +162,7 @@ fsync_parent(const char *path, rw_error *err)
 		*slash = '\0';
 	else
 		strcpy(parent, ".");
-	ok = fsync_path(parent, err);
+	ok = fsync_path(io, parent, err);
 	free(parent);
 	return ok;
 }
@@ -176,18 +170,8 @@ fsync_parent(const char *path, rw_error *err)
 static bool
 write_all(journal *j, const uint8_t *data, size_t len, rw_error *err)
 {
-	size_t		done = 0;
-
-	while (done < len)
-	{
-		ssize_t		n = write(j->fd, data + done, len - done);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return rw_fail_errno(err, errno, "could not write journal \"%s\"", j->path);
-		done += (size_t) n;
-	}
+	if (io_append_all(j->io, j->fd, data, len) != 0)
+		return rw_fail_errno(err, errno, "could not write journal \"%s\"", j->path);
 	j->size += len;
 	j->dirty = true;
 	return true;
@@ -197,21 +181,23 @@ journal *
 journal_create(const char *pgdata, const journal_identity *id, bool sync, rw_error *err)
 {
 	char	   *dir = journal_dir(pgdata);
-	journal    *j;
+	journal    *j = xcalloc(1, sizeof(*j));
 	uint8_t    *h;
 	uint32_t	version = JOURNAL_VERSION, major = (uint32_t) id->major;
 	bool		ok;
 
-	if (mkdir(dir, 0700) != 0)
+	j->io = io_open();
+	j->fd = -1;
+	if (j->io->ops->mkdir(j->io, dir, 0700) != 0)
 	{
 		rw_fail_errno(err, errno, "could not create journal directory \"%s\"", dir);
 		free(dir);
+		journal_close(j);
 		return NULL;
 	}
-	j = xcalloc(1, sizeof(*j));
 	j->path = xasprintf("%s/%s", dir, JOURNAL_FILE);
 	j->sync = sync;
-	j->fd = open(j->path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0600);
+	j->fd = j->io->ops->open(j->io, j->path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND, 0600);
 	if (j->fd < 0)
 	{
 		rw_fail_errno(err, errno, "could not create journal \"%s\"", j->path);
@@ -233,10 +219,10 @@ journal_create(const char *pgdata, const journal_identity *id, bool sync, rw_err
 	if (ok && sync)
 	{
 		/* the file, its directory, and the directory's entry in the parent */
-		if (fsync(j->fd) != 0)
+		if (j->io->ops->fsync(j->io, j->fd) != 0)
 			ok = rw_fail_errno(err, errno, "could not fsync journal \"%s\"", j->path);
 		else
-			ok = fsync_parent(j->path, err) && fsync_parent(dir, err);
+			ok = fsync_parent(j->io, j->path, err) && fsync_parent(j->io, dir, err);
 	}
 	free(dir);
 	if (!ok)
@@ -295,7 +281,7 @@ journal_barrier(journal *j, rw_error *err)
 {
 	if (!j->dirty)
 		return true;
-	if (j->sync && fdatasync(j->fd) != 0)
+	if (j->sync && j->io->ops->fdatasync(j->io, j->fd) != 0)
 		return rw_fail_errno(err, errno, "could not fsync journal \"%s\"", j->path);
 	j->dirty = false;
 	return true;
@@ -313,7 +299,8 @@ journal_close(journal *j)
 	if (j == NULL)
 		return;
 	if (j->fd >= 0)
-		close(j->fd);
+		j->io->ops->close(j->io, j->fd);
+	io_close(j->io);
 	free(j->buf);
 	free(j->path);
 	free(j);
@@ -329,17 +316,19 @@ bool
 journal_stash_prepare(const char *pgdata, bool sync, dev_t *dev, rw_error *err)
 {
 	char	   *stash = stash_dir(pgdata);
+	rw_io	   *io = io_open();
 	struct stat st;
 	bool		ok = true;
 
-	if (mkdir(stash, 0700) == 0)
-		ok = !sync || fsync_parent(stash, err);
+	if (io->ops->mkdir(io, stash, 0700) == 0)
+		ok = !sync || fsync_parent(io, stash, err);
 	else if (errno != EEXIST)
 		ok = rw_fail_errno(err, errno, "could not create directory \"%s\"", stash);
 	if (ok && stat(stash, &st) != 0)
 		ok = rw_fail_errno(err, errno, "could not stat \"%s\"", stash);
 	if (ok)
 		*dev = st.st_dev;
+	io_close(io);
 	free(stash);
 	return ok;
 }
@@ -356,7 +345,7 @@ journal_stash_path(const char *pgdata, const char *name)
 
 /* Remove the stash and every file in it; a missing stash is fine. */
 static bool
-remove_stash(const char *pgdata, rw_error *err)
+remove_stash(rw_io *io, const char *pgdata, rw_error *err)
 {
 	char	   *stash = stash_dir(pgdata);
 	DIR		   *d = opendir(stash);
@@ -376,14 +365,14 @@ remove_stash(const char *pgdata, rw_error *err)
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
 			continue;
 		f = xasprintf("%s/%s", stash, de->d_name);
-		if (unlink(f) != 0 && errno != ENOENT)
+		if (io->ops->unlink(io, f) != 0 && errno != ENOENT)
 			ok = rw_fail_errno(err, errno, "could not remove \"%s\"", f);
 		free(f);
 	}
 	if (ok && errno != 0)
 		ok = rw_fail_errno(err, errno, "could not read \"%s\"", stash);
 	closedir(d);
-	if (ok && rmdir(stash) != 0 && errno != ENOENT)
+	if (ok && io->ops->rmdir(io, stash) != 0 && errno != ENOENT)
 		ok = rw_fail_errno(err, errno, "could not remove \"%s\"", stash);
 	free(stash);
 	return ok;
@@ -394,17 +383,19 @@ journal_remove(const char *pgdata, bool sync, rw_error *err)
 {
 	char	   *file = journal_file(pgdata);
 	char	   *dir = journal_dir(pgdata);
+	rw_io	   *io = io_open();
 	bool		ok = true;
 
 	/* the journal file first: without it the stash is only leftovers */
-	if (unlink(file) != 0 && errno != ENOENT)
+	if (io->ops->unlink(io, file) != 0 && errno != ENOENT)
 		ok = rw_fail_errno(err, errno, "could not remove journal \"%s\"", file);
-	else if (!remove_stash(pgdata, err))
+	else if (!remove_stash(io, pgdata, err))
 		ok = false;
-	else if (rmdir(dir) != 0 && errno != ENOENT)
+	else if (io->ops->rmdir(io, dir) != 0 && errno != ENOENT)
 		ok = rw_fail_errno(err, errno, "could not remove journal directory \"%s\"", dir);
 	else if (sync)
-		ok = fsync_parent(dir, err);
+		ok = fsync_parent(io, dir, err);
+	io_close(io);
 	free(file);
 	free(dir);
 	return ok;
