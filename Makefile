@@ -38,16 +38,22 @@ TEST_OBJS   := $(TEST_SRCS:%.c=$(BUILD)/%.o)
 
 BIN         := $(BUILD)/rewind
 UNIT        := $(BUILD)/unit-tests
+CRASHSIM    := $(BUILD)/crashsim
 
-.PHONY: all check unit integration fixtures check-asan demo install clean lint bench bench-scaling fuzz
+.PHONY: fuzz-crash all check unit integration fixtures check-asan demo install clean lint bench bench-scaling fuzz
 
-all: rewind
+all: rewind $(CRASHSIM)
 
 rewind: $(BIN)
 	cp $(BIN) rewind
 
 $(BIN): $(LIB_OBJS) $(APP_OBJS) $(BUILD)/src/main.o
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS_ALL)
+
+# The crash simulator of the power-loss tests (t/integration/crash-*.t),
+# next to $(BIN), where the tests look for it.
+$(CRASHSIM): t/crashsim/crashsim.c src/io_trace.h
+	$(CC) $(ALL_CFLAGS) -o $@ $<
 
 $(BUILD)/%.o: %.c $(wildcard lib/*.h src/*.h t/unit/*.h)
 	@mkdir -p $(dir $@)
@@ -87,7 +93,9 @@ unit: $(UNIT) fixtures
 PG_MAJORS   ?= 15 14 16 17 18
 PG_NPM_ROOT ?= /opt/rewind-pg
 
-integration: $(BIN)
+# CRASH_STATES: crash states per scenario of t/integration/crash-*.t (make
+# fuzz-crash runs many more).
+integration: $(BIN) $(CRASHSIM)
 	@failed=""; \
 	for m in $(PG_MAJORS); do \
 	  if [ "$$m" != 15 ] && [ ! -x "$(PG_NPM_ROOT)/$$m/bin/postgres" ]; then \
@@ -166,6 +174,12 @@ fuzz: fixtures
 	    -artifact_prefix=$(FUZZ_BUILD)/crashes/$$t/ $(FUZZ_BUILD)/corpus/$$t \
 	    $(FUZZ_BUILD)/seeds/$$t fuzz/regressions/$$t || exit 1; \
 	done
+
+# The power-loss scenarios with many more crash states (PostgreSQL 15).
+FUZZ_CRASH_STATES ?= 400
+fuzz-crash: $(BIN) $(CRASHSIM)
+	CRASH_STATES=$(FUZZ_CRASH_STATES) PG_MAJOR=15 PG_NPM_ROOT=$(PG_NPM_ROOT) \
+	  REWIND_BIN=$(abspath $(BIN)) prove --exec bash $(PROVE_FLAGS) t/integration/crash-*.t
 
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,style,performance,portability \
