@@ -14,6 +14,8 @@
 #include "log.h"
 #include "xalloc.h"
 
+#define CONTROL_PATH "global/pg_control"
+
 /* A set of strings: the files that already have their JR_ORIG record. */
 typedef struct strset {
 	char	  **slots;
@@ -32,6 +34,8 @@ struct target_writer {
 	char	   *pgdata;
 	bool		dry_run;
 	rw_io	   *io;				/* every change to the target goes through it */
+	mode_t		file_mode;		/* of created files and directories: the data */
+	mode_t		dir_mode;		/* directory's, as PostgreSQL gives them */
 
 	int			fd;				/* file being written, or -1 */
 	char	   *fd_path;		/* its relative path */
@@ -123,6 +127,20 @@ clear_batch(target_writer *w)
 	w->batch_sealed = false;
 }
 
+/*
+ * Like PostgreSQL: a data directory with group access (initdb -g, mode
+ * 0750) gets files 0640 and directories 0750, any other 0600 and 0700.
+ */
+static void
+set_modes(target_writer *w)
+{
+	struct stat st;
+	bool		group = stat(w->pgdata, &st) == 0 && (st.st_mode & (S_IRGRP | S_IXGRP)) != 0;
+
+	w->file_mode = group ? 0640 : 0600;
+	w->dir_mode = group ? 0750 : 0700;
+}
+
 target_writer *
 tw_open(const char *pgdata, bool dry_run)
 {
@@ -131,6 +149,7 @@ tw_open(const char *pgdata, bool dry_run)
 	w->pgdata = xstrdup(pgdata);
 	w->dry_run = dry_run;
 	w->io = io_open();
+	set_modes(w);
 	w->fd = -1;
 	w->rfd = -1;
 	w->kill_after = strtoull(getenv("REWIND_TEST_KILL_AFTER_WRITES") ?
@@ -430,7 +449,7 @@ tw_begin(target_writer *w, const journal_identity *id, const pg_control *target_
 		return false;
 	/* before anything else: the target must not start half rewound */
 	journal_marked_control(target_control, marked);
-	return tw_replace_file(w, "global/pg_control", marked, sizeof(marked), err) &&
+	return tw_replace_file(w, CONTROL_PATH, marked, sizeof(marked), err) &&
 		tw_step(w, JSTEP_STARTED, err);
 }
 
@@ -456,6 +475,28 @@ tw_commit(target_writer *w, bool sync, rw_error *err)
 
 /* --- the changes --------------------------------------------------------- */
 
+/*
+ * Open full, creating it with mode if it is missing; the mode is set
+ * explicitly, whatever the umask.  -1 with errno on failure.
+ */
+static int
+open_or_create(target_writer *w, const char *full, int flags, mode_t mode)
+{
+	int			fd = w->io->ops->open(w->io, full, flags | O_CREAT | O_EXCL, mode);
+
+	if (fd < 0 && errno == EEXIST)
+		return w->io->ops->open(w->io, full, flags, 0);
+	if (fd >= 0 && w->io->ops->fchmod(w->io, fd, mode) != 0)
+	{
+		int			e = errno;
+
+		w->io->ops->close(w->io, fd);
+		errno = e;
+		return -1;
+	}
+	return fd;
+}
+
 static bool
 open_for_write(target_writer *w, const char *path, int extra_flags, rw_error *err)
 {
@@ -465,7 +506,7 @@ open_for_write(target_writer *w, const char *path, int extra_flags, rw_error *er
 		return true;
 	close_current(w);
 	full = full_path(w, path);
-	w->fd = w->io->ops->open(w->io, full, O_WRONLY | O_CREAT | extra_flags, 0600);
+	w->fd = open_or_create(w, full, O_WRONLY | extra_flags, w->file_mode);
 	if (w->fd < 0)
 	{
 		rw_fail_errno(err, errno, "could not open target file \"%s\"", full);
@@ -740,7 +781,16 @@ tw_create_dir(target_writer *w, const char *path, rw_error *err)
 		free(full);
 		return false;
 	}
-	if (w->io->ops->mkdir(w->io, full, 0700) != 0 && errno != EEXIST)
+	if (w->io->ops->mkdir(w->io, full, w->dir_mode) == 0)
+	{
+		if (io_chmod(w->io, full, w->dir_mode) != 0)	/* whatever the umask */
+		{
+			rw_fail_errno(err, errno, "could not set the mode of \"%s\"", full);
+			free(full);
+			return false;
+		}
+	}
+	else if (errno != EEXIST)
 	{
 		rw_fail_errno(err, errno, "could not create target directory \"%s\"", full);
 		free(full);
@@ -780,6 +830,20 @@ tw_create_symlink(target_writer *w, const char *path, const char *link_target,
 	return true;
 }
 
+/* fsync the directory holding path (relative to the data directory). */
+static bool
+sync_parent(target_writer *w, const char *path, rw_error *err)
+{
+	const char *slash = strrchr(path, '/');
+	char	   *dir = slash ? xasprintf("%s/%.*s", w->pgdata, (int) (slash - path), path)
+		: xstrdup(w->pgdata);
+	bool		ok = io_fsync_path(w->io, dir) == 0 ||
+		rw_fail_errno(err, errno, "could not fsync \"%s\"", dir);
+
+	free(dir);
+	return ok;
+}
+
 bool
 tw_replace_file(target_writer *w, const char *path, const uint8_t *data, size_t len,
 				rw_error *err)
@@ -787,6 +851,8 @@ tw_replace_file(target_writer *w, const char *path, const uint8_t *data, size_t 
 	char	   *full, *tmp, *tmp_rel;
 	int			fd;
 	bool		saved;
+	struct stat st;
+	mode_t		mode = w->file_mode;
 
 	if (!guard(w, err))
 		return false;
@@ -800,7 +866,14 @@ tw_replace_file(target_writer *w, const char *path, const uint8_t *data, size_t 
 		return false;
 	full = full_path(w, path);
 	tmp = xasprintf("%s.rewind-tmp", full);
-	fd = w->io->ops->open(w->io, tmp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	if (lstat(full, &st) == 0)
+		mode = st.st_mode & 07777;	/* the file it replaces keeps its mode */
+	fd = w->io->ops->open(w->io, tmp, O_WRONLY | O_CREAT | O_TRUNC, mode);
+	if (fd >= 0 && w->io->ops->fchmod(w->io, fd, mode) != 0)
+	{
+		w->io->ops->close(w->io, fd);
+		fd = -1;
+	}
 	if (fd < 0 || io_pwrite_all(w->io, fd, data, len, 0) != 0 || w->io->ops->fsync(w->io, fd) != 0)
 	{
 		rw_fail_errno(err, errno, "could not write target file \"%s\"", tmp);
@@ -826,7 +899,12 @@ tw_replace_file(target_writer *w, const char *path, const uint8_t *data, size_t 
 	touch(w, path);
 	touch_parent(w, path);
 	changed(w);
-	return true;
+	/*
+	 * The new name on disk before any later change: the mark before the data
+	 * it protects, backup_label and the configuration before the final
+	 * pg_control.
+	 */
+	return !w->sync || sync_parent(w, path, err);
 }
 
 static int
@@ -867,6 +945,19 @@ tw_sync(target_writer *w, rw_error *err)
 			return false;
 		}
 		free(full);
+	}
+	/* files moved into the stash: their new names too (a rename changes both directories) */
+	if (w->stash_ready)
+	{
+		char	   *stash = journal_stash_dir(w->pgdata);
+
+		if (io_fsync_path(w->io, stash) != 0)
+		{
+			rw_fail_errno(err, errno, "could not fsync \"%s\"", stash);
+			free(stash);
+			return false;
+		}
+		free(stash);
 	}
 	return true;
 }
@@ -1065,12 +1156,35 @@ free_space_first(target_writer *w, const jrec *r, rw_error *err)
 	return ok;
 }
 
+static bool
+stash_exists(const char *pgdata)
+{
+	char	   *stash = journal_stash_dir(pgdata);
+	struct stat st;
+	bool		exists = lstat(stash, &st) == 0;
+
+	free(stash);
+	return exists;
+}
+
+/*
+ * pg_control is not undone with the rest: it keeps the mark until every
+ * other change is undone and on disk, then the original is put back whole.
+ */
+static bool
+is_control(const jrec *r)
+{
+	return strcmp(r->path, CONTROL_PATH) == 0;
+}
+
 bool
 tw_rollback(const char *pgdata, journal_reader *jr, bool sync, rw_error *err)
 {
 	target_writer *w = tw_open(pgdata, false);
 	bool		ok = true;
 
+	w->sync = sync;
+	w->stash_ready = stash_exists(pgdata);	/* files moved back: synced there too */
 	for (size_t i = 0; ok && i < journal_reader_count(jr); i++)
 	{
 		jrec		r;
@@ -1084,7 +1198,7 @@ tw_rollback(const char *pgdata, journal_reader *jr, bool sync, rw_error *err)
 			ok = false;
 			break;
 		}
-		ok = free_space_first(w, &r, err);
+		ok = is_control(&r) || free_space_first(w, &r, err);
 		free(path);
 		free(data);
 	}
@@ -1101,11 +1215,14 @@ tw_rollback(const char *pgdata, journal_reader *jr, bool sync, rw_error *err)
 			ok = false;
 			break;
 		}
-		ok = undo_one(w, &r, err);
+		ok = is_control(&r) || undo_one(w, &r, err);
 		free(path);
 		free(data);
 	}
-	ok = ok && (!sync || tw_sync(w, err));
+	/* the rest on disk, then the original pg_control, renamed into place and synced */
+	ok = ok && (!sync || tw_sync(w, err)) &&
+		tw_replace_file(w, CONTROL_PATH, journal_reader_identity(jr)->control,
+						CONTROL_FILE_SIZE, err);
 	tw_close(w);
 	return ok;
 }

@@ -82,6 +82,24 @@ roll_back(const rewind_options *opts, journal_reader *jr, rw_error *err)
 	return journal_remove(opts->target_pgdata, !opts->no_sync, err);
 }
 
+/* A marked pg_control without a journal: say exactly that (false, err set). */
+static bool
+no_journal_but_marked(const char *pgdata, const char *dir, rw_error *err)
+{
+	bool		marked;
+
+	if (!journal_control_marked(pgdata, &marked, err))
+		return false;
+	if (!marked)
+		return true;
+	rw_fail(err, RW_ESTATE, "the pg_control of \"%s\" is marked by an interrupted rewind, but "
+			"its journal \"%s\" is not there", pgdata, dir);
+	rw_hint(err, "The journal is kept beside the data directory, under its real path. If it was "
+			"moved, put it back there; if it is lost, the target cannot be rolled back: restore "
+			"it from a backup or clone it from the source.");
+	return false;
+}
+
 bool
 resume_interrupted(const rewind_options *opts, resume_outcome *out, rw_error *err)
 {
@@ -96,6 +114,8 @@ resume_interrupted(const rewind_options *opts, resume_outcome *out, rw_error *er
 		goto fail;
 	if (!exists)
 	{
+		if (!no_journal_but_marked(pgdata, dir, err))
+			goto fail;
 		free(dir);
 		if (!opts->rollback)
 			return true;

@@ -177,6 +177,25 @@ is_data_op(const op *o)
 	return o->r.op == IOT_WRITE || o->r.op == IOT_TRUNCATE;
 }
 
+/* "dir/." and "dir/" name dir: one spelling per directory. */
+static char *
+normalised(char *path)
+{
+	size_t		n = strlen(path);
+
+	for (;;)
+	{
+		if (n > 2 && strcmp(path + n - 2, "/.") == 0)
+			n -= 2;
+		else if (n > 1 && path[n - 1] == '/')
+			n--;
+		else
+			break;
+		path[n] = '\0';
+	}
+	return path;
+}
+
 static op  *
 load(const char *file, size_t *nops)
 {
@@ -202,9 +221,11 @@ load(const char *file, size_t *nops)
 			(size_t) st.st_size - pos - sizeof(o.r) < o.r.path_len + o.r.path2_len + o.r.data_len)
 			die("damaged trace record");
 		pos += sizeof(o.r);
-		o.path = o.r.path_len ? xstrndup0((const char *) map + pos, o.r.path_len) : NULL;
+		o.path = o.r.path_len ? normalised(xstrndup0((const char *) map + pos, o.r.path_len)) : NULL;
 		pos += o.r.path_len;
 		o.path2 = o.r.path2_len ? xstrndup0((const char *) map + pos, o.r.path2_len) : NULL;
+		if (o.path2 && o.r.op == IOT_RENAME)
+			o.path2 = normalised((char *) o.path2);
 		pos += o.r.path2_len;
 		o.data = map + pos;
 		pos += o.r.data_len;
