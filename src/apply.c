@@ -721,6 +721,19 @@ tw_rename_files(target_writer *w, const char *const *paths, const char *const *n
 	return true;
 }
 
+/*
+ * rmdir, after an fsync of the directory: the removals that emptied it are
+ * on disk before its own removal can be (once it is gone, it cannot be
+ * synced any more).  0 or -1 with errno, like rmdir.
+ */
+static int
+remove_empty_dir(target_writer *w, const char *full)
+{
+	if (w->sync && io_fsync_path(w->io, full) != 0)
+		return -1;
+	return w->io->ops->rmdir(w->io, full);
+}
+
 bool
 tw_remove_dir(target_writer *w, const char *path, rw_error *err)
 {
@@ -741,7 +754,7 @@ tw_remove_dir(target_writer *w, const char *path, rw_error *err)
 			return false;
 		}
 	}
-	if (w->io->ops->rmdir(w->io, full) != 0 && errno != ENOENT)
+	if (remove_empty_dir(w, full) != 0 && errno != ENOENT)
 	{
 		rw_fail_errno(err, errno, "could not remove target directory \"%s\"", full);
 		free(full);
@@ -1088,7 +1101,7 @@ undo_one(target_writer *w, const jrec *r, rw_error *err)
 			touch(w, r->path);
 			break;
 		case JR_CREATED_DIR:
-			ok = w->io->ops->rmdir(w->io, full) == 0 || errno == ENOENT ||
+			ok = remove_empty_dir(w, full) == 0 || errno == ENOENT ||
 				fail_path(err, "remove directory", full);
 			break;
 		case JR_CREATED_LINK:

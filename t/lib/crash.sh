@@ -27,19 +27,23 @@ _cluster_state() {
     as_pg "$PGBIN/pg_controldata" "$1" 2>/dev/null | sed -n 's/^Database cluster state: *//p'
 }
 
-# _crash_points TRACE N — K values: the sync points (thinned to about N/2,
-# keeping the first and last few), random points between, and the end.
+# _crash_points TRACE N — about N values of K: sync points (each K right
+# before an fsync, with everything since the previous one at risk, and right
+# after it; thinned out evenly when there are many, keeping the first and
+# the last ones: the mark, the finalisation, the journal's removal), random
+# points between them, and the very end.
 _crash_points() {
-    local trace=$1 n=$2 total syncs nsync step i
+    local trace=$1 n=$2 total syncs nsync want step i
     mapfile -t syncs < <("$CRASHSIM" info "$trace")
     total=${syncs[0]}; syncs=("${syncs[@]:1}"); nsync=${#syncs[@]}
+    want=$(( n / 4 > 4 ? n / 4 : 4 ))
     {
-        if ((nsync <= n / 2 || nsync <= 8)); then printf '%s\n' "${syncs[@]}"
+        if ((nsync <= want)); then printf '%s\n' "${syncs[@]}"
         else
-            printf '%s\n' "${syncs[@]:0:3}" "${syncs[@]: -4}"
-            step=$(( nsync / (n / 2 > 8 ? n / 2 - 7 : 1) + 1 ))
-            for ((i = 3; i < nsync - 4; i += step)); do echo "${syncs[$i]}"; done
-        fi
+            printf '%s\n' "${syncs[@]:0:2}" "${syncs[@]: -2}"
+            step=$(( nsync / (want > 4 ? want - 4 : 1) + 1 ))
+            for ((i = 2; i < nsync - 2; i += step)); do echo "${syncs[$i]}"; done
+        fi | while read -r k; do echo $((k - 1)); echo "$k"; done
         RANDOM=$CRASH_SEED
         for ((i = 0; i < n / 2 - 1; i++)); do echo $(( (RANDOM * 32768 + RANDOM) % total + 1 )); done
         echo "$total"
@@ -167,11 +171,11 @@ crash_test() {
     is "$st" 0 "the traced rewind succeeds"
     last_ok || diag "$(cat "$REWIND_OUT")"
     after=$(content_fingerprint "$data")
-    note "trace: $(stat -c %s "$trace") bytes, $("$CRASHSIM" info "$trace" | head -n 1) changes, $(( $("$CRASHSIM" info "$trace" | wc -l) - 1 )) syncs"
+    note "trace: $(stat -c %s "$trace") bytes, $("$CRASHSIM" info "$trace" | sed -n 1p) changes, $(( $("$CRASHSIM" info "$trace" | wc -l) - 1 )) syncs"
     crash_check_states "rewind" "$target" "$source" "$pristine" "$trace" "$before" "$after"
 
     # A crash during --rollback: from a marked state in the middle of the run
-    k=$(( $("$CRASHSIM" info "$trace" | head -n 1) / 2 ))
+    k=$(( $("$CRASHSIM" info "$trace" | sed -n 1p) / 2 ))
     crash_materialize "$pristine" "$data" "$trace" "$k" kept 0 >/dev/null
     is "$(_cluster_state "$data")" "unrecognized status code" "the state to roll back is marked"
     rm -rf "$marked_copy" "$marked_copy.rewind-journal"
