@@ -4,7 +4,7 @@
  *
  *   crashsim info TRACE
  *       the number of changes N, then every sync point: the K (1..N) such
- *       that the K-th change is an fsync or fdatasync
+ *       that the K-th change is an fsync or fdatasync, and what it synced
  *   crashsim make TRACE K MODE SEED FROM TO
  *       TO is a copy of the directory tree as it was before the run (FROM,
  *       with the journal beside it, is where the run made its changes);
@@ -499,10 +499,11 @@ main(int argc, char **argv)
 	if (argc == 3 && strcmp(argv[1], "info") == 0)
 	{
 		ops = load(argv[2], &n);
+		analyse(ops, n);
 		printf("%zu\n", n);
 		for (size_t i = 0; i < n; i++)
 			if (ops[i].r.op == IOT_FSYNC)
-				printf("%zu\n", i + 1);
+				printf("%zu %s\n", i + 1, ops[i].path2 ? ops[i].path2 : "?");
 		return 0;
 	}
 	if (argc == 8 && strcmp(argv[1], "make") == 0)

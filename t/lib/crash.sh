@@ -30,11 +30,13 @@ _cluster_state() {
 # _crash_points TRACE N — about N values of K: sync points (each K right
 # before an fsync, with everything since the previous one at risk, and right
 # after it; thinned out evenly when there are many, keeping the first and
-# the last ones: the mark, the finalisation, the journal's removal), random
-# points between them, and the very end.
+# the last ones: the mark, the finalisation, the journal's removal), points
+# right before syncs of the journal (records appended since the last one
+# may be torn), random points between them, and the very end.
 _crash_points() {
-    local trace=$1 n=$2 total syncs nsync want step i
-    mapfile -t syncs < <("$CRASHSIM" info "$trace")
+    local trace=$1 n=$2 total syncs journal_syncs nsync want step i
+    mapfile -t syncs < <("$CRASHSIM" info "$trace" | cut -d' ' -f1)
+    mapfile -t journal_syncs < <("$CRASHSIM" info "$trace" | awk '$2 ~ /\.rewind-journal\/journal$/ {print $1}')
     total=${syncs[0]}; syncs=("${syncs[@]:1}"); nsync=${#syncs[@]}
     want=$(( n / 4 > 4 ? n / 4 : 4 ))
     {
@@ -45,7 +47,10 @@ _crash_points() {
             for ((i = 2; i < nsync - 2; i += step)); do echo "${syncs[$i]}"; done
         fi | while read -r k; do echo $((k - 1)); echo "$k"; done
         RANDOM=$CRASH_SEED
-        for ((i = 0; i < n / 2 - 1; i++)); do echo $(( (RANDOM * 32768 + RANDOM) % total + 1 )); done
+        for ((i = 0; i < n / 8 && ${#journal_syncs[@]} > 0; i++)); do
+            echo $(( journal_syncs[RANDOM % ${#journal_syncs[@]}] - 1 ))
+        done
+        for ((i = 0; i < n / 2 - 1 - n / 8; i++)); do echo $(( (RANDOM * 32768 + RANDOM) % total + 1 )); done
         echo "$total"
     } | sort -n -u
 }
@@ -81,8 +86,12 @@ crash_check_states() {
     local marked=0 untouched=0 committed=0 full_marked=0 full_committed=0
     local modes=(data random lost random kept random)
     ctl_orig=$(sha256sum <"$pristine/global/pg_control")
-    for k in $(_crash_points "$trace" "$CRASH_STATES"); do
-        mode=${modes[$((n % ${#modes[@]}))]}; seed=$((CRASH_SEED * 1000 + n)); n=$((n + 1))
+    local points last
+    points=$(_crash_points "$trace" "$CRASH_STATES"); last=$(tail -n 1 <<<"$points")
+    # the very end (the journal's removal not yet durable) in every mode
+    while read -r k mode <&3; do
+        [[ -n "$mode" ]] || mode=${modes[$((n % ${#modes[@]}))]}
+        seed=$((CRASH_SEED * 1000 + n)); n=$((n + 1))
         local what="$label: crash after change $k ($mode, seed $seed)"
         if ! crash_materialize "$pristine" "$data" "$trace" "$k" "$mode" "$seed" >"$SCRATCH/crashsim.out" 2>&1; then
             fail "$what: the crash simulator rebuilt the state"; diag "$(cat "$SCRATCH/crashsim.out")"
@@ -146,7 +155,7 @@ crash_check_states() {
             fail "$what: a state of a rollback is marked or exactly the original (pg_control: $state)"
             bad=$((bad + 1))
         fi
-    done
+    done 3< <(echo "$points"; printf '%s %s\n' "$last" data "$last" lost "$last" random "$last" random)
     is "$bad" 0 "$label: all $n crash states are marked and roll back ($marked), untouched ($untouched) or committed ($committed)"
     note "$label: $n crash states: $marked marked ($full_marked rerun and verified), $untouched untouched, $committed committed ($full_committed started and verified)"
     CRASH_CHECKED=$((${CRASH_CHECKED:-0} + n))
@@ -171,7 +180,7 @@ crash_test() {
     is "$st" 0 "the traced rewind succeeds"
     last_ok || diag "$(cat "$REWIND_OUT")"
     after=$(content_fingerprint "$data")
-    note "trace: $(stat -c %s "$trace") bytes, $("$CRASHSIM" info "$trace" | sed -n 1p) changes, $(( $("$CRASHSIM" info "$trace" | wc -l) - 1 )) syncs"
+    note "trace: $(stat -c %s "$trace") bytes, $("$CRASHSIM" info "$trace" | sed -n 1p) changes, $(( $("$CRASHSIM" info "$trace" | wc -l) - 1 )) syncs ($("$CRASHSIM" info "$trace" | grep -c '\.rewind-journal/journal$' || true) of the journal)"
     crash_check_states "rewind" "$target" "$source" "$pristine" "$trace" "$before" "$after"
 
     # A crash during --rollback: from a marked state in the middle of the run
