@@ -24,8 +24,8 @@ for _ in 1 2; do
 SELECT pg_switch_wal(); CHECKPOINT;" >/dev/null
 done
 expect_gone old postgres "SELECT count(*) FROM t WHERE pad = 'OLD-ONLY'" "rows written on the old primary"
+redo_seg=$(node_psql old "SELECT pg_walfile_name(redo_lsn) FROM pg_control_checkpoint()")
 node_stop old fast
-redo_seg=$(as_pg "$PGCLIENT/pg_controldata" "${NODE_DATA[old]}" | sed -n "s/^Latest checkpoint's REDO WAL file: *//p")
 recycled=$(find "${NODE_DATA[old]}/pg_wal" -maxdepth 1 -name '0000*' -printf '%f\n' | awk -v r="$redo_seg" '$0 > r' | wc -l)
 ok "the old primary recycled WAL segments into names past its last checkpoint ($recycled after $redo_seg)" \
     test "$recycled" -ge 1

@@ -22,11 +22,6 @@ CRASH_STATES=${CRASH_STATES:-16}
 CRASH_SEED=${CRASH_SEED:-1}
 CRASH_FULL_EVERY=${CRASH_FULL_EVERY:-6}   # every Nth state of a kind: full check
 
-# _cluster_state DATADIR — pg_controldata's "Database cluster state".
-_cluster_state() {
-    as_pg "$PGBIN/pg_controldata" "$1" 2>/dev/null | sed -n 's/^Database cluster state: *//p'
-}
-
 # _crash_points TRACE N — about N values of K: sync points (each K right
 # before an fsync, with everything since the previous one at risk, and right
 # after it; thinned out evenly when there are many, keeping the first and
@@ -97,7 +92,7 @@ crash_check_states() {
             fail "$what: the crash simulator rebuilt the state"; diag "$(cat "$SCRATCH/crashsim.out")"
             bad=$((bad + 1)); continue
         fi
-        state=$(_cluster_state "$data")
+        state=$(control_state "$target")
         if [[ "$state" == *unrecognized* ]]; then
             # (a) marked
             marked=$((marked + 1))
@@ -186,7 +181,7 @@ crash_test() {
     # A crash during --rollback: from a marked state in the middle of the run
     k=$(( $("$CRASHSIM" info "$trace" | sed -n 1p) / 2 ))
     crash_materialize "$pristine" "$data" "$trace" "$k" kept 0 >/dev/null
-    is "$(_cluster_state "$data")" "unrecognized status code" "the state to roll back is marked"
+    like "$(control_state "$target")" "unrecognized status code" "the state to roll back is marked"
     rm -rf "$marked_copy" "$marked_copy.rewind-journal"
     cp -a "$data" "$marked_copy"; cp -a "$data.rewind-journal" "$marked_copy.rewind-journal"
     as_pg touch "$rtrace"
@@ -213,7 +208,7 @@ _crash_rollback_states() {
             fail "$what: the crash simulator rebuilt the state"; diag "$(cat "$SCRATCH/crashsim.out")"
             bad=$((bad + 1)); continue
         fi
-        state=$(_cluster_state "$data")
+        state=$(control_state "$target")
         if [[ "$state" == *unrecognized* && ! -e "$data.rewind-journal" ]]; then
             fail "$what: marked, and its journal is there to roll it back"; bad=$((bad + 1)); continue
         elif [[ "$state" != *unrecognized* ]]; then
