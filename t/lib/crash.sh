@@ -176,6 +176,13 @@ crash_test() {
     last_ok || diag "$(cat "$REWIND_OUT")"
     after=$(content_fingerprint "$data")
     note "trace: $(stat -c %s "$trace") bytes, $("$CRASHSIM" info "$trace" | sed -n 1p) changes, $(( $("$CRASHSIM" info "$trace" | wc -l) - 1 )) syncs ($("$CRASHSIM" info "$trace" | grep -c '\.rewind-journal/journal$' || true) of the journal)"
+    # the simulator itself: nothing lost after the last change gives the
+    # run's result, no change at all the original
+    crash_materialize "$pristine" "$data" "$trace" "$("$CRASHSIM" info "$trace" | sed -n 1p)" kept 0 >/dev/null
+    is "$(content_fingerprint "$data")" "$after" "the simulator replays the whole trace into the run's result"
+    ok "... without a journal" test ! -e "$data.rewind-journal"
+    crash_materialize "$pristine" "$data" "$trace" 0 kept 0 >/dev/null
+    is "$(content_fingerprint "$data")" "$before" "... and no change into the original"
     crash_check_states "rewind" "$target" "$source" "$pristine" "$trace" "$before" "$after"
 
     # A crash during --rollback: from a marked state in the middle of the run
