@@ -935,7 +935,8 @@ tw_sync(target_writer *w, rw_error *err)
 	if (!guard(w, err))
 		return false;
 	close_current(w);
-	qsort(w->touched, w->ntouched, sizeof(char *), compare_str);
+	if (w->ntouched > 0)		/* touched is NULL until the first */
+		qsort(w->touched, w->ntouched, sizeof(char *), compare_str);
 	for (size_t i = 0; i < w->ntouched; i++)
 	{
 		if (n > 0 && strcmp(w->touched[n - 1], w->touched[i]) == 0)

@@ -49,6 +49,7 @@ typedef struct op {
 	const char *path;			/* NUL-terminated copies */
 	const char *path2;
 	const uint8_t *data;
+	const char *synced;			/* IOT_FSYNC: the path its descriptor was opened by */
 	int			inode;			/* the file written, truncated or synced; -1 */
 	bool		durable;
 } op;
@@ -134,6 +135,15 @@ names_slot(names *m, const char *key)
 	return &m->vals[i];
 }
 
+static void
+names_free(names *m)
+{
+	for (size_t k = 0; k < m->cap; k++)
+		free(m->keys[k]);
+	free(m->keys);
+	free(m->vals);
+}
+
 /* The inode now at path; a new one if none is known (a file from before). */
 static int
 inode_at(names *m, const char *path, int *next)
@@ -196,8 +206,14 @@ normalised(char *path)
 	return path;
 }
 
+/* The trace, mapped: ops[i].data points into it. */
+typedef struct trace_map {
+	void	   *addr;
+	size_t		len;
+} trace_map;
+
 static op  *
-load(const char *file, size_t *nops)
+load(const char *file, size_t *nops, trace_map *tm)
 {
 	int			fd = open(file, O_RDONLY);
 	struct stat st;
@@ -239,8 +255,23 @@ load(const char *file, size_t *nops)
 		ops[n++] = o;
 	}
 	close(fd);
+	tm->addr = (void *) map;
+	tm->len = (size_t) st.st_size;
 	*nops = n;
 	return ops;
+}
+
+static void
+unload(op *ops, size_t n, trace_map *tm)
+{
+	for (size_t i = 0; i < n; i++)
+	{
+		free((char *) ops[i].path);
+		free((char *) ops[i].path2);
+	}
+	free(ops);
+	if (tm->len > 0)
+		munmap(tm->addr, tm->len);
 }
 
 /* Which inode each op touches, then which ops a later fsync made durable. */
@@ -250,7 +281,7 @@ analyse(op *ops, size_t k)
 	names		paths = {0}, synced_dirs = {0};
 	int			next = 0;
 	int		   *fd_inode = xmalloc0(MAX_FD * sizeof(int));
-	char	  **fd_path = xmalloc0(MAX_FD * sizeof(char *));
+	const char **fd_path = xmalloc0(MAX_FD * sizeof(char *));
 	bool	   *synced;
 
 	for (size_t i = 0; i < k; i++)
@@ -266,7 +297,7 @@ analyse(op *ops, size_t k)
 				if (o->r.arg == 1)
 					*names_slot(&paths, o->path) = -1;	/* a new file */
 				fd_inode[fd] = inode_at(&paths, o->path, &next);
-				fd_path[fd] = (char *) o->path;
+				fd_path[fd] = o->path;
 				o->inode = fd_inode[fd];
 				break;
 			case IOT_WRITE:
@@ -274,7 +305,7 @@ analyse(op *ops, size_t k)
 			case IOT_CHMOD:
 			case IOT_FSYNC:
 				o->inode = fd_inode[fd];
-				o->path2 = o->r.op == IOT_FSYNC ? fd_path[fd] : o->path2;
+				o->synced = o->r.op == IOT_FSYNC ? fd_path[fd] : NULL;
 				break;
 			case IOT_RENAME:
 				{
@@ -299,7 +330,7 @@ analyse(op *ops, size_t k)
 		if (o->r.op == IOT_FSYNC)
 		{
 			synced[o->inode] = true;
-			*names_slot(&synced_dirs, o->path2) = 1;	/* fsync of a directory */
+			*names_slot(&synced_dirs, o->synced) = 1;	/* fsync of a directory */
 		}
 		else if (is_data_op(o))
 			o->durable = synced[o->inode];
@@ -321,6 +352,8 @@ analyse(op *ops, size_t k)
 	free(synced);
 	free(fd_inode);
 	free(fd_path);
+	names_free(&paths);
+	names_free(&synced_dirs);
 }
 
 /* xorshift64*: the same SEED gives the same state */
@@ -401,7 +434,7 @@ replay_write(int fd, const op *o, mode m, uint64_t *seed)
 	return kept;
 }
 
-static int
+static void
 replay(op *ops, size_t k, mode m, uint64_t seed, const char *from, const char *to)
 {
 	int		   *fds = xmalloc0(MAX_FD * sizeof(int));
@@ -487,7 +520,6 @@ replay(op *ops, size_t k, mode m, uint64_t seed, const char *from, const char *t
 	free(fds);
 	printf("crash after change %zu: %zu changes not yet durable, %zu of them dropped or torn, "
 		   "%zu no longer possible\n", k, unsynced, dropped, failed);
-	return 0;
 }
 
 int
@@ -495,15 +527,17 @@ main(int argc, char **argv)
 {
 	size_t		n;
 	op		   *ops;
+	trace_map	tm;
 
 	if (argc == 3 && strcmp(argv[1], "info") == 0)
 	{
-		ops = load(argv[2], &n);
+		ops = load(argv[2], &n, &tm);
 		analyse(ops, n);
 		printf("%zu\n", n);
 		for (size_t i = 0; i < n; i++)
 			if (ops[i].r.op == IOT_FSYNC)
-				printf("%zu %s\n", i + 1, ops[i].path2 ? ops[i].path2 : "?");
+				printf("%zu %s\n", i + 1, ops[i].synced ? ops[i].synced : "?");
+		unload(ops, n, &tm);
 		return 0;
 	}
 	if (argc == 8 && strcmp(argv[1], "make") == 0)
@@ -516,11 +550,13 @@ main(int argc, char **argv)
 
 		if (m == M_RANDOM && strcmp(ms, "random") != 0)
 			die("MODE is lost, kept, data or random");
-		ops = load(argv[2], &n);
+		ops = load(argv[2], &n, &tm);
 		if (k > n)
 			die("K is past the end of the trace");
 		analyse(ops, k);
-		return replay(ops, k, m, seed, argv[6], argv[7]);
+		replay(ops, k, m, seed, argv[6], argv[7]);
+		unload(ops, n, &tm);
+		return 0;
 	}
 	fprintf(stderr, "usage: crashsim info TRACE\n"
 			"       crashsim make TRACE K lost|kept|data|random SEED FROM TO\n");
