@@ -49,6 +49,8 @@ static const char header_magic[8] = {'R', 'W', 'J', 'O', 'U', 'R', 'N', 'L'};
 #define REC_FIXED (R_CRC + 4)
 #define PATH_MAX_LEN 4096
 
+static bool remove_tree(rw_io *io, const char *dir, rw_error *err);
+
 struct journal {
 	char	   *path;
 	rw_io	   *io;
@@ -221,12 +223,22 @@ journal_create(const char *pgdata, const journal_identity *id, bool sync, rw_err
 {
 	char	   *dir = journal_dir(pgdata);
 	journal    *j = xcalloc(1, sizeof(*j));
+	char	   *gone;
 	uint8_t    *h;
 	uint32_t	version = JOURNAL_VERSION, major = (uint32_t) id->major;
 	bool		ok;
 
 	j->io = io_open();
 	j->fd = -1;
+	gone = xasprintf("%s%s", dir, REMOVED_SUFFIX);
+	ok = remove_tree(j->io, gone, err);	/* what an interrupted removal left */
+	free(gone);
+	if (!ok)
+	{
+		free(dir);
+		journal_close(j);
+		return NULL;
+	}
 	if (j->io->ops->mkdir(j->io, dir, 0700) != 0)
 	{
 		rw_fail_errno(err, errno, "could not create journal directory \"%s\"", dir);
