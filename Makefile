@@ -4,6 +4,7 @@
 #   make check         unit tests, then integration tests on real servers
 #   make check-asan    the same under AddressSanitizer and UBSan
 #   make demo          a split brain on throwaway clusters, dry run, rewind
+#   make fuzz-crash    the power-loss tests with many more crash states
 #   make install       install into $(DESTDIR)$(PREFIX)/bin
 #   make install PG_REWIND_LINK=1
 #                      also $(PREFIX)/lib/rewind/pg-rewind-bin/pg_rewind, a
