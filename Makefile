@@ -4,6 +4,7 @@
 #   make check         unit tests, then integration tests on real servers
 #   make check-asan    the same under AddressSanitizer and UBSan
 #   make demo          a split brain on throwaway clusters, dry run, rewind
+#   make fuzz-crash    the power-loss tests with many more crash states
 #   make install       install into $(DESTDIR)$(PREFIX)/bin
 #   make install PG_REWIND_LINK=1
 #                      also $(PREFIX)/lib/rewind/pg-rewind-bin/pg_rewind, a
@@ -38,16 +39,22 @@ TEST_OBJS   := $(TEST_SRCS:%.c=$(BUILD)/%.o)
 
 BIN         := $(BUILD)/rewind
 UNIT        := $(BUILD)/unit-tests
+CRASHSIM    := $(BUILD)/crashsim
 
-.PHONY: FORCE all check unit integration fixtures check-asan demo install clean lint bench bench-scaling fuzz
+.PHONY: FORCE fuzz-crash all check unit integration fixtures check-asan demo install clean lint bench bench-scaling fuzz
 
-all: rewind
+all: rewind $(CRASHSIM)
 
 rewind: $(BIN)
 	cp $(BIN) rewind
 
 $(BIN): $(LIB_OBJS) $(APP_OBJS) $(BUILD)/src/main.o
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS_ALL)
+
+# The crash simulator of the power-loss tests (t/integration/crash-*.t),
+# next to $(BIN), where the tests look for it.
+$(CRASHSIM): t/crashsim/crashsim.c src/io_trace.h
+	$(CC) $(ALL_CFLAGS) -o $@ $<
 
 $(BUILD)/%.o: %.c $(wildcard lib/*.h src/*.h t/unit/*.h)
 	@mkdir -p $(dir $@)
@@ -104,7 +111,9 @@ PG_NPM_ROOT ?= /opt/rewind-pg
 # and most of their time is spent waiting on servers.
 PROVE_JOBS  ?= 2
 
-integration: $(BIN)
+# CRASH_STATES: crash states per scenario of t/integration/crash-*.t (make
+# fuzz-crash runs many more).
+integration: $(BIN) $(CRASHSIM)
 	@failed=""; \
 	for m in $(PG_MAJORS); do \
 	  if [ "$$m" != 15 ] && [ ! -x "$(PG_NPM_ROOT)/$$m/bin/postgres" ]; then \
@@ -194,6 +203,12 @@ fuzz: fixtures
 	    $(FUZZ_BUILD)/corpus/$$t $(FUZZ_BUILD)/seeds/$$t 2>$(FUZZ_BUILD)/merge-$$t.log || exit 1; \
 	done
 	python3 fuzz/expect.py fuzz/regressions
+
+# The power-loss scenarios with many more crash states (PostgreSQL 15).
+FUZZ_CRASH_STATES ?= 400
+fuzz-crash: $(BIN) $(CRASHSIM)
+	CRASH_STATES=$(FUZZ_CRASH_STATES) PG_MAJOR=15 PG_NPM_ROOT=$(PG_NPM_ROOT) \
+	  REWIND_BIN=$(abspath $(BIN)) prove --exec bash $(PROVE_FLAGS) t/integration/crash-*.t
 
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,style,performance,portability \

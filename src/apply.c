@@ -10,8 +10,11 @@
 #include <unistd.h>
 
 #include "fileutil.h"
+#include "io.h"
 #include "log.h"
 #include "xalloc.h"
+
+#define CONTROL_PATH "global/pg_control"
 
 /* A set of strings: the files that already have their JR_ORIG record. */
 typedef struct strset {
@@ -30,6 +33,9 @@ typedef struct prot_range {
 struct target_writer {
 	char	   *pgdata;
 	bool		dry_run;
+	rw_io	   *io;				/* every change to the target goes through it */
+	mode_t		file_mode;		/* of created files and directories: the data */
+	mode_t		dir_mode;		/* directory's, as PostgreSQL gives them */
 
 	int			fd;				/* file being written, or -1 */
 	char	   *fd_path;		/* its relative path */
@@ -121,6 +127,20 @@ clear_batch(target_writer *w)
 	w->batch_sealed = false;
 }
 
+/*
+ * Like PostgreSQL: a data directory with group access (initdb -g, mode
+ * 0750) gets files 0640 and directories 0750, any other 0600 and 0700.
+ */
+static void
+set_modes(target_writer *w)
+{
+	struct stat st;
+	bool		group = stat(w->pgdata, &st) == 0 && (st.st_mode & (S_IRGRP | S_IXGRP)) != 0;
+
+	w->file_mode = group ? 0640 : 0600;
+	w->dir_mode = group ? 0750 : 0700;
+}
+
 target_writer *
 tw_open(const char *pgdata, bool dry_run)
 {
@@ -128,6 +148,8 @@ tw_open(const char *pgdata, bool dry_run)
 
 	w->pgdata = xstrdup(pgdata);
 	w->dry_run = dry_run;
+	w->io = io_open();
+	set_modes(w);
 	w->fd = -1;
 	w->rfd = -1;
 	w->kill_after = strtoull(getenv("REWIND_TEST_KILL_AFTER_WRITES") ?
@@ -163,7 +185,7 @@ close_current(target_writer *w)
 	if (w->fd >= 0 && w->sync)
 		(void) sync_file_range(w->fd, 0, 0, SYNC_FILE_RANGE_WRITE);
 	if (w->fd >= 0)
-		close(w->fd);
+		w->io->ops->close(w->io, w->fd);
 	w->fd = -1;
 	free(w->fd_path);
 	w->fd_path = NULL;
@@ -184,6 +206,7 @@ tw_close(target_writer *w)
 	free(w->batch);
 	strset_free(&w->seen);
 	journal_close(w->j);		/* a failed run leaves it for the next one */
+	io_close(w->io);
 	free(w->pgdata);
 	free(w);
 }
@@ -222,7 +245,7 @@ read_fd(target_writer *w, const char *path, int *fd)
 	}
 	forget_read(w);
 	full = full_path(w, path);
-	w->rfd = open(full, O_RDONLY | O_CLOEXEC);
+	w->rfd = open(full, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (w->rfd < 0)
 	{
 		int			e = errno;
@@ -426,7 +449,7 @@ tw_begin(target_writer *w, const journal_identity *id, const pg_control *target_
 		return false;
 	/* before anything else: the target must not start half rewound */
 	journal_marked_control(target_control, marked);
-	return tw_replace_file(w, "global/pg_control", marked, sizeof(marked), err) &&
+	return tw_replace_file(w, CONTROL_PATH, marked, sizeof(marked), err) &&
 		tw_step(w, JSTEP_STARTED, err);
 }
 
@@ -452,6 +475,28 @@ tw_commit(target_writer *w, bool sync, rw_error *err)
 
 /* --- the changes --------------------------------------------------------- */
 
+/*
+ * Open full, creating it with mode if it is missing; the mode is set
+ * explicitly, whatever the umask.  -1 with errno on failure.
+ */
+static int
+open_or_create(target_writer *w, const char *full, int flags, mode_t mode)
+{
+	int			fd = w->io->ops->open(w->io, full, flags | O_CREAT | O_EXCL, mode);
+
+	if (fd < 0 && errno == EEXIST)
+		return w->io->ops->open(w->io, full, flags, 0);
+	if (fd >= 0 && w->io->ops->fchmod(w->io, fd, mode) != 0)
+	{
+		int			e = errno;
+
+		w->io->ops->close(w->io, fd);
+		errno = e;
+		return -1;
+	}
+	return fd;
+}
+
 static bool
 open_for_write(target_writer *w, const char *path, int extra_flags, rw_error *err)
 {
@@ -461,7 +506,7 @@ open_for_write(target_writer *w, const char *path, int extra_flags, rw_error *er
 		return true;
 	close_current(w);
 	full = full_path(w, path);
-	w->fd = open(full, O_WRONLY | O_CREAT | O_CLOEXEC | extra_flags, 0600);
+	w->fd = open_or_create(w, full, O_WRONLY | extra_flags, w->file_mode);
 	if (w->fd < 0)
 	{
 		rw_fail_errno(err, errno, "could not open target file \"%s\"", full);
@@ -480,8 +525,6 @@ bool
 tw_write(target_writer *w, const char *path, uint64_t offset, const uint8_t *data,
 		 size_t len, rw_error *err)
 {
-	size_t		done = 0;
-
 	if (!guard(w, err))
 		return false;
 	/* a range tw_protect did not save is saved now, at the cost of an fsync */
@@ -489,17 +532,9 @@ tw_write(target_writer *w, const char *path, uint64_t offset, const uint8_t *dat
 		return false;
 	if (!barrier(w, err) || !open_for_write(w, path, 0, err))
 		return false;
-	while (done < len)
-	{
-		ssize_t		n = pwrite(w->fd, data + done, len - done, (off_t) (offset + done));
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return rw_fail_errno(err, errno, "could not write target file \"%s/%s\" at offset %llu",
-								 w->pgdata, path, (unsigned long long) (offset + done));
-		done += (size_t) n;
-	}
+	if (io_pwrite_all(w->io, w->fd, data, len, (off_t) offset) != 0)
+		return rw_fail_errno(err, errno, "could not write target file \"%s/%s\" at offset %llu",
+							 w->pgdata, path, (unsigned long long) offset);
 	changed(w);
 	return true;
 }
@@ -522,7 +557,7 @@ tw_truncate(target_writer *w, const char *path, uint64_t size, rw_error *err)
 	if (!guard(w, err) || !save_range(w, path, size, UINT64_MAX, err) || !barrier(w, err))
 		return false;
 	full = full_path(w, path);
-	if (truncate(full, (off_t) size) != 0)
+	if (io_truncate(w->io, full, size) != 0)
 	{
 		rw_fail_errno(err, errno, "could not truncate target file \"%s\" to %llu bytes",
 					  full, (unsigned long long) size);
@@ -593,7 +628,7 @@ stash_file(target_writer *w, const char *path, const char *full, const struct st
 	if (!note_file(w, path, err) || !jlog(w, &r, err) || !barrier(w, err))
 		return false;
 	dest = journal_stash_path(w->pgdata, name);
-	if (rename(full, dest) == 0)
+	if (w->io->ops->rename(w->io, full, dest) == 0)
 		*moved = true;
 	else if (errno != EXDEV)	/* a bind mount: the content is saved instead */
 		ok = rw_fail_errno(err, errno, "could not move target file \"%s\" to \"%s\"", full, dest);
@@ -624,7 +659,7 @@ tw_remove_file(target_writer *w, const char *path, rw_error *err)
 		free(full);
 		return false;
 	}
-	if (!moved && unlink(full) != 0 && errno != ENOENT)
+	if (!moved && w->io->ops->unlink(w->io, full) != 0 && errno != ENOENT)
 	{
 		rw_fail_errno(err, errno, "could not remove target file \"%s\"", full);
 		free(full);
@@ -641,7 +676,7 @@ static bool
 rename_one(target_writer *w, const char *path, const char *new_path, rw_error *err)
 {
 	char	   *full = full_path(w, path), *new_full = full_path(w, new_path);
-	bool		ok = rename(full, new_full) == 0 ||
+	bool		ok = w->io->ops->rename(w->io, full, new_full) == 0 ||
 		rw_fail_errno(err, errno, "could not rename target file \"%s\" to \"%s\"", full, new_full);
 
 	if (ok)
@@ -686,6 +721,19 @@ tw_rename_files(target_writer *w, const char *const *paths, const char *const *n
 	return true;
 }
 
+/*
+ * rmdir, after an fsync of the directory: the removals that emptied it are
+ * on disk before its own removal can be (once it is gone, it cannot be
+ * synced any more).  0 or -1 with errno, like rmdir.
+ */
+static int
+remove_empty_dir(target_writer *w, const char *full)
+{
+	if (w->sync && io_fsync_path(w->io, full) != 0)
+		return -1;
+	return w->io->ops->rmdir(w->io, full);
+}
+
 bool
 tw_remove_dir(target_writer *w, const char *path, rw_error *err)
 {
@@ -706,7 +754,7 @@ tw_remove_dir(target_writer *w, const char *path, rw_error *err)
 			return false;
 		}
 	}
-	if (rmdir(full) != 0 && errno != ENOENT)
+	if (remove_empty_dir(w, full) != 0 && errno != ENOENT)
 	{
 		rw_fail_errno(err, errno, "could not remove target directory \"%s\"", full);
 		free(full);
@@ -746,7 +794,16 @@ tw_create_dir(target_writer *w, const char *path, rw_error *err)
 		free(full);
 		return false;
 	}
-	if (mkdir(full, 0700) != 0 && errno != EEXIST)
+	if (w->io->ops->mkdir(w->io, full, w->dir_mode) == 0)
+	{
+		if (io_chmod(w->io, full, w->dir_mode) != 0)	/* whatever the umask */
+		{
+			rw_fail_errno(err, errno, "could not set the mode of \"%s\"", full);
+			free(full);
+			return false;
+		}
+	}
+	else if (errno != EEXIST)
 	{
 		rw_fail_errno(err, errno, "could not create target directory \"%s\"", full);
 		free(full);
@@ -773,7 +830,7 @@ tw_create_symlink(target_writer *w, const char *path, const char *link_target,
 		free(full);
 		return false;
 	}
-	if (symlink(link_target, full) != 0)
+	if (w->io->ops->symlink(w->io, link_target, full) != 0)
 	{
 		rw_fail_errno(err, errno, "could not create symbolic link \"%s\" to \"%s\"",
 					  full, link_target);
@@ -786,22 +843,18 @@ tw_create_symlink(target_writer *w, const char *path, const char *link_target,
 	return true;
 }
 
+/* fsync the directory holding path (relative to the data directory). */
 static bool
-write_all_fd(int fd, const uint8_t *data, size_t len)
+sync_parent(target_writer *w, const char *path, rw_error *err)
 {
-	size_t		done = 0;
+	const char *slash = strrchr(path, '/');
+	char	   *dir = slash ? xasprintf("%s/%.*s", w->pgdata, (int) (slash - path), path)
+		: xstrdup(w->pgdata);
+	bool		ok = io_fsync_path(w->io, dir) == 0 ||
+		rw_fail_errno(err, errno, "could not fsync \"%s\"", dir);
 
-	while (done < len)
-	{
-		ssize_t		n = write(fd, data + done, len - done);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return false;
-		done += (size_t) n;
-	}
-	return true;
+	free(dir);
+	return ok;
 }
 
 bool
@@ -811,6 +864,8 @@ tw_replace_file(target_writer *w, const char *path, const uint8_t *data, size_t 
 	char	   *full, *tmp, *tmp_rel;
 	int			fd;
 	bool		saved;
+	struct stat st;
+	mode_t		mode = w->file_mode;
 
 	if (!guard(w, err))
 		return false;
@@ -824,23 +879,30 @@ tw_replace_file(target_writer *w, const char *path, const uint8_t *data, size_t 
 		return false;
 	full = full_path(w, path);
 	tmp = xasprintf("%s.rewind-tmp", full);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0 || !write_all_fd(fd, data, len) || fsync(fd) != 0)
+	if (lstat(full, &st) == 0)
+		mode = st.st_mode & 07777;	/* the file it replaces keeps its mode */
+	fd = w->io->ops->open(w->io, tmp, O_WRONLY | O_CREAT | O_TRUNC, mode);
+	if (fd >= 0 && w->io->ops->fchmod(w->io, fd, mode) != 0)
+	{
+		w->io->ops->close(w->io, fd);
+		fd = -1;
+	}
+	if (fd < 0 || io_pwrite_all(w->io, fd, data, len, 0) != 0 || w->io->ops->fsync(w->io, fd) != 0)
 	{
 		rw_fail_errno(err, errno, "could not write target file \"%s\"", tmp);
 		if (fd >= 0)
-			close(fd);
-		unlink(tmp);
+			w->io->ops->close(w->io, fd);
+		w->io->ops->unlink(w->io, tmp);
 		free(tmp);
 		free(full);
 		return false;
 	}
-	close(fd);
+	w->io->ops->close(w->io, fd);
 	changed(w);
-	if (rename(tmp, full) != 0)
+	if (w->io->ops->rename(w->io, tmp, full) != 0)
 	{
 		rw_fail_errno(err, errno, "could not rename \"%s\" to \"%s\"", tmp, full);
-		unlink(tmp);
+		w->io->ops->unlink(w->io, tmp);
 		free(tmp);
 		free(full);
 		return false;
@@ -850,7 +912,12 @@ tw_replace_file(target_writer *w, const char *path, const uint8_t *data, size_t 
 	touch(w, path);
 	touch_parent(w, path);
 	changed(w);
-	return true;
+	/*
+	 * The new name on disk before any later change: the mark before the data
+	 * it protects, backup_label and the configuration before the final
+	 * pg_control.
+	 */
+	return !w->sync || sync_parent(w, path, err);
 }
 
 static int
@@ -868,7 +935,8 @@ tw_sync(target_writer *w, rw_error *err)
 	if (!guard(w, err))
 		return false;
 	close_current(w);
-	qsort(w->touched, w->ntouched, sizeof(char *), compare_str);
+	if (w->ntouched > 0)		/* touched is NULL until the first */
+		qsort(w->touched, w->ntouched, sizeof(char *), compare_str);
 	for (size_t i = 0; i < w->ntouched; i++)
 	{
 		if (n > 0 && strcmp(w->touched[n - 1], w->touched[i]) == 0)
@@ -883,23 +951,27 @@ tw_sync(target_writer *w, rw_error *err)
 	for (size_t i = 0; i < w->ntouched; i++)
 	{
 		char	   *full = full_path(w, w->touched[i]);
-		int			fd = open(full, O_RDONLY | O_CLOEXEC);
 
-		if (fd < 0 && errno == ENOENT)
-		{
-			free(full);
-			continue;			/* removed later in the run */
-		}
-		if (fd < 0 || fsync(fd) != 0)
+		if (io_fsync_path(w->io, full) != 0 && errno != ENOENT)	/* ENOENT: removed later */
 		{
 			rw_fail_errno(err, errno, "could not fsync \"%s\"", full);
-			if (fd >= 0)
-				close(fd);
 			free(full);
 			return false;
 		}
-		close(fd);
 		free(full);
+	}
+	/* files moved into the stash: their new names too (a rename changes both directories) */
+	if (w->stash_ready)
+	{
+		char	   *stash = journal_stash_dir(w->pgdata);
+
+		if (io_fsync_path(w->io, stash) != 0)
+		{
+			rw_fail_errno(err, errno, "could not fsync \"%s\"", stash);
+			free(stash);
+			return false;
+		}
+		free(stash);
 	}
 	return true;
 }
@@ -914,59 +986,45 @@ fail_path(rw_error *err, const char *what, const char *full)
 
 /* Put back the bytes a record saved (creating the file if it is gone). */
 static bool
-undo_data(const char *full, const jrec *r, rw_error *err)
+undo_data(rw_io *io, const char *full, const jrec *r, rw_error *err)
 {
-	int			fd = open(full, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
-	size_t		done = 0;
+	int			fd = io->ops->open(io, full, O_WRONLY | O_CREAT, 0600);
+	bool		ok;
 
 	if (fd < 0)
 		return fail_path(err, "open", full);
-	while (done < r->len)
-	{
-		ssize_t		n = pwrite(fd, r->data + done, r->len - done, (off_t) (r->offset + done));
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-		{
-			fail_path(err, "write", full);
-			close(fd);
-			return false;
-		}
-		done += (size_t) n;
-	}
-	close(fd);
-	return true;
+	ok = io_pwrite_all(io, fd, r->data, r->len, (off_t) r->offset) == 0 ||
+		fail_path(err, "write", full);
+	io->ops->close(io, fd);
+	return ok;
 }
 
 /* The file as it was before its first change: size and mode, or absent. */
 static bool
-undo_orig(const char *full, const jrec *r, rw_error *err)
+undo_orig(rw_io *io, const char *full, const jrec *r, rw_error *err)
 {
 	int			fd;
+	bool		ok;
 
 	if (!r->existed)
-		return unlink(full) == 0 || errno == ENOENT || fail_path(err, "remove", full);
-	fd = open(full, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+		return io->ops->unlink(io, full) == 0 || errno == ENOENT || fail_path(err, "remove", full);
+	fd = io->ops->open(io, full, O_WRONLY | O_CREAT, 0600);
 	if (fd < 0)
 		return fail_path(err, "open", full);
-	if (ftruncate(fd, (off_t) r->offset) != 0 || fchmod(fd, (mode_t) r->mode) != 0)
-	{
+	ok = (io->ops->ftruncate(io, fd, (off_t) r->offset) == 0 &&
+		  io->ops->fchmod(io, fd, (mode_t) r->mode) == 0) ||
 		fail_path(err, "restore size and mode of", full);
-		close(fd);
-		return false;
-	}
-	close(fd);
-	return true;
+	io->ops->close(io, fd);
+	return ok;
 }
 
 /* Move a file back from where it was moved; one already back (a repeated rollback) is fine. */
 static bool
-move_back(const char *moved, const char *full, rw_error *err)
+move_back(rw_io *io, const char *moved, const char *full, rw_error *err)
 {
 	struct stat st;
 
-	if (rename(moved, full) == 0)
+	if (io->ops->rename(io, moved, full) == 0)
 		return true;
 	if (errno == ENOENT && lstat(full, &st) == 0)
 		return true;
@@ -1001,7 +1059,7 @@ undo_moved(target_writer *w, const char *full, const jrec *r, rw_error *err)
 	if (moved == NULL)
 		return rw_fail(err, RW_ECORRUPT, "rollback: the journal record for \"%s\" names an "
 					   "invalid destination", full);
-	ok = move_back(moved, full, err);
+	ok = move_back(w->io, moved, full, err);
 	free(moved);
 	return ok;
 }
@@ -1016,38 +1074,40 @@ undo_one(target_writer *w, const jrec *r, rw_error *err)
 	switch (r->type)
 	{
 		case JR_ORIG:
-			ok = undo_orig(full, r, err);
+			ok = undo_orig(w->io, full, r, err);
 			break;
 		case JR_DATA:
-			ok = undo_data(full, r, err);
+			ok = undo_data(w->io, full, r, err);
 			break;
 		case JR_REMOVED_FILE:
 			{
-				int			fd = open(full, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-									  (mode_t) r->mode);
+				int			fd = w->io->ops->open(w->io, full, O_WRONLY | O_CREAT | O_TRUNC,
+												  (mode_t) r->mode);
 
 				ok = fd >= 0 || fail_path(err, "recreate", full);
 				if (fd >= 0)
-					close(fd);
+					w->io->ops->close(w->io, fd);
 				break;
 			}
 		case JR_REMOVED_LINK:
 			link = xasprintf("%.*s", (int) r->len, (const char *) r->data);
-			ok = symlink(link, full) == 0 || errno == EEXIST ||
+			ok = w->io->ops->symlink(w->io, link, full) == 0 || errno == EEXIST ||
 				fail_path(err, "recreate symbolic link", full);
 			free(link);
 			break;
 		case JR_REMOVED_DIR:
-			ok = (mkdir(full, (mode_t) r->mode) == 0 || errno == EEXIST ||
+			ok = (w->io->ops->mkdir(w->io, full, (mode_t) r->mode) == 0 || errno == EEXIST ||
 				  fail_path(err, "recreate directory", full)) &&
-				(chmod(full, (mode_t) r->mode) == 0 || fail_path(err, "chmod", full));
+				(io_chmod(w->io, full, (mode_t) r->mode) == 0 || fail_path(err, "chmod", full));
 			touch(w, r->path);
 			break;
 		case JR_CREATED_DIR:
-			ok = rmdir(full) == 0 || errno == ENOENT || fail_path(err, "remove directory", full);
+			ok = remove_empty_dir(w, full) == 0 || errno == ENOENT ||
+				fail_path(err, "remove directory", full);
 			break;
 		case JR_CREATED_LINK:
-			ok = unlink(full) == 0 || errno == ENOENT || fail_path(err, "remove", full);
+			ok = w->io->ops->unlink(w->io, full) == 0 || errno == ENOENT ||
+				fail_path(err, "remove", full);
 			break;
 		case JR_MOVED_FILE:
 		case JR_RENAMED:
@@ -1095,18 +1155,40 @@ free_space_first(target_writer *w, const jrec *r, rw_error *err)
 		;						/* gone or not a file: the pass below decides */
 	else if (!r->existed)
 	{
-		ok = unlink(full) == 0 || errno == ENOENT || fail_path(err, "remove", full);
+		ok = w->io->ops->unlink(w->io, full) == 0 || errno == ENOENT ||
+			fail_path(err, "remove", full);
 		if (ok)
 			touch_parent(w, r->path);
 	}
 	else if ((uint64_t) st.st_size > r->offset)
 	{
-		ok = truncate(full, (off_t) r->offset) == 0 || fail_path(err, "truncate", full);
+		ok = io_truncate(w->io, full, r->offset) == 0 || fail_path(err, "truncate", full);
 		if (ok)
 			touch(w, r->path);
 	}
 	free(full);
 	return ok;
+}
+
+static bool
+stash_exists(const char *pgdata)
+{
+	char	   *stash = journal_stash_dir(pgdata);
+	struct stat st;
+	bool		exists = lstat(stash, &st) == 0;
+
+	free(stash);
+	return exists;
+}
+
+/*
+ * pg_control is not undone with the rest: it keeps the mark until every
+ * other change is undone and on disk, then the original is put back whole.
+ */
+static bool
+is_control(const jrec *r)
+{
+	return strcmp(r->path, CONTROL_PATH) == 0;
 }
 
 bool
@@ -1115,6 +1197,8 @@ tw_rollback(const char *pgdata, journal_reader *jr, bool sync, rw_error *err)
 	target_writer *w = tw_open(pgdata, false);
 	bool		ok = true;
 
+	w->sync = sync;
+	w->stash_ready = stash_exists(pgdata);	/* files moved back: synced there too */
 	for (size_t i = 0; ok && i < journal_reader_count(jr); i++)
 	{
 		jrec		r;
@@ -1128,7 +1212,7 @@ tw_rollback(const char *pgdata, journal_reader *jr, bool sync, rw_error *err)
 			ok = false;
 			break;
 		}
-		ok = free_space_first(w, &r, err);
+		ok = is_control(&r) || free_space_first(w, &r, err);
 		free(path);
 		free(data);
 	}
@@ -1145,11 +1229,14 @@ tw_rollback(const char *pgdata, journal_reader *jr, bool sync, rw_error *err)
 			ok = false;
 			break;
 		}
-		ok = undo_one(w, &r, err);
+		ok = is_control(&r) || undo_one(w, &r, err);
 		free(path);
 		free(data);
 	}
-	ok = ok && (!sync || tw_sync(w, err));
+	/* the rest on disk, then the original pg_control, renamed into place and synced */
+	ok = ok && (!sync || tw_sync(w, err)) &&
+		tw_replace_file(w, CONTROL_PATH, journal_reader_identity(jr)->control,
+						CONTROL_FILE_SIZE, err);
 	tw_close(w);
 	return ok;
 }

@@ -12,10 +12,13 @@
 
 #include "crc32c.h"
 #include "fileutil.h"
+#include "io.h"
+#include "log.h"
 #include "xalloc.h"
 
 #define JOURNAL_FILE "journal"
 #define STASH_DIR "moved"
+#define REMOVED_SUFFIX ".removed"	/* a journal directory being deleted */
 #define JOURNAL_VERSION 1
 #define SHA_LEN 32
 
@@ -46,8 +49,11 @@ static const char header_magic[8] = {'R', 'W', 'J', 'O', 'U', 'R', 'N', 'L'};
 #define REC_FIXED (R_CRC + 4)
 #define PATH_MAX_LEN 4096
 
+static bool remove_tree(rw_io *io, const char *dir, rw_error *err);
+
 struct journal {
 	char	   *path;
+	rw_io	   *io;
 	int			fd;
 	bool		sync;
 	bool		dirty;			/* appended since the last fsync */
@@ -68,11 +74,48 @@ journal_marked_control(const pg_control *orig, uint8_t out[CONTROL_FILE_SIZE])
 char *
 journal_dir(const char *pgdata)
 {
-	size_t		len = strlen(pgdata);
+	char	   *real = realpath(pgdata, NULL);	/* however -D was spelled */
+	const char *p = real ? real : pgdata;
+	size_t		len = strlen(p);
+	char	   *dir;
 
-	while (len > 1 && pgdata[len - 1] == '/')
+	while (len > 1 && p[len - 1] == '/')
 		len--;
-	return xasprintf("%.*s%s", (int) len, pgdata, JOURNAL_DIR_SUFFIX);
+	dir = xasprintf("%.*s%s", (int) len, p, JOURNAL_DIR_SUFFIX);
+	free(real);
+	return dir;
+}
+
+/* DBState is the fourth field of pg_control in every supported major. */
+#define CONTROL_STATE_OFFSET 16
+
+bool
+journal_control_marked(const char *pgdata, bool *marked, rw_error *err)
+{
+	char	   *path = xasprintf("%s/global/pg_control", pgdata);
+	uint8_t    *data;
+	size_t		len;
+	uint32_t	state;
+	struct stat st;
+	bool		ok;
+
+	*marked = false;
+	if (lstat(path, &st) != 0)
+	{
+		free(path);
+		return true;			/* no pg_control: the checks of the target say so */
+	}
+	ok = file_read_all(path, &data, &len, err);
+	free(path);
+	if (!ok)
+		return false;
+	if (len >= CONTROL_STATE_OFFSET + 4)
+	{
+		memcpy(&state, data + CONTROL_STATE_OFFSET, 4);
+		*marked = state == JOURNAL_MARK_STATE;
+	}
+	free(data);
+	return true;
 }
 
 /* "<journal dir>/name", malloc'd. */
@@ -139,24 +182,16 @@ sha256(const uint8_t *data, size_t len, uint8_t out[SHA_LEN])
 }
 
 static bool
-fsync_path(const char *path, rw_error *err)
+fsync_path(rw_io *io, const char *path, rw_error *err)
 {
-	int			fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0 || fsync(fd) != 0)
-	{
-		rw_fail_errno(err, errno, "could not fsync \"%s\"", path);
-		if (fd >= 0)
-			close(fd);
-		return false;
-	}
-	close(fd);
+	if (io_fsync_path(io, path) != 0)
+		return rw_fail_errno(err, errno, "could not fsync \"%s\"", path);
 	return true;
 }
 
 /* fsync the directory holding path. */
 static bool
-fsync_parent(const char *path, rw_error *err)
+fsync_parent(rw_io *io, const char *path, rw_error *err)
 {
 	char	   *parent = xstrdup(path);
 	char	   *slash = strrchr(parent, '/');
@@ -168,7 +203,7 @@ fsync_parent(const char *path, rw_error *err)
 		*slash = '\0';
 	else
 		strcpy(parent, ".");
-	ok = fsync_path(parent, err);
+	ok = fsync_path(io, parent, err);
 	free(parent);
 	return ok;
 }
@@ -176,18 +211,8 @@ fsync_parent(const char *path, rw_error *err)
 static bool
 write_all(journal *j, const uint8_t *data, size_t len, rw_error *err)
 {
-	size_t		done = 0;
-
-	while (done < len)
-	{
-		ssize_t		n = write(j->fd, data + done, len - done);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return rw_fail_errno(err, errno, "could not write journal \"%s\"", j->path);
-		done += (size_t) n;
-	}
+	if (io_append_all(j->io, j->fd, data, len) != 0)
+		return rw_fail_errno(err, errno, "could not write journal \"%s\"", j->path);
 	j->size += len;
 	j->dirty = true;
 	return true;
@@ -197,21 +222,33 @@ journal *
 journal_create(const char *pgdata, const journal_identity *id, bool sync, rw_error *err)
 {
 	char	   *dir = journal_dir(pgdata);
-	journal    *j;
+	journal    *j = xcalloc(1, sizeof(*j));
+	char	   *gone;
 	uint8_t    *h;
 	uint32_t	version = JOURNAL_VERSION, major = (uint32_t) id->major;
 	bool		ok;
 
-	if (mkdir(dir, 0700) != 0)
+	j->io = io_open();
+	j->fd = -1;
+	gone = xasprintf("%s%s", dir, REMOVED_SUFFIX);
+	ok = remove_tree(j->io, gone, err);	/* what an interrupted removal left */
+	free(gone);
+	if (!ok)
+	{
+		free(dir);
+		journal_close(j);
+		return NULL;
+	}
+	if (j->io->ops->mkdir(j->io, dir, 0700) != 0)
 	{
 		rw_fail_errno(err, errno, "could not create journal directory \"%s\"", dir);
 		free(dir);
+		journal_close(j);
 		return NULL;
 	}
-	j = xcalloc(1, sizeof(*j));
 	j->path = xasprintf("%s/%s", dir, JOURNAL_FILE);
 	j->sync = sync;
-	j->fd = open(j->path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0600);
+	j->fd = j->io->ops->open(j->io, j->path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND, 0600);
 	if (j->fd < 0)
 	{
 		rw_fail_errno(err, errno, "could not create journal \"%s\"", j->path);
@@ -233,10 +270,10 @@ journal_create(const char *pgdata, const journal_identity *id, bool sync, rw_err
 	if (ok && sync)
 	{
 		/* the file, its directory, and the directory's entry in the parent */
-		if (fsync(j->fd) != 0)
+		if (j->io->ops->fsync(j->io, j->fd) != 0)
 			ok = rw_fail_errno(err, errno, "could not fsync journal \"%s\"", j->path);
 		else
-			ok = fsync_parent(j->path, err) && fsync_parent(dir, err);
+			ok = fsync_parent(j->io, j->path, err) && fsync_parent(j->io, dir, err);
 	}
 	free(dir);
 	if (!ok)
@@ -295,7 +332,7 @@ journal_barrier(journal *j, rw_error *err)
 {
 	if (!j->dirty)
 		return true;
-	if (j->sync && fdatasync(j->fd) != 0)
+	if (j->sync && j->io->ops->fdatasync(j->io, j->fd) != 0)
 		return rw_fail_errno(err, errno, "could not fsync journal \"%s\"", j->path);
 	j->dirty = false;
 	return true;
@@ -313,14 +350,15 @@ journal_close(journal *j)
 	if (j == NULL)
 		return;
 	if (j->fd >= 0)
-		close(j->fd);
+		j->io->ops->close(j->io, j->fd);
+	io_close(j->io);
 	free(j->buf);
 	free(j->path);
 	free(j);
 }
 
-static char *
-stash_dir(const char *pgdata)
+char *
+journal_stash_dir(const char *pgdata)
 {
 	return in_journal_dir(pgdata, STASH_DIR);
 }
@@ -328,18 +366,20 @@ stash_dir(const char *pgdata)
 bool
 journal_stash_prepare(const char *pgdata, bool sync, dev_t *dev, rw_error *err)
 {
-	char	   *stash = stash_dir(pgdata);
+	char	   *stash = journal_stash_dir(pgdata);
+	rw_io	   *io = io_open();
 	struct stat st;
 	bool		ok = true;
 
-	if (mkdir(stash, 0700) == 0)
-		ok = !sync || fsync_parent(stash, err);
+	if (io->ops->mkdir(io, stash, 0700) == 0)
+		ok = !sync || fsync_parent(io, stash, err);
 	else if (errno != EEXIST)
 		ok = rw_fail_errno(err, errno, "could not create directory \"%s\"", stash);
 	if (ok && stat(stash, &st) != 0)
 		ok = rw_fail_errno(err, errno, "could not stat \"%s\"", stash);
 	if (ok)
 		*dev = st.st_dev;
+	io_close(io);
 	free(stash);
 	return ok;
 }
@@ -347,65 +387,74 @@ journal_stash_prepare(const char *pgdata, bool sync, dev_t *dev, rw_error *err)
 char *
 journal_stash_path(const char *pgdata, const char *name)
 {
-	char	   *stash = stash_dir(pgdata);
+	char	   *stash = journal_stash_dir(pgdata);
 	char	   *path = xasprintf("%s/%s", stash, name);
 
 	free(stash);
 	return path;
 }
 
-/* Remove the stash and every file in it; a missing stash is fine. */
+/* Remove dir/name if it is there. */
 static bool
-remove_stash(const char *pgdata, rw_error *err)
+remove_entry(rw_io *io, const char *dir, const char *name, bool is_dir, rw_error *err)
 {
-	char	   *stash = stash_dir(pgdata);
+	char	   *f = xasprintf("%s/%s", dir, name);
+	bool		ok = (is_dir ? io->ops->rmdir(io, f) : io->ops->unlink(io, f)) == 0 ||
+		errno == ENOENT || rw_fail_errno(err, errno, "could not remove \"%s\"", f);
+
+	free(f);
+	return ok;
+}
+
+/* Remove a journal directory that is no longer a journal, and all in it. */
+static bool
+remove_tree(rw_io *io, const char *dir, rw_error *err)
+{
+	char	   *stash = xasprintf("%s/%s", dir, STASH_DIR);
 	DIR		   *d = opendir(stash);
 	struct dirent *de;
 	bool		ok = true;
 
-	if (d == NULL)
+	if (d == NULL && errno != ENOENT)
+		ok = rw_fail_errno(err, errno, "could not open \"%s\"", stash);
+	while (d && ok && (errno = 0, de = readdir(d)) != NULL)
 	{
-		ok = errno == ENOENT || rw_fail_errno(err, errno, "could not open \"%s\"", stash);
-		free(stash);
-		return ok;
+		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+			ok = remove_entry(io, stash, de->d_name, false, err);
 	}
-	while (ok && (errno = 0, de = readdir(d)) != NULL)
-	{
-		char	   *f;
-
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		f = xasprintf("%s/%s", stash, de->d_name);
-		if (unlink(f) != 0 && errno != ENOENT)
-			ok = rw_fail_errno(err, errno, "could not remove \"%s\"", f);
-		free(f);
-	}
-	if (ok && errno != 0)
+	if (d && ok && errno != 0)
 		ok = rw_fail_errno(err, errno, "could not read \"%s\"", stash);
-	closedir(d);
-	if (ok && rmdir(stash) != 0 && errno != ENOENT)
-		ok = rw_fail_errno(err, errno, "could not remove \"%s\"", stash);
+	if (d)
+		closedir(d);
+	ok = ok && remove_entry(io, dir, STASH_DIR, true, err) &&
+		remove_entry(io, dir, JOURNAL_FILE, false, err);
+	if (ok && io->ops->rmdir(io, dir) != 0 && errno != ENOENT)
+		ok = rw_fail_errno(err, errno, "could not remove \"%s\"", dir);
 	free(stash);
 	return ok;
 }
 
+/*
+ * One rename ends the journal as a whole: after it, no part of it can be
+ * taken for a journal (a journal file without its stash, or a directory
+ * without its file, would be read as another state of the run).  What is
+ * left under the other name is then deleted, now or by the next run.
+ */
 bool
 journal_remove(const char *pgdata, bool sync, rw_error *err)
 {
-	char	   *file = journal_file(pgdata);
 	char	   *dir = journal_dir(pgdata);
-	bool		ok = true;
+	char	   *gone = xasprintf("%s%s", dir, REMOVED_SUFFIX);
+	rw_io	   *io = io_open();
+	bool		ok = remove_tree(io, gone, err);	/* left by an interrupted removal */
 
-	/* the journal file first: without it the stash is only leftovers */
-	if (unlink(file) != 0 && errno != ENOENT)
-		ok = rw_fail_errno(err, errno, "could not remove journal \"%s\"", file);
-	else if (!remove_stash(pgdata, err))
-		ok = false;
-	else if (rmdir(dir) != 0 && errno != ENOENT)
-		ok = rw_fail_errno(err, errno, "could not remove journal directory \"%s\"", dir);
-	else if (sync)
-		ok = fsync_parent(dir, err);
-	free(file);
+	if (ok && io->ops->rename(io, dir, gone) != 0 && errno != ENOENT)
+		ok = rw_fail_errno(err, errno, "could not rename journal directory \"%s\"", dir);
+	else if (ok && sync)
+		ok = fsync_parent(io, dir, err);
+	ok = ok && remove_tree(io, gone, err);
+	io_close(io);
+	free(gone);
 	free(dir);
 	return ok;
 }
@@ -425,6 +474,7 @@ struct journal_reader {
 	rec_index  *recs;
 	size_t		n, cap;
 	journal_step last_step;
+	uint64_t	ignored;		/* bytes after the last whole record */
 };
 
 const journal_identity *
@@ -443,6 +493,12 @@ journal_step
 journal_reader_last_step(const journal_reader *r)
 {
 	return r->last_step;
+}
+
+uint64_t
+journal_reader_ignored(const journal_reader *r)
+{
+	return r->ignored;
 }
 
 void
@@ -513,27 +569,6 @@ out:
 	return ok;
 }
 
-/* Is everything from pos to the end of the file zero (space never written)? */
-static bool
-zero_tail(journal_reader *r, uint64_t pos)
-{
-	uint8_t		buf[4096];
-
-	while (pos < r->size)
-	{
-		size_t		n = r->size - pos > sizeof(buf) ? sizeof(buf) : (size_t) (r->size - pos);
-		rw_error	ignored;
-
-		if (!file_pread_exact(r->fd, r->path, buf, n, pos, &ignored))
-			return false;
-		for (size_t i = 0; i < n; i++)
-			if (buf[i] != 0)
-				return false;
-		pos += n;
-	}
-	return true;
-}
-
 /* Read record data at pos (fixed part given), decompress, check its SHA-256. */
 static bool
 load_record(journal_reader *r, uint64_t pos, const uint8_t *fixed, char **path,
@@ -581,8 +616,46 @@ fail:
 }
 
 /*
- * Index every record, checking each completely.  A record that runs past the
- * end of the file, or zeroes to the end, is the torn last one: dropped.
+ * Is the record at pos whole: its fixed part sane, its data and CRC right?
+ * Any failure to read is an error (*err set, *whole unknown).
+ */
+static bool
+record_whole(journal_reader *r, uint64_t pos, const uint8_t *fixed, bool *whole,
+			 rw_error *err)
+{
+	uint16_t	plen;
+	uint32_t	crc;
+	char	   *path;
+	uint8_t    *data;
+	rw_error	bad;
+
+	memcpy(&plen, fixed + R_PATHLEN, 2);
+	*whole = false;
+	if (get32(fixed + R_MAGIC) != REC_MAGIC || plen == 0 || plen > PATH_MAX_LEN ||
+		get32(fixed + R_RAWLEN) > JOURNAL_PIECE_MAX ||
+		fixed[R_TYPE] < JR_ORIG || fixed[R_TYPE] > JR_RENAMED ||
+		pos + REC_FIXED + plen + get32(fixed + R_CLEN) > r->size)
+		return true;
+	if (!load_record(r, pos, fixed, &path, &data, &bad))
+	{
+		if (bad.kind == RW_ECORRUPT)
+			return true;		/* data that does not decompress or match its SHA-256 */
+		*err = bad;
+		return false;
+	}
+	crc = crc32c_update(CRC32C_INIT, fixed, R_CRC);
+	crc = crc32c_final(crc32c_update(crc, path, plen));
+	free(path);
+	free(data);
+	*whole = crc == get32(fixed + R_CRC);
+	return true;
+}
+
+/*
+ * Index every record, checking each completely.  The first record that is
+ * not whole ends the journal: every change waits for its record to be
+ * fsynced (journal_barrier), so what follows the last fsync protects no
+ * change, and a power loss may leave it torn, zeroed, or in pieces.
  */
 static bool
 index_records(journal_reader *r, rw_error *err)
@@ -593,41 +666,25 @@ index_records(journal_reader *r, rw_error *err)
 	{
 		uint8_t		fixed[REC_FIXED];
 		uint16_t	plen;
-		uint64_t	end;
-		uint32_t	crc;
-		char	   *path;
-		uint8_t    *data;
+		bool		whole;
 
 		if (r->size - pos < REC_FIXED)
-			break;				/* torn */
-		if (!file_pread_exact(r->fd, r->path, fixed, REC_FIXED, pos, err))
+			break;
+		if (!file_pread_exact(r->fd, r->path, fixed, REC_FIXED, pos, err) ||
+			!record_whole(r, pos, fixed, &whole, err))
 			return false;
-		memcpy(&plen, fixed + R_PATHLEN, 2);
-		end = pos + REC_FIXED + plen + get32(fixed + R_CLEN);
-		if (end > r->size || (get32(fixed + R_MAGIC) != REC_MAGIC && zero_tail(r, pos)))
-			break;				/* torn */
-		if (get32(fixed + R_MAGIC) != REC_MAGIC || plen == 0 || plen > PATH_MAX_LEN ||
-			get32(fixed + R_RAWLEN) > JOURNAL_PIECE_MAX ||
-			fixed[R_TYPE] < JR_ORIG || fixed[R_TYPE] > JR_RENAMED)
-			return rw_fail(err, RW_ECORRUPT, "journal \"%s\": damaged record at offset %llu",
-						   r->path, (unsigned long long) pos);
-		if (!load_record(r, pos, fixed, &path, &data, err))
-			return false;
-		crc = crc32c_update(CRC32C_INIT, fixed, R_CRC);
-		crc = crc32c_final(crc32c_update(crc, path, plen));
-		free(path);
-		free(data);
-		if (crc != get32(fixed + R_CRC))
-			return rw_fail(err, RW_ECORRUPT, "journal \"%s\": CRC mismatch in the record at "
-						   "offset %llu", r->path, (unsigned long long) pos);
+		if (!whole)
+			break;
 		if (fixed[R_TYPE] == JR_STEP)
 			r->last_step = (journal_step) get64(fixed + R_OFFSET);
 		xgrow((void **) &r->recs, &r->cap, r->n + 1, sizeof(rec_index));
 		r->recs[r->n].pos = pos;
 		memcpy(r->recs[r->n].fixed, fixed, REC_FIXED);
 		r->n++;
-		pos = end;
+		memcpy(&plen, fixed + R_PATHLEN, 2);
+		pos += REC_FIXED + plen + get32(fixed + R_CLEN);
 	}
+	r->ignored = r->size - pos;
 	return true;
 }
 
@@ -660,6 +717,10 @@ journal_read(const char *pgdata, journal_reader **out, bool *incomplete, rw_erro
 		journal_reader_close(r);
 		return *incomplete;
 	}
+	if (r->ignored > 0)
+		log_info("journal \"%s\": the last %llu bytes, written after its last sync, are not "
+				 "whole records; no change depended on them", r->path,
+				 (unsigned long long) r->ignored);
 	*out = r;
 	return true;
 }

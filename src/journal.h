@@ -3,7 +3,8 @@
  * interrupted run can be rolled back byte for byte.
  *
  * It lives BESIDE the data directory, in "<pgdata>.rewind-journal/journal"
- * (trailing slashes of pgdata dropped), never inside it: it is then never
+ * (pgdata's real path: symbolic links resolved, trailing slashes dropped,
+ * so every spelling of -D finds it), never inside it: it is then never
  * listed, copied, or taken by a base backup of the target.  It is written
  * only by apply.c, before each change it protects, and removed when the
  * rewind is complete.
@@ -13,8 +14,9 @@
  * the order of the changes.  A record carries a path, a few numbers and
  * optionally data (lz4-compressed, with a SHA-256 over the raw bytes); its
  * fixed part and path are covered by a CRC-32C so a record torn by a kill
- * is recognised.  Only the last record can be torn, and it protects nothing
- * yet: the journal is fsynced before the writes it protects.  Integers are
+ * or a power loss is recognised.  The journal is fsynced before the changes
+ * it protects, so only records after the last fsync can be torn, and they
+ * protect nothing: the first record that is not whole ends the journal.  Integers are
  * in host byte order: a journal is read back on the machine that wrote it.
  *
  * Rolling back applies the records in reverse order (apply.c, tw_rollback);
@@ -95,8 +97,11 @@ typedef struct jrec {
 /* The pg_control that marks a rewind in progress: orig with JOURNAL_MARK_STATE. */
 void		journal_marked_control(const pg_control *orig, uint8_t out[CONTROL_FILE_SIZE]);
 
-/* "<pgdata>.rewind-journal", malloc'd. */
+/* "<pgdata>.rewind-journal" for the real path of pgdata, malloc'd. */
 char	   *journal_dir(const char *pgdata);
+
+/* Does pgdata's pg_control carry the mark (JOURNAL_MARK_STATE)? */
+bool		journal_control_marked(const char *pgdata, bool *marked, rw_error *err);
 
 /* Does a journal directory exist beside pgdata? */
 bool		journal_exists(const char *pgdata, bool *exists, rw_error *err);
@@ -129,12 +134,17 @@ void		journal_close(journal *j);
  * are moved (a rename, when it is on their file system) rather than copied
  * into the journal; rolling back moves them back.  journal_stash_prepare
  * creates it if needed and gives its device; journal_stash_path gives the
- * full path of a stashed file by its name (malloc'd).
+ * full path of a stashed file by its name, journal_stash_dir the stash's
+ * (both malloc'd).
  */
 bool		journal_stash_prepare(const char *pgdata, bool sync, dev_t *dev, rw_error *err);
 char	   *journal_stash_path(const char *pgdata, const char *name);
+char	   *journal_stash_dir(const char *pgdata);
 
-/* Remove the journal of pgdata: its file first, then the stash, then the directory. */
+/*
+ * Remove the journal of pgdata: renamed at once (and that made durable), so
+ * an interruption never leaves a part of it, then deleted.
+ */
 bool		journal_remove(const char *pgdata, bool sync, rw_error *err);
 
 /* --- reading ------------------------------------------------------------ */
@@ -143,7 +153,7 @@ typedef struct journal_reader journal_reader;
 
 /*
  * Open the journal of pgdata and check all of it: the header and every
- * record's CRC and data SHA-256 (a torn last record is dropped).  A header
+ * record's CRC and data SHA-256 (the first that is not whole ends it).  A header
  * that was never completely written (killed while creating the journal,
  * before any change) gives *incomplete = true and no reader.
  */
@@ -155,6 +165,13 @@ size_t		journal_reader_count(const journal_reader *r);
 
 /* The type of record i (0 = oldest), without loading it. */
 jrec_type	journal_reader_type(const journal_reader *r, size_t i);
+
+/*
+ * Bytes after the last whole record, ignored: written after the last fsync
+ * of the journal, so no change depended on them (a power loss may leave
+ * them torn or zeroed).
+ */
+uint64_t	journal_reader_ignored(const journal_reader *r);
 
 /* The last JR_STEP recorded, JSTEP_NONE if none. */
 journal_step journal_reader_last_step(const journal_reader *r);

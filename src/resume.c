@@ -82,10 +82,29 @@ roll_back(const rewind_options *opts, journal_reader *jr, rw_error *err)
 	return journal_remove(opts->target_pgdata, !opts->no_sync, err);
 }
 
+/* A marked pg_control without a journal: say exactly that (false, err set). */
+static bool
+no_journal_but_marked(const char *pgdata, const char *dir, rw_error *err)
+{
+	bool		marked;
+
+	if (!journal_control_marked(pgdata, &marked, err))
+		return false;
+	if (!marked)
+		return true;
+	rw_fail(err, RW_ESTATE, "the pg_control of \"%s\" is marked by an interrupted rewind, but "
+			"its journal \"%s\" is not there", pgdata, dir);
+	rw_hint(err, "The journal is kept beside the data directory, under its real path. If it was "
+			"moved, put it back there; if it is lost, the target cannot be rolled back: restore "
+			"it from a backup or clone it from the source.");
+	return false;
+}
+
 /*
  * --rollback and no journal to undo: certain that the target was not changed
- * only when it shows no trace of a rewind (pg_control unmarked, no
- * backup_label that a completed rewind left for the first start).
+ * only when it shows no trace of a rewind (pg_control unmarked, checked
+ * before, and no backup_label that a completed rewind left for the first
+ * start).
  */
 static bool
 check_unchanged(const char *pgdata, const char *journal_path, rw_error *err)
@@ -107,14 +126,6 @@ check_unchanged(const char *pgdata, const char *journal_path, rw_error *err)
 		memmem(label, len, "BACKUP METHOD: pg_rewind\n", strlen("BACKUP METHOD: pg_rewind\n"));
 	free(label);
 	free(label_path);
-	if (c.state == JOURNAL_MARK_STATE)
-	{
-		rw_fail(err, RW_ESTATE, "cannot roll back: the target's pg_control is marked by an "
-				"interrupted rewind, but its journal \"%s\" is gone", journal_path);
-		rw_hint(err, "Only the journal can undo that rewind's changes: put it back beside the "
-				"target and run --rollback again, or clone the target again.");
-		return false;
-	}
 	if (rewound)
 	{
 		rw_fail(err, RW_ESTATE, "cannot roll back: the target was rewound by a run that "
@@ -141,6 +152,8 @@ resume_interrupted(const rewind_options *opts, resume_outcome *out, rw_error *er
 		goto fail;
 	if (!exists)
 	{
+		if (!no_journal_but_marked(pgdata, dir, err))
+			goto fail;
 		ok = !opts->rollback || check_unchanged(pgdata, dir, err);
 		free(dir);
 		return ok;

@@ -81,7 +81,7 @@ ok "... left its journal" test -f "$JOURNAL/journal"
 like "$(control_state old)" "unrecognized" "... and a marked pg_control (pg_controldata does not know its state)"
 rm -rf "$JOURNAL"
 rollback_refused "marked pg_control without a journal" \
-    'cannot roll back: the target.s pg_control is marked by an interrupted rewind, but its journal .* is gone'
+    'the pg_control of .* is marked by an interrupted rewind, but its journal .* is not there'
 
 # 5. A completed rewind has no journal: it cannot be rolled back.
 rm -rf "${NODE_DATA[old]}"
