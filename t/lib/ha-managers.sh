@@ -99,23 +99,24 @@ ha_crash() {
 }
 
 # pg_crash NODE — what a power loss does to NODE's PostgreSQL: SIGKILL to its
-# postmaster's whole process group (the managers start the postmaster in a
-# session of its own), then wait (bounded) until no process of it is left.
+# postmaster and every child at once (each child is a session of its own, so
+# not one process group; a child frozen by the test would otherwise stay
+# attached to the shared memory), then wait (bounded) until all are gone.
 pg_crash() {
-    local node=$1 pm i
+    local node=$1 pm pids p i
     pm=$(head -n 1 "${NODE_DATA[$node]}/postmaster.pid" 2>/dev/null || true)
     if [[ -z "$pm" ]] || ! kill -0 "$pm" 2>/dev/null; then diag "pg_crash: $node is not running"; return 1; fi
-    if [[ "$(ps -o pgid= -p "$pm" | tr -d ' ')" == "$pm" ]]; then
-        kill -KILL -- "-$pm"
-    else
-        diag "pg_crash: postmaster $pm of $node leads no process group; killing it alone"
-        kill -KILL "$pm"
-    fi
+    pids="$pm $(ps -o pid= --ppid "$pm" | tr '\n' ' ')"
+    # shellcheck disable=SC2086  # a list of pids
+    kill -KILL $pids 2>/dev/null || true
     for ((i = 0; i < 300; i++)); do
-        pgrep -g "$pm" >/dev/null 2>&1 || kill -0 "$pm" 2>/dev/null || return 0
-        sleep 0.1
+        for p in $pids; do
+            # a zombie is gone for this purpose (init may be slow to reap it)
+            [[ "$(ps -o stat= -p "$p" 2>/dev/null)" =~ ^[^Z] ]] && { sleep 0.1; continue 2; }
+        done
+        return 0
     done
-    diag "pg_crash: processes of $node's group $pm still alive after 30 s"; return 1
+    diag "pg_crash: processes of $node still alive after 30 s: $pids"; return 1
 }
 
 # walsender_pid NODE APPNAME — pid of NODE's WAL sender to the standby APPNAME.
@@ -228,7 +229,19 @@ check_rejoined() {
         n=$(node_psql_db "$node" "$db" "$sql" 2>&1 || true)
         is "$n" 0 "$label: gone from $node: $desc"
     done
-    ok "$label: pg_amcheck --heapallindexed finds no corruption on $node" _amcheck "$node"
+    ok "$label: pg_amcheck --heapallindexed finds no corruption in $node's database postgres" \
+        amcheck_standby "$node"
+}
+
+# amcheck_standby NODE — pg_amcheck --heapallindexed of database postgres on
+# a hot standby: amcheck must have been created there on the primary (a
+# standby cannot install it, so the harness's --all --install-missing fails).
+amcheck_standby() {
+    local out
+    if ! out=$(as_pg "$PGCLIENT/pg_amcheck" -h "$SOCKDIR" -p "${NODE_PORT[$1]}" -U postgres \
+            --heapallindexed postgres 2>&1); then
+        diag "$out"; return 1
+    fi
 }
 
 # ----------------------------------------------------------------------------
