@@ -2,7 +2,8 @@
 # Patroni 3 + etcd, three nodes: a failover to a replica that is behind
 # another.  n1 leads, n2 (tagged nofailover, so Patroni cannot pick it) and
 # n3 replicate; n1's WAL sender to n3 is frozen, n1 commits rows that reach
-# n2 only, then n1 is killed (Patroni and its whole PostgreSQL).  n3 is
+# n2 only (its WAL then ends with a record whose end is not 8-byte aligned),
+# then n1 is killed (Patroni and all of its PostgreSQL).  n3 is
 # promoted; n2, a replica AHEAD of the new leader, must be rewound by its
 # Patroni (stopped "shut down in recovery", then pg_rewind); n1, restarted
 # later, must be recovered and rewound too.  Both must stream from n3 on the
@@ -37,6 +38,8 @@ kill -STOP "$ws"
 node_psql n1 "UPDATE t SET v = 'OLD-ONLY' WHERE id > 4000;
 CREATE TABLE old_only AS SELECT g FROM generate_series(1, 1000) g;"
 expect_gone n1 postgres "SELECT count(*) FROM t WHERE v = 'OLD-ONLY'" "rows written before the failover that n3 never received"
+end=$(wal_end_unaligned n1)
+note "n1's WAL ends with a record ending at $end, not 8-byte aligned"
 ok "n2 replays them" wait_for_catchup n2 n1
 is "$(node_psql n3 "SELECT count(*) FROM t WHERE v = 'OLD-ONLY'")" 0 "n3 has not received them"
 ha_crash patroni-n1
