@@ -42,8 +42,7 @@ end=$(wal_end_unaligned n1)
 note "n1's WAL ends with a record ending at $end, not 8-byte aligned"
 ok "n2 replays them" wait_for_catchup n2 n1
 is "$(node_psql n3 "SELECT count(*) FROM t WHERE v = 'OLD-ONLY'")" 0 "n3 has not received them"
-ha_crash patroni-n1
-ok "n1's PostgreSQL killed (the postmaster and every child at once)" pg_crash n1
+ok "power loss on n1: its Patroni and all of its PostgreSQL killed at once" power_loss patroni-n1 n1
 
 ok "n3's Patroni promotes n3 (n2 is tagged nofailover)" wait_patroni_primary n3 90
 node_psql n3 "UPDATE t SET v = 'new' WHERE id <= 1000;

@@ -33,8 +33,7 @@ node_psql n1 "UPDATE t SET v = 'OLD-ONLY' WHERE id > 4000;
 CREATE TABLE old_only AS SELECT g FROM generate_series(1, 1000) g;"
 expect_gone n1 postgres "SELECT count(*) FROM t WHERE v = 'OLD-ONLY'" "rows n2 never received"
 is "$(node_psql n2 "SELECT count(*) FROM t WHERE v = 'OLD-ONLY'")" 0 "n2 has not received them"
-ha_crash patroni-n1
-ok "n1's PostgreSQL killed (the postmaster and every child at once)" pg_crash n1
+ok "power loss on n1: its Patroni and all of its PostgreSQL killed at once" power_loss patroni-n1 n1
 is "$(control_state n1)" "in production" "n1's data directory is left crashed (in production)"
 
 ok "n2's Patroni promotes n2 once n1's lock expires" wait_patroni_primary n2 90

@@ -71,7 +71,9 @@ ha_spawn() {
 ha_running() { [[ -n "${HA_PID[$1]:-}" ]] && kill -0 "${HA_PID[$1]}" 2>/dev/null; }
 
 # ha_stop NAME [SECONDS] — SIGTERM (after SIGCONT, in case it is frozen), wait
-# at most SECONDS (default 30), then SIGKILL its process group.
+# at most SECONDS (default 30), then SIGKILL; then the same for whatever is
+# left in its process group (helpers a manager forked; PostgreSQL servers are
+# sessions of their own and are stopped by data directory at the end).
 ha_stop() {
     local name=$1 secs=${2:-30} pid i
     pid=${HA_PID[$name]:-}
@@ -81,42 +83,41 @@ ha_stop() {
         kill -TERM "$pid" 2>/dev/null || true
         for ((i = 0; i < secs * 10; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
         if kill -0 "$pid" 2>/dev/null; then
-            diag "$name (pid $pid) did not stop within $secs s; killing its process group"
-            kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
+            diag "$name (pid $pid) did not stop within $secs s; killing it"
+            kill -KILL "$pid" 2>/dev/null || true
         fi
     fi
     wait "$pid" 2>/dev/null || true
+    if pgrep -g "$pid" >/dev/null 2>&1; then
+        kill -TERM -- "-$pid" 2>/dev/null || true
+        for ((i = 0; i < 50; i++)); do pgrep -g "$pid" >/dev/null 2>&1 || break; sleep 0.1; done
+        kill -KILL -- "-$pid" 2>/dev/null || true
+    fi
     HA_PID[$name]=""
 }
 
-# ha_crash NAME — SIGKILL the process NAME (no chance to clean up).
-ha_crash() {
-    local pid=${HA_PID[$1]:-}
-    [[ -n "$pid" ]] || return 0
-    kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-    HA_PID[$1]=""
-}
-
-# pg_crash NODE — what a power loss does to NODE's PostgreSQL: SIGKILL to its
-# postmaster and every child at once (each child is a session of its own, so
-# not one process group; a child frozen by the test would otherwise stay
-# attached to the shared memory), then wait (bounded) until all are gone.
-pg_crash() {
-    local node=$1 pm pids p i
+# power_loss MANAGER NODE — what a power loss does to a node: SIGKILL, all at
+# once, to the manager process MANAGER (started with ha_spawn) with its
+# process group, and to NODE's postmaster and every child of it (each child
+# is a session of its own; a child frozen by the test would otherwise stay
+# attached to the shared memory).  Then waits (bounded) until all are gone;
+# a zombie counts as gone (init may be slow to reap it).
+power_loss() {
+    local manager=$1 node=$2 mpid=${HA_PID[$1]:-} pm pids p i
     pm=$(head -n 1 "${NODE_DATA[$node]}/postmaster.pid" 2>/dev/null || true)
-    if [[ -z "$pm" ]] || ! kill -0 "$pm" 2>/dev/null; then diag "pg_crash: $node is not running"; return 1; fi
+    if [[ -z "$pm" ]] || ! kill -0 "$pm" 2>/dev/null; then diag "power_loss: $node is not running"; return 1; fi
     pids="$pm $(ps -o pid= --ppid "$pm" | tr '\n' ' ')"
+    [[ -z "$mpid" ]] || kill -KILL -- "-$mpid" 2>/dev/null || true
     # shellcheck disable=SC2086  # a list of pids
     kill -KILL $pids 2>/dev/null || true
+    if [[ -n "$mpid" ]]; then wait "$mpid" 2>/dev/null || true; HA_PID[$manager]=""; fi
     for ((i = 0; i < 300; i++)); do
         for p in $pids; do
-            # a zombie is gone for this purpose (init may be slow to reap it)
             [[ "$(ps -o stat= -p "$p" 2>/dev/null)" =~ ^[^Z] ]] && { sleep 0.1; continue 2; }
         done
         return 0
     done
-    diag "pg_crash: processes of $node still alive after 30 s: $pids"; return 1
+    diag "power_loss: processes of $node still alive after 30 s: $pids"; return 1
 }
 
 # walsender_pid NODE APPNAME — pid of NODE's WAL sender to the standby APPNAME.
