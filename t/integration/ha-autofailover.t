@@ -99,7 +99,7 @@ ok "a2 replays the base rows" wait_for_catchup a2 a1
 
 ws=$(node_psql a1 "SELECT pid FROM pg_stat_replication LIMIT 1")
 ok "a1 has a WAL sender to a2 (pid $ws)" test -n "$ws"
-kill -STOP "$ws"
+freeze_pid "$ws"
 node_psql a1 "SET synchronous_commit = local;
 UPDATE t SET v = 'OLD-ONLY' WHERE id > 4000;
 CREATE TABLE old_only AS SELECT g FROM generate_series(1, 1000) g;"

@@ -34,7 +34,7 @@ ok "n3 replays the base rows" wait_for_catchup n3 n1
 # Rows that reach n2 but not n3, then n1 dies.
 ws=$(walsender_pid n1 n3)
 ok "n1 has a WAL sender to n3 (pid $ws)" test -n "$ws"
-kill -STOP "$ws"
+freeze_pid "$ws"
 node_psql n1 "UPDATE t SET v = 'OLD-ONLY' WHERE id > 4000;
 CREATE TABLE old_only AS SELECT g FROM generate_series(1, 1000) g;"
 expect_gone n1 postgres "SELECT count(*) FROM t WHERE v = 'OLD-ONLY'" "rows written before the failover that n3 never received"

@@ -28,7 +28,7 @@ ok "n2 replays the base rows" wait_for_catchup n2 n1
 # Commits n2 never receives, then a crash of the whole node.
 ws=$(walsender_pid n1 n2)
 ok "n1 has a WAL sender to n2 (pid $ws)" test -n "$ws"
-kill -STOP "$ws"
+freeze_pid "$ws"
 node_psql n1 "UPDATE t SET v = 'OLD-ONLY' WHERE id > 4000;
 CREATE TABLE old_only AS SELECT g FROM generate_series(1, 1000) g;"
 expect_gone n1 postgres "SELECT count(*) FROM t WHERE v = 'OLD-ONLY'" "rows n2 never received"

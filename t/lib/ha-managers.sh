@@ -120,6 +120,11 @@ power_loss() {
     diag "power_loss: processes of $node still alive after 30 s: $pids"; return 1
 }
 
+# freeze_pid PID — SIGSTOP a PostgreSQL process (e.g. a WAL sender); it is
+# continued on exit, so a test that dies early leaves nothing stopped behind.
+_HA_FROZEN=()
+freeze_pid() { _HA_FROZEN+=("$1"); kill -STOP "$1"; }
+
 # walsender_pid NODE APPNAME — pid of NODE's WAL sender to the standby APPNAME.
 walsender_pid() {
     node_psql "$1" "SELECT pid FROM pg_stat_replication WHERE application_name = '$2'"
@@ -129,6 +134,7 @@ _ha_cleanup() {
     local rc=$? i
     set +e
     trap - ERR
+    for i in "${_HA_FROZEN[@]}"; do kill -CONT "$i" 2>/dev/null; done
     for ((i = ${#_HA_ORDER[@]} - 1; i >= 0; i--)); do ha_stop "${_HA_ORDER[$i]}" 20; done
     (exit "$rc")
     _cleanup
