@@ -39,15 +39,20 @@ CONF
 repmgr_run() {
     local node=$1 st=0; shift
     echo "\$ repmgr -f $SCRATCH/$node/repmgr.conf $*" >>"$SCRATCH/$node/repmgr.out"
-    as_pg repmgr -f "$SCRATCH/$node/repmgr.conf" "$@" >>"$SCRATCH/$node/repmgr.out" 2>&1 || st=$?
+    as_pg timeout 180 repmgr -f "$SCRATCH/$node/repmgr.conf" "$@" >>"$SCRATCH/$node/repmgr.out" 2>&1 || st=$?
     echo "[exit status $st]" >>"$SCRATCH/$node/repmgr.out"
     return "$st"
 }
 
 # rejoin_case TAG CHECKPOINT — a primary TAG_old and its standby TAG_new;
 # the standby stops, the primary writes and stops cleanly, the standby is
-# promoted by repmgr (CHECKPOINT=1: then checkpointed), writes, and the old
-# primary rejoins with --force-rewind.
+# promoted by repmgr and writes, and the old primary rejoins with
+# --force-rewind.  CHECKPOINT=1: the new primary is checkpointed before the
+# rejoin.  CHECKPOINT=0: it has had no checkpoint since its promotion, so its
+# pg_control still names the old timeline (PostgreSQL requests a checkpoint
+# right after a promotion, which on a small cluster is over at once: the new
+# primary's checkpointer is frozen from before the promotion until after the
+# rejoin).
 rejoin_case() {
     local tag=$1 checkpoint=$2 old=${1}_old new=${1}_new label st
     label="rejoin --force-rewind ($([[ $checkpoint == 1 ]] && echo "CHECKPOINT on the new primary" || echo "no CHECKPOINT on the new primary"))"
@@ -71,18 +76,25 @@ CREATE TABLE old_only AS SELECT g FROM generate_series(1, 1000) g;"
     expect_gone "$old" postgres "SELECT count(*) FROM t WHERE v = 'OLD-ONLY'" "rows the standby never received"
     node_stop "$old" fast
     node_start "$new"
+    local ckpt=""
+    if [[ $checkpoint == 0 ]]; then
+        ckpt=$(node_psql "$new" "SELECT pid FROM pg_stat_activity WHERE backend_type = 'checkpointer'")
+        freeze_pid "$ckpt"
+    fi
     ok "$label: repmgr standby promote" repmgr_run "$new" standby promote
     wait_for_query "$new" "SELECT pg_is_in_recovery()" f 60 || true
     node_psql "$new" "UPDATE t SET v = 'new' WHERE id <= 1000;
 CREATE TABLE new_only AS SELECT g FROM generate_series(1, 1000) g;"
     if [[ $checkpoint == 1 ]]; then node_checkpoint "$new"; fi
-    note "$label: $new's pg_control checkpoint timeline before the rejoin: $(node_psql "$new" "SELECT timeline_id FROM pg_control_checkpoint()") (WAL on timeline $(node_tli "$new"))"
+    is "$(node_psql "$new" "SELECT timeline_id FROM pg_control_checkpoint()")" "$([[ $checkpoint == 1 ]] && echo 2 || echo 1)" \
+        "$label: $new's pg_control names timeline $([[ $checkpoint == 1 ]] && echo "2 (checkpointed)" || echo "1 (no checkpoint since the promotion)"), its WAL timeline $(node_tli "$new")"
 
     st=0
     as_pg mkdir -p "$SCRATCH/$old/config-archive"
     repmgr_run "$old" node rejoin -d "$(source_connstr "$new")" --force-rewind \
         --config-files=postgresql.conf,pg_hba.conf --config-archive-dir="$SCRATCH/$old/config-archive" \
         --verbose || st=$?
+    [[ -z "$ckpt" ]] || kill -CONT "$ckpt"
     is "$st" 0 "$label: repmgr node rejoin exits 0"
     last_ok || diag "$(tail -n 25 "$SCRATCH/$old/repmgr.out")"
     check_rewound_by_tool "$label" "$old"
