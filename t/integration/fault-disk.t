@@ -51,7 +51,7 @@ remount_avail() {
     used=$(df -B1 --output=used "$MNT" | tail -n 1 | tr -d ' ')
     mount -o "remount,size=$(( (used + $1) / 1024 ))k" "$MNT"
 }
-avail_mb() { df -B1M --output=avail "$MNT" | tail -n 1 | tr -d ' '; }
+avail_kb() { df -B1K --output=avail "$MNT" | tail -n 1 | tr -d ' '; }
 
 node_init old
 node_start old
@@ -105,7 +105,8 @@ like "$out" 'hint: .*run rewind again with the same options to finish.*--rollbac
     "... hinting that a rerun finishes or --rollback undoes"
 unlike "$out" 'Done!' "... and does not claim success"
 unlike "$out" 'AddressSanitizer|runtime error' "... and fails cleanly (no sanitizer report)"
-is "$(avail_mb)" 0 "... the file system was really full"
+# (the run's lock file, removed as it exits, frees a page: df rounds up to 1 MB)
+ok "... the file system was really full" test "$(avail_kb)" -lt 64
 ok "the journal is left beside the target" test -f "$JOURNAL/journal"
 
 # Keep the interrupted state (on the scratch disk) for the rerun below.
