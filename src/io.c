@@ -81,22 +81,23 @@ at_walk(io_at *at, char *rest, bool data)
 	for (;;)
 	{
 		char	   *end;
+		bool		last;
 
 		rest += strspn(rest, "/");
 		end = strchr(rest, '/');
-		if (end == NULL || end[strspn(end, "/")] == '\0')
-		{
-			if (end)
-				*end = '\0';
-			at->name = rest[0] ? rest : ".";
-			at->link_ok = data && expected_link(depth, first, rest);
-			return 0;
-		}
-		*end = '\0';
+		last = end == NULL || end[strspn(end, "/")] == '\0';
+		if (end)
+			*end = '\0';
 		if (strcmp(rest, "..") == 0)
 		{
 			errno = EINVAL;		/* never written by rewind: a damaged input */
 			return -1;
+		}
+		if (last)
+		{
+			at->name = rest[0] ? rest : ".";
+			at->link_ok = data && expected_link(depth, first, rest);
+			return 0;
 		}
 		if (strcmp(rest, ".") != 0)
 		{
@@ -109,7 +110,7 @@ at_walk(io_at *at, char *rest, bool data)
 	}
 }
 
-/* Does path lie below root (a path without trailing slashes)? Where its rest starts. */
+/* Where the rest of path below root starts (root has no trailing slash), or NULL. */
 static const char *
 below(const char *root, const char *path)
 {
@@ -120,50 +121,55 @@ below(const char *root, const char *path)
 	return path + n;
 }
 
+/* Outside the roots: the directory of path as spelled, and its last name. */
+static int
+at_as_spelled(io_at *at)
+{
+	char	   *slash = strrchr(at->copy, '/');
+
+	if (slash == NULL)
+	{
+		at->name = at->copy;	/* in the working directory: at->dir is AT_FDCWD */
+		return 0;
+	}
+	at->name = slash + 1;
+	*slash = '\0';
+	at->dir = open(slash == at->copy ? "/" : at->copy, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	return at->dir < 0 ? -1 : 0;
+}
+
 /*
  * Turn path into (directory descriptor, last name).  Below the data
  * directory or the journal's directory, every directory on the way is
  * entered without following a symbolic link (ELOOP where one is found),
  * except the data directory's pg_wal and pg_tblspc/<oid>; any other path's
- * directory is opened as spelled.  0, or -1 with errno.
+ * directory is opened as spelled.  0, or -1 with errno; at_done after 0.
  */
 static int
 at_resolve(const rw_io *io, const char *path, io_at *at)
 {
 	const char *roots[2] = {io->data_root, io->journal_root};
+	int			rc = -1;
+	bool		rooted = false;
 
 	at->dir = AT_FDCWD;
 	at->copy = xstrdup(path);
 	at->link_ok = false;
-	for (int i = 0; i < 2; i++)
+	for (int i = 0; i < 2 && !rooted; i++)
 	{
 		const char *rest = below(roots[i], path);
 
 		if (rest == NULL)
 			continue;
+		rooted = true;
 		at->dir = open(roots[i], O_PATH | O_DIRECTORY | O_CLOEXEC);
-		if (at->dir < 0 || at_walk(at, at->copy + (rest - path), i == 0) != 0)
-		{
-			at_done(at);
-			return -1;
-		}
-		return 0;
+		rc = at->dir < 0 ? -1 : at_walk(at, at->copy + (rest - path), i == 0);
 	}
-	{
-		char	   *slash = strrchr(at->copy, '/');
-
-		at->name = slash ? slash + 1 : at->copy;
-		if (slash == NULL)
-			return 0;
-		*slash = '\0';
-		at->dir = open(slash == at->copy ? "/" : at->copy, O_PATH | O_DIRECTORY | O_CLOEXEC);
-		if (at->dir < 0)
-		{
-			at_done(at);
-			return -1;
-		}
-	}
-	return 0;
+	if (!rooted)
+		rc = at_as_spelled(at);
+	if (rc != 0)
+		at_done(at);
+	return rc;
 }
 
 /* --- the real file system ------------------------------------------------- */
@@ -173,11 +179,13 @@ real_open(rw_io *io, const char *path, int flags, mode_t mode)
 {
 	io_at		at;
 	int			fd;
+	bool		follow;
 
 	if (at_resolve(io, path, &at) != 0)
 		return -1;
-	/* pg_wal or a tablespace as such (an fsync) is the directory it leads to */
-	fd = openat(at.dir, at.name, flags | O_CLOEXEC | (at.link_ok ? 0 : O_NOFOLLOW), mode);
+	/* pg_wal or a tablespace read as such (to fsync it) is the directory it leads to */
+	follow = at.link_ok && (flags & O_ACCMODE) == O_RDONLY && !(flags & O_CREAT);
+	fd = openat(at.dir, at.name, flags | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW), mode);
 	at_done(&at);
 	return fd;
 }

@@ -258,6 +258,30 @@ START_TEST(pg_wal_and_tablespaces_followed)
 		ck_assert(S_ISLNK(st.st_mode));
 		free(link);
 	}
+	/* a tablespace link is read through, never written through as such */
+	{
+		char	   *dangling = at(t.data, "pg_tblspc/99999");
+		char	   *where = at(t.outside, "created");
+
+		ck_assert_int_eq(symlink(where, dangling), 0);
+		REFUSED(io->ops->open(io, dangling, O_WRONLY | O_CREAT, 0600),
+				"create through a dangling tablespace link");
+		ck_assert_int_ne(lstat(where, &st), 0);
+		free(dangling);
+		free(where);
+	}
+	/* ".." is no name rewind writes: refused wherever it is */
+	{
+		char	   *up = at(t.data, "base/../global/mine");
+		char	   *up_last = at(t.data, "global/..");
+
+		errno = 0;
+		ck_assert(io->ops->open(io, up, O_RDONLY, 0) == -1 && errno == EINVAL);
+		errno = 0;
+		ck_assert(io->ops->rmdir(io, up_last) == -1 && errno == EINVAL);
+		free(up);
+		free(up_last);
+	}
 	/* a link below a tablespace is no tablespace */
 	{
 		char	   *in_ts = at(ts_dir, "PG_15_202209061");
