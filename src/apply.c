@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,6 +63,80 @@ struct target_writer {
 	uint64_t	changes;		/* changes made to the target */
 	uint64_t	kill_after;		/* test hook, 0 when off */
 };
+
+/*
+ * The symbolic link that made a call on path fail with ELOOP, malloc'd, or
+ * NULL: the deepest name of path that is one (the links above it, pg_wal or
+ * a tablespace, or above the data directory, are where it is followed).
+ */
+static char *
+link_in_the_way(const char *path)
+{
+	char	   *p = xstrdup(path);
+	char	   *slash;
+	struct stat st;
+
+	do
+	{
+		if (p[0] != '\0' && lstat(p, &st) == 0 && S_ISLNK(st.st_mode))
+			return p;
+		slash = strrchr(p, '/');
+		if (slash)
+			*slash = '\0';
+	} while (slash);
+	free(p);
+	return NULL;
+}
+
+/* The link in the way of one of the quoted paths of msg, as link_in_the_way. */
+static char *
+link_in_message(const char *msg)
+{
+	const char *q = strchr(msg, '"');
+
+	while (q != NULL && strchr(q + 1, '"') != NULL)
+	{
+		const char *end = strchr(q + 1, '"');
+		char	   *path = xasprintf("%.*s", (int) (end - q - 1), q + 1);
+		char	   *link = link_in_the_way(path);
+
+		free(path);
+		if (link)
+			return link;
+		q = strchr(end + 1, '"');
+	}
+	return NULL;
+}
+
+/*
+ * rw_fail_errno for the paths of the target or its journal quoted in the
+ * message.  ELOOP is what io.c says of a symbolic link where the data
+ * directory has none: the message names the link, the hint says what to do.
+ */
+static bool
+fail_target(rw_error *err, int errnum, const char *fmt,...)
+	__attribute__((format(printf, 3, 4)));
+
+static bool
+fail_target(rw_error *err, int errnum, const char *fmt,...)
+{
+	char		what[sizeof(err->msg)];
+	va_list		ap;
+	char	   *link;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	link = errnum == ELOOP ? link_in_message(what) : NULL;
+	if (link == NULL)
+		return rw_fail_errno(err, errnum, "%s", what);
+	rw_fail(err, RW_ESTATE, "%s: \"%s\" is a symbolic link", what, link);
+	rw_hint(err, "rewind follows no symbolic link in the data directory but pg_wal and "
+			"pg_tblspc/<oid>, so that it never changes a file outside it. Put the real "
+			"directory (or file) back in place of \"%s\".", link);
+	free(link);
+	return false;
+}
 
 static uint64_t
 hash_str(const char *s)
@@ -145,10 +220,13 @@ target_writer *
 tw_open(const char *pgdata, bool dry_run)
 {
 	target_writer *w = xcalloc(1, sizeof(*w));
+	char	   *jdir;
 
 	w->pgdata = xstrdup(pgdata);
 	w->dry_run = dry_run;
-	w->io = io_open();
+	jdir = journal_dir(pgdata);
+	w->io = io_open(pgdata, jdir);
+	free(jdir);
 	set_modes(w);
 	w->fd = -1;
 	w->rfd = -1;
@@ -245,7 +323,7 @@ read_fd(target_writer *w, const char *path, int *fd)
 	}
 	forget_read(w);
 	full = full_path(w, path);
-	w->rfd = open(full, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	w->rfd = io_open_read(w->io, full);
 	if (w->rfd < 0)
 	{
 		int			e = errno;
@@ -321,7 +399,7 @@ note_file(target_writer *w, const char *path, rw_error *err)
 	if (w->j == NULL || !strset_add(&w->seen, path))
 		return true;
 	full = full_path(w, path);
-	if (lstat(full, &st) == 0)
+	if (io_lstat(w->io, full, &st) == 0)
 	{
 		r.existed = true;
 		r.offset = (uint64_t) st.st_size;
@@ -329,7 +407,7 @@ note_file(target_writer *w, const char *path, rw_error *err)
 	}
 	else if (errno != ENOENT)
 	{
-		rw_fail_errno(err, errno, "could not stat target file \"%s\"", full);
+		fail_target(err, errno, "could not stat target file \"%s\"", full);
 		free(full);
 		return false;
 	}
@@ -355,10 +433,10 @@ save_range(target_writer *w, const char *path, uint64_t offset, uint64_t len,
 	{
 		if (errno == ENOENT)
 			return true;		/* nothing there to lose */
-		return rw_fail_errno(err, errno, "could not read target file \"%s/%s\"", w->pgdata, path);
+		return fail_target(err, errno, "could not read target file \"%s/%s\"", w->pgdata, path);
 	}
 	if (fstat(fd, &st) != 0)
-		return rw_fail_errno(err, errno, "could not read target file \"%s\"", w->rfd_full);
+		return fail_target(err, errno, "could not read target file \"%s\"", w->rfd_full);
 	end = (uint64_t) st.st_size;
 	if (len < end - offset && offset < end)
 		end = offset + len;
@@ -509,7 +587,7 @@ open_for_write(target_writer *w, const char *path, int extra_flags, rw_error *er
 	w->fd = open_or_create(w, full, O_WRONLY | extra_flags, w->file_mode);
 	if (w->fd < 0)
 	{
-		rw_fail_errno(err, errno, "could not open target file \"%s\"", full);
+		fail_target(err, errno, "could not open target file \"%s\"", full);
 		free(full);
 		return false;
 	}
@@ -533,7 +611,7 @@ tw_write(target_writer *w, const char *path, uint64_t offset, const uint8_t *dat
 	if (!barrier(w, err) || !open_for_write(w, path, 0, err))
 		return false;
 	if (io_pwrite_all(w->io, w->fd, data, len, (off_t) offset) != 0)
-		return rw_fail_errno(err, errno, "could not write target file \"%s/%s\" at offset %llu",
+		return fail_target(err, errno, "could not write target file \"%s/%s\" at offset %llu",
 							 w->pgdata, path, (unsigned long long) offset);
 	changed(w);
 	return true;
@@ -559,7 +637,7 @@ tw_truncate(target_writer *w, const char *path, uint64_t size, rw_error *err)
 	full = full_path(w, path);
 	if (io_truncate(w->io, full, size) != 0)
 	{
-		rw_fail_errno(err, errno, "could not truncate target file \"%s\" to %llu bytes",
+		fail_target(err, errno, "could not truncate target file \"%s\" to %llu bytes",
 					  full, (unsigned long long) size);
 		free(full);
 		return false;
@@ -579,16 +657,16 @@ save_removed(target_writer *w, const char *path, const char *full, rw_error *err
 
 	if (w->j == NULL)
 		return true;
-	if (lstat(full, &st) != 0)
+	if (io_lstat(w->io, full, &st) != 0)
 		return errno == ENOENT ? true :
-			rw_fail_errno(err, errno, "could not stat target file \"%s\"", full);
+			fail_target(err, errno, "could not stat target file \"%s\"", full);
 	if (S_ISLNK(st.st_mode))
 	{
 		char		link[4096];
 		ssize_t		n = readlink(full, link, sizeof(link));
 
 		if (n < 0)
-			return rw_fail_errno(err, errno, "could not read symbolic link \"%s\"", full);
+			return fail_target(err, errno, "could not read symbolic link \"%s\"", full);
 		r.type = JR_REMOVED_LINK;
 		r.data = (const uint8_t *) link;
 		r.len = (size_t) n;
@@ -631,7 +709,7 @@ stash_file(target_writer *w, const char *path, const char *full, const struct st
 	if (w->io->ops->rename(w->io, full, dest) == 0)
 		*moved = true;
 	else if (errno != EXDEV)	/* a bind mount: the content is saved instead */
-		ok = rw_fail_errno(err, errno, "could not move target file \"%s\" to \"%s\"", full, dest);
+		ok = fail_target(err, errno, "could not move target file \"%s\" to \"%s\"", full, dest);
 	free(dest);
 	return ok;
 }
@@ -648,7 +726,7 @@ tw_remove_file(target_writer *w, const char *path, rw_error *err)
 	if (w->fd_path && strcmp(w->fd_path, path) == 0)
 		close_current(w);
 	full = full_path(w, path);
-	if (w->j && lstat(full, &st) == 0 && S_ISREG(st.st_mode) &&
+	if (w->j && io_lstat(w->io, full, &st) == 0 && S_ISREG(st.st_mode) &&
 		!stash_file(w, path, full, &st, &moved, err))
 	{
 		free(full);
@@ -661,7 +739,7 @@ tw_remove_file(target_writer *w, const char *path, rw_error *err)
 	}
 	if (!moved && w->io->ops->unlink(w->io, full) != 0 && errno != ENOENT)
 	{
-		rw_fail_errno(err, errno, "could not remove target file \"%s\"", full);
+		fail_target(err, errno, "could not remove target file \"%s\"", full);
 		free(full);
 		return false;
 	}
@@ -677,7 +755,7 @@ rename_one(target_writer *w, const char *path, const char *new_path, rw_error *e
 {
 	char	   *full = full_path(w, path), *new_full = full_path(w, new_path);
 	bool		ok = w->io->ops->rename(w->io, full, new_full) == 0 ||
-		rw_fail_errno(err, errno, "could not rename target file \"%s\" to \"%s\"", full, new_full);
+		fail_target(err, errno, "could not rename target file \"%s\" to \"%s\"", full, new_full);
 
 	if (ok)
 	{
@@ -704,13 +782,16 @@ tw_rename_files(target_writer *w, const char *const *paths, const char *const *n
 		char	   *new_full = full_path(w, new_paths[i]);
 		jrec		r = {.type = JR_RENAMED, .path = paths[i],
 		.data = (const uint8_t *) new_paths[i], .len = strlen(new_paths[i])};
-		bool		taken = lstat(new_full, &st) == 0;
+		bool		taken = io_lstat(w->io, new_full, &st) == 0;
+		bool		ok = !taken && errno == ENOENT;
 
 		if (taken)
 			rw_fail(err, RW_EINTERNAL, "cannot rename \"%s/%s\": \"%s\" exists", w->pgdata,
 					paths[i], new_full);
+		else if (!ok)
+			fail_target(err, errno, "could not stat target file \"%s\"", new_full);
 		free(new_full);
-		if (taken || !note_file(w, paths[i], err) || !jlog(w, &r, err))
+		if (!ok || !note_file(w, paths[i], err) || !jlog(w, &r, err))
 			return false;
 	}
 	if (!barrier(w, err))
@@ -743,7 +824,7 @@ tw_remove_dir(target_writer *w, const char *path, rw_error *err)
 	if (!guard(w, err))
 		return false;
 	full = full_path(w, path);
-	if (w->j && lstat(full, &st) == 0)
+	if (w->j && io_lstat(w->io, full, &st) == 0)
 	{
 		jrec		r = {.type = JR_REMOVED_DIR, .path = path,
 		.mode = (uint32_t) (st.st_mode & 07777)};
@@ -756,7 +837,7 @@ tw_remove_dir(target_writer *w, const char *path, rw_error *err)
 	}
 	if (remove_empty_dir(w, full) != 0 && errno != ENOENT)
 	{
-		rw_fail_errno(err, errno, "could not remove target directory \"%s\"", full);
+		fail_target(err, errno, "could not remove target directory \"%s\"", full);
 		free(full);
 		return false;
 	}
@@ -774,10 +855,10 @@ save_created(target_writer *w, const char *path, const char *full, jrec_type typ
 	struct stat st;
 	jrec		r = {.type = type, .path = path};
 
-	if (w->j == NULL || lstat(full, &st) == 0)
+	if (w->j == NULL || io_lstat(w->io, full, &st) == 0)
 		return true;			/* there already: creating it fails or is a no-op */
 	if (errno != ENOENT)
-		return rw_fail_errno(err, errno, "could not stat \"%s\"", full);
+		return fail_target(err, errno, "could not stat \"%s\"", full);
 	return jlog(w, &r, err) && barrier(w, err);
 }
 
@@ -798,14 +879,14 @@ tw_create_dir(target_writer *w, const char *path, rw_error *err)
 	{
 		if (io_chmod(w->io, full, w->dir_mode) != 0)	/* whatever the umask */
 		{
-			rw_fail_errno(err, errno, "could not set the mode of \"%s\"", full);
+			fail_target(err, errno, "could not set the mode of \"%s\"", full);
 			free(full);
 			return false;
 		}
 	}
 	else if (errno != EEXIST)
 	{
-		rw_fail_errno(err, errno, "could not create target directory \"%s\"", full);
+		fail_target(err, errno, "could not create target directory \"%s\"", full);
 		free(full);
 		return false;
 	}
@@ -832,7 +913,7 @@ tw_create_symlink(target_writer *w, const char *path, const char *link_target,
 	}
 	if (w->io->ops->symlink(w->io, link_target, full) != 0)
 	{
-		rw_fail_errno(err, errno, "could not create symbolic link \"%s\" to \"%s\"",
+		fail_target(err, errno, "could not create symbolic link \"%s\" to \"%s\"",
 					  full, link_target);
 		free(full);
 		return false;
@@ -851,7 +932,7 @@ sync_parent(target_writer *w, const char *path, rw_error *err)
 	char	   *dir = slash ? xasprintf("%s/%.*s", w->pgdata, (int) (slash - path), path)
 		: xstrdup(w->pgdata);
 	bool		ok = io_fsync_path(w->io, dir) == 0 ||
-		rw_fail_errno(err, errno, "could not fsync \"%s\"", dir);
+		fail_target(err, errno, "could not fsync \"%s\"", dir);
 
 	free(dir);
 	return ok;
@@ -879,7 +960,7 @@ tw_replace_file(target_writer *w, const char *path, const uint8_t *data, size_t 
 		return false;
 	full = full_path(w, path);
 	tmp = xasprintf("%s.rewind-tmp", full);
-	if (lstat(full, &st) == 0)
+	if (io_lstat(w->io, full, &st) == 0)
 		mode = st.st_mode & 07777;	/* the file it replaces keeps its mode */
 	fd = w->io->ops->open(w->io, tmp, O_WRONLY | O_CREAT | O_TRUNC, mode);
 	if (fd >= 0 && w->io->ops->fchmod(w->io, fd, mode) != 0)
@@ -889,7 +970,7 @@ tw_replace_file(target_writer *w, const char *path, const uint8_t *data, size_t 
 	}
 	if (fd < 0 || io_pwrite_all(w->io, fd, data, len, 0) != 0 || w->io->ops->fsync(w->io, fd) != 0)
 	{
-		rw_fail_errno(err, errno, "could not write target file \"%s\"", tmp);
+		fail_target(err, errno, "could not write target file \"%s\"", tmp);
 		if (fd >= 0)
 			w->io->ops->close(w->io, fd);
 		w->io->ops->unlink(w->io, tmp);
@@ -901,7 +982,7 @@ tw_replace_file(target_writer *w, const char *path, const uint8_t *data, size_t 
 	changed(w);
 	if (w->io->ops->rename(w->io, tmp, full) != 0)
 	{
-		rw_fail_errno(err, errno, "could not rename \"%s\" to \"%s\"", tmp, full);
+		fail_target(err, errno, "could not rename \"%s\" to \"%s\"", tmp, full);
 		w->io->ops->unlink(w->io, tmp);
 		free(tmp);
 		free(full);
@@ -954,7 +1035,7 @@ tw_sync(target_writer *w, rw_error *err)
 
 		if (io_fsync_path(w->io, full) != 0 && errno != ENOENT)	/* ENOENT: removed later */
 		{
-			rw_fail_errno(err, errno, "could not fsync \"%s\"", full);
+			fail_target(err, errno, "could not fsync \"%s\"", full);
 			free(full);
 			return false;
 		}
@@ -967,7 +1048,7 @@ tw_sync(target_writer *w, rw_error *err)
 
 		if (io_fsync_path(w->io, stash) != 0)
 		{
-			rw_fail_errno(err, errno, "could not fsync \"%s\"", stash);
+			fail_target(err, errno, "could not fsync \"%s\"", stash);
 			free(stash);
 			return false;
 		}
@@ -981,7 +1062,7 @@ tw_sync(target_writer *w, rw_error *err)
 static bool
 fail_path(rw_error *err, const char *what, const char *full)
 {
-	return rw_fail_errno(err, errno, "rollback: could not %s \"%s\"", what, full);
+	return fail_target(err, errno, "rollback: could not %s \"%s\"", what, full);
 }
 
 /* Put back the bytes a record saved (creating the file if it is gone). */
@@ -1026,7 +1107,7 @@ move_back(rw_io *io, const char *moved, const char *full, rw_error *err)
 
 	if (io->ops->rename(io, moved, full) == 0)
 		return true;
-	if (errno == ENOENT && lstat(full, &st) == 0)
+	if (errno == ENOENT && io_lstat(io, full, &st) == 0)
 		return true;
 	return fail_path(err, "move back", moved);
 }
@@ -1151,7 +1232,7 @@ free_space_first(target_writer *w, const jrec *r, rw_error *err)
 	struct stat st;
 	bool		ok = true;
 
-	if (lstat(full, &st) != 0 || !S_ISREG(st.st_mode))
+	if (io_lstat(w->io, full, &st) != 0 || !S_ISREG(st.st_mode))
 		;						/* gone or not a file: the pass below decides */
 	else if (!r->existed)
 	{

@@ -13,13 +13,181 @@
 #include "io_trace.h"
 #include "xalloc.h"
 
+/* --- where a path leads ----------------------------------------------------- */
+
+/*
+ * The two symbolic links a data directory may have, at depth 0 (first name
+ * below it) or 1: pg_wal (initdb --waldir) and pg_tblspc/<oid>.
+ */
+static bool
+expected_link(int depth, const char *first, const char *name)
+{
+	if (depth == 0)
+		return strcmp(name, "pg_wal") == 0;
+	if (depth != 1 || strcmp(first, "pg_tblspc") != 0 || name[0] == '\0')
+		return false;
+	return strspn(name, "0123456789") == strlen(name);
+}
+
+/* A path as a directory descriptor and the last name in it. */
+typedef struct io_at {
+	int			dir;			/* AT_FDCWD or an O_PATH descriptor */
+	char	   *copy;			/* of the path, cut into names */
+	const char *name;			/* the last one */
+	bool		link_ok;		/* that name is one of expected_link's */
+} io_at;
+
+static void
+at_done(io_at *at)
+{
+	int			e = errno;
+
+	if (at->dir >= 0)
+		close(at->dir);
+	free(at->copy);
+	errno = e;
+}
+
+/* Enter directory name from at->dir; ELOOP if it is a link and follow is false. */
+static int
+at_enter(io_at *at, const char *name, bool follow)
+{
+	int			next = openat(at->dir, name,
+							  O_PATH | O_DIRECTORY | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW));
+	struct stat st;
+
+	/* a link opened with O_PATH|O_NOFOLLOW|O_DIRECTORY says ENOTDIR: say what it is */
+	if (next < 0 && errno == ENOTDIR && !follow &&
+		fstatat(at->dir, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))
+		errno = ELOOP;
+	if (next < 0)
+		return -1;
+	if (at->dir >= 0)
+		close(at->dir);
+	at->dir = next;
+	return 0;
+}
+
+/*
+ * Below root, walk from its descriptor to the last name, entering no
+ * symbolic link but the data directory's own when data is true.
+ */
+static int
+at_walk(io_at *at, char *rest, bool data)
+{
+	const char *first = "";
+	int			depth = 0;
+
+	for (;;)
+	{
+		char	   *end;
+		bool		last;
+
+		rest += strspn(rest, "/");
+		end = strchr(rest, '/');
+		last = end == NULL || end[strspn(end, "/")] == '\0';
+		if (end)
+			*end = '\0';
+		if (strcmp(rest, "..") == 0)
+		{
+			errno = EINVAL;		/* never written by rewind: a damaged input */
+			return -1;
+		}
+		if (last)
+		{
+			at->name = rest[0] ? rest : ".";
+			at->link_ok = data && expected_link(depth, first, rest);
+			return 0;
+		}
+		if (strcmp(rest, ".") != 0)
+		{
+			if (at_enter(at, rest, data && expected_link(depth, first, rest)) != 0)
+				return -1;
+			if (depth++ == 0)
+				first = rest;
+		}
+		rest = end + 1;
+	}
+}
+
+/* Where the rest of path below root starts (root has no trailing slash), or NULL. */
+static const char *
+below(const char *root, const char *path)
+{
+	size_t		n = root ? strlen(root) : 0;
+
+	if (n == 0 || strncmp(path, root, n) != 0 || (path[n] != '/' && root[n - 1] != '/'))
+		return NULL;
+	return path + n;
+}
+
+/* Outside the roots: the directory of path as spelled, and its last name. */
+static int
+at_as_spelled(io_at *at)
+{
+	char	   *slash = strrchr(at->copy, '/');
+
+	if (slash == NULL)
+	{
+		at->name = at->copy;	/* in the working directory: at->dir is AT_FDCWD */
+		return 0;
+	}
+	at->name = slash + 1;
+	*slash = '\0';
+	at->dir = open(slash == at->copy ? "/" : at->copy, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	return at->dir < 0 ? -1 : 0;
+}
+
+/*
+ * Turn path into (directory descriptor, last name).  Below the data
+ * directory or the journal's directory, every directory on the way is
+ * entered without following a symbolic link (ELOOP where one is found),
+ * except the data directory's pg_wal and pg_tblspc/<oid>; any other path's
+ * directory is opened as spelled.  0, or -1 with errno; at_done after 0.
+ */
+static int
+at_resolve(const rw_io *io, const char *path, io_at *at)
+{
+	const char *roots[2] = {io->data_root, io->journal_root};
+	int			rc = -1;
+	bool		rooted = false;
+
+	at->dir = AT_FDCWD;
+	at->copy = xstrdup(path);
+	at->link_ok = false;
+	for (int i = 0; i < 2 && !rooted; i++)
+	{
+		const char *rest = below(roots[i], path);
+
+		if (rest == NULL)
+			continue;
+		rooted = true;
+		at->dir = open(roots[i], O_PATH | O_DIRECTORY | O_CLOEXEC);
+		rc = at->dir < 0 ? -1 : at_walk(at, at->copy + (rest - path), i == 0);
+	}
+	if (!rooted)
+		rc = at_as_spelled(at);
+	if (rc != 0)
+		at_done(at);
+	return rc;
+}
+
 /* --- the real file system ------------------------------------------------- */
 
 static int
 real_open(rw_io *io, const char *path, int flags, mode_t mode)
 {
-	(void) io;
-	return open(path, flags | O_NOFOLLOW | O_CLOEXEC, mode);
+	io_at		at;
+	int			fd;
+	bool		follow;
+
+	if (at_resolve(io, path, &at) != 0)
+		return -1;
+	/* pg_wal or a tablespace read as such (to fsync it) is the directory it leads to */
+	follow = at.link_ok && (flags & O_ACCMODE) == O_RDONLY && !(flags & O_CREAT);
+	fd = openat(at.dir, at.name, flags | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW), mode);
+	at_done(&at);
+	return fd;
 }
 
 static ssize_t
@@ -53,36 +221,72 @@ real_fchmod(rw_io *io, int fd, mode_t mode)
 static int
 real_rename(rw_io *io, const char *from, const char *to)
 {
-	(void) io;
-	return rename(from, to);
+	io_at		a, b;
+	int			rc;
+
+	if (at_resolve(io, from, &a) != 0)
+		return -1;
+	if (at_resolve(io, to, &b) != 0)
+	{
+		at_done(&a);
+		return -1;
+	}
+	rc = renameat(a.dir, a.name, b.dir, b.name);
+	at_done(&a);
+	at_done(&b);
+	return rc;
 }
 
 static int
 real_unlink(rw_io *io, const char *path)
 {
-	(void) io;
-	return unlink(path);
+	io_at		at;
+	int			rc;
+
+	if (at_resolve(io, path, &at) != 0)
+		return -1;
+	rc = unlinkat(at.dir, at.name, 0);
+	at_done(&at);
+	return rc;
 }
 
 static int
 real_mkdir(rw_io *io, const char *path, mode_t mode)
 {
-	(void) io;
-	return mkdir(path, mode);
+	io_at		at;
+	int			rc;
+
+	if (at_resolve(io, path, &at) != 0)
+		return -1;
+	rc = mkdirat(at.dir, at.name, mode);
+	at_done(&at);
+	return rc;
 }
 
 static int
 real_rmdir(rw_io *io, const char *path)
 {
-	(void) io;
-	return rmdir(path);
+	io_at		at;
+	int			rc;
+
+	if (at_resolve(io, path, &at) != 0)
+		return -1;
+	rc = unlinkat(at.dir, at.name, AT_REMOVEDIR);
+	at_done(&at);
+	return rc;
 }
 
 static int
 real_symlink(rw_io *io, const char *link_target, const char *path)
 {
-	(void) io;
-	return symlink(link_target, path);
+	io_at		at;
+	int			rc;
+
+	if (at_resolve(io, path, &at) != 0)
+		return -1;
+	rc = symlinkat(link_target, at.dir, at.name);
+	at_done(&at);
+	return rc;
 }
 
 static int
@@ -299,14 +503,41 @@ static const io_ops trace_ops = {
 
 /* --- the interface -------------------------------------------------------- */
 
+/* dir without trailing slashes (but "/"), malloc'd; NULL for NULL */
+static char *
+trimmed(const char *dir)
+{
+	size_t		n = dir ? strlen(dir) : 0;
+
+	if (dir == NULL)
+		return NULL;
+	while (n > 1 && dir[n - 1] == '/')
+		n--;
+	return xasprintf("%.*s", (int) n, dir);
+}
+
 rw_io *
-io_open(void)
+io_open(const char *data_dir, const char *journal_dir)
 {
 	rw_io	   *io = xcalloc(1, sizeof(*io));
 	const char *trace_path = getenv(IO_TRACE_ENV);
 
 	io->ops = &real_ops;
 	io->trace_fd = -1;
+	io->data_root = trimmed(data_dir);
+	io->journal_root = trimmed(journal_dir);
+	if (io->journal_root)
+	{
+		char	   *slash = strrchr(io->journal_root, '/');
+
+		if (slash && slash != io->journal_root)
+			*slash = '\0';		/* the journal is a name in its directory */
+		else
+		{
+			free(io->journal_root);
+			io->journal_root = NULL;
+		}
+	}
 	if (trace_path && trace_path[0])
 	{
 		io->trace_fd = open(trace_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
@@ -324,7 +555,28 @@ io_close(rw_io *io)
 		return;
 	if (io->trace_fd >= 0)
 		close(io->trace_fd);
+	free(io->data_root);
+	free(io->journal_root);
 	free(io);
+}
+
+int
+io_lstat(rw_io *io, const char *path, struct stat *st)
+{
+	io_at		at;
+	int			rc;
+
+	if (at_resolve(io, path, &at) != 0)
+		return -1;
+	rc = fstatat(at.dir, at.name, st, AT_SYMLINK_NOFOLLOW);
+	at_done(&at);
+	return rc;
+}
+
+int
+io_open_read(rw_io *io, const char *path)
+{
+	return real_open(io, path, O_RDONLY, 0);
 }
 
 int

@@ -6,15 +6,21 @@
  * the same way and appends it to FILE (io_trace.h), from which the crash
  * simulator (t/crashsim) builds the states a power loss could leave.
  *
- * Paths are full paths.  Files are opened without following a symbolic link
- * in the last component (O_NOFOLLOW): the target never writes through one.
- * The functions return what the system call would, with errno set.
+ * Paths are full paths.  Below the data directory and below the directory
+ * that holds the journal, each is walked name by name from a directory
+ * descriptor (openat, mkdirat, renameat, ...) and no symbolic link is
+ * followed, in the last name or on the way, except the two a data directory
+ * may have: its pg_wal (initdb --waldir) and pg_tblspc/<oid> (tablespaces).
+ * A link found anywhere else fails with ELOOP: the target is never written
+ * through one.  The functions return what the system call would, with errno
+ * set.
  */
 #ifndef RW_IO_H
 #define RW_IO_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 typedef struct rw_io rw_io;
@@ -38,10 +44,16 @@ typedef struct io_ops {
 struct rw_io {
 	const io_ops *ops;
 	int			trace_fd;		/* the tracing implementation's file, or -1 */
+	char	   *data_root;		/* the data directory, as its paths are spelled */
+	char	   *journal_root;	/* the directory holding the journal, or NULL */
 };
 
-/* The real file system, or the tracing one when the test hook asks for it. */
-rw_io	   *io_open(void);
+/*
+ * The real file system, or the tracing one when the test hook asks for it,
+ * for the data directory data_dir and the journal journal_dir beside it
+ * (journal_dir(data_dir); NULL: none).
+ */
+rw_io	   *io_open(const char *data_dir, const char *journal_dir);
 void		io_close(rw_io *io);
 
 /* Helpers made of the calls above; like them, 0 or -1 with errno set. */
@@ -52,6 +64,13 @@ int			io_append_all(rw_io *io, int fd, const void *buf, size_t len);
 
 /* Open path (a file or a directory) read-only and fsync it. */
 int			io_fsync_path(rw_io *io, const char *path);
+
+/*
+ * lstat (never following the last name) and open for reading, resolved as
+ * the calls above; reads, so never traced.
+ */
+int			io_lstat(rw_io *io, const char *path, struct stat *st);
+int			io_open_read(rw_io *io, const char *path);
 
 /* Set the size or the mode of the file or directory at path. */
 int			io_truncate(rw_io *io, const char *path, uint64_t size);

@@ -228,7 +228,7 @@ journal_create(const char *pgdata, const journal_identity *id, bool sync, rw_err
 	uint32_t	version = JOURNAL_VERSION, major = (uint32_t) id->major;
 	bool		ok;
 
-	j->io = io_open();
+	j->io = io_open(pgdata, dir);
 	j->fd = -1;
 	gone = xasprintf("%s%s", dir, REMOVED_SUFFIX);
 	ok = remove_tree(j->io, gone, err);	/* what an interrupted removal left */
@@ -367,7 +367,8 @@ bool
 journal_stash_prepare(const char *pgdata, bool sync, dev_t *dev, rw_error *err)
 {
 	char	   *stash = journal_stash_dir(pgdata);
-	rw_io	   *io = io_open();
+	char	   *dir = journal_dir(pgdata);
+	rw_io	   *io = io_open(pgdata, dir);
 	struct stat st;
 	bool		ok = true;
 
@@ -375,11 +376,12 @@ journal_stash_prepare(const char *pgdata, bool sync, dev_t *dev, rw_error *err)
 		ok = !sync || fsync_parent(io, stash, err);
 	else if (errno != EEXIST)
 		ok = rw_fail_errno(err, errno, "could not create directory \"%s\"", stash);
-	if (ok && stat(stash, &st) != 0)
+	if (ok && io_lstat(io, stash, &st) != 0)
 		ok = rw_fail_errno(err, errno, "could not stat \"%s\"", stash);
 	if (ok)
 		*dev = st.st_dev;
 	io_close(io);
+	free(dir);
 	free(stash);
 	return ok;
 }
@@ -445,7 +447,7 @@ journal_remove(const char *pgdata, bool sync, rw_error *err)
 {
 	char	   *dir = journal_dir(pgdata);
 	char	   *gone = xasprintf("%s%s", dir, REMOVED_SUFFIX);
-	rw_io	   *io = io_open();
+	rw_io	   *io = io_open(pgdata, dir);
 	bool		ok = remove_tree(io, gone, err);	/* left by an interrupted removal */
 
 	if (ok && io->ops->rename(io, dir, gone) != 0 && errno != ENOENT)
