@@ -6,9 +6,10 @@
 # replay would start from the target's own page.  After the divergence the
 # old primary commits X and a SELECT sets hint bits on those pages without
 # any WAL (their LSN is past the redo pointer).  Those blocks must be copied:
-# if they were left to replay, the rewound node would trust the hint bits
-# and show X's updates, which the new primary never committed
-# (compare_nodes and pg_amcheck catch that).  Pages whose first change after
+# if they were left to replay, the rewound node would keep the hint bits
+# that say X committed, and once X is rolled back there it would show X's
+# updates (checked at the end, against the new primary after the same
+# rollback).  Pages whose first change after
 # the redo point did carry an image (before full_page_writes went off) are
 # still left to replay: the proof is per block, not one flag for the range.
 set -euo pipefail
@@ -103,4 +104,17 @@ ok "pages whose first change had an image are left to replay ($(jq '.plan.blocks
 rewind_and_verify old new
 is "$(node_psql new "SELECT count(*) FROM pg_prepared_xacts WHERE gid = 'x'")" 1 \
     "the new primary still has X prepared, never committed"
+# While X is prepared its rows are hidden by the snapshot whatever the hint
+# bits say; once it is rolled back a wrong "committed" hint bit would show
+# them.  The rewound node (promoted by the verification) rolls X back: none
+# of X's rows may be seen, as on the new primary after the same rollback.
+node_start old
+node_psql old "ROLLBACK PREPARED 'x';"
+node_psql new "ROLLBACK PREPARED 'x';"
+x_rows="SELECT count(*) FROM hinted WHERE v = 'X-COMMITTED-ONLY-ON-OLD'"
+is "$(node_psql new "$x_rows")" 0 "the new primary shows none of X's rows after rolling it back"
+is "$(node_psql old "$x_rows")" 0 "the rewound node shows none of X's rows after rolling it back"
+is "$(node_psql old "SELECT count(*) || ' ' || sum(hashtext(v)) FROM hinted")" \
+    "$(node_psql new "SELECT count(*) || ' ' || sum(hashtext(v)) FROM hinted")" "... and the same rows as the new primary"
+node_stop old fast
 done_testing

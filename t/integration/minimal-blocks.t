@@ -11,9 +11,9 @@
 # bits (xmin committed on the new row versions, xmax committed on the old
 # ones) on those pages.  Their LSN is past the redo pointer, so no WAL at all
 # is written for that, and nothing after the divergence point references the
-# pages.  If replay did not overwrite them, the rewound node would believe
-# the hint bits and show X's updates, which the new primary does not have:
-# compare_nodes (row equality) and pg_amcheck catch that.
+# pages.  If replay did not overwrite them, the rewound node would keep the
+# hint bits and, once X is rolled back there, show X's updates, which the
+# new primary does not have (checked after the verification).
 set -euo pipefail
 # shellcheck source=t/lib/harness.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/harness.sh"
@@ -78,6 +78,16 @@ ok "fewer blocks copied than every block since the redo point ($copied < $((copi
 rewind_and_verify old new
 is "$(node_psql new "SELECT count(*) FROM pg_prepared_xacts WHERE gid = 'x'")" 1 \
     "the new primary still has X prepared, never committed"
+# While X is prepared the snapshot hides its rows whatever the hint bits
+# say (compare_nodes and pg_amcheck cannot see wrong ones); rolled back on
+# both, a wrong "committed" hint bit on the rewound node would show them.
+node_start old
+node_psql old "ROLLBACK PREPARED 'x';"
+node_psql new "ROLLBACK PREPARED 'x';"
+x_rows="SELECT count(*) FROM hinted WHERE v = 'X-COMMITTED-ONLY-ON-OLD'"
+is "$(node_psql new "$x_rows")" 0 "the new primary shows none of X's rows after rolling it back"
+is "$(node_psql old "$x_rows")" 0 "the rewound node shows none of X's rows after rolling it back"
+node_stop old fast
 
 # Full-page writes off for a while between the checkpoint and the divergence
 # point: the blocks changed then without an image are copied (dry run on a
