@@ -474,6 +474,23 @@ walrec_fpw_change(const wal_record *rec, bool *fpw, rw_error *err)
 }
 
 bool
+walrec_parameter_change(const wal_record *rec, wal_parameters *out, rw_error *err)
+{
+	int32_t		level;
+
+	if (rec->rmid != RM_XLOG_ID || rmgr_op(rec) != XLOG_PARAMETER_CHANGE)
+		return rw_fail(err, RW_EINTERNAL, "record at " LSN_FMT " is not a parameter change record",
+					   LSN_ARGS(rec->lsn));
+	/* six int32 settings, wal_level the last; then wal_log_hints, track_commit_timestamp */
+	if (!want_size(rec, 28, "parameter change", err))
+		return false;
+	memcpy(&level, rec->main_data + 20, 4);
+	out->wal_level = level;
+	out->wal_log_hints = rec->main_data[24] != 0;
+	return true;
+}
+
+bool
 walrec_end_of_recovery(const pg_version_info *ver, const wal_record *rec,
 					   uint32_t *tli, uint32_t *prev_tli, rw_error *err)
 {

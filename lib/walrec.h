@@ -132,6 +132,15 @@ bool		walrec_dbase_drop(const pg_version_info *ver, const wal_record *rec,
 /* FPW_CHANGE: the new full_page_writes value. */
 bool		walrec_fpw_change(const wal_record *rec, bool *fpw, rw_error *err);
 
+/* PARAMETER_CHANGE: the settings a rewind's proofs depend on (wal_level: 0 minimal). */
+typedef struct wal_parameters {
+	int32_t		wal_level;
+	bool		wal_log_hints;
+} wal_parameters;
+
+bool		walrec_parameter_change(const wal_record *rec, wal_parameters *out,
+									rw_error *err);
+
 /* END_OF_RECOVERY: new and previous timeline. */
 bool		walrec_end_of_recovery(const pg_version_info *ver, const wal_record *rec,
 								   uint32_t *tli, uint32_t *prev_tli, rw_error *err);

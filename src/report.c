@@ -127,12 +127,14 @@ report_print_plan_text(const report_facts *f, FILE *out)
 	if (f->scan)
 		fprintf(out, "  WAL scanned: " LSN_FMT " to " LSN_FMT " (%" PRIu64 " records)\n",
 				LSN_ARGS(f->scan->start), LSN_ARGS(f->scan->end), f->scan->records);
-	if (f->scan && f->scan->since_divergence)
-		fprintf(out, "  blocks: changed after the divergence point (%" PRIu64
-				" changed only before it are restored by WAL replay)\n", f->scan->replayed_blocks);
+	if (f->scan && f->scan->blocks.since_divergence)
+		fprintf(out, "  blocks: changed after the divergence point, and before it where the first "
+				"change since the redo point is not a whole page (%" PRIu64 "); %" PRIu64
+				" changed only before it are restored by WAL replay\n",
+				f->scan->blocks.partial_first_blocks, f->scan->blocks.replayed_blocks);
 	else if (f->scan)
 		fprintf(out, "  blocks: every block changed since the redo point (%s)\n",
-				f->scan->since_redo_reason);
+				f->scan->blocks.since_redo_reason);
 	fprintf(out, "  estimated copy time: ");
 	if (f->plan->totals.fetch_bytes == 0)
 		fprintf(out, "nothing to copy\n");

@@ -122,9 +122,10 @@ report_json_plan(const report_facts *f, json_writer *w)
 	json_end_object(w);
 	json_key(w, "blocks");
 	json_begin_object(w);
-	json_kv_string(w, "mode", f->scan->since_divergence ? "since-divergence" : "since-redo");
-	json_kv_string(w, "since_redo_reason", f->scan->since_redo_reason);
-	json_kv_uint(w, "replayed_blocks", f->scan->replayed_blocks);
+	json_kv_string(w, "mode", f->scan->blocks.since_divergence ? "since-divergence" : "since-redo");
+	json_kv_string(w, "since_redo_reason", f->scan->blocks.since_redo_reason);
+	json_kv_uint(w, "replayed_blocks", f->scan->blocks.replayed_blocks);
+	json_kv_uint(w, "partial_first_blocks", f->scan->blocks.partial_first_blocks);
 	json_end_object(w);
 	json_key(w, "estimate");
 	json_begin_object(w);

@@ -1,5 +1,6 @@
 #include "scan.h"
 
+#include "blockproof.h"
 #include "log.h"
 #include "walrec.h"
 
@@ -255,90 +256,12 @@ special_update_understood(wal_kind kind)
 	}
 }
 
-/*
- * Which blocks need the source's version.
- *
- * The rewound target starts recovery at R, the redo point of the last
- * common checkpoint, and replays the SOURCE's WAL, which up to the
- * divergence point D is the very WAL the target wrote.  A block the target
- * changed, by WAL records or by unlogged hint bits, falls in one of three
- * cases:
- *
- *  1. Changed by a record that ends after D: the target's version comes
- *     from WAL the source never had; it must be copied from the source.
- *
- *  2. Changed by records in [R, D) only.  With full-page writes on, the
- *     first change of every page after the writer's redo pointer (which is
- *     R or later from R on) carries a full-page image, or re-initialises
- *     the page (WILL_INIT); replay from R writes that image over whatever
- *     the target holds, then applies the later records.  The target's
- *     version is therefore irrelevant: this is exactly what protects a
- *     crash-recovered server against torn pages, which hold arbitrary
- *     mixtures of old and new content.  Not copied.
- *
- *  3. Not changed by any record since R, but its hint bits were set after
- *     D.  With data checksums or wal_log_hints (required of the target),
- *     setting hint bits on a page whose LSN is at or before the current
- *     redo pointer logs an FPI_FOR_HINT record, and the redo pointer is R
- *     or later: so the change appears after D (case 1) and is copied.  If
- *     the page's LSN is after the redo pointer, the page was changed by a
- *     record since R: case 1 or 2.  Hint bits set on a case-2 page after D
- *     without any WAL are overwritten by its full-page image at replay.
- *     On the promoted side the redo pointer was older than R for a while:
- *     see scan_promoted_side.
- *
- * Case 2 needs full-page writes throughout [R, D).  The WAL tells: the
- * checkpoint record's fullPageWrites is the setting at R, and a primary
- * logs FPW_CHANGE whenever it changes.  A promotion (END_OF_RECOVERY, or a
- * shutdown checkpoint that switches timelines) in [R, D) continues with a
- * setting a standby never logged; so do not rely on it then.  Whenever the
- * WAL cannot prove full-page writes, every block since R is copied (what
- * pg_rewind always does).
- */
-typedef struct fpw_state {
-	bool		held;			/* full-page writes on throughout [start, diverge) */
-	const char *reason;			/* why not */
-} fpw_state;
-
 static bool
-observe_fpw(const pg_version_info *ver, const wal_record *rec, fpw_state *fpw, rw_error *err)
-{
-	pg_checkpoint ck;
-	bool		on;
-
-	switch (walrec_kind(ver, rec))
-	{
-		case WK_FPW_CHANGE:
-			if (!walrec_fpw_change(rec, &on, err))
-				return false;
-			fpw->held = false;
-			fpw->reason = on ? "full_page_writes was turned on after the last common checkpoint"
-				: "full_page_writes was turned off before the divergence point";
-			break;
-		case WK_END_OF_RECOVERY:
-			fpw->held = false;
-			fpw->reason = "a promotion between the last common checkpoint and the divergence point";
-			break;
-		case WK_CHECKPOINT_SHUTDOWN:
-			if (!walrec_checkpoint(ver, rec, &ck, err))
-				return false;
-			if (ck.tli != ck.prev_tli || !ck.full_page_writes)
-			{
-				fpw->held = false;
-				fpw->reason = "a timeline switch or full_page_writes off before the divergence point";
-			}
-			break;
-		default:
-			break;
-	}
-	return true;
-}
-
-static bool
-process_record(const pg_version_info *ver, const wal_record *rec, blockmap *map,
-			   scan_stats *stats, rw_error *err)
+process_record(const pg_version_info *ver, const wal_record *rec, block_proof *proof,
+			   blockmap *map, scan_stats *stats, rw_error *err)
 {
 	stats->records++;
+	stats->block_refs += (uint64_t) rec->nblocks;
 	if ((rec->info & XLR_SPECIAL_REL_UPDATE) &&
 		!special_update_understood(walrec_kind(ver, rec)))
 	{
@@ -352,51 +275,13 @@ process_record(const pg_version_info *ver, const wal_record *rec, blockmap *map,
 				"safely; clone it again from the new primary.");
 		return false;
 	}
-	for (int i = 0; i < rec->nblocks; i++)
-	{
-		const wal_blockref *b = &rec->blocks[i];
-
-		stats->block_refs++;
-		/* other forks are small and always copied whole */
-		if (b->fork == FORK_MAIN)
-		{
-			relfile_locator loc = {b->spc, b->db, b->rel};
-
-			blockmap_add(map, loc, b->blkno);
-		}
-	}
-	return true;
+	return block_proof_record(proof, ver, rec, map, err);
 }
 
-/* Blocks of records before the divergence point: dropped, or added to map. */
-static void
-settle_early_blocks(blockmap *map, blockmap *early, const fpw_state *fpw, scan_stats *stats)
-{
-	blockmap_finish(early);
-	stats->since_divergence = fpw->held;
-	stats->since_redo_reason = fpw->held ? NULL : fpw->reason;
-	if (fpw->held)
-	{
-		blockmap_finish(map);
-		stats->replayed_blocks = blockmap_count_missing(early, map);
-		log_debug("full-page writes on from the redo point to the divergence point: copying "
-				  "blocks changed after the divergence point only (%llu blocks changed only "
-				  "before it are restored by WAL replay)",
-				  (unsigned long long) stats->replayed_blocks);
-	}
-	else
-	{
-		blockmap_add_all(map, early);
-		blockmap_finish(map);
-		log_debug("copying every block changed since the redo point: %s", fpw->reason);
-	}
-}
-
-/* The loop of scan_changed_blocks; early receives blocks of common records. */
+/* The loop of scan_changed_blocks. */
 static bool
-scan_records(const pg_version_info *ver, wal_reader *r, lsn_t end, lsn_t diverge,
-			 blockmap *map, blockmap *early, fpw_state *fpw, ledger *ldg,
-			 scan_stats *stats, rw_error *err)
+scan_records(const pg_version_info *ver, wal_reader *r, lsn_t end, block_proof *proof,
+			 blockmap *map, ledger *ldg, scan_stats *stats, rw_error *err)
 {
 	const wal_record *rec;
 
@@ -404,12 +289,7 @@ scan_records(const pg_version_info *ver, wal_reader *r, lsn_t end, lsn_t diverge
 		return false;
 	for (;;)
 	{
-		/* a record that ends after the divergence point is the target's own */
-		bool		common = rec->end <= diverge;
-
-		if (common && !observe_fpw(ver, rec, fpw, err))
-			return false;
-		if (!process_record(ver, rec, common ? early : map, stats, err))
+		if (!process_record(ver, rec, proof, map, stats, err))
 			return false;
 		if (ldg)
 			ledger_observe(ldg, rec);
@@ -442,22 +322,19 @@ scan_records(const pg_version_info *ver, wal_reader *r, lsn_t end, lsn_t diverge
 
 bool
 scan_changed_blocks(const pg_version_info *ver, wal_reader *r, lsn_t start, lsn_t end,
-					lsn_t diverge, bool start_fpw, blockmap *map, ledger *ldg,
+					lsn_t diverge, bool checksums, blockmap *map, ledger *ldg,
 					scan_stats *stats, rw_error *err)
 {
-	blockmap   *early = blockmap_new();
-	fpw_state	fpw = {start_fpw, "full_page_writes was off at the last common checkpoint"};
+	block_proof *proof = block_proof_new(diverge, checksums);
 	bool		ok;
 
 	stats->start = start;
-	ok = scan_records(ver, r, end, diverge, map, early, &fpw, ldg, stats, err);
+	ok = scan_records(ver, r, end, proof, map, ldg, stats, err) &&
+		block_proof_finish(proof, map, &stats->blocks, err);
 	if (ok)
-	{
-		settle_early_blocks(map, early, &fpw, stats);
 		log_debug("scanned %llu WAL records from " LSN_FMT " to " LSN_FMT ", %llu block references",
 				  (unsigned long long) stats->records, LSN_ARGS(stats->start),
 				  LSN_ARGS(stats->end), (unsigned long long) stats->block_refs);
-	}
-	blockmap_free(early);
+	block_proof_free(proof);
 	return ok;
 }

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "blockmap.h"
+#include "blockproof.h"
 #include "control.h"
 #include "error.h"
 #include "ledger.h"
@@ -54,27 +55,21 @@ typedef struct scan_stats {
 	uint64_t	block_refs;
 	lsn_t		start;
 	lsn_t		end;
-	/*
-	 * true: the block map holds only blocks of records that end after the
-	 * divergence point, because full-page writes were on from start to the
-	 * divergence point (see scan.c); false: every block since start.
-	 */
-	bool		since_divergence;
-	const char *since_redo_reason;	/* why not (static text); NULL when it is */
-	uint64_t	replayed_blocks;	/* changed only before the divergence point:
-									 * left to WAL replay, not copied */
+	block_proof_summary blocks; /* what the block map holds */
 } scan_stats;
 
 /*
  * Decode every record from start (the redo point of the last common
- * checkpoint, whose fullPageWrites flag is start_fpw) until one ends at or
- * beyond end, marking main-fork block references in map and handing every
- * record to the ledger (NULL: none).  A record that changes relation files
- * in a way the tool does not know is an error.
+ * checkpoint) until one ends at or beyond end, marking main-fork block
+ * references in map and handing every record to the ledger (NULL: none).
+ * checksums: the target has data checksums.  A record that changes relation
+ * files in a way the tool does not know is an error; so are settings logged
+ * in the WAL under which changed blocks cannot be found (wal_level =
+ * minimal; wal_log_hints off without checksums after the divergence point).
  */
 bool		scan_changed_blocks(const pg_version_info *ver, wal_reader *r,
 								lsn_t start, lsn_t end, lsn_t diverge,
-								bool start_fpw, blockmap *map, ledger *ldg,
+								bool checksums, blockmap *map, ledger *ldg,
 								scan_stats *stats, rw_error *err);
 
 #endif

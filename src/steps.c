@@ -428,7 +428,8 @@ steps_build_plan(rewind_ctx *c, rw_error *err)
 		!scan_promoted_side(c->tgt.ver, c->reader, c->ckpt.redo, &c->ckpt, c->map, err))
 		return false;
 	if (!scan_changed_blocks(c->tgt.ver, c->reader, c->ckpt.redo, c->tgt_end, c->diverge,
-							 c->ckpt.full_page_writes, c->map, c->ledger, &c->stats, err))
+							 c->tgt.control.data_checksum_version != 0, c->map, c->ledger,
+							 &c->stats, err))
 		return false;
 	ledger_finish(c->ledger);
 	if (!plan_build(&in, &c->src_files, &c->tgt_files, c->map, &c->plan, err) ||

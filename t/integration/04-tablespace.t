@@ -3,6 +3,9 @@
 # gets its own location through pg_basebackup --tablespace-mapping), written
 # on both sides after the divergence: tables created, filled, dropped and
 # rewritten inside it.  The rewound node must keep its own tablespace location.
+# A tablespace created on the target side after the divergence (issue 12,
+# layouts) is gone after the rewind: its link and what it held at its
+# location.  (One dropped there: field-layout-tablespace-dropped.t.)
 set -euo pipefail
 # shellcheck source=t/lib/harness.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/harness.sh"
@@ -36,6 +39,14 @@ UPDATE in_ts SET v = 'OLD-ONLY' WHERE id <= 3000;
 CREATE TABLE created_on_old TABLESPACE ts1 AS SELECT g AS id FROM generate_series(1, 5000) g;
 ALTER TABLE moved_on_old SET TABLESPACE pg_default;
 DROP TABLE dropped_on_old;"
+old_ts3=$SCRATCH/old/ts3
+as_pg mkdir -p "$old_ts3"
+node_psql old "
+CREATE TABLESPACE ts3 LOCATION '$old_ts3';
+CREATE TABLE in_ts3 TABLESPACE ts3 AS SELECT g AS id FROM generate_series(1, 3000) g;"
+ts3_oid=$(node_psql old "SELECT oid FROM pg_tablespace WHERE spcname = 'ts3'")
+expect_gone old postgres "SELECT count(*) FROM pg_tablespace WHERE spcname = 'ts3'" "a tablespace created on the old primary"
+expect_gone_path old "pg_tblspc/$ts3_oid" "the link of tablespace ts3, created on the old primary"
 ts_oid=$(node_psql old "SELECT oid FROM pg_tablespace WHERE spcname = 'ts1'")
 expect_gone old postgres "SELECT count(*) FROM in_ts WHERE v = 'OLD-ONLY'" "rows updated in the tablespace on the old primary"
 expect_gone old postgres "SELECT count(*) FROM pg_class WHERE relname = 'created_on_old'" "a table created in the tablespace on the old primary"
@@ -48,4 +59,6 @@ rewind_and_verify old new -R
 is "$(readlink "${NODE_DATA[old]}/pg_tblspc/$ts_oid")" "$old_ts" "the rewound node still uses its own tablespace location"
 is "$(readlink "${NODE_DATA[new]}/pg_tblspc/$ts_oid")" "$new_ts" "the source still uses its own tablespace location"
 ok "the source's tablespace location is not shared with the target" test "$(realpath "$old_ts")" != "$(realpath "$new_ts")"
+is "$(find "$old_ts3" -mindepth 1 | head -n 3)" "" \
+    "nothing is left at the location of the tablespace created on the old primary"
 done_testing

@@ -297,7 +297,7 @@ node_conf() {
     done
 }
 
-# node_init NAME [--checksums] — a new primary.  With --checksums data checksums
+# node_init NAME [--checksums] [INITDB-OPTION...] — a new primary.  With --checksums data checksums
 # are on, otherwise wal_log_hints=on; rewinding needs one of the two, and the
 # scenarios alternate so both code paths get exercised.  Settings keep servers
 # small and fast: fsync=off is safe because no test crashes the OS (an
@@ -306,12 +306,14 @@ node_conf() {
 # tool that copies the source's configuration cannot hand out the wrong port.
 node_init() {
     local name=$1 checksums=0
-    [[ "${2:-}" == --checksums ]] && checksums=1
+    shift
+    if [[ "${1:-}" == --checksums ]]; then checksums=1; shift; fi
     _node_dirs "$name"
     local args=(-D "${NODE_DATA[$name]}" -U postgres --auth=trust --no-locale -E UTF8 --no-sync)
     if [[ $checksums == 1 ]]; then args+=(--data-checksums)
     elif [[ "$PG_MAJOR" -ge 18 ]]; then args+=(--no-data-checksums)   # 18's default is on
     fi
+    args+=("$@")   # further initdb options, e.g. --waldir, --wal-segsize
     as_pg "$PGBIN/initdb" "${args[@]}" >"$SCRATCH/$name/initdb.log" 2>&1 || {
         diag "initdb failed:"; diag "$(cat "$SCRATCH/$name/initdb.log")"; return 1; }
     node_conf "$name" \
@@ -560,6 +562,13 @@ node_copy() {
         ln -sfn "$SCRATCH/$new/tblspc_$oid" "$link"
         chown -h "$(stat -c %U: "${NODE_DATA[$new]}")" "$link"
     done
+    # a pg_wal linked elsewhere (initdb --waldir) gets its own copy too
+    link=${NODE_DATA[$new]}/pg_wal
+    if [[ -L "$link" ]]; then
+        cp -a "$(readlink "$link")" "$SCRATCH/$new/pg_wal"
+        ln -sfn "$SCRATCH/$new/pg_wal" "$link"
+        chown -h "$(stat -c %U: "${NODE_DATA[$new]}")" "$link"
+    fi
     sync
 }
 

@@ -1,7 +1,8 @@
 /*
- * The block map of a scan over real WAL (the pg15 fixture): with full-page
- * writes proven on, only blocks of records after the divergence point are
- * kept, and the blocks left out are exactly those changed only before it.
+ * The block map of a scan over real WAL (the pg15 fixture): blocks of
+ * records after the divergence point are kept, and of those changed only
+ * before it exactly the ones whose first reference does not rewrite the
+ * whole page, as worked out here from the decoded records.
  */
 #include <check.h>
 #include <stdio.h>
@@ -104,53 +105,232 @@ close_fixture(scan_fixture *f)
 
 /* Scan [first, last] as if the histories parted at diverge. */
 static blockmap *
-scan(scan_fixture *f, lsn_t diverge, bool start_fpw, scan_stats *st)
+scan_from(scan_fixture *f, lsn_t start, lsn_t diverge, scan_stats *st)
 {
 	blockmap   *map = blockmap_new();
 	rw_error	err;
 
 	memset(st, 0, sizeof(*st));
 	rw_error_clear(&err);
-	ck_assert_msg(scan_changed_blocks(f->ver, f->reader, f->first, f->last + 1, diverge,
-									  start_fpw, map, NULL, st, &err), "%s", err.msg);
+	ck_assert_msg(scan_changed_blocks(f->ver, f->reader, start, f->last + 1, diverge,
+									  f->control.data_checksum_version != 0, map, NULL, st,
+									  &err), "%s", err.msg);
 	return map;
+}
+
+static blockmap *
+scan(scan_fixture *f, lsn_t diverge, scan_stats *st)
+{
+	return scan_from(f, f->first, diverge, st);
+}
+
+/* The start of the n-th record from first. */
+static lsn_t
+nth_record(scan_fixture *f, int n)
+{
+	const wal_record *rec;
+	rw_error	err;
+
+	ck_assert_int_eq(walreader_read_at(f->reader, f->first, &rec, &err), WAL_READ_OK);
+	while (n-- > 0)
+		ck_assert_int_eq(walreader_next(f->reader, &rec, &err), WAL_READ_OK);
+	return rec->lsn;
+}
+
+/*
+ * The fixture's cluster has data checksums and ran with wal_log_hints = off
+ * (its PARAMETER_CHANGE record, as pg_waldump decodes it): without the
+ * checksums, a scan that diverges before that record is refused, naming it.
+ */
+START_TEST(test_scan_hints_off)
+{
+	scan_fixture f;
+	size_t		len;
+	char	   *dump = (char *) fixture_read("pg15/waldump.txt", &len), *line, *at;
+	char		want[64];
+	blockmap   *map = blockmap_new();
+	scan_stats	st;
+	rw_error	err;
+
+	ck_assert_ptr_nonnull(dump);
+	dump = realloc(dump, len + 1);
+	dump[len] = '\0';
+	line = strstr(dump, "desc: PARAMETER_CHANGE");
+	ck_assert_ptr_nonnull(line);
+	ck_assert_ptr_nonnull(strstr(line, "wal_log_hints=off"));
+	while (line > dump && line[-1] != '\n')
+		line--;
+	at = strstr(line, "lsn: ");
+	ck_assert_ptr_nonnull(at);
+	{
+		char		text[32];
+		lsn_t		l;
+
+		snprintf(text, sizeof(text), "%.*s", (int) strcspn(at + 5, ","), at + 5);
+		ck_assert(lsn_parse(text, &l));
+		snprintf(want, sizeof(want), "record at " LSN_FMT, LSN_ARGS(l));
+	}
+	open_fixture(&f);
+	ck_assert_uint_ne(f.control.data_checksum_version, 0);
+	memset(&st, 0, sizeof(st));
+	rw_error_clear(&err);
+	ck_assert(!scan_changed_blocks(f.ver, f.reader, f.first, f.last + 1, f.first, false, map,
+								   NULL, &st, &err));
+	ck_assert_int_eq(err.kind, RW_ESTATE);
+	ck_assert_msg(strstr(err.msg, want) != NULL, "\"%s\" does not name %s", err.msg, want);
+	blockmap_free(map);
+	free(dump);
+	close_fixture(&f);
+}
+END_TEST
+
+/* One main-fork block reference, in WAL order. */
+typedef struct ref {
+	relfile_locator loc;
+	uint32_t	blkno;
+	size_t		seq;
+	bool		whole;
+	bool		after;			/* its record ends after the divergence point */
+} ref;
+
+static int
+ref_cmp(const void *a, const void *b)
+{
+	const ref  *x = a, *y = b;
+
+#define CMP(f) if (x->f != y->f) return x->f < y->f ? -1 : 1
+	CMP(loc.spc);
+	CMP(loc.db);
+	CMP(loc.rel);
+	CMP(blkno);
+	CMP(seq);
+#undef CMP
+	return 0;
+}
+
+static bool
+same_block(const ref *a, const ref *b)
+{
+	return a->blkno == b->blkno && a->loc.rel == b->loc.rel && a->loc.db == b->loc.db &&
+		a->loc.spc == b->loc.spc;
+}
+
+/*
+ * What the scan must copy, worked out here from the decoded records alone:
+ * blocks referenced after diverge, and blocks whose first reference since
+ * first does not apply an image nor re-initialise the page.  *left: blocks
+ * left to replay.
+ */
+static blockmap *
+expected_copy(scan_fixture *f, lsn_t start, lsn_t diverge, uint64_t *left, uint64_t *partial)
+{
+	const wal_record *rec;
+	rw_error	err;
+	ref		   *refs = NULL;
+	size_t		n = 0, cap = 0;
+	blockmap   *want = blockmap_new(), *whole = blockmap_new();
+
+	ck_assert_int_eq(walreader_read_at(f->reader, start, &rec, &err), WAL_READ_OK);
+	for (;;)
+	{
+		for (int i = 0; i < rec->nblocks; i++)
+		{
+			const wal_blockref *b = &rec->blocks[i];
+
+			if (b->fork != FORK_MAIN)
+				continue;
+			if (n == cap)
+			{
+				cap = cap ? cap * 2 : 4096;
+				refs = realloc(refs, cap * sizeof(ref));
+				ck_assert_ptr_nonnull(refs);
+			}
+			refs[n] = (ref) {{b->spc, b->db, b->rel}, b->blkno, n,
+				(b->has_image && b->apply_image) || b->will_init, rec->end > diverge};
+			n++;
+		}
+		if (rec->lsn >= f->last || walreader_next(f->reader, &rec, &err) != WAL_READ_OK)
+			break;
+	}
+	qsort(refs, n, sizeof(ref), ref_cmp);
+	*partial = 0;
+	for (size_t i = 0; i < n; i++)
+	{
+		bool		first_of_block = i == 0 || !same_block(&refs[i - 1], &refs[i]);
+
+		if (refs[i].after)
+			blockmap_add(want, refs[i].loc, refs[i].blkno);
+		else if (first_of_block && !refs[i].whole)
+		{
+			blockmap_add(want, refs[i].loc, refs[i].blkno);
+			(*partial)++;
+		}
+		else if (first_of_block)
+			blockmap_add(whole, refs[i].loc, refs[i].blkno);
+	}
+	free(refs);
+	blockmap_finish(want);
+	blockmap_finish(whole);
+	*left = blockmap_count_missing(whole, want);
+	blockmap_free(whole);
+	return want;
 }
 
 START_TEST(test_scan_since_divergence)
 {
 	scan_fixture f;
-	scan_stats	all, part, fallback;
-	blockmap   *m_all, *m_part, *m_fallback;
+	scan_stats	all, part, from_mid;
+	blockmap   *m_all, *m_part, *m_mid, *want;
+	uint64_t	left, partial;
+	lsn_t		start;
 
 	open_fixture(&f);
 	/* diverging at the first record: every block is the target's own */
-	m_all = scan(&f, f.first, true, &all);
-	ck_assert(all.since_divergence);
-	ck_assert_uint_eq(all.replayed_blocks, 0);
+	m_all = scan(&f, f.first, &all);
+	ck_assert(all.blocks.since_divergence);
+	ck_assert_uint_eq(all.blocks.replayed_blocks, 0);
 	ck_assert_uint_gt(blockmap_total_blocks(m_all), 100);
 
-	/* diverging in the middle, full-page writes on at the redo point */
-	m_part = scan(&f, f.mid, true, &part);
-	ck_assert(part.since_divergence);
-	ck_assert_ptr_null(part.since_redo_reason);
-	ck_assert_uint_gt(part.replayed_blocks, 0);
+	/* diverging in the middle */
+	m_part = scan(&f, f.mid, &part);
+	ck_assert(part.blocks.since_divergence);
+	ck_assert_ptr_null(part.blocks.since_redo_reason);
+	ck_assert_uint_gt(part.blocks.replayed_blocks, 0);
 	ck_assert_uint_lt(blockmap_total_blocks(m_part), blockmap_total_blocks(m_all));
-	/* nothing is lost: copied + left to replay = everything since redo */
-	ck_assert_uint_eq(blockmap_total_blocks(m_part) + part.replayed_blocks,
+	/* nothing is lost: copied + left to replay = everything since the start */
+	ck_assert_uint_eq(blockmap_total_blocks(m_part) + part.blocks.replayed_blocks,
 					  blockmap_total_blocks(m_all));
 	ck_assert_uint_eq(blockmap_count_missing(m_part, m_all), 0);
-
-	/* the checkpoint says full-page writes were off: everything since redo */
-	m_fallback = scan(&f, f.mid, false, &fallback);
-	ck_assert(!fallback.since_divergence);
-	ck_assert_ptr_nonnull(fallback.since_redo_reason);
-	ck_assert_uint_eq(blockmap_total_blocks(m_fallback), blockmap_total_blocks(m_all));
-	ck_assert_uint_eq(blockmap_count_missing(m_all, m_fallback), 0);
 	ck_assert_uint_eq(part.records, all.records);
 
+	/*
+	 * Per block, exactly what the records say.  From a redo point every first
+	 * reference rewrites the whole page; from a record in the middle of a
+	 * checkpoint cycle some do not (their image came before): both occur.
+	 */
+	want = expected_copy(&f, f.first, f.mid, &left, &partial);
+	ck_assert_uint_eq(partial, 0);
+	ck_assert_uint_eq(part.blocks.partial_first_blocks, 0);
+	ck_assert_uint_eq(part.blocks.replayed_blocks, left);
+	ck_assert_uint_eq(blockmap_count_missing(m_part, want), 0);
+	ck_assert_uint_eq(blockmap_count_missing(want, m_part), 0);
+	blockmap_free(want);
+	start = nth_record(&f, 20000);
+	ck_assert_uint_lt(start, f.mid);
+	m_mid = scan_from(&f, start, f.mid, &from_mid);
+	want = expected_copy(&f, start, f.mid, &left, &partial);
+	ck_assert_uint_gt(partial, 0);
+	ck_assert_uint_gt(left, 0);
+	ck_assert_uint_eq(from_mid.blocks.replayed_blocks, left);
+	ck_assert_uint_eq(from_mid.blocks.partial_first_blocks, partial);
+	ck_assert_uint_eq(blockmap_total_blocks(m_mid), blockmap_total_blocks(want));
+	ck_assert_uint_eq(blockmap_count_missing(m_mid, want), 0);
+	ck_assert_uint_eq(blockmap_count_missing(want, m_mid), 0);
+	blockmap_free(m_mid);
+
+	blockmap_free(want);
 	blockmap_free(m_all);
 	blockmap_free(m_part);
-	blockmap_free(m_fallback);
 	close_fixture(&f);
 }
 END_TEST
@@ -219,6 +399,7 @@ Suite *scan_suite(void)
 
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_scan_since_divergence);
+	tcase_add_test(tc, test_scan_hints_off);
 	tcase_add_test(tc, test_last_common_checkpoint);
 	suite_add_tcase(s, tc);
 	return s;

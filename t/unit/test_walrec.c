@@ -418,6 +418,31 @@ START_TEST(test_xlog_payloads)
 	r.main_data = NULL;
 	ck_assert(!walrec_fpw_change(&r, &fpw, &err));
 
+	/* PARAMETER_CHANGE: 6 x int32, wal_level last, then wal_log_hints and track_commit_timestamp */
+	{
+		wal_parameters par;
+		int32_t		ints[6] = {100, 8, 10, 0, 64, 0};
+
+		memset(b, 0, sizeof(b));
+		memcpy(b, ints, sizeof(ints));
+		b[24] = 1;
+		r = make_rec(RM_XLOG_ID, 0x60, b, 28);
+		ck_assert(walrec_parameter_change(&r, &par, &err));
+		ck_assert_int_eq(par.wal_level, 0);
+		ck_assert(par.wal_log_hints);
+		ints[5] = 1;
+		memcpy(b, ints, sizeof(ints));
+		b[24] = 0;
+		b[25] = 1;				/* track_commit_timestamp is not wal_log_hints */
+		ck_assert(walrec_parameter_change(&r, &par, &err));
+		ck_assert_int_eq(par.wal_level, 1);
+		ck_assert(!par.wal_log_hints);
+		r.main_len = 27;
+		ck_assert(!walrec_parameter_change(&r, &par, &err));
+		r = make_rec(RM_XLOG_ID, 0x80, b, 28);
+		ck_assert(!walrec_parameter_change(&r, &par, &err));
+	}
+
 	memset(b, 0, sizeof(b));
 	memcpy(b, &redo, 8);
 	memcpy(b + 8, &tli, 4);
