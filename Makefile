@@ -30,7 +30,7 @@ ALL_CFLAGS  := -std=c11 $(OPT) $(WARN) $(CPPFLAGS) $(PKG_CFLAGS) $(SAN) $(CFLAGS
 LDLIBS_ALL  := $(PKG_LIBS) -lpthread
 
 LIB_SRCS    := $(sort $(wildcard lib/*.c))
-APP_SRCS    := $(sort $(filter-out src/main.c,$(wildcard src/*.c)))
+APP_SRCS    := $(sort $(filter-out src/run/main.c,$(wildcard src/*/*.c)))
 TEST_SRCS   := $(sort $(wildcard t/unit/*.c))
 
 LIB_OBJS    := $(LIB_SRCS:%.c=$(BUILD)/%.o)
@@ -48,15 +48,15 @@ all: rewind $(CRASHSIM)
 rewind: $(BIN)
 	cp $(BIN) rewind
 
-$(BIN): $(LIB_OBJS) $(APP_OBJS) $(BUILD)/src/main.o
+$(BIN): $(LIB_OBJS) $(APP_OBJS) $(BUILD)/src/run/main.o
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS_ALL)
 
 # The crash simulator of the power-loss tests (t/integration/crash-*.t),
 # next to $(BIN), where the tests look for it.
-$(CRASHSIM): t/crashsim/crashsim.c src/io_trace.h
+$(CRASHSIM): t/crashsim/crashsim.c src/util/io_trace.h
 	$(CC) $(ALL_CFLAGS) -o $@ $<
 
-$(BUILD)/%.o: %.c $(wildcard lib/*.h src/*.h t/unit/*.h)
+$(BUILD)/%.o: %.c $(wildcard lib/*.h src/*/*.h t/unit/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -MMD -c -o $@ $<
 
@@ -85,7 +85,7 @@ $(BUILD)/t/unit/main.o: t/unit/main.c $(BUILD)/t/unit/suites.inc $(BUILD)/t/unit
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -I$(BUILD)/t/unit -c -o $@ $<
 
-$(BUILD)/t/unit/%.o: t/unit/%.c $(wildcard lib/*.h src/*.h t/unit/*.h)
+$(BUILD)/t/unit/%.o: t/unit/%.c $(wildcard lib/*.h src/*/*.h t/unit/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -c -o $@ $<
 
@@ -181,7 +181,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_CC      ?= clang
 FUZZ_BUILD   ?= build-fuzz
 FUZZ_FLAGS   := -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined \
-                -fno-sanitize-recover=all -DFUZZ_LIBFUZZER -D_GNU_SOURCE -Ilib -Ifuzz
+                -fno-sanitize-recover=all -DFUZZ_LIBFUZZER -D_GNU_SOURCE -Ilib -Isrc -Ifuzz
 FUZZ_TARGETS := $(basename $(notdir $(wildcard fuzz/fuzz_*.c)))
 # fuzz_listing plans and applies (it includes src/ files): the program's libraries
 FUZZ_FLAGS   += -Wl,--no-as-needed $(LDLIBS_ALL)

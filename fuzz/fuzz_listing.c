@@ -28,30 +28,30 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../src/execute.h"
-#include "../src/listing_check.h"
-#include "../src/source_reply.h"
+#include "../src/run/execute.h"
+#include "../src/plan/listing_check.h"
+#include "../src/source/source_reply.h"
 #include "blockmap.h"
 #include "timeline.h"
 #include "xalloc.h"
 
 #ifdef FUZZ_LIBFUZZER
 /* the libFuzzer build links lib/ only: bring in what plans and applies */
-#include "../src/apply.c"
-#include "../src/config_files.c"
-#include "../src/execute.c"
-#include "../src/filelist.c"
-#include "../src/fileutil.c"
-#include "../src/journal.c"
-#include "../src/listing_check.c"
-#include "../src/log.c"
+#include "../src/target/apply.c"
+#include "../src/config/config_files.c"
+#include "../src/run/execute.c"
+#include "../src/source/filelist.c"
+#include "../src/util/fileutil.c"
+#include "../src/target/journal.c"
+#include "../src/plan/listing_check.c"
+#include "../src/util/log.c"
 /* plan.c's file-local names, taken by the files above in this one unit */
 #define add_entry plan_add_entry
 #define recycle_wal plan_recycle_wal
-#include "../src/plan.c"
+#include "../src/plan/plan.c"
 #undef add_entry
 #undef recycle_wal
-#include "../src/source_reply.c"
+#include "../src/source/source_reply.c"
 #endif
 
 #define FL_TSDIR "PG_15_202209061"

@@ -1,6 +1,6 @@
 /*
  * crashsim: the states a power loss could leave, from the trace of a run
- * (src/io_trace.h; written by rewind under REWIND_TEST_CRASH_TRACE).
+ * (src/util/io_trace.h; written by rewind under REWIND_TEST_CRASH_TRACE).
  *
  *   crashsim info TRACE
  *       the number of changes N, then every sync point: the K (1..N) such
@@ -39,7 +39,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "io_trace.h"
+#include "util/io_trace.h"
 
 #define PAGE 4096
 #define MAX_FD 65536

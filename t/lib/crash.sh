@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # Power-loss tests (t/integration/crash-*.t): one real rewind is traced
-# (REWIND_TEST_CRASH_TRACE, src/io_trace.h), then the crash simulator
+# (REWIND_TEST_CRASH_TRACE, src/util/io_trace.h), then the crash simulator
 # (t/crashsim/crashsim.c) rebuilds, from a copy of the original target and
 # the trace, states a power loss could leave: at sync points and at random
 # points between them, with changes not yet durable lost, kept, or torn.

@@ -11,7 +11,7 @@
 
 #include "blockfirst.h"
 #include "blockmap.h"
-#include "blockproof.h"
+#include "plan/blockproof.h"
 #include "walrec.h"
 
 #define DIVERGE UINT64_C(0x5000000)

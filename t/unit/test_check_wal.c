@@ -1,7 +1,7 @@
 #include <check.h>
 #include <string.h>
 
-#include "check_wal.h"
+#include "plan/check_wal.h"
 
 #define SEG (16u * 1024 * 1024)
 

@@ -5,7 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "config_files.h"
+#include "config/config_files.h"
 #include "xalloc.h"
 
 START_TEST(settings_parsed)

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "finalize.h"
+#include "target/finalize.h"
 #include "xalloc.h"
 
 /*

@@ -4,7 +4,7 @@
 #include <check.h>
 #include <string.h>
 
-#include "options.h"
+#include "run/options.h"
 
 START_TEST(format_and_report)
 {

@@ -9,9 +9,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "hashcmp.h"
-#include "plan.h"
-#include "source.h"
+#include "plan/hashcmp.h"
+#include "plan/plan.h"
+#include "source/source.h"
 #include "xalloc.h"
 
 #define MB (1024 * 1024)

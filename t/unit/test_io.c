@@ -1,5 +1,5 @@
 /*
- * The real rw_io (src/io.c) never follows a symbolic link below the data
+ * The real rw_io (src/util/io.c) never follows a symbolic link below the data
  * directory or the journal's directory, except pg_wal and pg_tblspc/<oid>.
  * A scratch tree: data/ with base/5 a link to outside/, and outside/ with
  * a file that no call may change.
@@ -13,8 +13,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "io.h"
-#include "io_trace.h"
+#include "util/io.h"
+#include "util/io_trace.h"
 #include "xalloc.h"
 
 extern Suite *io_suite(void);

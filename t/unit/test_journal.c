@@ -6,9 +6,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "apply.h"
-#include "execute.h"
-#include "journal.h"
+#include "target/apply.h"
+#include "run/execute.h"
+#include "target/journal.h"
 #include "testutil.h"
 #include "xalloc.h"
 

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "json.h"
+#include "util/json.h"
 
 /* Run the writer into a string; the caller frees it. */
 typedef void (*json_body) (json_writer *w);

@@ -11,8 +11,8 @@
 #include <unistd.h>
 
 #include "blockmap.h"
-#include "listing_check.h"
-#include "plan.h"
+#include "plan/listing_check.h"
+#include "plan/plan.h"
 #include "timeline.h"
 #include "xalloc.h"
 

@@ -1,7 +1,7 @@
 #include <check.h>
 #include <string.h>
 
-#include "options.h"
+#include "run/options.h"
 
 /* argv ends with NULL; argc is counted */
 static bool

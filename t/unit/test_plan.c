@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "blockmap.h"
-#include "plan.h"
+#include "plan/plan.h"
 #include "timeline.h"
 
 #define SEG (16u * 1024 * 1024)

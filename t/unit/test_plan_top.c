@@ -4,7 +4,7 @@
 #include <check.h>
 #include <string.h>
 
-#include "plan.h"
+#include "plan/plan.h"
 
 START_TEST(top_relations)
 {

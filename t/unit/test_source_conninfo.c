@@ -9,7 +9,7 @@
 
 #include <libpq-fe.h>
 
-#include "source_conninfo.h"
+#include "source/source_conninfo.h"
 #include "xalloc.h"
 
 extern Suite *source_conninfo_suite(void);

@@ -6,7 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "source.h"
+#include "source/source.h"
 #include "xalloc.h"
 
 #define BIG_SIZE 20000

@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "execute.h"
+#include "run/execute.h"
 #include "xalloc.h"
 
 extern Suite *space_suite(void);

@@ -7,7 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "target_lock.h"
+#include "target/target_lock.h"
 #include "xalloc.h"
 
 extern Suite *target_lock_suite(void);

@@ -1,0 +1,103 @@
+/*
+ * The divergence report: what the target committed after the divergence
+ * point and loses in the rewind, with relation names from the source's
+ * catalog; and the dry run's view of the plan.  Printed as text on stderr,
+ * or rendered as JSON for --format json and --report.
+ */
+#ifndef RW_REPORT_H
+#define RW_REPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "util/json.h"
+#include "ledger.h"
+#include "plan/plan.h"
+#include "plan/scan.h"
+#include "source/source.h"
+
+/* The estimate of the copy time assumes this rate; it is not measured. */
+#define REPORT_ASSUMED_BYTES_PER_SECOND (UINT64_C(100) * 1024 * 1024)
+
+/* How many relations the plan lists by bytes to fetch. */
+#define REPORT_TOP_RELATIONS 10
+
+/* Relation files and what the source calls them. */
+typedef struct rel_names {
+	relfile_locator *locs;
+	relation_name *names;
+	size_t		n;
+	size_t		cap;
+} rel_names;
+
+void		rel_names_want(rel_names *rn, relfile_locator loc);
+
+/* Ask the source, one call per database. */
+bool		rel_names_resolve(rel_names *rn, source *src, rw_error *err);
+
+/* NULL when loc was never wanted. */
+const relation_name *rel_names_find(const rel_names *rn, relfile_locator loc);
+void		rel_names_free(rel_names *rn);
+
+/* What the report is made of; members are borrowed, NULL when not reached. */
+typedef struct report_facts {
+	lsn_t		diverge;
+	uint32_t	diverge_tli;	/* the last timeline both histories share */
+	uint32_t	source_tli;
+	uint32_t	target_tli;
+	lsn_t		target_end;		/* end of the target's WAL */
+	bool		have_checkpoint;
+	lsn_t		ckpt_lsn;		/* last common checkpoint */
+	lsn_t		ckpt_redo;
+	uint32_t	ckpt_tli;
+	const scan_stats *scan;
+	const plan *plan;
+	const char *tsdir;
+	const ledger *ledger;		/* finished */
+	const rel_names *names;
+	uint64_t	bytes_fetched;	/* read from the source so far (file contents,
+								 * digests) */
+	/* changed on the source during the copy (0 until it ran): files gone
+	 * (but the WAL segments counted below) and files shorter than listed */
+	uint64_t	vanished_files;
+	uint64_t	shrunk_files;
+	uint64_t	grown_files;
+	/* WAL segments the rewound node needs that the source no longer had,
+	 * before the first change or when they were to be copied */
+	uint64_t	missing_wal_segments;
+} report_facts;
+
+/*
+ * What is known about a relation file: "known" (*name set), "created after
+ * divergence" or "unknown" (*name NULL).
+ */
+const char *report_rel_status(const report_facts *f, relfile_locator loc,
+							  const relation_name **name);
+
+/* "public.t (table)", "relation file 16390 in database 5 (created after divergence)" */
+void		report_rel_label(const report_facts *f, relfile_locator loc, char *out,
+							 size_t outlen);
+
+/* Seconds the copy takes at REPORT_ASSUMED_BYTES_PER_SECOND, rounded up. */
+uint64_t	report_estimate_seconds(const plan *p);
+
+/* Every relation file the report names, for rel_names_resolve. */
+void		report_want_names(const report_facts *f, rel_names *rn);
+
+/* Plan details beyond plan_print_summary: largest relations, WAL, estimate. */
+void		report_print_plan_text(const report_facts *f, FILE *out);
+
+/* The divergence report for people. */
+void		report_print_text(const report_facts *f, FILE *out);
+
+/* The JSON values of the "divergence", "plan" and "report" members. */
+void		report_json_divergence(const report_facts *f, json_writer *w);
+void		report_json_plan(const report_facts *f, json_writer *w);
+void		report_json_report(const report_facts *f, json_writer *w);
+
+/* "2024-05-01T12:00:00.123456Z" from µs since 2000-01-01 00:00 UTC. */
+void		report_format_pg_time(int64_t usecs, char *out, size_t outlen);
+
+#endif

@@ -1,0 +1,589 @@
+#include "run/execute.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+
+#include "target/journal.h"
+#include "xalloc.h"
+
+#define BLCKSZ 8192
+/* Ranges handed to the source at once; it batches them into round trips. */
+#define QUEUE_RANGES 4096
+
+typedef struct range_owner {
+	const plan_entry *entry;
+	bool		probe;			/* the byte after the listed end: read, never written */
+} range_owner;
+
+/* What the source did to a planned file while the copy ran. */
+#define FILE_VANISHED 0x01
+#define FILE_SHRUNK 0x02
+#define FILE_GROWN 0x04
+
+typedef struct fetch_queue {
+	fetch_range ranges[QUEUE_RANGES];
+	range_owner owners[QUEUE_RANGES];
+	size_t		n;
+	source	   *src;
+	target_writer *w;
+	progress   *prog;
+	const plan_entry *entries;	/* the plan's, to index changes */
+	uint8_t    *changes;		/* FILE_* per plan entry */
+} fetch_queue;
+
+/*
+ * A file copied up to its listed end has more bytes on the source now.
+ * Replaying the source's WAL repeats what was appended to a relation file
+ * or a WAL segment; any other file would keep a torn copy: refuse it.
+ */
+static bool
+grown(const plan_entry *e, uint8_t *change, rw_error *err)
+{
+	if (e->is_relation || strncmp(e->path, "pg_wal/", 7) == 0)
+	{
+		if (!(*change & FILE_GROWN))
+			log_debug("\"%s\" grew on the source during the copy", e->path);
+		*change |= FILE_GROWN;
+		return true;
+	}
+	/* not counted among the files replay accounts for */
+	rw_fail(err, RW_ESTATE, "file \"%s\" grew on the source during the copy (%llu bytes "
+			"when listed): its copy would be torn, and no WAL replay repairs it",
+			e->path, (unsigned long long) e->source_size);
+	rw_hint(err, "Something writes into the source's data directory; stop it (or move "
+			"that file out of the data directory) before rewinding.");
+	return false;
+}
+
+static bool
+sink(void *ctx, size_t index, const uint8_t *data, size_t len, bool missing,
+	 rw_error *err)
+{
+	fetch_queue *q = ctx;
+	const fetch_range *r = &q->ranges[index];
+	const plan_entry *e = q->owners[index].entry;
+	uint8_t    *change = &q->changes[e - q->entries];
+
+	if (missing)
+	{
+		/*
+		 * Gone from the source while we run: the relation or segment was
+		 * dropped there, and replaying the source's WAL from the last common
+		 * checkpoint removes it too.  A whole-file copy leaves nothing
+		 * behind; it is removed at its first missing range.
+		 */
+		if (*change & FILE_VANISHED)
+			return true;
+		*change |= FILE_VANISHED;
+		log_debug("\"%s\" vanished from the source during the copy", e->path);
+		return e->action != ACT_COPY || tw_remove_file(q->w, e->path, err);
+	}
+	if (q->owners[index].probe)
+		return len == 0 || grown(e, change, err);
+	if (len < r->len && !(*change & FILE_SHRUNK))
+	{
+		/* truncated there (VACUUM, TRUNCATE); replay truncates it here too */
+		*change |= FILE_SHRUNK;
+		log_debug("\"%s\" shrank on the source during the copy", e->path);
+	}
+	progress_update(q->prog, len, false);
+	return tw_write(q->w, r->path, r->offset, data, len, err);
+}
+
+static bool
+flush(fetch_queue *q, rw_error *err)
+{
+	bool		ok;
+
+	if (q->n == 0)
+		return true;
+	/* save what the batch overwrites; its first write syncs the journal once */
+	for (size_t i = 0; i < q->n; i++)
+		if (!q->owners[i].probe)
+			tw_prefetch(q->w, q->ranges[i].path, q->ranges[i].offset, q->ranges[i].len);
+	for (size_t i = 0; i < q->n; i++)
+		if (!q->owners[i].probe &&
+			!tw_protect(q->w, q->ranges[i].path, q->ranges[i].offset, q->ranges[i].len, err))
+			return false;
+	ok = q->src->ops->fetch(q->src, q->ranges, q->n, sink, q, err);
+	q->n = 0;
+	return ok;
+}
+
+static bool
+queue_range(fetch_queue *q, const plan_entry *e, uint64_t offset, uint64_t len,
+			rw_error *err)
+{
+	while (len > 0)
+	{
+		uint32_t	piece = len > FETCH_RANGE_MAX ? FETCH_RANGE_MAX : (uint32_t) len;
+
+		if (q->n == QUEUE_RANGES && !flush(q, err))
+			return false;
+		q->ranges[q->n].path = e->path;
+		q->ranges[q->n].offset = offset;
+		q->ranges[q->n].len = piece;
+		q->owners[q->n].entry = e;
+		q->owners[q->n].probe = false;
+		q->n++;
+		offset += piece;
+		len -= piece;
+	}
+	return true;
+}
+
+/*
+ * Copies up to the listed end are followed by a read of one byte past it:
+ * a file that grew since it was listed answers with that byte.
+ */
+static bool
+queue_probe(fetch_queue *q, const plan_entry *e, rw_error *err)
+{
+	if (q->n == QUEUE_RANGES && !flush(q, err))
+		return false;
+	q->ranges[q->n].path = e->path;
+	q->ranges[q->n].offset = e->source_size;
+	q->ranges[q->n].len = 1;
+	q->owners[q->n].entry = e;
+	q->owners[q->n].probe = true;
+	q->n++;
+	return true;
+}
+
+/* Adjacent changed blocks become one range. */
+static bool
+queue_blocks(fetch_queue *q, const plan_entry *e, rw_error *err)
+{
+	size_t		i = 0;
+
+	while (i < e->nblocks)
+	{
+		size_t		j = i + 1;
+
+		while (j < e->nblocks && e->blocks[j] == e->blocks[j - 1] + 1 &&
+			   (uint64_t) (j - i + 1) * BLCKSZ <= FETCH_RANGE_MAX)
+			j++;
+		if (!queue_range(q, e, (uint64_t) e->blocks[i] * BLCKSZ,
+						 (uint64_t) (j - i) * BLCKSZ, err))
+			return false;
+		i = j;
+	}
+	return true;
+}
+
+static bool
+start_entry(fetch_queue *q, const plan_entry *e, rw_error *err)
+{
+	target_writer *w = q->w;
+
+	switch (e->action)
+	{
+		case ACT_CREATE_DIR:
+			return tw_create_dir(w, e->path, err);
+		case ACT_CREATE_LINK:
+			return tw_create_symlink(w, e->path, e->link_target, err);
+		case ACT_COPY:
+			return tw_create_empty(w, e->path, err) &&
+				queue_range(q, e, 0, e->source_size, err) && queue_probe(q, e, err);
+		case ACT_COPY_TAIL:
+			return queue_blocks(q, e, err) &&
+				queue_range(q, e, e->target_size, e->source_size - e->target_size, err) &&
+				queue_probe(q, e, err);
+		case ACT_TRUNCATE:
+			return tw_truncate(w, e->path, e->source_size, err) && queue_blocks(q, e, err);
+		case ACT_NONE:
+			return queue_blocks(q, e, err);
+		case ACT_REMOVE:
+		case ACT_RECYCLE:
+		case ACT_COUNT:
+			break;
+	}
+	return true;
+}
+
+/* A file that vanished is not counted as shrunk or grown too. */
+static void
+collect_changes(const plan *p, const uint8_t *changes, execute_outcome *out)
+{
+	for (size_t i = 0; i < p->n; i++)
+		if (changes[i] & FILE_VANISHED)
+			file_list_add(&out->vanished, p->entries[i].path, FILE_TYPE_REGULAR, 0, NULL);
+		else if (changes[i] & FILE_SHRUNK)
+			out->shrunk_files++;
+		else if (changes[i] & FILE_GROWN)
+			out->grown_files++;
+}
+
+void
+execute_outcome_free(execute_outcome *out)
+{
+	file_list_free(&out->vanished);
+	memset(out, 0, sizeof(*out));
+}
+
+/* The target's WAL segments the plan recycles, renamed in one journaled batch. */
+static bool
+recycle_wal(const plan *p, target_writer *w, rw_error *err)
+{
+	const char **from = xcalloc(p->n + 1, sizeof(char *));
+	const char **to = xcalloc(p->n + 1, sizeof(char *));
+	size_t		n = 0;
+	bool		ok;
+
+	for (size_t i = 0; i < p->n; i++)
+		if (p->entries[i].action == ACT_RECYCLE)
+		{
+			from[n] = p->entries[i].path;
+			to[n++] = p->entries[i].recycle_to;
+		}
+	ok = tw_rename_files(w, from, to, n, err);
+	free(from);
+	free(to);
+	return ok;
+}
+
+bool
+execute_plan(const plan *p, source *src, target_writer *w, progress *prog,
+			 execute_outcome *out, rw_error *err)
+{
+	fetch_queue *q = xcalloc(1, sizeof(*q));
+	bool		ok = true;
+
+	q->src = src;
+	q->w = w;
+	q->prog = prog;
+	q->entries = p->entries;
+	q->changes = xcalloc(p->n, 1);
+	prog->total = p->totals.fetch_bytes;
+
+	/* parents sort before their children: create and copy in path order */
+	for (size_t i = 0; ok && i < p->n; i++)
+		ok = start_entry(q, &p->entries[i], err);
+	ok = ok && flush(q, err);
+	collect_changes(p, q->changes, out);
+	free(q->changes);
+	free(q);
+	if (!ok || !tw_step(w, JSTEP_COPIED, err))
+		return false;
+	progress_update(prog, 0, true);
+
+	if (!recycle_wal(p, w, err))
+		return false;
+	/* children before their parents: remove in reverse order */
+	for (size_t i = p->n; i-- > 0;)
+	{
+		const plan_entry *e = &p->entries[i];
+
+		if (e->action != ACT_REMOVE)
+			continue;
+		if (e->type == FILE_TYPE_DIRECTORY ? !tw_remove_dir(w, e->path, err)
+			: !tw_remove_file(w, e->path, err))
+			return false;
+	}
+	return tw_step(w, JSTEP_REMOVED, err);
+}
+
+/* Journal overhead per record (fixed part and path), generously. */
+#define RECORD_OVERHEAD 256
+/* pg_control twice, backup_label, configuration files: generously. */
+#define FINALIZE_BYTES (1024 * 1024)
+
+void
+execute_estimate(const plan *p, space_estimate *out)
+{
+	uint64_t	records = 0;
+
+	memset(out, 0, sizeof(*out));
+	for (size_t i = 0; i < p->n; i++)
+	{
+		const plan_entry *e = &p->entries[i];
+		uint64_t	blocks = (uint64_t) e->nblocks * BLCKSZ;
+
+		records += 2 + e->nblocks;
+		switch (e->action)
+		{
+			case ACT_NONE:
+				out->journal_bytes += blocks;
+				break;
+			case ACT_COPY:
+				out->journal_bytes += e->target_size;
+				out->new_bytes += e->source_size;
+				break;
+			case ACT_COPY_TAIL:
+				out->journal_bytes += blocks;
+				out->new_bytes += e->source_size - e->target_size;
+				break;
+			case ACT_TRUNCATE:
+				out->journal_bytes += blocks + (e->target_size - e->source_size);
+				break;
+			case ACT_REMOVE:
+				if (strncmp(e->path, "pg_wal/", 7) == 0)
+					out->removed_wal_bytes += e->target_size;
+				else if (strncmp(e->path, "pg_tblspc/", 10) == 0)
+					out->removed_tblspc_bytes += e->target_size;
+				else
+					out->removed_bytes += e->target_size;
+				break;
+			case ACT_CREATE_DIR:
+			case ACT_CREATE_LINK:
+			case ACT_RECYCLE:	/* a rename */
+			case ACT_COUNT:
+				break;
+		}
+	}
+	records += out->journal_bytes / JOURNAL_PIECE_MAX;
+	out->journal_bytes += records * RECORD_OVERHEAD + FINALIZE_BYTES;
+	out->new_bytes += FINALIZE_BYTES;
+	out->plan = p;
+}
+
+static char *
+human(uint64_t bytes)
+{
+	if (bytes >= (uint64_t) 10 << 30)
+		return xasprintf("%.1f GB", (double) bytes / (1 << 30));
+	if (bytes >= (uint64_t) 10 << 20)
+		return xasprintf("%.1f MB", (double) bytes / (1 << 20));
+	return xasprintf("%llu kB", (unsigned long long) (bytes + 1023) / 1024);
+}
+
+/*
+ * Free bytes for an unprivileged user on the file system of path.  TEST
+ * HOOK: REWIND_TEST_FREE_BYTES=N pretends every file system has N bytes
+ * free (t/integration/fault-*.t); not for production use.
+ */
+static bool
+free_space(const char *path, uint64_t *bytes, dev_t *dev, rw_error *err)
+{
+	struct statvfs vfs;
+	struct stat st;
+	const char *fake = getenv("REWIND_TEST_FREE_BYTES");
+
+	if (statvfs(path, &vfs) != 0 || stat(path, &st) != 0)
+		return rw_fail_errno(err, errno, "could not get the free space of \"%s\"", path);
+	*bytes = (uint64_t) vfs.f_bavail * vfs.f_frsize;
+	*dev = st.st_dev;
+	if (fake)
+		*bytes = strtoull(fake, NULL, 10);
+	return true;
+}
+
+/* What the space on one file system is needed for. */
+static bool
+refuse(rw_error *err, const fs_space *fs)
+{
+	uint64_t	need = fs->journal_bytes + fs->new_bytes;
+	char	   *n = human(need), *h = human(fs->free), *j = human(fs->journal_bytes),
+			   *d = human(fs->new_bytes);
+	bool		journal_here = fs->journal_bytes > 0;
+	bool		data_here = fs->new_bytes > 0;
+	char	   *why = xasprintf("%s%s%s%s%s",
+								journal_here ? j : "",
+								journal_here ? " for the journal of the data it overwrites or removes" : "",
+								journal_here && data_here ? ", " : "",
+								data_here ? d : "",
+								data_here ? " of new data" : "");
+
+	rw_fail(err, RW_ENOSPACE, "not enough free disk space to rewind: need %s (%s), "
+			"have %s on the file system of \"%s\"", n, why, h, fs->where);
+	rw_hint(err, "Free at least %s there and run again; the target was not changed.", n);
+	free(why);
+	free(n);
+	free(h);
+	free(j);
+	free(d);
+	return false;
+}
+
+bool
+execute_space_fits(fs_space *fs, size_t n, rw_error *err)
+{
+	for (size_t i = 0; i < n; i++)
+	{
+		if (fs[i].journal_bytes + fs[i].new_bytes == 0)
+			continue;
+		/* the first entry of a file system collects the others' needs */
+		for (size_t k = i + 1; k < n; k++)
+			if (fs[k].dev == fs[i].dev)
+			{
+				fs[i].journal_bytes += fs[k].journal_bytes;
+				fs[i].new_bytes += fs[k].new_bytes;
+				fs[k].journal_bytes = fs[k].new_bytes = 0;
+			}
+		if (fs[i].free < fs[i].journal_bytes + fs[i].new_bytes)
+			return refuse(err, &fs[i]);
+	}
+	return true;
+}
+
+/*
+ * The estimate with the removed files that cannot be moved into the stash
+ * (on another file system than the journal's) counted as journal data.
+ * Files under pg_tblspc/ are always counted: their file systems are not
+ * looked at.
+ */
+static const space_estimate *
+with_removals(const char *pgdata, dev_t data_dev, dev_t journal_dev, const space_estimate *est,
+			  space_estimate *counted)
+{
+	char	   *wal = xasprintf("%s/pg_wal", pgdata);
+	struct stat wal_st;
+	bool		data_here = data_dev == journal_dev;
+	bool		wal_here = data_here && stat(wal, &wal_st) == 0 && wal_st.st_dev == journal_dev;
+
+	free(wal);
+	*counted = *est;
+	counted->journal_bytes += est->removed_tblspc_bytes;
+	if (!data_here)
+		counted->journal_bytes += est->removed_bytes;
+	if (!wal_here)
+		counted->journal_bytes += est->removed_wal_bytes;
+	return counted;
+}
+
+/*
+ * Where new data of path goes, as the length of its prefix: "pg_wal",
+ * "pg_tblspc/<oid>", or 0 for the data directory itself.
+ */
+static size_t
+area_of(const char *path)
+{
+	const char *slash;
+
+	if (strncmp(path, "pg_wal/", 7) == 0)
+		return 6;
+	if (strncmp(path, "pg_tblspc/", 10) == 0 && (slash = strchr(path + 10, '/')) != NULL)
+		return (size_t) (slash - path);
+	return 0;
+}
+
+/* New bytes an entry writes. */
+static uint64_t
+new_bytes_of(const plan_entry *e)
+{
+	if (e->action == ACT_COPY)
+		return e->source_size;
+	if (e->action == ACT_COPY_TAIL)
+		return e->source_size - e->target_size;
+	return 0;
+}
+
+/*
+ * A path on the file system that area (of pgdata) will be on: itself when
+ * it exists (through its link), else where the plan's link leads, else the
+ * nearest existing directory above that.  Malloc'd.
+ */
+static char *
+area_location(const char *pgdata, const plan *p, const char *area, size_t len)
+{
+	char	   *path = xasprintf("%s/%.*s", pgdata, (int) len, area);
+	struct stat st;
+	char	   *slash;
+
+	if (stat(path, &st) == 0)
+		return path;
+	for (size_t i = 0; p && i < p->n; i++)
+		if (p->entries[i].action == ACT_CREATE_LINK && strlen(p->entries[i].path) == len &&
+			strncmp(p->entries[i].path, area, len) == 0)
+		{
+			free(path);
+			path = xstrdup(p->entries[i].link_target);
+			break;
+		}
+	while (stat(path, &st) != 0 && (slash = strrchr(path, '/')) != NULL && slash != path)
+		*slash = '\0';
+	return path;
+}
+
+/*
+ * One fs_space per place data goes: [0] the data directory, [1] the
+ * journal's directory (named after the data directory when they share a
+ * file system), then pg_wal and each tablespace that gets new data.
+ * Returns how many; names are malloc'd into where[].
+ */
+static size_t
+collect_areas(const char *pgdata, const char *journal_parent, const space_estimate *est,
+			  fs_space *fs, char **where)
+{
+	const plan *p = est->plan;
+	size_t		n = 2;
+	uint64_t	elsewhere = 0;
+
+	where[0] = xstrdup(pgdata);
+	where[1] = xstrdup(journal_parent);
+	fs[1].journal_bytes = est->journal_bytes;
+	for (size_t i = 0; p && i < p->n; i++)
+	{
+		const char *path = p->entries[i].path;
+		uint64_t	bytes = new_bytes_of(&p->entries[i]);
+		size_t		len = area_of(path);
+
+		if (bytes == 0 || len == 0)
+			continue;
+		/* entries are sorted: an area's files follow each other */
+		if (n == 2 || strncmp(fs[n - 1].where, path, len) != 0 || fs[n - 1].where[len] != '\0')
+		{
+			where[n] = xasprintf("%.*s", (int) len, path);
+			fs[n].where = where[n];
+			n++;
+		}
+		fs[n - 1].new_bytes += bytes;
+		elsewhere += bytes;
+	}
+	fs[0].new_bytes = est->new_bytes - elsewhere;
+	/* relative area names become locations */
+	for (size_t i = 2; i < n; i++)
+	{
+		char	   *loc = area_location(pgdata, p, where[i], strlen(where[i]));
+
+		free(where[i]);
+		where[i] = loc;
+	}
+	for (size_t i = 0; i < n; i++)
+		fs[i].where = where[i];
+	return n;
+}
+
+bool
+execute_check_space(const char *pgdata, const space_estimate *est, rw_error *err)
+{
+	space_estimate counted;
+	char	   *jdir = journal_dir(pgdata);
+	char	   *parent = xstrdup(jdir);
+	char	   *slash = strrchr(parent, '/');
+	size_t		cap = 2 + (est->plan ? est->plan->n : 0);
+	fs_space   *fs = xcalloc(cap, sizeof(fs_space));
+	char	  **where = xcalloc(cap, sizeof(char *));
+	bool		ok = true;
+
+	if (slash == parent)
+		slash[1] = '\0';
+	else if (slash)
+		*slash = '\0';
+	else
+		strcpy(parent, ".");
+	if (!free_space(pgdata, &fs[0].free, &fs[0].dev, err) ||
+		!free_space(parent, &fs[1].free, &fs[1].dev, err))
+		ok = false;
+	if (ok)
+	{
+		size_t		n;
+
+		est = with_removals(pgdata, fs[0].dev, fs[1].dev, est, &counted);
+		n = collect_areas(pgdata, parent, est, fs, where);
+		for (size_t i = 2; ok && i < n; i++)
+			ok = free_space(fs[i].where, &fs[i].free, &fs[i].dev, err);
+		ok = ok && execute_space_fits(fs, n, err);
+	}
+	for (size_t i = 0; i < cap; i++)
+		free(where[i]);
+	free(where);
+	free(fs);
+	free(parent);
+	free(jdir);
+	return ok;
+}

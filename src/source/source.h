@@ -1,0 +1,164 @@
+/*
+ * The source of a rewind: a running server reached over libpq, or a cleanly
+ * stopped data directory on this machine.  The rest of the program talks to
+ * it only through this table of functions.
+ */
+#ifndef RW_SOURCE_H
+#define RW_SOURCE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "source/filelist.h"
+#include "lsn.h"
+
+typedef struct source source;
+
+/* Most connections a source opens at once (--jobs). */
+#define SOURCE_MAX_JOBS 64
+
+/* The longest range fetch accepts; longer ones fail with RW_EINTERNAL. */
+#define FETCH_RANGE_MAX (1024 * 1024)
+
+/* One piece of a file to read. */
+typedef struct fetch_range {
+	const char *path;			/* relative to the data directory */
+	uint64_t	offset;
+	uint32_t	len;
+} fetch_range;
+
+/*
+ * Receives the bytes of ranges[index].  len may be shorter than asked (the
+ * file is shorter now) and missing is true when the file no longer exists
+ * on the source; both are normal while the source is running.  Return false
+ * (with err set) to stop the fetch.
+ */
+typedef bool (*fetch_sink) (void *ctx, size_t index, const uint8_t *data,
+							size_t len, bool missing, rw_error *err);
+
+/* SHA-256 of a range as the source reads it now (hash_ranges). */
+typedef struct source_digest {
+	uint8_t		sha256[32];
+	bool		missing;		/* the file does not exist (sha256 unset) */
+} source_digest;
+
+/* Where the source's WAL is now. */
+typedef struct source_wal_position {
+	bool		in_recovery;	/* the source is a standby */
+	lsn_t		lsn;			/* primary: insert position; standby: replay position;
+								 * directory: LSN_INVALID, use its control file */
+	uint32_t	tli;			/* timeline of lsn, 0 if the source cannot tell */
+} source_wal_position;
+
+/* What the source's catalog says a relation file is. */
+#define RELATION_NAME_LEN 64	/* NAMEDATALEN */
+
+typedef struct relation_name {
+	bool		found;			/* false: the source has no such file */
+	const char *kind;			/* "table", "index", "sequence", "TOAST table", ... */
+	char		schema[RELATION_NAME_LEN];
+	char		name[RELATION_NAME_LEN];
+	/* indexes: the indexed table; TOAST tables and their indexes: the table
+	 * whose values they hold; else empty */
+	char		owner_schema[RELATION_NAME_LEN];
+	char		owner_name[RELATION_NAME_LEN];
+} relation_name;
+
+/* What keeps the source's WAL from being recycled, and who may add a slot. */
+typedef struct source_wal_retention {
+	bool		slot_exists;	/* the slot asked about exists */
+	bool		slot_physical;
+	lsn_t		slot_restart_lsn;	/* LSN_INVALID: it reserves no WAL yet */
+	char		wal_keep_size[32];	/* as SHOW prints it ("0" when none) */
+	char		archive_mode[16];	/* "off", "on", "always" */
+	bool		archive_set;	/* archive_command or archive_library is set */
+	bool		can_create_slot;	/* the role has REPLICATION or is a superuser */
+} source_wal_retention;
+
+typedef struct source_ops {
+	/* Read a whole (small) file.  *missing is set instead of failing when
+	 * missing_ok and the file does not exist.  *data is malloc'd, NUL
+	 * terminated (not counted in *len). */
+	bool		(*read_file) (source *s, const char *path, bool missing_ok,
+							  uint8_t **data, size_t *len, bool *missing,
+							  rw_error *err);
+
+	/* List every file, directory and symlink of the data directory,
+	 * appended to *out, sorted (see file_list_local for ownership). */
+	bool		(*list_files) (source *s, file_list *out, rw_error *err);
+
+	/* Read ranges, calling sink once per range, in any order. */
+	bool		(*fetch) (source *s, const fetch_range *ranges, size_t n,
+						  fetch_sink sink, void *ctx, rw_error *err);
+
+	/*
+	 * SHA-256 of each range's bytes (fewer at end of file), into out[i];
+	 * ranges as for fetch.  The server computes them, so only digests
+	 * travel.
+	 */
+	bool		(*hash_ranges) (source *s, const fetch_range *ranges, size_t n,
+								source_digest *out, rw_error *err);
+
+	bool		(*wal_position) (source *s, source_wal_position *out, rw_error *err);
+
+	/*
+	 * Check what a rewind requires of the source that the control file does
+	 * not tell: a server's full_page_writes setting and the privileges of
+	 * the role.  A directory source has nothing to check.
+	 */
+	bool		(*check_server) (source *s, rw_error *err);
+
+	/* The primary_conninfo a standby of this source should use, malloc'd;
+	 * NULL for a directory source. */
+	char	   *(*standby_conninfo) (source *s);
+
+	/*
+	 * Name the relations whose files in database db_oid (0: shared) are
+	 * relfilenodes[0..n), into out[0..n).  Only the catalog is read; a
+	 * directory source knows no names and sets found=false for all.
+	 */
+	bool		(*describe_relations) (source *s, uint32_t db_oid,
+									   const uint32_t *relfilenodes, size_t n,
+									   relation_name *out, rw_error *err);
+
+	/*
+	 * What retains the source's WAL; slot (may be NULL) is the replication
+	 * slot to look up.  NULL for a directory source.
+	 */
+	bool		(*wal_retention) (source *s, const char *slot,
+								  source_wal_retention *out, rw_error *err);
+
+	/*
+	 * Create the physical replication slot name, reserving WAL at once,
+	 * unless it exists (*created says which).  Fails when a logical slot has
+	 * that name.  NULL for a directory source.
+	 */
+	bool		(*ensure_slot) (source *s, const char *name, bool *created,
+								rw_error *err);
+
+	/* Disconnect and free s. */
+	void		(*close) (source *s);
+} source_ops;
+
+struct source {
+	const source_ops *ops;
+	char		description[256];	/* "server host=... port=..." or "directory /x" */
+	uint64_t	bytes_fetched;		/* file content received so far */
+};
+
+/*
+ * Open a connection; fails with RW_ESOURCE and the server's message.  fetch
+ * and hash_ranges use up to jobs connections at once (the others are opened
+ * when first needed, with the same connection string).  A source that sends
+ * nothing for timeout_s seconds while an answer is awaited fails the call
+ * that waits (and connecting, with libpq's connect_timeout, TCP keepalives
+ * and user timeout, unless the connection string sets its own).
+ */
+source	   *source_libpq_open(const char *connstr, int jobs, int timeout_s, rw_error *err);
+
+/* Use a local data directory as the source. */
+source	   *source_local_open(const char *datadir, rw_error *err);
+
+#endif

@@ -1,0 +1,1323 @@
+#include "target/apply.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util/fileutil.h"
+#include "util/io.h"
+#include "util/log.h"
+#include "xalloc.h"
+
+#define CONTROL_PATH "global/pg_control"
+
+/* A set of strings: the files that already have their JR_ORIG record. */
+typedef struct strset {
+	char	  **slots;
+	size_t		cap;			/* a power of two, or 0 */
+	size_t		n;
+} strset;
+
+/* A range saved in the journal for the writes of the current batch. */
+typedef struct prot_range {
+	char	   *path;
+	uint64_t	offset;
+	uint64_t	len;
+} prot_range;
+
+struct target_writer {
+	char	   *pgdata;
+	bool		dry_run;
+	rw_io	   *io;				/* every change to the target goes through it */
+	mode_t		file_mode;		/* of created files and directories: the data */
+	mode_t		dir_mode;		/* directory's, as PostgreSQL gives them */
+
+	int			fd;				/* file being written, or -1 */
+	char	   *fd_path;		/* its relative path */
+	int			rfd;			/* file being read for the journal, or -1 */
+	char	   *rfd_path;		/* its relative path */
+	char	   *rfd_full;		/* and its full path, for messages */
+	uint8_t    *save_buf;		/* JOURNAL_PIECE_MAX bytes, for save_range */
+
+	char	  **touched;		/* relative paths to fsync (files and directories) */
+	size_t		ntouched;
+	size_t		touched_cap;
+
+	journal    *j;				/* NULL: changes are not journaled */
+	strset		seen;			/* files with a JR_ORIG record */
+	prot_range *batch;			/* saved by tw_protect for the writes to come */
+	size_t		nbatch, batch_cap;
+	bool		batch_sealed;	/* sorted, journal synced: writes under way */
+
+	bool		sync;			/* fsync the journal (not --no-sync) */
+	bool		stash_ready;	/* the stash exists; stash_dev is its device */
+	dev_t		stash_dev;		/* the device of the journal's stash */
+	uint64_t	nstashed;		/* files moved into the stash so far */
+
+	uint64_t	changes;		/* changes made to the target */
+	uint64_t	kill_after;		/* test hook, 0 when off */
+};
+
+/*
+ * The symbolic link that made a call on path fail with ELOOP, malloc'd, or
+ * NULL: the deepest name of path that is one (the links above it, pg_wal or
+ * a tablespace, or above the data directory, are where it is followed).
+ */
+static char *
+link_in_the_way(const char *path)
+{
+	char	   *p = xstrdup(path);
+	char	   *slash;
+	struct stat st;
+
+	do
+	{
+		if (p[0] != '\0' && lstat(p, &st) == 0 && S_ISLNK(st.st_mode))
+			return p;
+		slash = strrchr(p, '/');
+		if (slash)
+			*slash = '\0';
+	} while (slash);
+	free(p);
+	return NULL;
+}
+
+/* The link in the way of one of the quoted paths of msg, as link_in_the_way. */
+static char *
+link_in_message(const char *msg)
+{
+	const char *q = strchr(msg, '"');
+
+	while (q != NULL && strchr(q + 1, '"') != NULL)
+	{
+		const char *end = strchr(q + 1, '"');
+		char	   *path = xasprintf("%.*s", (int) (end - q - 1), q + 1);
+		char	   *link = link_in_the_way(path);
+
+		free(path);
+		if (link)
+			return link;
+		q = strchr(end + 1, '"');
+	}
+	return NULL;
+}
+
+/*
+ * rw_fail_errno for the paths of the target or its journal quoted in the
+ * message.  ELOOP is what io.c says of a symbolic link where the data
+ * directory has none: the message names the link, the hint says what to do.
+ */
+static bool
+fail_target(rw_error *err, int errnum, const char *fmt,...)
+	__attribute__((format(printf, 3, 4)));
+
+static bool
+fail_target(rw_error *err, int errnum, const char *fmt,...)
+{
+	char		what[sizeof(err->msg)];
+	va_list		ap;
+	char	   *link;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	link = errnum == ELOOP ? link_in_message(what) : NULL;
+	if (link == NULL)
+		return rw_fail_errno(err, errnum, "%s", what);
+	rw_fail(err, RW_ESTATE, "%s: \"%s\" is a symbolic link", what, link);
+	rw_hint(err, "rewind follows no symbolic link in the data directory but pg_wal and "
+			"pg_tblspc/<oid>, so that it never changes a file outside it. Put the real "
+			"directory (or file) back in place of \"%s\".", link);
+	free(link);
+	return false;
+}
+
+static uint64_t
+hash_str(const char *s)
+{
+	uint64_t	h = 1469598103934665603ULL;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char) *s) * 1099511628211ULL;
+	return h;
+}
+
+/* Add s; false if it was there already. */
+static bool
+strset_add(strset *set, const char *s)
+{
+	size_t		i;
+
+	if (set->n * 2 >= set->cap)
+	{
+		strset		bigger = {.cap = set->cap ? set->cap * 2 : 256};
+
+		bigger.slots = xcalloc(bigger.cap, sizeof(char *));
+		for (size_t k = 0; k < set->cap; k++)
+		{
+			if (set->slots[k] == NULL)
+				continue;
+			i = hash_str(set->slots[k]) & (bigger.cap - 1);
+			while (bigger.slots[i])
+				i = (i + 1) & (bigger.cap - 1);
+			bigger.slots[i] = set->slots[k];
+		}
+		bigger.n = set->n;
+		free(set->slots);
+		*set = bigger;
+	}
+	i = hash_str(s) & (set->cap - 1);
+	while (set->slots[i])
+	{
+		if (strcmp(set->slots[i], s) == 0)
+			return false;
+		i = (i + 1) & (set->cap - 1);
+	}
+	set->slots[i] = xstrdup(s);
+	set->n++;
+	return true;
+}
+
+static void
+strset_free(strset *set)
+{
+	for (size_t k = 0; k < set->cap; k++)
+		free(set->slots[k]);
+	free(set->slots);
+	memset(set, 0, sizeof(*set));
+}
+
+static void
+clear_batch(target_writer *w)
+{
+	for (size_t i = 0; i < w->nbatch; i++)
+		free(w->batch[i].path);
+	w->nbatch = 0;
+	w->batch_sealed = false;
+}
+
+/*
+ * Like PostgreSQL: a data directory with group access (initdb -g, mode
+ * 0750) gets files 0640 and directories 0750, any other 0600 and 0700.
+ */
+static void
+set_modes(target_writer *w)
+{
+	struct stat st;
+	bool		group = stat(w->pgdata, &st) == 0 && (st.st_mode & (S_IRGRP | S_IXGRP)) != 0;
+
+	w->file_mode = group ? 0640 : 0600;
+	w->dir_mode = group ? 0750 : 0700;
+}
+
+target_writer *
+tw_open(const char *pgdata, bool dry_run)
+{
+	target_writer *w = xcalloc(1, sizeof(*w));
+	char	   *jdir;
+
+	w->pgdata = xstrdup(pgdata);
+	w->dry_run = dry_run;
+	jdir = journal_dir(pgdata);
+	w->io = io_open(pgdata, jdir);
+	free(jdir);
+	set_modes(w);
+	w->fd = -1;
+	w->rfd = -1;
+	w->kill_after = strtoull(getenv("REWIND_TEST_KILL_AFTER_WRITES") ?
+							 getenv("REWIND_TEST_KILL_AFTER_WRITES") : "0", NULL, 10);
+	return w;
+}
+
+/*
+ * TEST HOOK, not for production: REWIND_TEST_KILL_AFTER_WRITES=N makes the
+ * process kill itself with SIGKILL right after its N-th change to the
+ * target, so the integration tests can interrupt a run at a chosen point
+ * (t/integration/fault-*.t).  Every change below calls this once.
+ */
+static void forget_read(target_writer *w);
+
+static void
+changed(target_writer *w)
+{
+	forget_read(w);				/* the path may now name another file */
+	w->changes++;
+	if (w->kill_after > 0 && w->changes >= w->kill_after)
+		raise(SIGKILL);
+}
+
+/*
+ * Done writing a file for now: start its writeback, so the disk works while
+ * the next ranges are fetched and the final fsync (tw_sync) finds little
+ * left to wait for.  Only a hint: errors surface at that fsync.
+ */
+static void
+close_current(target_writer *w)
+{
+	if (w->fd >= 0 && w->sync)
+		(void) sync_file_range(w->fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+	if (w->fd >= 0)
+		w->io->ops->close(w->io, w->fd);
+	w->fd = -1;
+	free(w->fd_path);
+	w->fd_path = NULL;
+}
+
+void
+tw_close(target_writer *w)
+{
+	if (w == NULL)
+		return;
+	close_current(w);
+	forget_read(w);
+	free(w->save_buf);
+	for (size_t i = 0; i < w->ntouched; i++)
+		free(w->touched[i]);
+	free(w->touched);
+	clear_batch(w);
+	free(w->batch);
+	strset_free(&w->seen);
+	journal_close(w->j);		/* a failed run leaves it for the next one */
+	io_close(w->io);
+	free(w->pgdata);
+	free(w);
+}
+
+static char *
+full_path(const target_writer *w, const char *path)
+{
+	return xasprintf("%s/%s", w->pgdata, path);
+}
+
+/*
+ * The read side keeps one file open between ranges of the same file.  Every
+ * change that may put another file under a path forgets it.
+ */
+static void
+forget_read(target_writer *w)
+{
+	if (w->rfd >= 0)
+		close(w->rfd);
+	w->rfd = -1;
+	free(w->rfd_path);
+	free(w->rfd_full);
+	w->rfd_path = w->rfd_full = NULL;
+}
+
+/* path open for reading into *fd; false with errno set (ENOENT: no such file). */
+static bool
+read_fd(target_writer *w, const char *path, int *fd)
+{
+	char	   *full;
+
+	if (w->rfd >= 0 && strcmp(w->rfd_path, path) == 0)
+	{
+		*fd = w->rfd;
+		return true;
+	}
+	forget_read(w);
+	full = full_path(w, path);
+	w->rfd = io_open_read(w->io, full);
+	if (w->rfd < 0)
+	{
+		int			e = errno;
+
+		free(full);
+		errno = e;
+		return false;
+	}
+	w->rfd_path = xstrdup(path);
+	w->rfd_full = full;
+	*fd = w->rfd;
+	return true;
+}
+
+static void
+touch(target_writer *w, const char *path)
+{
+	if (w->ntouched > 0 && strcmp(w->touched[w->ntouched - 1], path) == 0)
+		return;
+	xgrow((void **) &w->touched, &w->touched_cap, w->ntouched + 1, sizeof(char *));
+	w->touched[w->ntouched++] = xstrdup(path);
+}
+
+/* The directory holding path changed: remember it for the final sync. */
+static void
+touch_parent(target_writer *w, const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (slash == NULL)
+		touch(w, ".");
+	else
+	{
+		char	   *parent = xstrdup(path);
+
+		parent[slash - path] = '\0';
+		touch(w, parent);
+		free(parent);
+	}
+}
+
+static bool
+guard(const target_writer *w, rw_error *err)
+{
+	if (w->dry_run)
+		return rw_fail(err, RW_EINTERNAL, "attempt to modify the target during a dry run");
+	return true;
+}
+
+/* --- the journal: saved before each change ------------------------------- */
+
+static bool
+jlog(target_writer *w, const jrec *r, rw_error *err)
+{
+	return w->j == NULL || journal_append(w->j, r, err);
+}
+
+/* The journal is on disk before the change it protects. */
+static bool
+barrier(target_writer *w, rw_error *err)
+{
+	return w->j == NULL || journal_barrier(w->j, err);
+}
+
+/* First touch of a file: record whether it existed, its size and mode. */
+static bool
+note_file(target_writer *w, const char *path, rw_error *err)
+{
+	jrec		r = {.type = JR_ORIG, .path = path};
+	struct stat st;
+	char	   *full;
+
+	if (w->j == NULL || !strset_add(&w->seen, path))
+		return true;
+	full = full_path(w, path);
+	if (io_lstat(w->io, full, &st) == 0)
+	{
+		r.existed = true;
+		r.offset = (uint64_t) st.st_size;
+		r.mode = (uint32_t) (st.st_mode & 07777);
+	}
+	else if (errno != ENOENT)
+	{
+		fail_target(err, errno, "could not stat target file \"%s\"", full);
+		free(full);
+		return false;
+	}
+	free(full);
+	return jlog(w, &r, err);
+}
+
+/* Save the bytes of [offset, offset + len) of path that exist now. */
+static bool
+save_range(target_writer *w, const char *path, uint64_t offset, uint64_t len,
+		   rw_error *err)
+{
+	int			fd;
+	struct stat st;
+	uint64_t	end;
+	bool		ok = true;
+
+	if (w->j == NULL)
+		return true;
+	if (!note_file(w, path, err))
+		return false;
+	if (!read_fd(w, path, &fd))
+	{
+		if (errno == ENOENT)
+			return true;		/* nothing there to lose */
+		return fail_target(err, errno, "could not read target file \"%s/%s\"", w->pgdata, path);
+	}
+	if (fstat(fd, &st) != 0)
+		return fail_target(err, errno, "could not read target file \"%s\"", w->rfd_full);
+	end = (uint64_t) st.st_size;
+	if (len < end - offset && offset < end)
+		end = offset + len;
+	if (offset < end && w->save_buf == NULL)
+		w->save_buf = xmalloc(JOURNAL_PIECE_MAX);
+	for (uint64_t pos = offset; ok && pos < end; pos += JOURNAL_PIECE_MAX)
+	{
+		size_t		n = end - pos > JOURNAL_PIECE_MAX ? JOURNAL_PIECE_MAX : (size_t) (end - pos);
+		jrec		r = {.type = JR_DATA, .path = path, .offset = pos, .data = w->save_buf,
+		.len = n};
+
+		ok = file_pread_exact(fd, w->rfd_full, w->save_buf, n, pos, err) && jlog(w, &r, err);
+	}
+	return ok;
+}
+
+void
+tw_prefetch(target_writer *w, const char *path, uint64_t offset, uint64_t len)
+{
+	int			fd;
+
+	if (w->j != NULL && read_fd(w, path, &fd))
+		(void) posix_fadvise(fd, (off_t) offset, (off_t) len, POSIX_FADV_WILLNEED);
+}
+
+static bool
+save_all(target_writer *w, const char *path, rw_error *err)
+{
+	return save_range(w, path, 0, UINT64_MAX, err);
+}
+
+static int
+compare_prot(const void *a, const void *b)
+{
+	const prot_range *x = a, *y = b;
+	int			c = strcmp(x->path, y->path);
+
+	if (c != 0)
+		return c;
+	return x->offset < y->offset ? -1 : x->offset > y->offset;
+}
+
+/* Was [offset, offset + len) of path saved for the current batch? */
+static bool
+in_batch(target_writer *w, const char *path, uint64_t offset, size_t len)
+{
+	prot_range	key = {.path = (char *) path, .offset = offset};
+	const prot_range *hit;
+
+	if (!w->batch_sealed)
+	{
+		qsort(w->batch, w->nbatch, sizeof(prot_range), compare_prot);
+		w->batch_sealed = true;
+	}
+	hit = bsearch(&key, w->batch, w->nbatch, sizeof(prot_range), compare_prot);
+	return hit != NULL && len <= hit->len;
+}
+
+bool
+tw_protect(target_writer *w, const char *path, uint64_t offset, uint64_t len,
+		   rw_error *err)
+{
+	if (w->j == NULL)
+		return true;
+	if (w->batch_sealed)
+		clear_batch(w);
+	if (!save_range(w, path, offset, len, err))
+		return false;
+	xgrow((void **) &w->batch, &w->batch_cap, w->nbatch + 1, sizeof(prot_range));
+	w->batch[w->nbatch].path = xstrdup(path);
+	w->batch[w->nbatch].offset = offset;
+	w->batch[w->nbatch].len = len;
+	w->nbatch++;
+	return true;
+}
+
+bool
+tw_begin(target_writer *w, const journal_identity *id, const pg_control *target_control,
+		 bool sync, rw_error *err)
+{
+	uint8_t		marked[CONTROL_FILE_SIZE];
+
+	if (!guard(w, err))
+		return false;
+	w->sync = sync;
+	w->j = journal_create(w->pgdata, id, sync, err);
+	if (w->j == NULL)
+		return false;
+	/* before anything else: the target must not start half rewound */
+	journal_marked_control(target_control, marked);
+	return tw_replace_file(w, CONTROL_PATH, marked, sizeof(marked), err) &&
+		tw_step(w, JSTEP_STARTED, err);
+}
+
+bool
+tw_step(target_writer *w, journal_step step, rw_error *err)
+{
+	jrec		r = {.type = JR_STEP, .path = ".", .offset = step};
+
+	return jlog(w, &r, err);
+}
+
+bool
+tw_commit(target_writer *w, bool sync, rw_error *err)
+{
+	if (w->j == NULL)
+		return true;
+	log_debug("journal: %llu bytes for %llu changes to the target",
+			  (unsigned long long) journal_size(w->j), (unsigned long long) w->changes);
+	journal_close(w->j);
+	w->j = NULL;
+	return journal_remove(w->pgdata, sync, err);
+}
+
+/* --- the changes --------------------------------------------------------- */
+
+/*
+ * Open full, creating it with mode if it is missing; the mode is set
+ * explicitly, whatever the umask.  -1 with errno on failure.
+ */
+static int
+open_or_create(target_writer *w, const char *full, int flags, mode_t mode)
+{
+	int			fd = w->io->ops->open(w->io, full, flags | O_CREAT | O_EXCL, mode);
+
+	if (fd < 0 && errno == EEXIST)
+		return w->io->ops->open(w->io, full, flags, 0);
+	if (fd >= 0 && w->io->ops->fchmod(w->io, fd, mode) != 0)
+	{
+		int			e = errno;
+
+		w->io->ops->close(w->io, fd);
+		errno = e;
+		return -1;
+	}
+	return fd;
+}
+
+static bool
+open_for_write(target_writer *w, const char *path, int extra_flags, rw_error *err)
+{
+	char	   *full;
+
+	if (w->fd >= 0 && extra_flags == 0 && strcmp(w->fd_path, path) == 0)
+		return true;
+	close_current(w);
+	full = full_path(w, path);
+	w->fd = open_or_create(w, full, O_WRONLY | extra_flags, w->file_mode);
+	if (w->fd < 0)
+	{
+		fail_target(err, errno, "could not open target file \"%s\"", full);
+		free(full);
+		return false;
+	}
+	free(full);
+	w->fd_path = xstrdup(path);
+	touch(w, path);
+	if (extra_flags & O_TRUNC)
+		touch_parent(w, path);
+	return true;
+}
+
+bool
+tw_write(target_writer *w, const char *path, uint64_t offset, const uint8_t *data,
+		 size_t len, rw_error *err)
+{
+	if (!guard(w, err))
+		return false;
+	/* a range tw_protect did not save is saved now, at the cost of an fsync */
+	if (w->j && !in_batch(w, path, offset, len) && !save_range(w, path, offset, len, err))
+		return false;
+	if (!barrier(w, err) || !open_for_write(w, path, 0, err))
+		return false;
+	if (io_pwrite_all(w->io, w->fd, data, len, (off_t) offset) != 0)
+		return fail_target(err, errno, "could not write target file \"%s/%s\" at offset %llu",
+							 w->pgdata, path, (unsigned long long) offset);
+	changed(w);
+	return true;
+}
+
+bool
+tw_create_empty(target_writer *w, const char *path, rw_error *err)
+{
+	if (!guard(w, err) || !save_all(w, path, err) || !barrier(w, err) ||
+		!open_for_write(w, path, O_TRUNC, err))
+		return false;
+	changed(w);
+	return true;
+}
+
+bool
+tw_truncate(target_writer *w, const char *path, uint64_t size, rw_error *err)
+{
+	char	   *full;
+
+	if (!guard(w, err) || !save_range(w, path, size, UINT64_MAX, err) || !barrier(w, err))
+		return false;
+	full = full_path(w, path);
+	if (io_truncate(w->io, full, size) != 0)
+	{
+		fail_target(err, errno, "could not truncate target file \"%s\" to %llu bytes",
+					  full, (unsigned long long) size);
+		free(full);
+		return false;
+	}
+	free(full);
+	touch(w, path);
+	changed(w);
+	return true;
+}
+
+/* Journal what removing the file or symlink at path loses. */
+static bool
+save_removed(target_writer *w, const char *path, const char *full, rw_error *err)
+{
+	struct stat st;
+	jrec		r = {.path = path};
+
+	if (w->j == NULL)
+		return true;
+	if (io_lstat(w->io, full, &st) != 0)
+		return errno == ENOENT ? true :
+			fail_target(err, errno, "could not stat target file \"%s\"", full);
+	if (S_ISLNK(st.st_mode))
+	{
+		char		link[4096];
+		ssize_t		n = readlink(full, link, sizeof(link));
+
+		if (n < 0)
+			return fail_target(err, errno, "could not read symbolic link \"%s\"", full);
+		r.type = JR_REMOVED_LINK;
+		r.data = (const uint8_t *) link;
+		r.len = (size_t) n;
+		return jlog(w, &r, err);
+	}
+	r.type = JR_REMOVED_FILE;
+	r.mode = (uint32_t) (st.st_mode & 07777);
+	/* the content first: undone in reverse, the file is recreated, then filled */
+	return save_all(w, path, err) && jlog(w, &r, err);
+}
+
+/*
+ * Move a regular file that is to be removed into the journal's stash: on the
+ * same file system a rename costs nothing, where saving its content would
+ * (a target's recycled WAL segments alone can be gigabytes).  *moved stays
+ * false when the file is on another file system; the caller then saves it
+ * into the journal instead.  The file's JR_ORIG record comes first, so no
+ * later change records it as absent.
+ */
+static bool
+stash_file(target_writer *w, const char *path, const char *full, const struct stat *st,
+		   bool *moved, rw_error *err)
+{
+	char		name[32];
+	char	   *dest;
+	jrec		r = {.type = JR_MOVED_FILE, .path = path, .data = (const uint8_t *) name};
+	bool		ok = true;
+
+	*moved = false;
+	if (!w->stash_ready && !journal_stash_prepare(w->pgdata, w->sync, &w->stash_dev, err))
+		return false;
+	w->stash_ready = true;
+	if (st->st_dev != w->stash_dev)
+		return true;
+	snprintf(name, sizeof(name), "%08llx", (unsigned long long) w->nstashed++);
+	r.len = strlen(name);
+	if (!note_file(w, path, err) || !jlog(w, &r, err) || !barrier(w, err))
+		return false;
+	dest = journal_stash_path(w->pgdata, name);
+	if (w->io->ops->rename(w->io, full, dest) == 0)
+		*moved = true;
+	else if (errno != EXDEV)	/* a bind mount: the content is saved instead */
+		ok = fail_target(err, errno, "could not move target file \"%s\" to \"%s\"", full, dest);
+	free(dest);
+	return ok;
+}
+
+bool
+tw_remove_file(target_writer *w, const char *path, rw_error *err)
+{
+	char	   *full;
+	struct stat st;
+	bool		moved = false;
+
+	if (!guard(w, err))
+		return false;
+	if (w->fd_path && strcmp(w->fd_path, path) == 0)
+		close_current(w);
+	full = full_path(w, path);
+	if (w->j && io_lstat(w->io, full, &st) == 0 && S_ISREG(st.st_mode) &&
+		!stash_file(w, path, full, &st, &moved, err))
+	{
+		free(full);
+		return false;
+	}
+	if (!moved && (!save_removed(w, path, full, err) || !barrier(w, err)))
+	{
+		free(full);
+		return false;
+	}
+	if (!moved && w->io->ops->unlink(w->io, full) != 0 && errno != ENOENT)
+	{
+		fail_target(err, errno, "could not remove target file \"%s\"", full);
+		free(full);
+		return false;
+	}
+	free(full);
+	touch_parent(w, path);
+	changed(w);
+	return true;
+}
+
+/* Rename one file whose JR_RENAMED record is already on disk. */
+static bool
+rename_one(target_writer *w, const char *path, const char *new_path, rw_error *err)
+{
+	char	   *full = full_path(w, path), *new_full = full_path(w, new_path);
+	bool		ok = w->io->ops->rename(w->io, full, new_full) == 0 ||
+		fail_target(err, errno, "could not rename target file \"%s\" to \"%s\"", full, new_full);
+
+	if (ok)
+	{
+		touch_parent(w, path);
+		touch_parent(w, new_path);
+		changed(w);
+	}
+	free(full);
+	free(new_full);
+	return ok;
+}
+
+bool
+tw_rename_files(target_writer *w, const char *const *paths, const char *const *new_paths,
+				size_t n, rw_error *err)
+{
+	struct stat st;
+
+	if (!guard(w, err))
+		return false;
+	/* every rename journaled, one fsync, then the renames */
+	for (size_t i = 0; i < n; i++)
+	{
+		char	   *new_full = full_path(w, new_paths[i]);
+		jrec		r = {.type = JR_RENAMED, .path = paths[i],
+		.data = (const uint8_t *) new_paths[i], .len = strlen(new_paths[i])};
+		bool		taken = io_lstat(w->io, new_full, &st) == 0;
+		bool		ok = !taken && errno == ENOENT;
+
+		if (taken)
+			rw_fail(err, RW_EINTERNAL, "cannot rename \"%s/%s\": \"%s\" exists", w->pgdata,
+					paths[i], new_full);
+		else if (!ok)
+			fail_target(err, errno, "could not stat target file \"%s\"", new_full);
+		free(new_full);
+		if (!ok || !note_file(w, paths[i], err) || !jlog(w, &r, err))
+			return false;
+	}
+	if (!barrier(w, err))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!rename_one(w, paths[i], new_paths[i], err))
+			return false;
+	return true;
+}
+
+/*
+ * rmdir, after an fsync of the directory: the removals that emptied it are
+ * on disk before its own removal can be (once it is gone, it cannot be
+ * synced any more).  0 or -1 with errno, like rmdir.
+ */
+static int
+remove_empty_dir(target_writer *w, const char *full)
+{
+	if (w->sync && io_fsync_path(w->io, full) != 0)
+		return -1;
+	return w->io->ops->rmdir(w->io, full);
+}
+
+bool
+tw_remove_dir(target_writer *w, const char *path, rw_error *err)
+{
+	char	   *full;
+	struct stat st;
+
+	if (!guard(w, err))
+		return false;
+	full = full_path(w, path);
+	if (w->j && io_lstat(w->io, full, &st) == 0)
+	{
+		jrec		r = {.type = JR_REMOVED_DIR, .path = path,
+		.mode = (uint32_t) (st.st_mode & 07777)};
+
+		if (!jlog(w, &r, err) || !barrier(w, err))
+		{
+			free(full);
+			return false;
+		}
+	}
+	if (remove_empty_dir(w, full) != 0 && errno != ENOENT)
+	{
+		fail_target(err, errno, "could not remove target directory \"%s\"", full);
+		free(full);
+		return false;
+	}
+	free(full);
+	touch_parent(w, path);
+	changed(w);
+	return true;
+}
+
+/* Journal that path is about to be created, when nothing is there now. */
+static bool
+save_created(target_writer *w, const char *path, const char *full, jrec_type type,
+			 rw_error *err)
+{
+	struct stat st;
+	jrec		r = {.type = type, .path = path};
+
+	if (w->j == NULL || io_lstat(w->io, full, &st) == 0)
+		return true;			/* there already: creating it fails or is a no-op */
+	if (errno != ENOENT)
+		return fail_target(err, errno, "could not stat \"%s\"", full);
+	return jlog(w, &r, err) && barrier(w, err);
+}
+
+bool
+tw_create_dir(target_writer *w, const char *path, rw_error *err)
+{
+	char	   *full;
+
+	if (!guard(w, err))
+		return false;
+	full = full_path(w, path);
+	if (!save_created(w, path, full, JR_CREATED_DIR, err))
+	{
+		free(full);
+		return false;
+	}
+	if (w->io->ops->mkdir(w->io, full, w->dir_mode) == 0)
+	{
+		if (io_chmod(w->io, full, w->dir_mode) != 0)	/* whatever the umask */
+		{
+			fail_target(err, errno, "could not set the mode of \"%s\"", full);
+			free(full);
+			return false;
+		}
+	}
+	else if (errno != EEXIST)
+	{
+		fail_target(err, errno, "could not create target directory \"%s\"", full);
+		free(full);
+		return false;
+	}
+	free(full);
+	touch(w, path);
+	touch_parent(w, path);
+	changed(w);
+	return true;
+}
+
+bool
+tw_create_symlink(target_writer *w, const char *path, const char *link_target,
+				  rw_error *err)
+{
+	char	   *full;
+
+	if (!guard(w, err))
+		return false;
+	full = full_path(w, path);
+	if (!save_created(w, path, full, JR_CREATED_LINK, err))
+	{
+		free(full);
+		return false;
+	}
+	if (w->io->ops->symlink(w->io, link_target, full) != 0)
+	{
+		fail_target(err, errno, "could not create symbolic link \"%s\" to \"%s\"",
+					  full, link_target);
+		free(full);
+		return false;
+	}
+	free(full);
+	touch_parent(w, path);
+	changed(w);
+	return true;
+}
+
+/* fsync the directory holding path (relative to the data directory). */
+static bool
+sync_parent(target_writer *w, const char *path, rw_error *err)
+{
+	const char *slash = strrchr(path, '/');
+	char	   *dir = slash ? xasprintf("%s/%.*s", w->pgdata, (int) (slash - path), path)
+		: xstrdup(w->pgdata);
+	bool		ok = io_fsync_path(w->io, dir) == 0 ||
+		fail_target(err, errno, "could not fsync \"%s\"", dir);
+
+	free(dir);
+	return ok;
+}
+
+bool
+tw_replace_file(target_writer *w, const char *path, const uint8_t *data, size_t len,
+				rw_error *err)
+{
+	char	   *full, *tmp, *tmp_rel;
+	int			fd;
+	bool		saved;
+	struct stat st;
+	mode_t		mode = w->file_mode;
+
+	if (!guard(w, err))
+		return false;
+	if (w->fd_path && strcmp(w->fd_path, path) == 0)
+		close_current(w);
+	/* the temporary file is journaled as created: a rollback removes it */
+	tmp_rel = xasprintf("%s.rewind-tmp", path);
+	saved = note_file(w, tmp_rel, err) && save_all(w, path, err) && barrier(w, err);
+	free(tmp_rel);
+	if (!saved)
+		return false;
+	full = full_path(w, path);
+	tmp = xasprintf("%s.rewind-tmp", full);
+	if (io_lstat(w->io, full, &st) == 0)
+		mode = st.st_mode & 07777;	/* the file it replaces keeps its mode */
+	fd = w->io->ops->open(w->io, tmp, O_WRONLY | O_CREAT | O_TRUNC, mode);
+	if (fd >= 0 && w->io->ops->fchmod(w->io, fd, mode) != 0)
+	{
+		w->io->ops->close(w->io, fd);
+		fd = -1;
+	}
+	if (fd < 0 || io_pwrite_all(w->io, fd, data, len, 0) != 0 || w->io->ops->fsync(w->io, fd) != 0)
+	{
+		fail_target(err, errno, "could not write target file \"%s\"", tmp);
+		if (fd >= 0)
+			w->io->ops->close(w->io, fd);
+		w->io->ops->unlink(w->io, tmp);
+		free(tmp);
+		free(full);
+		return false;
+	}
+	w->io->ops->close(w->io, fd);
+	changed(w);
+	if (w->io->ops->rename(w->io, tmp, full) != 0)
+	{
+		fail_target(err, errno, "could not rename \"%s\" to \"%s\"", tmp, full);
+		w->io->ops->unlink(w->io, tmp);
+		free(tmp);
+		free(full);
+		return false;
+	}
+	free(tmp);
+	free(full);
+	touch(w, path);
+	touch_parent(w, path);
+	changed(w);
+	/*
+	 * The new name on disk before any later change: the mark before the data
+	 * it protects, backup_label and the configuration before the final
+	 * pg_control.
+	 */
+	return !w->sync || sync_parent(w, path, err);
+}
+
+static int
+compare_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+/* Sort and drop duplicates, then fsync each path that still exists. */
+bool
+tw_sync(target_writer *w, rw_error *err)
+{
+	size_t		n = 0;
+
+	if (!guard(w, err))
+		return false;
+	close_current(w);
+	if (w->ntouched > 0)		/* touched is NULL until the first */
+		qsort(w->touched, w->ntouched, sizeof(char *), compare_str);
+	for (size_t i = 0; i < w->ntouched; i++)
+	{
+		if (n > 0 && strcmp(w->touched[n - 1], w->touched[i]) == 0)
+		{
+			free(w->touched[i]);
+			continue;
+		}
+		w->touched[n++] = w->touched[i];
+	}
+	w->ntouched = n;
+
+	for (size_t i = 0; i < w->ntouched; i++)
+	{
+		char	   *full = full_path(w, w->touched[i]);
+
+		if (io_fsync_path(w->io, full) != 0 && errno != ENOENT)	/* ENOENT: removed later */
+		{
+			fail_target(err, errno, "could not fsync \"%s\"", full);
+			free(full);
+			return false;
+		}
+		free(full);
+	}
+	/* files moved into the stash: their new names too (a rename changes both directories) */
+	if (w->stash_ready)
+	{
+		char	   *stash = journal_stash_dir(w->pgdata);
+
+		if (io_fsync_path(w->io, stash) != 0)
+		{
+			fail_target(err, errno, "could not fsync \"%s\"", stash);
+			free(stash);
+			return false;
+		}
+		free(stash);
+	}
+	return true;
+}
+
+/* --- rollback ------------------------------------------------------------ */
+
+static bool
+fail_path(rw_error *err, const char *what, const char *full)
+{
+	return fail_target(err, errno, "rollback: could not %s \"%s\"", what, full);
+}
+
+/* Put back the bytes a record saved (creating the file if it is gone). */
+static bool
+undo_data(rw_io *io, const char *full, const jrec *r, rw_error *err)
+{
+	int			fd = io->ops->open(io, full, O_WRONLY | O_CREAT, 0600);
+	bool		ok;
+
+	if (fd < 0)
+		return fail_path(err, "open", full);
+	ok = io_pwrite_all(io, fd, r->data, r->len, (off_t) r->offset) == 0 ||
+		fail_path(err, "write", full);
+	io->ops->close(io, fd);
+	return ok;
+}
+
+/* The file as it was before its first change: size and mode, or absent. */
+static bool
+undo_orig(rw_io *io, const char *full, const jrec *r, rw_error *err)
+{
+	int			fd;
+	bool		ok;
+
+	if (!r->existed)
+		return io->ops->unlink(io, full) == 0 || errno == ENOENT || fail_path(err, "remove", full);
+	fd = io->ops->open(io, full, O_WRONLY | O_CREAT, 0600);
+	if (fd < 0)
+		return fail_path(err, "open", full);
+	ok = (io->ops->ftruncate(io, fd, (off_t) r->offset) == 0 &&
+		  io->ops->fchmod(io, fd, (mode_t) r->mode) == 0) ||
+		fail_path(err, "restore size and mode of", full);
+	io->ops->close(io, fd);
+	return ok;
+}
+
+/* Move a file back from where it was moved; one already back (a repeated rollback) is fine. */
+static bool
+move_back(rw_io *io, const char *moved, const char *full, rw_error *err)
+{
+	struct stat st;
+
+	if (io->ops->rename(io, moved, full) == 0)
+		return true;
+	if (errno == ENOENT && io_lstat(io, full, &st) == 0)
+		return true;
+	return fail_path(err, "move back", moved);
+}
+
+/*
+ * Where a JR_MOVED_FILE or JR_RENAMED record moved its file, malloc'd; NULL
+ * for a name a journal cannot have written (a damaged journal must not move
+ * files out of the stash or the data directory).
+ */
+static char *
+moved_to(const target_writer *w, const jrec *r)
+{
+	char	   *name = xasprintf("%.*s", (int) r->len, (const char *) r->data);
+	char	   *path = NULL;
+
+	if (r->type == JR_MOVED_FILE && name[0] != '\0' && name[0] != '.' && !strchr(name, '/'))
+		path = journal_stash_path(w->pgdata, name);
+	else if (r->type == JR_RENAMED && name[0] != '\0' && name[0] != '/' && !strstr(name, ".."))
+		path = full_path(w, name);
+	free(name);
+	return path;
+}
+
+static bool
+undo_moved(target_writer *w, const char *full, const jrec *r, rw_error *err)
+{
+	char	   *moved = moved_to(w, r);
+	bool		ok;
+
+	if (moved == NULL)
+		return rw_fail(err, RW_ECORRUPT, "rollback: the journal record for \"%s\" names an "
+					   "invalid destination", full);
+	ok = move_back(w->io, moved, full, err);
+	free(moved);
+	return ok;
+}
+
+static bool
+undo_one(target_writer *w, const jrec *r, rw_error *err)
+{
+	char	   *full = full_path(w, r->path);
+	char	   *link;
+	bool		ok = true;
+
+	switch (r->type)
+	{
+		case JR_ORIG:
+			ok = undo_orig(w->io, full, r, err);
+			break;
+		case JR_DATA:
+			ok = undo_data(w->io, full, r, err);
+			break;
+		case JR_REMOVED_FILE:
+			{
+				int			fd = w->io->ops->open(w->io, full, O_WRONLY | O_CREAT | O_TRUNC,
+												  (mode_t) r->mode);
+
+				ok = fd >= 0 || fail_path(err, "recreate", full);
+				if (fd >= 0)
+					w->io->ops->close(w->io, fd);
+				break;
+			}
+		case JR_REMOVED_LINK:
+			link = xasprintf("%.*s", (int) r->len, (const char *) r->data);
+			ok = w->io->ops->symlink(w->io, link, full) == 0 || errno == EEXIST ||
+				fail_path(err, "recreate symbolic link", full);
+			free(link);
+			break;
+		case JR_REMOVED_DIR:
+			ok = (w->io->ops->mkdir(w->io, full, (mode_t) r->mode) == 0 || errno == EEXIST ||
+				  fail_path(err, "recreate directory", full)) &&
+				(io_chmod(w->io, full, (mode_t) r->mode) == 0 || fail_path(err, "chmod", full));
+			touch(w, r->path);
+			break;
+		case JR_CREATED_DIR:
+			ok = remove_empty_dir(w, full) == 0 || errno == ENOENT ||
+				fail_path(err, "remove directory", full);
+			break;
+		case JR_CREATED_LINK:
+			ok = w->io->ops->unlink(w->io, full) == 0 || errno == ENOENT ||
+				fail_path(err, "remove", full);
+			break;
+		case JR_MOVED_FILE:
+		case JR_RENAMED:
+			ok = undo_moved(w, full, r, err);
+			break;
+		case JR_STEP:
+			free(full);
+			return true;
+	}
+	free(full);
+	if (ok)
+	{
+		if (r->type == JR_DATA || r->type == JR_ORIG)
+			touch(w, r->path);
+		if (r->type == JR_RENAMED)
+		{
+			char	   *new_path = xasprintf("%.*s", (int) r->len, (const char *) r->data);
+
+			touch_parent(w, new_path);
+			free(new_path);
+		}
+		touch_parent(w, r->path);
+		changed(w);
+	}
+	return ok;
+}
+
+/*
+ * Space first (the disk may be full: that may be why the run stopped).
+ * A file's JR_ORIG record is its first and gives its final state: absent,
+ * or `offset` bytes long.  Removing a regular file the run created, and
+ * cutting a longer one back to its original size, only drops bytes the
+ * rollback would drop anyway in the end; the newest-first pass below may
+ * write some of them again on the way, but never more than the run did.
+ * Repeating this is harmless, like the rollback itself.
+ */
+static bool
+free_space_first(target_writer *w, const jrec *r, rw_error *err)
+{
+	char	   *full = full_path(w, r->path);
+	struct stat st;
+	bool		ok = true;
+
+	if (io_lstat(w->io, full, &st) != 0 || !S_ISREG(st.st_mode))
+		;						/* gone or not a file: the pass below decides */
+	else if (!r->existed)
+	{
+		ok = w->io->ops->unlink(w->io, full) == 0 || errno == ENOENT ||
+			fail_path(err, "remove", full);
+		if (ok)
+			touch_parent(w, r->path);
+	}
+	else if ((uint64_t) st.st_size > r->offset)
+	{
+		ok = io_truncate(w->io, full, r->offset) == 0 || fail_path(err, "truncate", full);
+		if (ok)
+			touch(w, r->path);
+	}
+	free(full);
+	return ok;
+}
+
+static bool
+stash_exists(const char *pgdata)
+{
+	char	   *stash = journal_stash_dir(pgdata);
+	struct stat st;
+	bool		exists = lstat(stash, &st) == 0;
+
+	free(stash);
+	return exists;
+}
+
+/*
+ * pg_control is not undone with the rest: it keeps the mark until every
+ * other change is undone and on disk, then the original is put back whole.
+ */
+static bool
+is_control(const jrec *r)
+{
+	return strcmp(r->path, CONTROL_PATH) == 0;
+}
+
+bool
+tw_rollback(const char *pgdata, journal_reader *jr, bool sync, rw_error *err)
+{
+	target_writer *w = tw_open(pgdata, false);
+	bool		ok = true;
+
+	w->sync = sync;
+	w->stash_ready = stash_exists(pgdata);	/* files moved back: synced there too */
+	for (size_t i = 0; ok && i < journal_reader_count(jr); i++)
+	{
+		jrec		r;
+		char	   *path;
+		uint8_t    *data;
+
+		if (journal_reader_type(jr, i) != JR_ORIG)
+			continue;
+		if (!journal_reader_get(jr, i, &r, &path, &data, err))
+		{
+			ok = false;
+			break;
+		}
+		ok = is_control(&r) || free_space_first(w, &r, err);
+		free(path);
+		free(data);
+	}
+
+	/* newest first: each undo leaves the state from before its change */
+	for (size_t i = journal_reader_count(jr); ok && i-- > 0;)
+	{
+		jrec		r;
+		char	   *path;
+		uint8_t    *data;
+
+		if (!journal_reader_get(jr, i, &r, &path, &data, err))
+		{
+			ok = false;
+			break;
+		}
+		ok = is_control(&r) || undo_one(w, &r, err);
+		free(path);
+		free(data);
+	}
+	/* the rest on disk, then the original pg_control, renamed into place and synced */
+	ok = ok && (!sync || tw_sync(w, err)) &&
+		tw_replace_file(w, CONTROL_PATH, journal_reader_identity(jr)->control,
+						CONTROL_FILE_SIZE, err);
+	tw_close(w);
+	return ok;
+}
