@@ -10,9 +10,9 @@
 #include <time.h>
 
 #include "control.h"
-#include "fileutil.h"
+#include "util/fileutil.h"
 #include "lsn.h"
-#include "targetwal.h"
+#include "target/targetwal.h"
 #include "timeline.h"
 #include "walreader.h"
 
