@@ -171,8 +171,9 @@ ifeq ($(PG_REWIND_LINK),1)
 	ln -sfn ../../../bin/rewind $(DESTDIR)$(PG_REWIND_DIR)/pg_rewind
 endif
 
-# Fuzz targets (libFuzzer): each fuzz/fuzz_*.c against lib/, seeded from the
-# fixtures, FUZZ_SECONDS each.  What a run finds is kept in
+# Fuzz targets (libFuzzer): each fuzz/fuzz_*.c linked with an archive of
+# lib/ and src/ (main.c aside) built with the same sanitizers, seeded from
+# the fixtures, FUZZ_SECONDS each.  What a run finds is kept in
 # fuzz/regressions/<target>/ (commit it): the inputs that add coverage to
 # what is there (libFuzzer -merge=1), and every crash, timeout or
 # out-of-memory input.  fuzz/expect.py then derives the expected result of
@@ -180,19 +181,29 @@ endif
 FUZZ_SECONDS ?= 60
 FUZZ_CC      ?= clang
 FUZZ_BUILD   ?= build-fuzz
-FUZZ_FLAGS   := -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined \
-                -fno-sanitize-recover=all -DFUZZ_LIBFUZZER -D_GNU_SOURCE -Ilib -Isrc -Ifuzz
+FUZZ_COMMON  := -std=c11 -g -O1 -fno-sanitize-recover=all -DFUZZ_LIBFUZZER -D_GNU_SOURCE \
+                -Ilib -Isrc -Ifuzz
+FUZZ_FLAGS   := $(FUZZ_COMMON) -fsanitize=fuzzer,address,undefined
 FUZZ_TARGETS := $(basename $(notdir $(wildcard fuzz/fuzz_*.c)))
-# fuzz_listing plans and applies (it includes src/ files): the program's libraries
-FUZZ_FLAGS   += -Wl,--no-as-needed $(LDLIBS_ALL)
+FUZZ_LIB     := $(FUZZ_BUILD)/librewind.a
+FUZZ_OBJS    := $(addprefix $(FUZZ_BUILD)/obj/,$(LIB_SRCS:.c=.o) $(APP_SRCS:.c=.o))
 
-fuzz: fixtures
+$(FUZZ_BUILD)/obj/%.o: %.c $(wildcard lib/*.h src/*/*.h)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_COMMON) -fsanitize=fuzzer-no-link,address,undefined $(PKG_CFLAGS) \
+	  -c -o $@ $<
+
+$(FUZZ_LIB): $(FUZZ_OBJS)
+	rm -f $@
+	ar rcs $@ $^
+
+fuzz: fixtures $(FUZZ_LIB)
 	@mkdir -p $(FUZZ_BUILD)
 	bash fuzz/make-corpus.sh $(BUILD)/fixtures $(FUZZ_BUILD)/seeds
 	bash fuzz/make-listing-seeds.sh $(FUZZ_BUILD)/seeds
 	@for t in $(FUZZ_TARGETS); do \
 	  echo "== $$t ($(FUZZ_SECONDS) s)"; \
-	  $(FUZZ_CC) $(FUZZ_FLAGS) -o $(FUZZ_BUILD)/$$t fuzz/$$t.c $(LIB_SRCS) || exit 1; \
+	  $(FUZZ_CC) $(FUZZ_FLAGS) -o $(FUZZ_BUILD)/$$t fuzz/$$t.c $(FUZZ_LIB) $(LDLIBS_ALL) || exit 1; \
 	  mkdir -p $(FUZZ_BUILD)/corpus/$$t $(FUZZ_BUILD)/crashes/$$t fuzz/regressions/$$t; \
 	  st=0; $(FUZZ_BUILD)/$$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
 	    -artifact_prefix=$(FUZZ_BUILD)/crashes/$$t/ $(FUZZ_BUILD)/corpus/$$t \

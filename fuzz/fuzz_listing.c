@@ -28,31 +28,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../src/run/execute.h"
-#include "../src/plan/listing_check.h"
-#include "../src/source/source_reply.h"
+#include "plan/listing_check.h"
+#include "run/execute.h"
+#include "source/filelist_local.h"
 #include "blockmap.h"
+#include "source_reply.h"
 #include "timeline.h"
 #include "xalloc.h"
-
-#ifdef FUZZ_LIBFUZZER
-/* the libFuzzer build links lib/ only: bring in what plans and applies */
-#include "../src/target/apply.c"
-#include "../src/config/config_files.c"
-#include "../src/run/execute.c"
-#include "../src/source/filelist.c"
-#include "../src/util/fileutil.c"
-#include "../src/target/journal.c"
-#include "../src/plan/listing_check.c"
-#include "../src/util/log.c"
-/* plan.c's file-local names, taken by the files above in this one unit */
-#define add_entry plan_add_entry
-#define recycle_wal plan_recycle_wal
-#include "../src/plan/plan.c"
-#undef add_entry
-#undef recycle_wal
-#include "../src/source/source_reply.c"
-#endif
 
 #define FL_TSDIR "PG_15_202209061"
 

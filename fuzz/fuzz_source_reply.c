@@ -1,5 +1,5 @@
 /*
- * The source server's replies (src/source/source_reply.c): listing rows and the
+ * The source server's replies (lib/source_reply.c): listing rows and the
  * rows of the fetch and hash queries, as a hostile or broken server could
  * send them.  Input: a mode byte, then rows of columns, each column a flag
  * byte (bit 0: NULL), a length byte and that many bytes (fewer at the end).
@@ -12,14 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../src/source/source_reply.h"
+#include "source_reply.h"
 #include "xalloc.h"
-
-#ifdef FUZZ_LIBFUZZER
-/* the libFuzzer build links lib/ only: bring in the parsers under test */
-#include "../src/source/filelist.c"
-#include "../src/source/source_reply.c"
-#endif
 
 typedef struct cursor {
 	const uint8_t *p;

@@ -8,7 +8,7 @@
 
 #include "config/config_files.h"
 #include "error.h"
-#include "source/filelist.h"
+#include "filelist.h"
 #include "source/source.h"
 
 /*

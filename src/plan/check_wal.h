@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 #include "util/findings.h"
-#include "source/filelist.h"
+#include "filelist.h"
 #include "lsn.h"
 #include "source/source.h"
 #include "timeline.h"

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "source/source_reply.h"
+#include "source_reply.h"
 #include "xalloc.h"
 
 /* Longer paths are no PostgreSQL file's. */

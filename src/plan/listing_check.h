@@ -11,7 +11,7 @@
 #include <stdbool.h>
 
 #include "error.h"
-#include "source/filelist.h"
+#include "filelist.h"
 #include "plan/plan.h"
 
 /*

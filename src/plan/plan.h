@@ -14,7 +14,7 @@
 #include "blockmap.h"
 #include "config/config_files.h"
 #include "error.h"
-#include "source/filelist.h"
+#include "filelist.h"
 #include "lsn.h"
 #include "pgver.h"
 #include "timeline.h"

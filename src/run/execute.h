@@ -10,7 +10,7 @@
 
 #include "target/apply.h"
 #include "error.h"
-#include "source/filelist.h"
+#include "filelist.h"
 #include "util/log.h"
 #include "plan/plan.h"
 #include "source/source.h"

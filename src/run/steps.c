@@ -9,6 +9,7 @@
 #include "util/fileutil.h"
 #include "plan/hashcmp.h"
 #include "plan/listing_check.h"
+#include "source/filelist_local.h"
 #include "util/log.h"
 #include "config/standby_settings.h"
 #include "xalloc.h"

@@ -14,7 +14,7 @@
 #include "control.h"
 #include "error.h"
 #include "run/execute.h"
-#include "source/filelist.h"
+#include "filelist.h"
 #include "util/findings.h"
 #include "ledger.h"
 #include "lsn.h"

@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 #include "error.h"
-#include "source/filelist.h"
+#include "filelist.h"
 #include "lsn.h"
 
 typedef struct source source;

@@ -20,7 +20,7 @@
 
 #include "util/log.h"
 #include "source/source_conninfo.h"
-#include "source/source_reply.h"
+#include "source_reply.h"
 #include "xalloc.h"
 
 typedef struct pq_source {

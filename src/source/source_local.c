@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "source/filelist_local.h"
 #include "util/digest.h"
 #include "xalloc.h"
 

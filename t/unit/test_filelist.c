@@ -5,7 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "source/filelist.h"
+#include "source/filelist_local.h"
 #include "xalloc.h"
 
 /* A new scratch directory, malloc'd; scratch_remove deletes and frees it. */

@@ -1,4 +1,8 @@
-#include "source/source_reply.h"
+/*
+ * The source server's rows, checked and turned into file-list entries,
+ * byte ranges and digests.  Pure: no I/O, no libpq.
+ */
+#include "source_reply.h"
 
 #include <ctype.h>
 #include <errno.h>

@@ -1,4 +1,9 @@
-#include "source/filelist.h"
+/*
+ * The listing of a data directory on this machine (the target's, or a
+ * directory source's): a recursive walk that reads directories and
+ * symlinks, nothing else.
+ */
+#include "source/filelist_local.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -8,57 +13,6 @@
 #include <unistd.h>
 
 #include "xalloc.h"
-
-void
-file_list_add(file_list *l, const char *path, file_type type, uint64_t size,
-			  const char *link_target)
-{
-	file_entry *e;
-
-	xgrow((void **) &l->items, &l->cap, l->n + 1, sizeof(file_entry));
-	e = &l->items[l->n++];
-	e->path = xstrdup(path);
-	e->type = type;
-	e->size = (type == FILE_TYPE_REGULAR) ? size : 0;
-	e->link_target = (link_target != NULL) ? xstrdup(link_target) : NULL;
-}
-
-static int
-entry_cmp(const void *a, const void *b)
-{
-	return strcmp(((const file_entry *) a)->path, ((const file_entry *) b)->path);
-}
-
-void
-file_list_sort(file_list *l)
-{
-	if (l->n > 1)
-		qsort(l->items, l->n, sizeof(file_entry), entry_cmp);
-}
-
-const file_entry *
-file_list_find(const file_list *l, const char *path)
-{
-	file_entry	key = {.path = (char *) path};
-
-	if (l->n == 0)
-		return NULL;
-	return bsearch(&key, l->items, l->n, sizeof(file_entry), entry_cmp);
-}
-
-void
-file_list_free(file_list *l)
-{
-	for (size_t i = 0; i < l->n; i++)
-	{
-		free(l->items[i].path);
-		free(l->items[i].link_target);
-	}
-	free(l->items);
-	l->items = NULL;
-	l->n = 0;
-	l->cap = 0;
-}
 
 /*
  * Read a symlink's target into a malloc'd string.  Returns NULL with errno

@@ -1,8 +1,9 @@
 /*
- * Parsing the source server's replies (source_libpq.c), kept free of libpq
- * so that it can be fuzzed (fuzz/fuzz_source_reply.c): each function takes
- * one row's column values as libpq hands them — values NUL-terminated (also
- * binary ones), lengths, NULL flags — and trusts nothing in them.
+ * Parsing the source server's replies (src/source/source_libpq*.c), kept
+ * free of libpq so that it can be fuzzed (fuzz/fuzz_source_reply.c) and
+ * tested (t/unit/test_source_reply.c): each function takes one row's
+ * column values as libpq hands them — values NUL-terminated (also binary
+ * ones), lengths, NULL flags — and trusts nothing in them.
  */
 #ifndef RW_SOURCE_REPLY_H
 #define RW_SOURCE_REPLY_H
@@ -12,7 +13,7 @@
 #include <stdint.h>
 
 #include "error.h"
-#include "source/filelist.h"
+#include "filelist.h"
 
 #define REPLY_DIGEST_LEN 32
 

@@ -1,14 +1,12 @@
 /*
- * A listing of a data directory: paths relative to its root, sorted.
+ * A listing of a data directory: paths relative to its root, sorted.  The
+ * walk of a local directory is src/source/filelist_local.h.
  */
 #ifndef RW_FILELIST_H
 #define RW_FILELIST_H
 
-#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-
-#include "error.h"
 
 typedef enum file_type {
 	FILE_TYPE_REGULAR,
@@ -36,15 +34,5 @@ void		file_list_add(file_list *l, const char *path, file_type type,
 void		file_list_sort(file_list *l);	/* by path, bytewise */
 const file_entry *file_list_find(const file_list *l, const char *path);	/* after sort */
 void		file_list_free(file_list *l);
-
-/*
- * List a local data directory recursively.  Symlinks directly under
- * pg_tblspc/ and a symlinked pg_wal are reported as FILE_TYPE_SYMLINK and
- * their contents listed below the link's path; other symlinks are listed
- * but not followed.  Entries that vanish while listing are skipped.
- * Entries are appended to *out and the list sorted; the caller frees *out,
- * also after a failure.
- */
-bool		file_list_local(const char *datadir, file_list *out, rw_error *err);
 
 #endif
