@@ -1,0 +1,486 @@
+/*
+ * The libpq source's files: the listing, whole files, and ranges fetched
+ * or hashed over up to --jobs connections.
+ *
+ * Everything is read with the server's file access functions (pg_ls_dir,
+ * pg_stat_file, pg_read_binary_file), which a non-superuser role can be
+ * granted.  search_path is emptied at connect and every function and type
+ * is schema-qualified, so no object of another schema can interfere.  Each
+ * row is checked by lib/source_reply.c before it is used.
+ */
+#include "source/source_libpq_private.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "util/log.h"
+#include "source_reply.h"
+
+bool
+pq_read_file(source *s, const char *path, bool missing_ok, uint8_t **data,
+			 size_t *len, bool *missing, rw_error *err)
+{
+	static const char sql[] =
+		"SELECT pg_catalog.pg_read_binary_file($1::pg_catalog.text, 0, st.size, true) "
+		"FROM pg_catalog.pg_stat_file($1::pg_catalog.text, true) AS st";
+	pq_source  *ps = (pq_source *) s;
+	char		what[1200];
+	PGresult   *res;
+	size_t		n;
+
+	*data = NULL;
+	*len = 0;
+	*missing = false;
+	snprintf(what, sizeof(what), "could not read \"%s\" from the source", path);
+	res = pq_run(ps, sql, 1, &path, true, what, err);
+	if (res == NULL)
+		return false;
+	if (!pq_expect_shape(res, 1, 1, what, err))
+	{
+		PQclear(res);
+		return false;
+	}
+	if (PQgetisnull(res, 0, 0))
+	{
+		PQclear(res);
+		*missing = true;
+		if (missing_ok)
+			return true;
+		return rw_fail(err, RW_EMISSING, "file \"%s\" does not exist on the source", path);
+	}
+	n = (size_t) PQgetlength(res, 0, 0);
+	*data = xmalloc(n + 1);
+	memcpy(*data, PQgetvalue(res, 0, 0), n);
+	(*data)[n] = '\0';
+	*len = n;
+	s->bytes_fetched += n;
+	PQclear(res);
+	return true;
+}
+
+/*
+ * Every entry below the data directory with its size and whether it is a
+ * directory (pg_stat_file follows symlinks, so a tablespace's contents are
+ * listed below its link).  Entries whose stat is NULL vanished meanwhile.
+ * For a tablespace link, the fourth column is where it points.
+ */
+static const char list_sql[] =
+	"WITH RECURSIVE tree (path, size, isdir) AS ("
+	"  SELECT e.name, st.size, st.isdir"
+	"    FROM pg_catalog.pg_ls_dir('.', true, false) AS e(name),"
+	"         LATERAL pg_catalog.pg_stat_file(e.name, true) AS st"
+	"  UNION ALL"
+	"  SELECT t.path || '/' || e.name, st.size, st.isdir"
+	"    FROM tree AS t,"
+	"         LATERAL pg_catalog.pg_ls_dir(t.path, true, false) AS e(name),"
+	"         LATERAL pg_catalog.pg_stat_file(t.path || '/' || e.name, true) AS st"
+	"   WHERE t.isdir"
+	") "
+	"SELECT t.path, t.size, t.isdir, pg_catalog.pg_tablespace_location(ts.oid)"
+	"  FROM tree AS t"
+	"  LEFT JOIN pg_catalog.pg_tablespace AS ts"
+	"    ON t.path = 'pg_tblspc/' || ts.oid::pg_catalog.text"
+	" WHERE t.isdir IS NOT NULL";
+
+/* Add one row of list_sql's result to out. */
+static bool
+add_listed(const PGresult *res, int row, file_list *out, rw_error *err)
+{
+	const char *values[4];
+	bool		isnull[4];
+
+	for (int c = 0; c < 4; c++)
+	{
+		isnull[c] = PQgetisnull(res, row, c);
+		values[c] = PQgetvalue(res, row, c);
+	}
+	return reply_list_row(values, isnull, out, err);
+}
+
+bool
+pq_list_files(source *s, file_list *out, rw_error *err)
+{
+	static const char what[] = "could not read source file list";
+	pq_source  *ps = (pq_source *) s;
+	PGresult   *res = pq_run(ps, list_sql, 0, NULL, false, what, err);
+	bool		ok;
+
+	if (res == NULL)
+		return false;
+	ok = pq_expect_shape(res, -1, 4, what, err);
+	for (int i = 0; ok && i < PQntuples(res); i++)
+		ok = add_listed(res, i, out, err);
+	PQclear(res);
+	if (ok)
+		file_list_sort(out);
+	return ok;
+}
+
+/* --- reading ranges over several connections ---------------------------- */
+
+/*
+ * A fetch round trip carries at most this many ranges and bytes; when there
+ * is less than that per connection, batches shrink so that every connection
+ * gets some, down to FETCH_BATCH_MIN_BYTES.
+ */
+#define FETCH_BATCH_RANGES 1024
+#define FETCH_BATCH_BYTES (8 * 1024 * 1024)
+#define FETCH_BATCH_MIN_BYTES (256 * 1024)
+/*
+ * All connections' round trips in flight together carry at most this much:
+ * libpq holds each whole result in memory (twice while it is parsed), so
+ * memory stays bounded whatever --jobs is.
+ */
+#define FETCH_INFLIGHT_BYTES (16 * 1024 * 1024)
+/*
+ * Hashing returns 32 bytes a range; the limit is what the server reads for
+ * one round trip.
+ */
+#define HASH_BATCH_RANGES 256
+#define HASH_BATCH_BYTES (64 * 1024 * 1024)
+
+/* Split ranges into consecutive batches: starts[b] .. starts[b + 1]. */
+typedef struct batch_plan {
+	size_t	   *starts;			/* nbatches + 1 entries, malloc'd */
+	size_t		nbatches;
+} batch_plan;
+
+static void
+plan_batches(const fetch_range *ranges, size_t n, size_t max_ranges, uint64_t max_bytes,
+			 batch_plan *bp)
+{
+	size_t		cap = 0;
+	size_t		i = 0;
+
+	bp->starts = NULL;
+	bp->nbatches = 0;
+	do
+	{
+		size_t		count = 0;
+		uint64_t	bytes = 0;
+
+		while (i + count < n && count < max_ranges &&
+			   (count == 0 || bytes + ranges[i + count].len <= max_bytes))
+			bytes += ranges[i + count++].len;
+		xgrow((void **) &bp->starts, &cap, bp->nbatches + 2, sizeof(size_t));
+		bp->starts[bp->nbatches++] = i;
+		i += count;
+	} while (i < n);
+	bp->starts[bp->nbatches] = n;
+}
+
+/* The three array parameters of a range query, as array literals. */
+static void
+build_batch_params(const fetch_range *ranges, size_t count, strbuf *paths,
+				   strbuf *offsets, strbuf *lens)
+{
+	char		num[32];
+
+	sb_puts(paths, "{");
+	sb_puts(offsets, "{");
+	sb_puts(lens, "{");
+	for (size_t i = 0; i < count; i++)
+	{
+		const char *sep = (i > 0) ? "," : "";
+
+		/* quoting every element keeps commas, braces and spaces literal */
+		sb_puts(paths, sep);
+		sb_puts(paths, "\"");
+		sb_escaped(paths, ranges[i].path, "\\\"");
+		sb_puts(paths, "\"");
+		snprintf(num, sizeof(num), "%s%llu", sep, (unsigned long long) ranges[i].offset);
+		sb_puts(offsets, num);
+		snprintf(num, sizeof(num), "%s%u", sep, (unsigned) ranges[i].len);
+		sb_puts(lens, num);
+	}
+	sb_puts(paths, "}");
+	sb_puts(offsets, "}");
+	sb_puts(lens, "}");
+}
+
+/*
+ * One query per batch of ranges, answered with one row per range in order:
+ * column 0 the 1-based position (int8), column 1 the value (bytea).
+ * result() is called for batch 0, 1, 2, ... in that order, from this
+ * thread; what is in flight meanwhile is only buffered by libpq.
+ */
+typedef struct range_query {
+	const char *sql;			/* $1 text[] paths, $2 int8[] offsets, $3 int8[] lengths */
+	const char *verb;			/* "fetch", "hash": for messages */
+	const fetch_range *ranges;
+	batch_plan	batches;
+	bool		(*result) (void *ctx, pq_source *ps, const PGresult *res,
+						   size_t first, size_t count, rw_error *err);
+	void	   *ctx;
+} range_query;
+
+static void
+describe_batch(const range_query *q, size_t b, char *what, size_t size)
+{
+	size_t		first = q->batches.starts[b];
+	size_t		count = q->batches.starts[b + 1] - first;
+
+	if (count == 1)
+		snprintf(what, size, "could not %s \"%s\" from the source", q->verb, q->ranges[first].path);
+	else
+		snprintf(what, size, "could not %s \"%s\" and %zu more ranges from the source",
+				 q->verb, q->ranges[first].path, count - 1);
+}
+
+static bool
+send_batch(PGconn *conn, const range_query *q, size_t b, rw_error *err)
+{
+	size_t		first = q->batches.starts[b];
+	strbuf		paths = {0}, offsets = {0}, lens = {0};
+	const char *params[3];
+	bool		ok;
+
+	build_batch_params(q->ranges + first, q->batches.starts[b + 1] - first, &paths, &offsets,
+					   &lens);
+	params[0] = paths.data;
+	params[1] = offsets.data;
+	params[2] = lens.data;
+	/* binary results: bytea arrives as raw bytes, not hex text */
+	ok = PQsendQueryParams(conn, q->sql, 3, NULL, params, NULL, NULL, 1) == 1;
+	free(paths.data);
+	free(offsets.data);
+	free(lens.data);
+	if (!ok)
+	{
+		char		what[1200];
+
+		describe_batch(q, b, what, sizeof(what));
+		return pq_fail(err, conn, NULL, what);
+	}
+	return true;
+}
+
+/* Take batch b's result from conn and hand it to q->result. */
+static bool
+finish_batch(pq_source *ps, PGconn *conn, const range_query *q, size_t b, rw_error *err)
+{
+	size_t		first = q->batches.starts[b];
+	size_t		count = q->batches.starts[b + 1] - first;
+	PGresult   *res = pq_collect_result(ps, conn, err);
+	char		what[1200];
+	bool		ok = true;
+
+	if (res == NULL)
+		return false;
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+	{
+		describe_batch(q, b, what, sizeof(what));
+		ok = pq_fail(err, conn, res, what);
+	}
+	else if (PQntuples(res) != (int) count || PQnfields(res) != 2)
+	{
+		describe_batch(q, b, what, sizeof(what));
+		ok = pq_expect_shape(res, (int) count, 2, what, err);
+	}
+	if (ok)
+		ok = q->result(q->ctx, ps, res, first, count, err);
+	PQclear(res);
+	return ok;
+}
+
+/*
+ * Run q's batches, batch b on connection b % nconns, at most one query in
+ * flight per connection: up to nconns round trips overlap, and results are
+ * still handed over in order.
+ */
+static bool
+run_range_query(pq_source *ps, range_query *q, rw_error *err)
+{
+	PGconn	   *conns[SOURCE_MAX_JOBS];
+	bool		busy[SOURCE_MAX_JOBS] = {false};
+	size_t		nb = q->batches.nbatches;
+	int			nconns = ps->jobs < (int) nb ? ps->jobs : (int) nb;
+	bool		ok = true;
+
+	for (int c = 0; c < nconns; c++)
+	{
+		rw_error	conn_err;
+
+		if ((conns[c] = pq_job_conn(ps, c, &conn_err)) != NULL)
+			continue;
+		/*
+		 * Only the extra connections are opened here (the first is the
+		 * session's own): a busy source (max_connections, a role's
+		 * connection limit) gets fewer of them, not a failed rewind.
+		 */
+		log_warning("could not open connection %d of %d to the source, continuing with %d: %s",
+					c + 1, ps->jobs, c, conn_err.msg);
+		ps->jobs = nconns = c;
+		break;
+	}
+	for (int c = 0; ok && c < nconns; c++)
+		busy[c] = ok = send_batch(conns[c], q, (size_t) c, err);
+	for (size_t b = 0; ok && b < nb; b++)
+	{
+		int			c = (int) (b % (size_t) nconns);
+
+		ok = pq_wait_conns(ps, conns, busy, nconns, c, err) &&
+			finish_batch(ps, conns[c], q, b, err);
+		busy[c] = false;
+		if (ok && b + (size_t) nconns < nb)
+			busy[c] = ok = send_batch(conns[c], q, b + (size_t) nconns, err);
+	}
+	/*
+	 * After a failure the other connections must be idle for the next query;
+	 * a silent source would only make that wait again.
+	 */
+	for (int c = 0; c < nconns && !ps->stalled; c++)
+	{
+		rw_error	drain_err;
+
+		if (busy[c])
+			PQclear(pq_collect_result(ps, conns[c], &drain_err));
+	}
+	return ok;
+}
+
+/* Row `row` of a range query's result must be range number row + 1. */
+static bool
+check_row_order(const PGresult *res, int row, const fetch_range *r, rw_error *err)
+{
+	return reply_range_position(PQgetvalue(res, row, 0), PQgetlength(res, row, 0),
+								PQgetisnull(res, row, 0), (size_t) row, r->path, err);
+}
+
+/*
+ * The fetch query.  (Multi-argument unnest is parser sugar for ROWS FROM
+ * that works only unqualified, hence the explicit form.)
+ */
+static const char fetch_sql[] =
+	"SELECT r.i, pg_catalog.pg_read_binary_file(r.p, r.o, r.l, true)"
+	"  FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.text[]),"
+	"                  pg_catalog.unnest($2::pg_catalog.int8[]),"
+	"                  pg_catalog.unnest($3::pg_catalog.int8[]))"
+	"       WITH ORDINALITY AS r(p, o, l, i)"
+	" ORDER BY r.i";
+
+typedef struct hash_ctx {
+	const fetch_range *ranges;
+	source_digest *out;
+} hash_ctx;
+
+typedef struct fetch_ctx {
+	const fetch_range *ranges;
+	fetch_sink	sink;
+	void	   *sink_ctx;
+} fetch_ctx;
+
+static bool
+fetch_result(void *ctx, pq_source *ps, const PGresult *res, size_t first, size_t count,
+			 rw_error *err)
+{
+	fetch_ctx  *fc = ctx;
+	bool		ok = true;
+
+	for (int row = 0; ok && row < (int) count; row++)
+	{
+		const fetch_range *r = &fc->ranges[first + (size_t) row];
+		const uint8_t *data;
+		size_t		len;
+		bool		missing;
+
+		if (!check_row_order(res, row, r, err) ||
+			!reply_fetch_value(PQgetvalue(res, row, 1), PQgetlength(res, row, 1),
+							   PQgetisnull(res, row, 1), r->len, r->path, &data, &len,
+							   &missing, err))
+			return false;
+		ps->base.bytes_fetched += len;
+		ok = fc->sink(fc->sink_ctx, first + (size_t) row, data, len, missing, err);
+	}
+	return ok;
+}
+
+static bool
+check_range_lengths(const fetch_range *ranges, size_t n, rw_error *err)
+{
+	for (size_t i = 0; i < n; i++)
+		if (ranges[i].len > FETCH_RANGE_MAX)
+			return rw_fail(err, RW_EINTERNAL,
+						   "fetch range of %u bytes in \"%s\" exceeds the %d byte limit",
+						   (unsigned) ranges[i].len, ranges[i].path, FETCH_RANGE_MAX);
+	return true;
+}
+
+bool
+pq_fetch(source *s, const fetch_range *ranges, size_t n, fetch_sink sink,
+		 void *ctx, rw_error *err)
+{
+	pq_source  *ps = (pq_source *) s;
+	fetch_ctx	fc = {ranges, sink, ctx};
+	range_query q = {fetch_sql, "fetch", ranges, {NULL, 0}, fetch_result, &fc};
+	uint64_t	total = 0, per_batch;
+	bool		ok;
+
+	if (n == 0)
+		return true;
+	if (!check_range_lengths(ranges, n, err))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		total += ranges[i].len;
+	/* enough batches for every connection, none smaller than needed */
+	per_batch = total / (uint64_t) ps->jobs;
+	if (per_batch > FETCH_BATCH_BYTES)
+		per_batch = FETCH_BATCH_BYTES;
+	if (per_batch > FETCH_INFLIGHT_BYTES / (uint64_t) ps->jobs)
+		per_batch = FETCH_INFLIGHT_BYTES / (uint64_t) ps->jobs;
+	if (per_batch < FETCH_BATCH_MIN_BYTES)
+		per_batch = FETCH_BATCH_MIN_BYTES;
+	plan_batches(ranges, n, FETCH_BATCH_RANGES, per_batch, &q.batches);
+	ok = run_range_query(ps, &q, err);
+	free(q.batches.starts);
+	return ok;
+}
+
+static const char hash_sql[] =
+	"SELECT r.i, pg_catalog.sha256(pg_catalog.pg_read_binary_file(r.p, r.o, r.l, true))"
+	"  FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.text[]),"
+	"                  pg_catalog.unnest($2::pg_catalog.int8[]),"
+	"                  pg_catalog.unnest($3::pg_catalog.int8[]))"
+	"       WITH ORDINALITY AS r(p, o, l, i)"
+	" ORDER BY r.i";
+
+static bool
+hash_result(void *ctx, pq_source *ps, const PGresult *res, size_t first, size_t count,
+			rw_error *err)
+{
+	hash_ctx   *hc = ctx;
+
+	for (int row = 0; row < (int) count; row++)
+	{
+		source_digest *d = &hc->out[first + (size_t) row];
+
+		if (!check_row_order(res, row, &hc->ranges[first + (size_t) row], err))
+			return false;
+		if (!reply_digest_value(PQgetvalue(res, row, 1), PQgetlength(res, row, 1),
+								PQgetisnull(res, row, 1), d->sha256, &d->missing, err))
+			return false;
+		if (d->missing)
+			continue;
+		ps->base.bytes_fetched += sizeof(d->sha256);
+	}
+	return true;
+}
+
+bool
+pq_hash_ranges(source *s, const fetch_range *ranges, size_t n, source_digest *out,
+			   rw_error *err)
+{
+	pq_source  *ps = (pq_source *) s;
+	hash_ctx	hc = {ranges, out};
+	range_query q = {hash_sql, "hash", ranges, {NULL, 0}, hash_result, &hc};
+	bool		ok;
+
+	if (n == 0)
+		return true;
+	if (!check_range_lengths(ranges, n, err))
+		return false;
+	plan_batches(ranges, n, HASH_BATCH_RANGES, HASH_BATCH_BYTES, &q.batches);
+	ok = run_range_query(ps, &q, err);
+	free(q.batches.starts);
+	return ok;
+}
