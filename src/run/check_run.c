@@ -55,7 +55,7 @@ check_source_retention(rewind_ctx *c, lsn_t from, const tl_history *history)
 		!step(c, c->src->ops->list_files(c->src, &c->src_files, &e), "source_wal", &e))
 		return;
 	file_list_sort(&c->src_files);
-	if (c->src->ops->wal_retention)
+	if (source_offers(c->src, SOURCE_RETAINS_WAL))
 	{
 		if (!step(c, c->src->ops->wal_retention(c->src, c->opts->slot, &r, &e), "source_wal", &e))
 			return;

@@ -6,7 +6,6 @@
 #include <string.h>
 
 #include "target/postmaster.h"			/* POSTMASTER_DEFAULT_WAIT_SECS */
-#include "source/source.h"				/* SOURCE_MAX_JOBS */
 
 enum {
 	OPT_SOURCE_PGDATA = 256,
@@ -295,4 +294,13 @@ options_parse(int argc, char **argv, rewind_options *opts, rw_error *err)
 		return rw_fail(err, RW_EUSAGE, "invalid --slot \"%s\" (lower case letters, digits and "
 					   "underscores, at most 63)", opts->slot);
 	return true;
+}
+
+void
+options_source_spec(const rewind_options *opts, source_spec *out)
+{
+	out->datadir = opts->source_pgdata;
+	out->connstr = opts->source_server;
+	out->jobs = opts->jobs;
+	out->timeout_s = opts->timeout;
 }

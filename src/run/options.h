@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 
+#include "source/source.h"
 #include "error.h"
 
 /* Exit statuses (documented in --help, README and rewind.1). */
@@ -57,6 +58,9 @@ typedef struct rewind_options {
 bool		options_parse(int argc, char **argv, rewind_options *opts, rw_error *err);
 
 void		options_print_help(const char *progname);
+
+/* The source the options name (--source-pgdata or --source-server), for source_open. */
+void		options_source_spec(const rewind_options *opts, source_spec *out);
 
 #define REWIND_VERSION "0.1.0"
 

@@ -33,7 +33,7 @@ write_standby_config(rewind_ctx *c, target_writer *w, rw_error *err)
 	char	   *conninfo = NULL;
 	bool		ok;
 
-	if (c->opts->write_recovery_conf)
+	if (c->opts->write_recovery_conf && source_offers(c->src, SOURCE_GIVES_CONNINFO))
 		conninfo = c->src->ops->standby_conninfo(c->src);
 	ok = finalize_standby_config(w, c->tgt.pgdata, conninfo,
 								 c->opts->write_recovery_conf ? c->opts->slot : NULL, err);
@@ -186,12 +186,12 @@ resolve_names(rewind_ctx *c)
 	report_facts f;
 	rw_error	err;
 
+	if (!source_offers(c->src, SOURCE_NAMES_RELATIONS))
+		return;					/* a stopped directory has no catalog to ask */
 	collect_facts(c, &f);
 	report_want_names(&f, &c->names);
-	rw_error_clear(&err);
-	if (!c->src->ops->describe_relations || !rel_names_resolve(&c->names, c->src, &err))
-		log_warning("the report shows relation file numbers only: %s",
-					err.msg[0] ? err.msg : "the source cannot name relations");
+	if (!rel_names_resolve(&c->names, c->src, &err))
+		log_warning("the report shows relation file numbers only: %s", err.msg);
 }
 
 typedef void (*json_part) (const report_facts *f, json_writer *w);
@@ -332,7 +332,7 @@ recovery_end(rewind_ctx *c, const pg_control *after, lsn_t *end, uint32_t *tli,
 {
 	source_wal_position pos;
 
-	if (c->opts->source_pgdata)
+	if (c->src->stopped)
 	{
 		if (memcmp(after->raw, c->src_control.raw, CONTROL_FILE_SIZE) != 0)
 			return rw_fail(err, RW_ESTATE, "source data directory was modified while %s was running",

@@ -147,10 +147,10 @@ bool
 steps_inspect_source(rewind_ctx *c, rw_error *err)
 {
 	const pg_control *t = &c->tgt.control, *s = &c->src_control;
+	source_spec spec;
 
-	c->src = c->opts->source_server ? source_libpq_open(c->opts->source_server, c->opts->jobs,
-															 c->opts->timeout, err)
-		: source_local_open(c->opts->source_pgdata, err);
+	options_source_spec(c->opts, &spec);
+	c->src = source_open(&spec, err);
 	if (c->src == NULL)
 		return false;
 	/*
@@ -176,7 +176,7 @@ steps_inspect_source(rewind_ctx *c, rw_error *err)
 		s->blcksz != t->blcksz || s->xlog_blcksz != t->xlog_blcksz)
 		return rw_fail(err, RW_EMISMATCH, "source and target clusters are not compatible "
 					   "(catalog version, block or WAL segment size differ)");
-	if (c->opts->source_pgdata && s->state != DBSTATE_SHUTDOWNED &&
+	if (c->src->stopped && s->state != DBSTATE_SHUTDOWNED &&
 		s->state != DBSTATE_SHUTDOWNED_IN_RECOVERY)
 		return rw_fail(err, RW_ESTATE, "source data directory must be shut down cleanly "
 					   "(pg_control says \"%s\")", control_state_name(s->state));
@@ -359,7 +359,7 @@ steps_check_same_timeline(rewind_ctx *c, rw_error *err)
 	c->reader = NULL;
 	c->twal = NULL;
 	tl_free(&single);
-	if (c->opts->source_pgdata)
+	if (c->src->stopped)
 		ahead = c->tgt.control.checkpoint > c->src_control.checkpoint;
 	else
 		ahead = c->tgt_end > c->src_pos.lsn;

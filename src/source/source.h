@@ -1,7 +1,13 @@
 /*
  * The source of a rewind: a running server reached over libpq, or a cleanly
- * stopped data directory on this machine.  The rest of the program talks to
- * it only through this table of functions.
+ * stopped data directory on this machine, opened by source_open.  The rest
+ * of the program talks to it only through this interface: the table of
+ * operations, what the source is (struct source) and what it offers
+ * (source_offers); it never asks which kind it has.
+ *
+ * Optional operations: an operation marked "optional" below is NULL when
+ * the source does not offer it.  Callers ask source_offers first and never
+ * test the pointers themselves; every other operation is always there.
  */
 #ifndef RW_SOURCE_H
 #define RW_SOURCE_H
@@ -101,6 +107,7 @@ typedef struct source_ops {
 	bool		(*hash_ranges) (source *s, const fetch_range *ranges, size_t n,
 								source_digest *out, rw_error *err);
 
+	/* Where its WAL is now, and whether it is a standby. */
 	bool		(*wal_position) (source *s, source_wal_position *out, rw_error *err);
 
 	/*
@@ -110,30 +117,31 @@ typedef struct source_ops {
 	 */
 	bool		(*check_server) (source *s, rw_error *err);
 
-	/* The primary_conninfo a standby of this source should use, malloc'd;
-	 * NULL for a directory source. */
+	/* Optional (SOURCE_GIVES_CONNINFO): the primary_conninfo a standby of
+	 * this source should use, malloc'd. */
 	char	   *(*standby_conninfo) (source *s);
 
 	/*
-	 * Name the relations whose files in database db_oid (0: shared) are
-	 * relfilenodes[0..n), into out[0..n).  Only the catalog is read; a
-	 * directory source knows no names and sets found=false for all.
+	 * Optional (SOURCE_NAMES_RELATIONS): name the relations whose files in
+	 * database db_oid (0: shared) are relfilenodes[0..n), into out[0..n)
+	 * (found=false for a file the catalog does not know).  Only the catalog
+	 * is read.
 	 */
 	bool		(*describe_relations) (source *s, uint32_t db_oid,
 									   const uint32_t *relfilenodes, size_t n,
 									   relation_name *out, rw_error *err);
 
 	/*
-	 * What retains the source's WAL; slot (may be NULL) is the replication
-	 * slot to look up.  NULL for a directory source.
+	 * Optional (SOURCE_RETAINS_WAL): what retains the source's WAL; slot
+	 * (may be NULL) is the replication slot to look up.
 	 */
 	bool		(*wal_retention) (source *s, const char *slot,
 								  source_wal_retention *out, rw_error *err);
 
 	/*
-	 * Create the physical replication slot name, reserving WAL at once,
-	 * unless it exists (*created says which).  Fails when a logical slot has
-	 * that name.  NULL for a directory source.
+	 * Optional (SOURCE_RETAINS_WAL): create the physical replication slot
+	 * name, reserving WAL at once, unless it exists (*created says which).
+	 * Fails when a logical slot has that name.
 	 */
 	bool		(*ensure_slot) (source *s, const char *name, bool *created,
 								rw_error *err);
@@ -146,10 +154,46 @@ struct source {
 	const source_ops *ops;
 	char		description[256];	/* "server host=... port=..." or "directory /x" */
 	uint64_t	bytes_fetched;		/* file content received so far */
+
+	/*
+	 * What the source is, set when it is opened.  stopped: a stopped data
+	 * directory, whose files hold still while they are read.  It must have
+	 * been shut down cleanly, its control file says where its WAL ends (its
+	 * checkpoint) and where its files stand (its consistency point: that
+	 * checkpoint, or a stopped standby's minRecoveryPoint), and it must
+	 * not change until the rewind ends; wal_position knows nothing more.
+	 * Otherwise a running server, primary or standby (wal_position): its
+	 * files move while they are read, so where they stand is known only
+	 * when the copy ends, from its WAL position then.
+	 */
+	bool		stopped;
 };
 
+/* What a source may offer beyond reading its files (source_offers). */
+typedef enum source_offer {
+	SOURCE_GIVES_CONNINFO,		/* standby_conninfo: a standby can stream from it */
+	SOURCE_NAMES_RELATIONS,		/* describe_relations: it has a catalog to ask */
+	SOURCE_RETAINS_WAL			/* wal_retention and ensure_slot: WAL retention, slots */
+} source_offer;
+
+/* Does s offer what, i.e. are the operations behind it there? */
+bool		source_offers(const source *s, source_offer what);
+
+/* Which source to open, and how: exactly one of datadir and connstr. */
+typedef struct source_spec {
+	const char *datadir;		/* a stopped data directory on this machine */
+	const char *connstr;		/* a running server: a libpq connection string */
+	int			jobs;			/* connections a server source may use (--jobs) */
+	int			timeout_s;		/* longest silence from a server source (--timeout) */
+} source_spec;
+
+/* Open the source spec names, of the kind it names; NULL with err set. */
+source	   *source_open(const source_spec *spec, rw_error *err);
+
+/* --- the kinds source_open chooses between (tests may open one directly) */
+
 /*
- * Open a connection; fails with RW_ESOURCE and the server's message.  fetch
+ * A running server.  Open a connection; fails with RW_ESOURCE and the server's message.  fetch
  * and hash_ranges use up to jobs connections at once (the others are opened
  * when first needed, with the same connection string).  A source that sends
  * nothing for timeout_s seconds while an answer is awaited fails the call
@@ -158,7 +202,7 @@ struct source {
  */
 source	   *source_libpq_open(const char *connstr, int jobs, int timeout_s, rw_error *err);
 
-/* Use a local data directory as the source. */
+/* A stopped data directory on this machine. */
 source	   *source_local_open(const char *datadir, rw_error *err);
 
 #endif

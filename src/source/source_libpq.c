@@ -354,6 +354,7 @@ source_libpq_open(const char *connstr, int jobs, int timeout_s, rw_error *err)
 	ps->connstr = xstrdup(connstr);
 	ps->jobs = jobs < 1 ? 1 : jobs > SOURCE_MAX_JOBS ? SOURCE_MAX_JOBS : jobs;
 	ps->timeout_s = timeout_s;
+	ps->base.stopped = false;	/* a running server */
 	snprintf(ps->base.description, sizeof(ps->base.description), "server %s:%s",
 			 PQhost(conn), PQport(conn));
 	if (!pq_setup_session(ps, err))

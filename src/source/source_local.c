@@ -1,5 +1,6 @@
 /*
- * A cleanly stopped data directory on this machine as the source.
+ * A cleanly stopped data directory on this machine as the source.  It
+ * only reads below that directory.
  */
 #include "source/source.h"
 
@@ -244,26 +245,6 @@ local_check_server(source *s, rw_error *err)
 	return true;
 }
 
-static char *
-local_standby_conninfo(source *s)
-{
-	(void) s;
-	return NULL;
-}
-
-/* A stopped directory has no catalog to ask. */
-static bool
-local_describe_relations(source *s, uint32_t db_oid, const uint32_t *relfilenodes,
-						 size_t n, relation_name *out, rw_error *err)
-{
-	(void) s;
-	(void) db_oid;
-	(void) relfilenodes;
-	(void) err;
-	memset(out, 0, n * sizeof(relation_name));
-	return true;
-}
-
 static void
 local_close(source *s)
 {
@@ -280,8 +261,7 @@ static const source_ops local_ops = {
 	.hash_ranges = local_hash_ranges,
 	.wal_position = local_wal_position,
 	.check_server = local_check_server,
-	.standby_conninfo = local_standby_conninfo,
-	.describe_relations = local_describe_relations,
+	/* no catalog, no WAL retention, no conninfo: those stay NULL */
 	.close = local_close,
 };
 
@@ -304,6 +284,7 @@ source_local_open(const char *datadir, rw_error *err)
 	ls = xcalloc(1, sizeof(local_source));
 	ls->base.ops = &local_ops;
 	ls->datadir = xstrdup(datadir);
+	ls->base.stopped = true;
 	snprintf(ls->base.description, sizeof(ls->base.description),
 			 "directory %s", datadir);
 	return &ls->base;

@@ -97,15 +97,20 @@ START_TEST(test_open_and_trivia)
 {
 	char	   *dir = make_datadir();
 	rw_error	err;
-	source	   *s = source_local_open(dir, &err);
+	source_spec spec = {.datadir = dir, .connstr = NULL, .jobs = 4, .timeout_s = 60};
+	source	   *s = source_open(&spec, &err);
 	source_wal_position pos;
 	char	   *expected = xasprintf("directory %s", dir);
 
 	ck_assert_msg(s != NULL, "%s", err.msg);
 	ck_assert_str_eq(s->description, expected);
 	ck_assert_uint_eq(s->bytes_fetched, 0);
+	/* what a directory is: stopped, and it offers nothing optional */
+	ck_assert(s->stopped);
+	ck_assert(!source_offers(s, SOURCE_GIVES_CONNINFO));
+	ck_assert(!source_offers(s, SOURCE_NAMES_RELATIONS));
+	ck_assert(!source_offers(s, SOURCE_RETAINS_WAL));
 	ck_assert(s->ops->check_server(s, &err));
-	ck_assert_ptr_null(s->ops->standby_conninfo(s));
 	pos.in_recovery = true;
 	pos.lsn = 1;
 	pos.tli = 1;
@@ -116,6 +121,25 @@ START_TEST(test_open_and_trivia)
 	s->ops->close(s);
 	free(expected);
 	remove_datadir(dir);
+}
+END_TEST
+
+/* A connection string opens a server source: here one that cannot connect. */
+START_TEST(test_open_server_kind)
+{
+	source_spec spec = {
+		.datadir = NULL,
+		.connstr = "host=/nonexistent/rewind-test port=1 connect_timeout=2",
+		.jobs = 2,
+		.timeout_s = 5,
+	};
+	rw_error	err;
+
+	ck_assert_ptr_null(source_open(&spec, &err));
+	ck_assert_int_eq(err.kind, RW_ESOURCE);
+	ck_assert_msg(strstr(err.msg, "could not connect to the source server") != NULL, "%s",
+				  err.msg);
+	ck_assert_ptr_nonnull(strstr(err.msg, "/nonexistent/rewind-test"));
 }
 END_TEST
 
@@ -291,6 +315,7 @@ Suite *source_local_suite(void)
 	TCase	   *tc = tcase_create("source_local");
 
 	tcase_add_test(tc, test_open_and_trivia);
+	tcase_add_test(tc, test_open_server_kind);
 	tcase_add_test(tc, test_open_missing_dir);
 	tcase_add_test(tc, test_read_file);
 	tcase_add_test(tc, test_fetch);

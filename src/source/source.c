@@ -1,0 +1,29 @@
+/*
+ * The one place that knows the kinds of source: it opens the kind a
+ * source_spec names, and answers what an opened source offers from its
+ * table of operations.  It touches nothing itself.
+ */
+#include "source/source.h"
+
+source *
+source_open(const source_spec *spec, rw_error *err)
+{
+	if (spec->connstr != NULL)
+		return source_libpq_open(spec->connstr, spec->jobs, spec->timeout_s, err);
+	return source_local_open(spec->datadir, err);
+}
+
+bool
+source_offers(const source *s, source_offer what)
+{
+	switch (what)
+	{
+		case SOURCE_GIVES_CONNINFO:
+			return s->ops->standby_conninfo != NULL;
+		case SOURCE_NAMES_RELATIONS:
+			return s->ops->describe_relations != NULL;
+		case SOURCE_RETAINS_WAL:
+			return s->ops->wal_retention != NULL && s->ops->ensure_slot != NULL;
+	}
+	return false;
+}
