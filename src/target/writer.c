@@ -1,4 +1,4 @@
-#include "target/apply.h"
+#include "target/writer.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -51,7 +51,7 @@ struct target_writer {
 
 	journal    *j;				/* NULL: changes are not journaled */
 	strset		seen;			/* files with a JR_ORIG record */
-	prot_range *batch;			/* saved by tw_protect for the writes to come */
+	prot_range *batch;			/* saved by target_writer_protect for the writes to come */
 	size_t		nbatch, batch_cap;
 	bool		batch_sealed;	/* sorted, journal synced: writes under way */
 
@@ -217,7 +217,7 @@ set_modes(target_writer *w)
 }
 
 target_writer *
-tw_open(const char *pgdata, bool dry_run)
+target_writer_open(const char *pgdata, bool dry_run)
 {
 	target_writer *w = xcalloc(1, sizeof(*w));
 	char	   *jdir;
@@ -254,7 +254,7 @@ changed(target_writer *w)
 
 /*
  * Done writing a file for now: start its writeback, so the disk works while
- * the next ranges are fetched and the final fsync (tw_sync) finds little
+ * the next ranges are fetched and the final fsync (target_writer_sync) finds little
  * left to wait for.  Only a hint: errors surface at that fsync.
  */
 static void
@@ -270,7 +270,7 @@ close_current(target_writer *w)
 }
 
 void
-tw_close(target_writer *w)
+target_writer_close(target_writer *w)
 {
 	if (w == NULL)
 		return;
@@ -454,7 +454,7 @@ save_range(target_writer *w, const char *path, uint64_t offset, uint64_t len,
 }
 
 void
-tw_prefetch(target_writer *w, const char *path, uint64_t offset, uint64_t len)
+target_writer_prefetch(target_writer *w, const char *path, uint64_t offset, uint64_t len)
 {
 	int			fd;
 
@@ -496,7 +496,7 @@ in_batch(target_writer *w, const char *path, uint64_t offset, size_t len)
 }
 
 bool
-tw_protect(target_writer *w, const char *path, uint64_t offset, uint64_t len,
+target_writer_protect(target_writer *w, const char *path, uint64_t offset, uint64_t len,
 		   rw_error *err)
 {
 	if (w->j == NULL)
@@ -514,7 +514,7 @@ tw_protect(target_writer *w, const char *path, uint64_t offset, uint64_t len,
 }
 
 bool
-tw_begin(target_writer *w, const journal_identity *id, const pg_control *target_control,
+target_writer_begin(target_writer *w, const journal_identity *id, const pg_control *target_control,
 		 bool sync, rw_error *err)
 {
 	uint8_t		marked[CONTROL_FILE_SIZE];
@@ -527,12 +527,12 @@ tw_begin(target_writer *w, const journal_identity *id, const pg_control *target_
 		return false;
 	/* before anything else: the target must not start half rewound */
 	journal_marked_control(target_control, marked);
-	return tw_replace_file(w, CONTROL_PATH, marked, sizeof(marked), err) &&
-		tw_step(w, JSTEP_STARTED, err);
+	return target_writer_replace_file(w, CONTROL_PATH, marked, sizeof(marked), err) &&
+		target_writer_step(w, JSTEP_STARTED, err);
 }
 
 bool
-tw_step(target_writer *w, journal_step step, rw_error *err)
+target_writer_step(target_writer *w, journal_step step, rw_error *err)
 {
 	jrec		r = {.type = JR_STEP, .path = ".", .offset = step};
 
@@ -540,7 +540,7 @@ tw_step(target_writer *w, journal_step step, rw_error *err)
 }
 
 bool
-tw_commit(target_writer *w, bool sync, rw_error *err)
+target_writer_commit(target_writer *w, bool sync, rw_error *err)
 {
 	if (w->j == NULL)
 		return true;
@@ -600,12 +600,12 @@ open_for_write(target_writer *w, const char *path, int extra_flags, rw_error *er
 }
 
 bool
-tw_write(target_writer *w, const char *path, uint64_t offset, const uint8_t *data,
+target_writer_write(target_writer *w, const char *path, uint64_t offset, const uint8_t *data,
 		 size_t len, rw_error *err)
 {
 	if (!guard(w, err))
 		return false;
-	/* a range tw_protect did not save is saved now, at the cost of an fsync */
+	/* a range target_writer_protect did not save is saved now, at the cost of an fsync */
 	if (w->j && !in_batch(w, path, offset, len) && !save_range(w, path, offset, len, err))
 		return false;
 	if (!barrier(w, err) || !open_for_write(w, path, 0, err))
@@ -618,7 +618,7 @@ tw_write(target_writer *w, const char *path, uint64_t offset, const uint8_t *dat
 }
 
 bool
-tw_create_empty(target_writer *w, const char *path, rw_error *err)
+target_writer_create_empty(target_writer *w, const char *path, rw_error *err)
 {
 	if (!guard(w, err) || !save_all(w, path, err) || !barrier(w, err) ||
 		!open_for_write(w, path, O_TRUNC, err))
@@ -628,7 +628,7 @@ tw_create_empty(target_writer *w, const char *path, rw_error *err)
 }
 
 bool
-tw_truncate(target_writer *w, const char *path, uint64_t size, rw_error *err)
+target_writer_truncate(target_writer *w, const char *path, uint64_t size, rw_error *err)
 {
 	char	   *full;
 
@@ -715,7 +715,7 @@ stash_file(target_writer *w, const char *path, const char *full, const struct st
 }
 
 bool
-tw_remove_file(target_writer *w, const char *path, rw_error *err)
+target_writer_remove_file(target_writer *w, const char *path, rw_error *err)
 {
 	char	   *full;
 	struct stat st;
@@ -769,7 +769,7 @@ rename_one(target_writer *w, const char *path, const char *new_path, rw_error *e
 }
 
 bool
-tw_rename_files(target_writer *w, const char *const *paths, const char *const *new_paths,
+target_writer_rename_files(target_writer *w, const char *const *paths, const char *const *new_paths,
 				size_t n, rw_error *err)
 {
 	struct stat st;
@@ -816,7 +816,7 @@ remove_empty_dir(target_writer *w, const char *full)
 }
 
 bool
-tw_remove_dir(target_writer *w, const char *path, rw_error *err)
+target_writer_remove_dir(target_writer *w, const char *path, rw_error *err)
 {
 	char	   *full;
 	struct stat st;
@@ -863,7 +863,7 @@ save_created(target_writer *w, const char *path, const char *full, jrec_type typ
 }
 
 bool
-tw_create_dir(target_writer *w, const char *path, rw_error *err)
+target_writer_create_dir(target_writer *w, const char *path, rw_error *err)
 {
 	char	   *full;
 
@@ -898,7 +898,7 @@ tw_create_dir(target_writer *w, const char *path, rw_error *err)
 }
 
 bool
-tw_create_symlink(target_writer *w, const char *path, const char *link_target,
+target_writer_create_symlink(target_writer *w, const char *path, const char *link_target,
 				  rw_error *err)
 {
 	char	   *full;
@@ -939,7 +939,7 @@ sync_parent(target_writer *w, const char *path, rw_error *err)
 }
 
 bool
-tw_replace_file(target_writer *w, const char *path, const uint8_t *data, size_t len,
+target_writer_replace_file(target_writer *w, const char *path, const uint8_t *data, size_t len,
 				rw_error *err)
 {
 	char	   *full, *tmp, *tmp_rel;
@@ -1009,7 +1009,7 @@ compare_str(const void *a, const void *b)
 
 /* Sort and drop duplicates, then fsync each path that still exists. */
 bool
-tw_sync(target_writer *w, rw_error *err)
+target_writer_sync(target_writer *w, rw_error *err)
 {
 	size_t		n = 0;
 
@@ -1273,9 +1273,9 @@ is_control(const jrec *r)
 }
 
 bool
-tw_rollback(const char *pgdata, journal_reader *jr, bool sync, rw_error *err)
+target_rollback(const char *pgdata, journal_reader *jr, bool sync, rw_error *err)
 {
-	target_writer *w = tw_open(pgdata, false);
+	target_writer *w = target_writer_open(pgdata, false);
 	bool		ok = true;
 
 	w->sync = sync;
@@ -1315,9 +1315,9 @@ tw_rollback(const char *pgdata, journal_reader *jr, bool sync, rw_error *err)
 		free(data);
 	}
 	/* the rest on disk, then the original pg_control, renamed into place and synced */
-	ok = ok && (!sync || tw_sync(w, err)) &&
-		tw_replace_file(w, CONTROL_PATH, journal_reader_identity(jr)->control,
+	ok = ok && (!sync || target_writer_sync(w, err)) &&
+		target_writer_replace_file(w, CONTROL_PATH, journal_reader_identity(jr)->control,
 						CONTROL_FILE_SIZE, err);
-	tw_close(w);
+	target_writer_close(w);
 	return ok;
 }
