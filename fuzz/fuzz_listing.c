@@ -37,6 +37,7 @@
 
 #ifdef FUZZ_LIBFUZZER
 /* the libFuzzer build links lib/ only: bring in what plans and applies */
+#include "../src/target/target_fail.c"
 #include "../src/target/writer.c"
 #include "../src/config/config_files.c"
 #include "../src/run/execute.c"
@@ -287,12 +288,12 @@ apply_plan(const plan *p, const char *pgdata)
 	execute_outcome outcome = {0};
 	journal_identity id = {.major = 15};
 	pg_control	ctl = {0};
-	target_writer *w = target_writer_open(pgdata, false);
 	rw_error	err;
+	target_writer *w = target_writer_open(pgdata, false, &err);
 	bool		ok;
 
 	ctl.ver = pgver_lookup(15);
-	ok = target_writer_begin(w, &id, &ctl, false, &err) &&
+	ok = w != NULL && target_writer_begin(w, &id, &ctl, false, &err) &&
 		execute_plan(p, &src, w, &prog, &outcome, &err);
 	execute_outcome_free(&outcome);
 	target_writer_close(w);

@@ -68,8 +68,9 @@ finish_without_rewind(rewind_ctx *c, rw_error *err)
 		return true;
 	if (!ensure_slot(c, err))
 		return false;
-	w = target_writer_open(c->tgt.pgdata, false);
-	ok = write_standby_config(c, w, err) && (c->opts->no_sync || target_writer_sync(w, err));
+	w = target_writer_open(c->tgt.pgdata, c->opts->dry_run || c->opts->check, err);
+	ok = w != NULL && write_standby_config(c, w, err) &&
+		(c->opts->no_sync || target_writer_sync(w, err));
 	target_writer_close(w);
 	return ok;
 }
@@ -388,7 +389,8 @@ finalize(rewind_ctx *c, target_writer *w, rw_error *err)
 		return false;
 	label = finalize_backup_label(c->start_redo, c->start_tli, c->start_ckpt,
 								  c->tgt.control.xlog_seg_size);
-	ok = target_writer_replace_file(w, "backup_label", (const uint8_t *) label, strlen(label), err);
+	ok = target_writer_replace_file(w, "backup_label", (const uint8_t *) label, strlen(label),
+									err);
 	free(label);
 	if (!ok || !write_standby_config(c, w, err))
 		return false;
@@ -434,8 +436,8 @@ perform_rewind(rewind_ctx *c, rw_error *err)
 		return false;
 	/* from the first change on, the journal can undo every change */
 	memcpy(id.control, c->tgt.control.raw, CONTROL_FILE_SIZE);
-	w = target_writer_open(c->tgt.pgdata, false);
-	if (!target_writer_begin(w, &id, &c->tgt.control, !c->opts->no_sync, err))
+	w = target_writer_open(c->tgt.pgdata, c->opts->dry_run || c->opts->check, err);
+	if (w == NULL || !target_writer_begin(w, &id, &c->tgt.control, !c->opts->no_sync, err))
 	{
 		target_writer_close(w);
 		return false;

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "target/writer.h"
+#include "target/rollback.h"
 #include "control.h"
 #include "util/fileutil.h"
 #include "target/journal.h"

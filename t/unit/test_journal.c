@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "target/rollback.h"
 #include "target/writer.h"
 #include "run/execute.h"
 #include "target/journal.h"
@@ -120,7 +121,8 @@ START_TEST(rollback_restores_everything)
 	before = fingerprint(dir);
 
 	memset(data, 'Z', sizeof(data));
-	w = target_writer_open(dir, false);
+	w = target_writer_open(dir, false, &err);
+	ck_assert_ptr_nonnull(w);
 	ck_assert(target_writer_begin(w, &id, &ctl, false, &err));
 	/* a batch of protected block writes, one past the end */
 	ck_assert(target_writer_protect(w, "base/100", 8192, 8192, &err));
@@ -181,6 +183,44 @@ START_TEST(rollback_restores_everything)
 	free(p);
 	free(before);
 	free(after);
+	remove_tree(dir);
+	free(dir);
+}
+END_TEST
+
+/*
+ * A dry run cannot change the target: it gets no writer, so no change can
+ * be made through one; no journal appears beside the directory, no byte
+ * changes inside it.  The same directory, opened for a run, is written:
+ * the fingerprint sees a change.
+ */
+START_TEST(dry_run_cannot_write)
+{
+	char	   *dir = make_pgdata(), *before = fingerprint(dir), *after;
+	char	   *jdir = journal_dir(dir);
+	target_writer *w;
+	rw_error	err;
+	struct stat st;
+
+	memset(&err, 0, sizeof(err));
+	ck_assert_ptr_null(target_writer_open(dir, true, &err));
+	ck_assert_int_eq(err.kind, RW_EINTERNAL);
+	ck_assert_ptr_nonnull(strstr(err.msg, "dry run"));
+	after = fingerprint(dir);
+	ck_assert_str_eq(before, after);
+	ck_assert_int_ne(lstat(jdir, &st), 0);
+	free(after);
+
+	w = target_writer_open(dir, false, &err);
+	ck_assert_ptr_nonnull(w);
+	ck_assert(target_writer_write(w, "base/100", 0, (const uint8_t *) "x", 1, &err));
+	target_writer_close(w);
+	after = fingerprint(dir);
+	ck_assert_str_ne(before, after);
+
+	free(after);
+	free(before);
+	free(jdir);
 	remove_tree(dir);
 	free(dir);
 }
@@ -314,6 +354,7 @@ journal_suite(void)
 	TCase	   *tc = tcase_create("core");
 
 	tcase_add_test(tc, rollback_restores_everything);
+	tcase_add_test(tc, dry_run_cannot_write);
 	tcase_add_test(tc, torn_tail_and_damage);
 	tcase_add_test(tc, journal_dir_beside);
 	tcase_add_test(tc, space_estimate_counts);
