@@ -269,15 +269,15 @@ apply_plan(const plan *p, const char *pgdata)
 	execute_outcome outcome = {0};
 	journal_identity id = {.major = 15};
 	pg_control	ctl = {0};
-	target_writer *w = tw_open(pgdata, false);
 	rw_error	err;
+	target_writer *w = target_writer_open(pgdata, false, &err);
 	bool		ok;
 
 	ctl.ver = pgver_lookup(15);
-	ok = tw_begin(w, &id, &ctl, false, &err) &&
+	ok = w != NULL && target_writer_begin(w, &id, &ctl, false, &err) &&
 		execute_plan(p, &src, w, &prog, &outcome, &err);
 	execute_outcome_free(&outcome);
-	tw_close(w);
+	target_writer_close(w);
 	return ok;
 }
 

@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "util/findings.h"
+#include "util/check_findings.h"
 #include "filelist.h"
 #include "lsn.h"
 #include "source/source.h"

@@ -80,7 +80,7 @@ sink(void *ctx, size_t index, const uint8_t *data, size_t len, bool missing,
 			return true;
 		*change |= FILE_VANISHED;
 		log_debug("\"%s\" vanished from the source during the copy", e->path);
-		return e->action != ACT_COPY || tw_remove_file(q->w, e->path, err);
+		return e->action != ACT_COPY || target_writer_remove_file(q->w, e->path, err);
 	}
 	if (q->owners[index].probe)
 		return len == 0 || grown(e, change, err);
@@ -91,7 +91,7 @@ sink(void *ctx, size_t index, const uint8_t *data, size_t len, bool missing,
 		log_debug("\"%s\" shrank on the source during the copy", e->path);
 	}
 	progress_update(q->prog, len, false);
-	return tw_write(q->w, r->path, r->offset, data, len, err);
+	return target_writer_write(q->w, r->path, r->offset, data, len, err);
 }
 
 static bool
@@ -104,10 +104,10 @@ flush(fetch_queue *q, rw_error *err)
 	/* save what the batch overwrites; its first write syncs the journal once */
 	for (size_t i = 0; i < q->n; i++)
 		if (!q->owners[i].probe)
-			tw_prefetch(q->w, q->ranges[i].path, q->ranges[i].offset, q->ranges[i].len);
+			target_writer_prefetch(q->w, q->ranges[i].path, q->ranges[i].offset, q->ranges[i].len);
 	for (size_t i = 0; i < q->n; i++)
 		if (!q->owners[i].probe &&
-			!tw_protect(q->w, q->ranges[i].path, q->ranges[i].offset, q->ranges[i].len, err))
+			!target_writer_protect(q->w, q->ranges[i].path, q->ranges[i].offset, q->ranges[i].len, err))
 			return false;
 	ok = q->src->ops->fetch(q->src, q->ranges, q->n, sink, q, err);
 	q->n = 0;
@@ -183,18 +183,18 @@ start_entry(fetch_queue *q, const plan_entry *e, rw_error *err)
 	switch (e->action)
 	{
 		case ACT_CREATE_DIR:
-			return tw_create_dir(w, e->path, err);
+			return target_writer_create_dir(w, e->path, err);
 		case ACT_CREATE_LINK:
-			return tw_create_symlink(w, e->path, e->link_target, err);
+			return target_writer_create_symlink(w, e->path, e->link_target, err);
 		case ACT_COPY:
-			return tw_create_empty(w, e->path, err) &&
+			return target_writer_create_empty(w, e->path, err) &&
 				queue_range(q, e, 0, e->source_size, err) && queue_probe(q, e, err);
 		case ACT_COPY_TAIL:
 			return queue_blocks(q, e, err) &&
 				queue_range(q, e, e->target_size, e->source_size - e->target_size, err) &&
 				queue_probe(q, e, err);
 		case ACT_TRUNCATE:
-			return tw_truncate(w, e->path, e->source_size, err) && queue_blocks(q, e, err);
+			return target_writer_truncate(w, e->path, e->source_size, err) && queue_blocks(q, e, err);
 		case ACT_NONE:
 			return queue_blocks(q, e, err);
 		case ACT_REMOVE:
@@ -240,7 +240,7 @@ recycle_wal(const plan *p, target_writer *w, rw_error *err)
 			from[n] = p->entries[i].path;
 			to[n++] = p->entries[i].recycle_to;
 		}
-	ok = tw_rename_files(w, from, to, n, err);
+	ok = target_writer_rename_files(w, from, to, n, err);
 	free(from);
 	free(to);
 	return ok;
@@ -267,7 +267,7 @@ execute_plan(const plan *p, source *src, target_writer *w, progress *prog,
 	collect_changes(p, q->changes, out);
 	free(q->changes);
 	free(q);
-	if (!ok || !tw_step(w, JSTEP_COPIED, err))
+	if (!ok || !target_writer_step(w, JSTEP_COPIED, err))
 		return false;
 	progress_update(prog, 0, true);
 
@@ -280,11 +280,11 @@ execute_plan(const plan *p, source *src, target_writer *w, progress *prog,
 
 		if (e->action != ACT_REMOVE)
 			continue;
-		if (e->type == FILE_TYPE_DIRECTORY ? !tw_remove_dir(w, e->path, err)
-			: !tw_remove_file(w, e->path, err))
+		if (e->type == FILE_TYPE_DIRECTORY ? !target_writer_remove_dir(w, e->path, err)
+			: !target_writer_remove_file(w, e->path, err))
 			return false;
 	}
-	return tw_step(w, JSTEP_REMOVED, err);
+	return target_writer_step(w, JSTEP_REMOVED, err);
 }
 
 /* Journal overhead per record (fixed part and path), generously. */

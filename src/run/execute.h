@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-#include "target/apply.h"
+#include "target/writer.h"
 #include "error.h"
 #include "filelist.h"
 #include "util/log.h"

@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "target/apply.h"
+#include "target/writer.h"
 #include "run/check_run.h"
 #include "target/finalize.h"
 #include "util/json.h"
@@ -68,9 +68,10 @@ finish_without_rewind(rewind_ctx *c, rw_error *err)
 		return true;
 	if (!ensure_slot(c, err))
 		return false;
-	w = tw_open(c->tgt.pgdata, false);
-	ok = write_standby_config(c, w, err) && (c->opts->no_sync || tw_sync(w, err));
-	tw_close(w);
+	w = target_writer_open(c->tgt.pgdata, c->opts->dry_run || c->opts->check, err);
+	ok = w != NULL && write_standby_config(c, w, err) &&
+		(c->opts->no_sync || target_writer_sync(w, err));
+	target_writer_close(w);
 	return ok;
 }
 
@@ -388,13 +389,14 @@ finalize(rewind_ctx *c, target_writer *w, rw_error *err)
 		return false;
 	label = finalize_backup_label(c->start_redo, c->start_tli, c->start_ckpt,
 								  c->tgt.control.xlog_seg_size);
-	ok = tw_replace_file(w, "backup_label", (const uint8_t *) label, strlen(label), err);
+	ok = target_writer_replace_file(w, "backup_label", (const uint8_t *) label, strlen(label),
+									err);
 	free(label);
 	if (!ok || !write_standby_config(c, w, err))
 		return false;
 	/* last: until this is written the target still describes its old self */
 	finalize_control(&after, end, end_tli, control);
-	return tw_replace_file(w, "global/pg_control", control, sizeof(control), err);
+	return target_writer_replace_file(w, "global/pg_control", control, sizeof(control), err);
 }
 
 /*
@@ -434,10 +436,10 @@ perform_rewind(rewind_ctx *c, rw_error *err)
 		return false;
 	/* from the first change on, the journal can undo every change */
 	memcpy(id.control, c->tgt.control.raw, CONTROL_FILE_SIZE);
-	w = tw_open(c->tgt.pgdata, false);
-	if (!tw_begin(w, &id, &c->tgt.control, !c->opts->no_sync, err))
+	w = target_writer_open(c->tgt.pgdata, c->opts->dry_run || c->opts->check, err);
+	if (w == NULL || !target_writer_begin(w, &id, &c->tgt.control, !c->opts->no_sync, err))
 	{
-		tw_close(w);
+		target_writer_close(w);
 		return false;
 	}
 	log_debug("journal started");
@@ -450,16 +452,16 @@ perform_rewind(rewind_ctx *c, rw_error *err)
 	{
 		if (c->opts->progress)
 			log_info("syncing target data directory");
-		ok = tw_sync(w, err);
+		ok = target_writer_sync(w, err);
 		if (ok)
 			log_debug("changed files synced");
 	}
-	ok = ok && tw_step(w, JSTEP_FINALIZING, err) && finalize(c, w, err) &&
-		(c->opts->no_sync || tw_sync(w, err));
+	ok = ok && target_writer_step(w, JSTEP_FINALIZING, err) && finalize(c, w, err) &&
+		(c->opts->no_sync || target_writer_sync(w, err));
 	if (!ok)
 		hint_interrupted(err);
-	ok = ok && tw_commit(w, !c->opts->no_sync, err);
-	tw_close(w);
+	ok = ok && target_writer_commit(w, !c->opts->no_sync, err);
+	target_writer_close(w);
 	return ok;
 }
 

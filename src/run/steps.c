@@ -7,7 +7,7 @@
 #include "config/config_compare.h"
 #include "config/config_files.h"
 #include "util/fileutil.h"
-#include "plan/hashcmp.h"
+#include "plan/skip_identical.h"
 #include "plan/listing_check.h"
 #include "source/filelist_local.h"
 #include "util/log.h"

@@ -15,7 +15,7 @@
 #include "error.h"
 #include "run/execute.h"
 #include "filelist.h"
-#include "util/findings.h"
+#include "util/check_findings.h"
 #include "ledger.h"
 #include "lsn.h"
 #include "run/options.h"

@@ -153,7 +153,7 @@ finalize_standby_config(target_writer *w, const char *pgdata, const char *connin
 	char	   *text;
 	bool		ok;
 
-	if (!tw_replace_file(w, "standby.signal", (const uint8_t *) "", 0, err))
+	if (!target_writer_replace_file(w, "standby.signal", (const uint8_t *) "", 0, err))
 		return false;
 	if (conninfo == NULL)
 		return true;
@@ -169,7 +169,8 @@ finalize_standby_config(target_writer *w, const char *pgdata, const char *connin
 	}
 	free(path);
 	text = finalize_auto_conf((const char *) old, old_len, conninfo, slot);
-	ok = tw_replace_file(w, "postgresql.auto.conf", (const uint8_t *) text, strlen(text), err);
+	ok = target_writer_replace_file(w, "postgresql.auto.conf", (const uint8_t *) text,
+									 strlen(text), err);
 	free(text);
 	free(old);
 	return ok;

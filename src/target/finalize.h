@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "target/apply.h"
+#include "target/writer.h"
 #include "control.h"
 #include "error.h"
 #include "lsn.h"

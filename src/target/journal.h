@@ -6,7 +6,7 @@
  * (pgdata's real path: symbolic links resolved, trailing slashes dropped,
  * so every spelling of -D finds it), never inside it: it is then never
  * listed, copied, or taken by a base backup of the target.  It is written
- * only by apply.c, before each change it protects, and removed when the
+ * only by writer.c, before each change it protects, and removed when the
  * rewind is complete.
  *
  * The file: a header (format version, the plan identity and the target's
@@ -19,7 +19,7 @@
  * protect nothing: the first record that is not whole ends the journal.  Integers are
  * in host byte order: a journal is read back on the machine that wrote it.
  *
- * Rolling back applies the records in reverse order (apply.c, tw_rollback);
+ * Rolling back applies the records in reverse order (rollback.c, target_rollback);
  * each undo sets a state determined by the record alone, so a rollback that
  * is itself interrupted is simply run again.
  */

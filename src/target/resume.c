@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "target/apply.h"
+#include "target/rollback.h"
 #include "control.h"
 #include "util/fileutil.h"
 #include "target/journal.h"
@@ -68,7 +68,7 @@ roll_back(const rewind_options *opts, journal_reader *jr, rw_error *err)
 			 LSN_FMT ") stopped while %s; rolling back its %zu journal records",
 			 LSN_ARGS(id->diverge), LSN_ARGS(id->checkpoint),
 			 journal_step_name(journal_reader_last_step(jr)), journal_reader_count(jr));
-	if (!tw_rollback(opts->target_pgdata, jr, !opts->no_sync, err))
+	if (!target_rollback(opts->target_pgdata, jr, !opts->no_sync, err))
 	{
 		rw_context(err, "rolling back the interrupted rewind");
 		rw_hint(err, "Fix the cause and run again: the rollback is safe to repeat.");

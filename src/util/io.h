@@ -1,6 +1,6 @@
 /*
  * The file-system calls that change the target: its data directory and the
- * journal beside it.  apply.c and journal.c make every such change through
+ * journal beside it.  writer.c and journal.c make every such change through
  * an rw_io, a table of functions.  The default is the real file system; the
  * test hook REWIND_TEST_CRASH_TRACE=FILE selects one that makes each change
  * the same way and appends it to FILE (io_trace.h), from which the crash

@@ -6,7 +6,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "target/apply.h"
+#include "target/rollback.h"
+#include "target/writer.h"
 #include "run/execute.h"
 #include "target/journal.h"
 #include "testutil.h"
@@ -120,35 +121,36 @@ START_TEST(rollback_restores_everything)
 	before = fingerprint(dir);
 
 	memset(data, 'Z', sizeof(data));
-	w = tw_open(dir, false);
-	ck_assert(tw_begin(w, &id, &ctl, false, &err));
+	w = target_writer_open(dir, false, &err);
+	ck_assert_ptr_nonnull(w);
+	ck_assert(target_writer_begin(w, &id, &ctl, false, &err));
 	/* a batch of protected block writes, one past the end */
-	ck_assert(tw_protect(w, "base/100", 8192, 8192, &err));
-	ck_assert(tw_protect(w, "base/100", 8192 * 4, 8192 * 2, &err));
-	ck_assert(tw_write(w, "base/100", 8192, data, 8192, &err));
-	ck_assert(tw_write(w, "base/100", 8192 * 4, data, sizeof(data), &err));
+	ck_assert(target_writer_protect(w, "base/100", 8192, 8192, &err));
+	ck_assert(target_writer_protect(w, "base/100", 8192 * 4, 8192 * 2, &err));
+	ck_assert(target_writer_write(w, "base/100", 8192, data, 8192, &err));
+	ck_assert(target_writer_write(w, "base/100", 8192 * 4, data, sizeof(data), &err));
 	/* an unprotected write saves itself */
-	ck_assert(tw_write(w, "base/101", 0, data, 100, &err));
-	ck_assert(tw_truncate(w, "base/101", 8192, &err));
-	ck_assert(tw_create_empty(w, "base/102", &err));
-	ck_assert(tw_write(w, "base/102", 0, data, 10, &err));
-	ck_assert(tw_create_dir(w, "base/200", &err));
-	ck_assert(tw_write(w, "base/200/1", 0, data, sizeof(data), &err));
-	ck_assert(tw_create_symlink(w, "newlink", "/somewhere", &err));
+	ck_assert(target_writer_write(w, "base/101", 0, data, 100, &err));
+	ck_assert(target_writer_truncate(w, "base/101", 8192, &err));
+	ck_assert(target_writer_create_empty(w, "base/102", &err));
+	ck_assert(target_writer_write(w, "base/102", 0, data, 10, &err));
+	ck_assert(target_writer_create_dir(w, "base/200", &err));
+	ck_assert(target_writer_write(w, "base/200/1", 0, data, sizeof(data), &err));
+	ck_assert(target_writer_create_symlink(w, "newlink", "/somewhere", &err));
 	{
 		const char *from[] = {"base/100", "base/102"}, *to[] = {"base/300", "base/301"};
 		const char *taken[] = {"base/300"};
 
-		ck_assert(tw_rename_files(w, from, to, 2, &err));
-		ck_assert(!tw_rename_files(w, from + 1, taken, 1, &err));
+		ck_assert(target_writer_rename_files(w, from, to, 2, &err));
+		ck_assert(!target_writer_rename_files(w, from + 1, taken, 1, &err));
 	}
-	ck_assert(tw_remove_file(w, "link", &err));
-	ck_assert(tw_remove_file(w, "base/101", &err));
+	ck_assert(target_writer_remove_file(w, "link", &err));
+	ck_assert(target_writer_remove_file(w, "base/101", &err));
 	/* a removed file's path written again, as backup_label can be */
-	ck_assert(tw_replace_file(w, "base/101", data, 100, &err));
-	ck_assert(tw_replace_file(w, "global/pg_control", data, 8192, &err));
-	ck_assert(tw_step(w, JSTEP_FINALIZING, &err));
-	tw_close(w);				/* as if killed: the journal stays */
+	ck_assert(target_writer_replace_file(w, "base/101", data, 100, &err));
+	ck_assert(target_writer_replace_file(w, "global/pg_control", data, 8192, &err));
+	ck_assert(target_writer_step(w, JSTEP_FINALIZING, &err));
+	target_writer_close(w);				/* as if killed: the journal stays */
 	/* the removed file was moved into the stash, not copied into the journal */
 	p = journal_stash_path(dir, "00000000");
 	ck_assert_int_eq(stat(p, &st), 0);
@@ -163,14 +165,14 @@ START_TEST(rollback_restores_everything)
 	ck_assert_int_eq(journal_reader_last_step(jr), JSTEP_FINALIZING);
 	ck_assert_int_eq(journal_reader_identity(jr)->diverge, 0x3000000);
 	ck_assert_int_eq(memcmp(journal_reader_identity(jr)->control, ctl.raw, CONTROL_FILE_SIZE), 0);
-	ck_assert(tw_rollback(dir, jr, false, &err));
+	ck_assert(target_rollback(dir, jr, false, &err));
 	journal_reader_close(jr);
 	free(after);
 	after = fingerprint(dir);
 	ck_assert_str_eq(before, after);
 	/* a second rollback (as if the first was interrupted) changes nothing */
 	ck_assert(journal_read(dir, &jr, &incomplete, &err));
-	ck_assert(tw_rollback(dir, jr, false, &err));
+	ck_assert(target_rollback(dir, jr, false, &err));
 	journal_reader_close(jr);
 	free(after);
 	after = fingerprint(dir);
@@ -181,6 +183,44 @@ START_TEST(rollback_restores_everything)
 	free(p);
 	free(before);
 	free(after);
+	remove_tree(dir);
+	free(dir);
+}
+END_TEST
+
+/*
+ * A dry run cannot change the target: it gets no writer, so no change can
+ * be made through one; no journal appears beside the directory, no byte
+ * changes inside it.  The same directory, opened for a run, is written:
+ * the fingerprint sees a change.
+ */
+START_TEST(dry_run_cannot_write)
+{
+	char	   *dir = make_pgdata(), *before = fingerprint(dir), *after;
+	char	   *jdir = journal_dir(dir);
+	target_writer *w;
+	rw_error	err;
+	struct stat st;
+
+	memset(&err, 0, sizeof(err));
+	ck_assert_ptr_null(target_writer_open(dir, true, &err));
+	ck_assert_int_eq(err.kind, RW_EINTERNAL);
+	ck_assert_ptr_nonnull(strstr(err.msg, "dry run"));
+	after = fingerprint(dir);
+	ck_assert_str_eq(before, after);
+	ck_assert_int_ne(lstat(jdir, &st), 0);
+	free(after);
+
+	w = target_writer_open(dir, false, &err);
+	ck_assert_ptr_nonnull(w);
+	ck_assert(target_writer_write(w, "base/100", 0, (const uint8_t *) "x", 1, &err));
+	target_writer_close(w);
+	after = fingerprint(dir);
+	ck_assert_str_ne(before, after);
+
+	free(after);
+	free(before);
+	free(jdir);
 	remove_tree(dir);
 	free(dir);
 }
@@ -314,6 +354,7 @@ journal_suite(void)
 	TCase	   *tc = tcase_create("core");
 
 	tcase_add_test(tc, rollback_restores_everything);
+	tcase_add_test(tc, dry_run_cannot_write);
 	tcase_add_test(tc, torn_tail_and_damage);
 	tcase_add_test(tc, journal_dir_beside);
 	tcase_add_test(tc, space_estimate_counts);

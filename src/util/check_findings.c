@@ -1,4 +1,4 @@
-#include "util/findings.h"
+#include "util/check_findings.h"
 
 #include <stdarg.h>
 #include <stdlib.h>

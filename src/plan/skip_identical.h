@@ -2,8 +2,8 @@
  * Files copied whole that the target already has: compare SHA-256 digests
  * (computed by the source and locally) and copy only what differs.
  */
-#ifndef RW_HASHCMP_H
-#define RW_HASHCMP_H
+#ifndef RW_SKIP_IDENTICAL_H
+#define RW_SKIP_IDENTICAL_H
 
 #include <stdbool.h>
 

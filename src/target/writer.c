@@ -1,21 +1,26 @@
-#include "target/apply.h"
+/*
+ * The target writer: every change a rewind makes to the target data
+ * directory, each one journaled first (journal.h) so that rollback.c can
+ * undo it.  It touches the data directory (with its pg_wal and tablespaces)
+ * and the journal's stash beside it, only through its rw_io.
+ */
+#include "target/writer.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "target/target_fail.h"
+#include "target/writer_internal.h"
 #include "util/fileutil.h"
 #include "util/io.h"
 #include "util/log.h"
 #include "xalloc.h"
-
-#define CONTROL_PATH "global/pg_control"
 
 /* A set of strings: the files that already have their JR_ORIG record. */
 typedef struct strset {
@@ -33,7 +38,6 @@ typedef struct prot_range {
 
 struct target_writer {
 	char	   *pgdata;
-	bool		dry_run;
 	rw_io	   *io;				/* every change to the target goes through it */
 	mode_t		file_mode;		/* of created files and directories: the data */
 	mode_t		dir_mode;		/* directory's, as PostgreSQL gives them */
@@ -51,7 +55,7 @@ struct target_writer {
 
 	journal    *j;				/* NULL: changes are not journaled */
 	strset		seen;			/* files with a JR_ORIG record */
-	prot_range *batch;			/* saved by tw_protect for the writes to come */
+	prot_range *batch;			/* saved by target_writer_protect for the writes to come */
 	size_t		nbatch, batch_cap;
 	bool		batch_sealed;	/* sorted, journal synced: writes under way */
 
@@ -63,80 +67,6 @@ struct target_writer {
 	uint64_t	changes;		/* changes made to the target */
 	uint64_t	kill_after;		/* test hook, 0 when off */
 };
-
-/*
- * The symbolic link that made a call on path fail with ELOOP, malloc'd, or
- * NULL: the deepest name of path that is one (the links above it, pg_wal or
- * a tablespace, or above the data directory, are where it is followed).
- */
-static char *
-link_in_the_way(const char *path)
-{
-	char	   *p = xstrdup(path);
-	char	   *slash;
-	struct stat st;
-
-	do
-	{
-		if (p[0] != '\0' && lstat(p, &st) == 0 && S_ISLNK(st.st_mode))
-			return p;
-		slash = strrchr(p, '/');
-		if (slash)
-			*slash = '\0';
-	} while (slash);
-	free(p);
-	return NULL;
-}
-
-/* The link in the way of one of the quoted paths of msg, as link_in_the_way. */
-static char *
-link_in_message(const char *msg)
-{
-	const char *q = strchr(msg, '"');
-
-	while (q != NULL && strchr(q + 1, '"') != NULL)
-	{
-		const char *end = strchr(q + 1, '"');
-		char	   *path = xasprintf("%.*s", (int) (end - q - 1), q + 1);
-		char	   *link = link_in_the_way(path);
-
-		free(path);
-		if (link)
-			return link;
-		q = strchr(end + 1, '"');
-	}
-	return NULL;
-}
-
-/*
- * rw_fail_errno for the paths of the target or its journal quoted in the
- * message.  ELOOP is what io.c says of a symbolic link where the data
- * directory has none: the message names the link, the hint says what to do.
- */
-static bool
-fail_target(rw_error *err, int errnum, const char *fmt,...)
-	__attribute__((format(printf, 3, 4)));
-
-static bool
-fail_target(rw_error *err, int errnum, const char *fmt,...)
-{
-	char		what[sizeof(err->msg)];
-	va_list		ap;
-	char	   *link;
-
-	va_start(ap, fmt);
-	vsnprintf(what, sizeof(what), fmt, ap);
-	va_end(ap);
-	link = errnum == ELOOP ? link_in_message(what) : NULL;
-	if (link == NULL)
-		return rw_fail_errno(err, errnum, "%s", what);
-	rw_fail(err, RW_ESTATE, "%s: \"%s\" is a symbolic link", what, link);
-	rw_hint(err, "rewind follows no symbolic link in the data directory but pg_wal and "
-			"pg_tblspc/<oid>, so that it never changes a file outside it. Put the real "
-			"directory (or file) back in place of \"%s\".", link);
-	free(link);
-	return false;
-}
 
 static uint64_t
 hash_str(const char *s)
@@ -216,14 +146,13 @@ set_modes(target_writer *w)
 	w->dir_mode = group ? 0750 : 0700;
 }
 
-target_writer *
-tw_open(const char *pgdata, bool dry_run)
+static target_writer *
+open_writer(const char *pgdata)
 {
 	target_writer *w = xcalloc(1, sizeof(*w));
 	char	   *jdir;
 
 	w->pgdata = xstrdup(pgdata);
-	w->dry_run = dry_run;
 	jdir = journal_dir(pgdata);
 	w->io = io_open(pgdata, jdir);
 	free(jdir);
@@ -233,6 +162,18 @@ tw_open(const char *pgdata, bool dry_run)
 	w->kill_after = strtoull(getenv("REWIND_TEST_KILL_AFTER_WRITES") ?
 							 getenv("REWIND_TEST_KILL_AFTER_WRITES") : "0", NULL, 10);
 	return w;
+}
+
+/* The one dry-run guard: without a writer, nothing can change the target. */
+target_writer *
+target_writer_open(const char *pgdata, bool dry_run, rw_error *err)
+{
+	if (dry_run)
+	{
+		rw_fail(err, RW_EINTERNAL, "attempt to modify the target during a dry run");
+		return NULL;
+	}
+	return open_writer(pgdata);
 }
 
 /*
@@ -254,8 +195,8 @@ changed(target_writer *w)
 
 /*
  * Done writing a file for now: start its writeback, so the disk works while
- * the next ranges are fetched and the final fsync (tw_sync) finds little
- * left to wait for.  Only a hint: errors surface at that fsync.
+ * the next ranges are fetched and the final fsync (target_writer_sync)
+ * finds little left to wait for.  Only a hint: errors surface at that fsync.
  */
 static void
 close_current(target_writer *w)
@@ -270,7 +211,7 @@ close_current(target_writer *w)
 }
 
 void
-tw_close(target_writer *w)
+target_writer_close(target_writer *w)
 {
 	if (w == NULL)
 		return;
@@ -365,14 +306,6 @@ touch_parent(target_writer *w, const char *path)
 	}
 }
 
-static bool
-guard(const target_writer *w, rw_error *err)
-{
-	if (w->dry_run)
-		return rw_fail(err, RW_EINTERNAL, "attempt to modify the target during a dry run");
-	return true;
-}
-
 /* --- the journal: saved before each change ------------------------------- */
 
 static bool
@@ -407,7 +340,7 @@ note_file(target_writer *w, const char *path, rw_error *err)
 	}
 	else if (errno != ENOENT)
 	{
-		fail_target(err, errno, "could not stat target file \"%s\"", full);
+		target_fail(err, errno, "could not stat target file \"%s\"", full);
 		free(full);
 		return false;
 	}
@@ -433,10 +366,10 @@ save_range(target_writer *w, const char *path, uint64_t offset, uint64_t len,
 	{
 		if (errno == ENOENT)
 			return true;		/* nothing there to lose */
-		return fail_target(err, errno, "could not read target file \"%s/%s\"", w->pgdata, path);
+		return target_fail(err, errno, "could not read target file \"%s/%s\"", w->pgdata, path);
 	}
 	if (fstat(fd, &st) != 0)
-		return fail_target(err, errno, "could not read target file \"%s\"", w->rfd_full);
+		return target_fail(err, errno, "could not read target file \"%s\"", w->rfd_full);
 	end = (uint64_t) st.st_size;
 	if (len < end - offset && offset < end)
 		end = offset + len;
@@ -454,7 +387,7 @@ save_range(target_writer *w, const char *path, uint64_t offset, uint64_t len,
 }
 
 void
-tw_prefetch(target_writer *w, const char *path, uint64_t offset, uint64_t len)
+target_writer_prefetch(target_writer *w, const char *path, uint64_t offset, uint64_t len)
 {
 	int			fd;
 
@@ -496,8 +429,8 @@ in_batch(target_writer *w, const char *path, uint64_t offset, size_t len)
 }
 
 bool
-tw_protect(target_writer *w, const char *path, uint64_t offset, uint64_t len,
-		   rw_error *err)
+target_writer_protect(target_writer *w, const char *path, uint64_t offset, uint64_t len,
+					  rw_error *err)
 {
 	if (w->j == NULL)
 		return true;
@@ -514,25 +447,23 @@ tw_protect(target_writer *w, const char *path, uint64_t offset, uint64_t len,
 }
 
 bool
-tw_begin(target_writer *w, const journal_identity *id, const pg_control *target_control,
-		 bool sync, rw_error *err)
+target_writer_begin(target_writer *w, const journal_identity *id,
+					const pg_control *target_control, bool sync, rw_error *err)
 {
 	uint8_t		marked[CONTROL_FILE_SIZE];
 
-	if (!guard(w, err))
-		return false;
 	w->sync = sync;
 	w->j = journal_create(w->pgdata, id, sync, err);
 	if (w->j == NULL)
 		return false;
 	/* before anything else: the target must not start half rewound */
 	journal_marked_control(target_control, marked);
-	return tw_replace_file(w, CONTROL_PATH, marked, sizeof(marked), err) &&
-		tw_step(w, JSTEP_STARTED, err);
+	return target_writer_replace_file(w, CONTROL_PATH, marked, sizeof(marked), err) &&
+		target_writer_step(w, JSTEP_STARTED, err);
 }
 
 bool
-tw_step(target_writer *w, journal_step step, rw_error *err)
+target_writer_step(target_writer *w, journal_step step, rw_error *err)
 {
 	jrec		r = {.type = JR_STEP, .path = ".", .offset = step};
 
@@ -540,7 +471,7 @@ tw_step(target_writer *w, journal_step step, rw_error *err)
 }
 
 bool
-tw_commit(target_writer *w, bool sync, rw_error *err)
+target_writer_commit(target_writer *w, bool sync, rw_error *err)
 {
 	if (w->j == NULL)
 		return true;
@@ -587,7 +518,7 @@ open_for_write(target_writer *w, const char *path, int extra_flags, rw_error *er
 	w->fd = open_or_create(w, full, O_WRONLY | extra_flags, w->file_mode);
 	if (w->fd < 0)
 	{
-		fail_target(err, errno, "could not open target file \"%s\"", full);
+		target_fail(err, errno, "could not open target file \"%s\"", full);
 		free(full);
 		return false;
 	}
@@ -600,27 +531,25 @@ open_for_write(target_writer *w, const char *path, int extra_flags, rw_error *er
 }
 
 bool
-tw_write(target_writer *w, const char *path, uint64_t offset, const uint8_t *data,
-		 size_t len, rw_error *err)
+target_writer_write(target_writer *w, const char *path, uint64_t offset, const uint8_t *data,
+					size_t len, rw_error *err)
 {
-	if (!guard(w, err))
-		return false;
-	/* a range tw_protect did not save is saved now, at the cost of an fsync */
+	/* a range target_writer_protect did not save is saved now, at the cost of an fsync */
 	if (w->j && !in_batch(w, path, offset, len) && !save_range(w, path, offset, len, err))
 		return false;
 	if (!barrier(w, err) || !open_for_write(w, path, 0, err))
 		return false;
 	if (io_pwrite_all(w->io, w->fd, data, len, (off_t) offset) != 0)
-		return fail_target(err, errno, "could not write target file \"%s/%s\" at offset %llu",
+		return target_fail(err, errno, "could not write target file \"%s/%s\" at offset %llu",
 							 w->pgdata, path, (unsigned long long) offset);
 	changed(w);
 	return true;
 }
 
 bool
-tw_create_empty(target_writer *w, const char *path, rw_error *err)
+target_writer_create_empty(target_writer *w, const char *path, rw_error *err)
 {
-	if (!guard(w, err) || !save_all(w, path, err) || !barrier(w, err) ||
+	if (!save_all(w, path, err) || !barrier(w, err) ||
 		!open_for_write(w, path, O_TRUNC, err))
 		return false;
 	changed(w);
@@ -628,16 +557,16 @@ tw_create_empty(target_writer *w, const char *path, rw_error *err)
 }
 
 bool
-tw_truncate(target_writer *w, const char *path, uint64_t size, rw_error *err)
+target_writer_truncate(target_writer *w, const char *path, uint64_t size, rw_error *err)
 {
 	char	   *full;
 
-	if (!guard(w, err) || !save_range(w, path, size, UINT64_MAX, err) || !barrier(w, err))
+	if (!save_range(w, path, size, UINT64_MAX, err) || !barrier(w, err))
 		return false;
 	full = full_path(w, path);
 	if (io_truncate(w->io, full, size) != 0)
 	{
-		fail_target(err, errno, "could not truncate target file \"%s\" to %llu bytes",
+		target_fail(err, errno, "could not truncate target file \"%s\" to %llu bytes",
 					  full, (unsigned long long) size);
 		free(full);
 		return false;
@@ -659,14 +588,14 @@ save_removed(target_writer *w, const char *path, const char *full, rw_error *err
 		return true;
 	if (io_lstat(w->io, full, &st) != 0)
 		return errno == ENOENT ? true :
-			fail_target(err, errno, "could not stat target file \"%s\"", full);
+			target_fail(err, errno, "could not stat target file \"%s\"", full);
 	if (S_ISLNK(st.st_mode))
 	{
 		char		link[4096];
 		ssize_t		n = readlink(full, link, sizeof(link));
 
 		if (n < 0)
-			return fail_target(err, errno, "could not read symbolic link \"%s\"", full);
+			return target_fail(err, errno, "could not read symbolic link \"%s\"", full);
 		r.type = JR_REMOVED_LINK;
 		r.data = (const uint8_t *) link;
 		r.len = (size_t) n;
@@ -709,20 +638,18 @@ stash_file(target_writer *w, const char *path, const char *full, const struct st
 	if (w->io->ops->rename(w->io, full, dest) == 0)
 		*moved = true;
 	else if (errno != EXDEV)	/* a bind mount: the content is saved instead */
-		ok = fail_target(err, errno, "could not move target file \"%s\" to \"%s\"", full, dest);
+		ok = target_fail(err, errno, "could not move target file \"%s\" to \"%s\"", full, dest);
 	free(dest);
 	return ok;
 }
 
 bool
-tw_remove_file(target_writer *w, const char *path, rw_error *err)
+target_writer_remove_file(target_writer *w, const char *path, rw_error *err)
 {
 	char	   *full;
 	struct stat st;
 	bool		moved = false;
 
-	if (!guard(w, err))
-		return false;
 	if (w->fd_path && strcmp(w->fd_path, path) == 0)
 		close_current(w);
 	full = full_path(w, path);
@@ -739,7 +666,7 @@ tw_remove_file(target_writer *w, const char *path, rw_error *err)
 	}
 	if (!moved && w->io->ops->unlink(w->io, full) != 0 && errno != ENOENT)
 	{
-		fail_target(err, errno, "could not remove target file \"%s\"", full);
+		target_fail(err, errno, "could not remove target file \"%s\"", full);
 		free(full);
 		return false;
 	}
@@ -755,7 +682,7 @@ rename_one(target_writer *w, const char *path, const char *new_path, rw_error *e
 {
 	char	   *full = full_path(w, path), *new_full = full_path(w, new_path);
 	bool		ok = w->io->ops->rename(w->io, full, new_full) == 0 ||
-		fail_target(err, errno, "could not rename target file \"%s\" to \"%s\"", full, new_full);
+		target_fail(err, errno, "could not rename target file \"%s\" to \"%s\"", full, new_full);
 
 	if (ok)
 	{
@@ -769,13 +696,11 @@ rename_one(target_writer *w, const char *path, const char *new_path, rw_error *e
 }
 
 bool
-tw_rename_files(target_writer *w, const char *const *paths, const char *const *new_paths,
-				size_t n, rw_error *err)
+target_writer_rename_files(target_writer *w, const char *const *paths,
+						   const char *const *new_paths, size_t n, rw_error *err)
 {
 	struct stat st;
 
-	if (!guard(w, err))
-		return false;
 	/* every rename journaled, one fsync, then the renames */
 	for (size_t i = 0; i < n; i++)
 	{
@@ -789,7 +714,7 @@ tw_rename_files(target_writer *w, const char *const *paths, const char *const *n
 			rw_fail(err, RW_EINTERNAL, "cannot rename \"%s/%s\": \"%s\" exists", w->pgdata,
 					paths[i], new_full);
 		else if (!ok)
-			fail_target(err, errno, "could not stat target file \"%s\"", new_full);
+			target_fail(err, errno, "could not stat target file \"%s\"", new_full);
 		free(new_full);
 		if (!ok || !note_file(w, paths[i], err) || !jlog(w, &r, err))
 			return false;
@@ -816,13 +741,11 @@ remove_empty_dir(target_writer *w, const char *full)
 }
 
 bool
-tw_remove_dir(target_writer *w, const char *path, rw_error *err)
+target_writer_remove_dir(target_writer *w, const char *path, rw_error *err)
 {
 	char	   *full;
 	struct stat st;
 
-	if (!guard(w, err))
-		return false;
 	full = full_path(w, path);
 	if (w->j && io_lstat(w->io, full, &st) == 0)
 	{
@@ -837,7 +760,7 @@ tw_remove_dir(target_writer *w, const char *path, rw_error *err)
 	}
 	if (remove_empty_dir(w, full) != 0 && errno != ENOENT)
 	{
-		fail_target(err, errno, "could not remove target directory \"%s\"", full);
+		target_fail(err, errno, "could not remove target directory \"%s\"", full);
 		free(full);
 		return false;
 	}
@@ -858,17 +781,15 @@ save_created(target_writer *w, const char *path, const char *full, jrec_type typ
 	if (w->j == NULL || io_lstat(w->io, full, &st) == 0)
 		return true;			/* there already: creating it fails or is a no-op */
 	if (errno != ENOENT)
-		return fail_target(err, errno, "could not stat \"%s\"", full);
+		return target_fail(err, errno, "could not stat \"%s\"", full);
 	return jlog(w, &r, err) && barrier(w, err);
 }
 
 bool
-tw_create_dir(target_writer *w, const char *path, rw_error *err)
+target_writer_create_dir(target_writer *w, const char *path, rw_error *err)
 {
 	char	   *full;
 
-	if (!guard(w, err))
-		return false;
 	full = full_path(w, path);
 	if (!save_created(w, path, full, JR_CREATED_DIR, err))
 	{
@@ -879,14 +800,14 @@ tw_create_dir(target_writer *w, const char *path, rw_error *err)
 	{
 		if (io_chmod(w->io, full, w->dir_mode) != 0)	/* whatever the umask */
 		{
-			fail_target(err, errno, "could not set the mode of \"%s\"", full);
+			target_fail(err, errno, "could not set the mode of \"%s\"", full);
 			free(full);
 			return false;
 		}
 	}
 	else if (errno != EEXIST)
 	{
-		fail_target(err, errno, "could not create target directory \"%s\"", full);
+		target_fail(err, errno, "could not create target directory \"%s\"", full);
 		free(full);
 		return false;
 	}
@@ -898,13 +819,11 @@ tw_create_dir(target_writer *w, const char *path, rw_error *err)
 }
 
 bool
-tw_create_symlink(target_writer *w, const char *path, const char *link_target,
-				  rw_error *err)
+target_writer_create_symlink(target_writer *w, const char *path, const char *link_target,
+							 rw_error *err)
 {
 	char	   *full;
 
-	if (!guard(w, err))
-		return false;
 	full = full_path(w, path);
 	if (!save_created(w, path, full, JR_CREATED_LINK, err))
 	{
@@ -913,7 +832,7 @@ tw_create_symlink(target_writer *w, const char *path, const char *link_target,
 	}
 	if (w->io->ops->symlink(w->io, link_target, full) != 0)
 	{
-		fail_target(err, errno, "could not create symbolic link \"%s\" to \"%s\"",
+		target_fail(err, errno, "could not create symbolic link \"%s\" to \"%s\"",
 					  full, link_target);
 		free(full);
 		return false;
@@ -932,37 +851,33 @@ sync_parent(target_writer *w, const char *path, rw_error *err)
 	char	   *dir = slash ? xasprintf("%s/%.*s", w->pgdata, (int) (slash - path), path)
 		: xstrdup(w->pgdata);
 	bool		ok = io_fsync_path(w->io, dir) == 0 ||
-		fail_target(err, errno, "could not fsync \"%s\"", dir);
+		target_fail(err, errno, "could not fsync \"%s\"", dir);
 
 	free(dir);
 	return ok;
 }
 
-bool
-tw_replace_file(target_writer *w, const char *path, const uint8_t *data, size_t len,
-				rw_error *err)
+/*
+ * Before a replacement: its temporary file journaled as created (a rollback
+ * removes it), the current content saved, the journal on disk.
+ */
+static bool
+save_replaced(target_writer *w, const char *path, rw_error *err)
 {
-	char	   *full, *tmp, *tmp_rel;
-	int			fd;
-	bool		saved;
-	struct stat st;
-	mode_t		mode = w->file_mode;
+	char	   *tmp_rel = xasprintf("%s.rewind-tmp", path);
+	bool		saved = note_file(w, tmp_rel, err) && save_all(w, path, err) && barrier(w, err);
 
-	if (!guard(w, err))
-		return false;
-	if (w->fd_path && strcmp(w->fd_path, path) == 0)
-		close_current(w);
-	/* the temporary file is journaled as created: a rollback removes it */
-	tmp_rel = xasprintf("%s.rewind-tmp", path);
-	saved = note_file(w, tmp_rel, err) && save_all(w, path, err) && barrier(w, err);
 	free(tmp_rel);
-	if (!saved)
-		return false;
-	full = full_path(w, path);
-	tmp = xasprintf("%s.rewind-tmp", full);
-	if (io_lstat(w->io, full, &st) == 0)
-		mode = st.st_mode & 07777;	/* the file it replaces keeps its mode */
-	fd = w->io->ops->open(w->io, tmp, O_WRONLY | O_CREAT | O_TRUNC, mode);
+	return saved;
+}
+
+/* Write tmp whole with mode and fsync it; on failure it is removed. */
+static bool
+write_temp(target_writer *w, const char *tmp, mode_t mode, const uint8_t *data, size_t len,
+		   rw_error *err)
+{
+	int			fd = w->io->ops->open(w->io, tmp, O_WRONLY | O_CREAT | O_TRUNC, mode);
+
 	if (fd >= 0 && w->io->ops->fchmod(w->io, fd, mode) != 0)
 	{
 		w->io->ops->close(w->io, fd);
@@ -970,26 +885,59 @@ tw_replace_file(target_writer *w, const char *path, const uint8_t *data, size_t 
 	}
 	if (fd < 0 || io_pwrite_all(w->io, fd, data, len, 0) != 0 || w->io->ops->fsync(w->io, fd) != 0)
 	{
-		fail_target(err, errno, "could not write target file \"%s\"", tmp);
+		target_fail(err, errno, "could not write target file \"%s\"", tmp);
 		if (fd >= 0)
 			w->io->ops->close(w->io, fd);
 		w->io->ops->unlink(w->io, tmp);
-		free(tmp);
-		free(full);
 		return false;
 	}
 	w->io->ops->close(w->io, fd);
-	changed(w);
-	if (w->io->ops->rename(w->io, tmp, full) != 0)
+	return true;
+}
+
+/* Write the temporary file beside full, then rename it over full. */
+static bool
+write_and_rename(target_writer *w, const char *full, const uint8_t *data, size_t len,
+				 rw_error *err)
+{
+	char	   *tmp = xasprintf("%s.rewind-tmp", full);
+	struct stat st;
+	mode_t		mode = w->file_mode;
+	bool		ok;
+
+	if (io_lstat(w->io, full, &st) == 0)
+		mode = st.st_mode & 07777;	/* the file it replaces keeps its mode */
+	ok = write_temp(w, tmp, mode, data, len, err);
+	if (ok)
 	{
-		fail_target(err, errno, "could not rename \"%s\" to \"%s\"", tmp, full);
-		w->io->ops->unlink(w->io, tmp);
-		free(tmp);
-		free(full);
-		return false;
+		changed(w);
+		ok = w->io->ops->rename(w->io, tmp, full) == 0;
+		if (!ok)
+		{
+			target_fail(err, errno, "could not rename \"%s\" to \"%s\"", tmp, full);
+			w->io->ops->unlink(w->io, tmp);
+		}
 	}
 	free(tmp);
+	return ok;
+}
+
+bool
+target_writer_replace_file(target_writer *w, const char *path, const uint8_t *data,
+						   size_t len, rw_error *err)
+{
+	char	   *full;
+	bool		ok;
+
+	if (w->fd_path && strcmp(w->fd_path, path) == 0)
+		close_current(w);
+	if (!save_replaced(w, path, err))
+		return false;
+	full = full_path(w, path);
+	ok = write_and_rename(w, full, data, len, err);
 	free(full);
+	if (!ok)
+		return false;
 	touch(w, path);
 	touch_parent(w, path);
 	changed(w);
@@ -1007,15 +955,12 @@ compare_str(const void *a, const void *b)
 	return strcmp(*(char *const *) a, *(char *const *) b);
 }
 
-/* Sort and drop duplicates, then fsync each path that still exists. */
-bool
-tw_sync(target_writer *w, rw_error *err)
+/* Sort the paths to fsync and drop duplicates. */
+static void
+dedup_touched(target_writer *w)
 {
 	size_t		n = 0;
 
-	if (!guard(w, err))
-		return false;
-	close_current(w);
 	if (w->ntouched > 0)		/* touched is NULL until the first */
 		qsort(w->touched, w->ntouched, sizeof(char *), compare_str);
 	for (size_t i = 0; i < w->ntouched; i++)
@@ -1028,228 +973,45 @@ tw_sync(target_writer *w, rw_error *err)
 		w->touched[n++] = w->touched[i];
 	}
 	w->ntouched = n;
+}
 
+/* Files moved into the stash: their new names too (a rename changes both directories). */
+static bool
+sync_stash(target_writer *w, rw_error *err)
+{
+	char	   *stash;
+	bool		ok;
+
+	if (!w->stash_ready)
+		return true;
+	stash = journal_stash_dir(w->pgdata);
+	ok = io_fsync_path(w->io, stash) == 0 ||
+		target_fail(err, errno, "could not fsync \"%s\"", stash);
+	free(stash);
+	return ok;
+}
+
+bool
+target_writer_sync(target_writer *w, rw_error *err)
+{
+	close_current(w);
+	dedup_touched(w);
 	for (size_t i = 0; i < w->ntouched; i++)
 	{
 		char	   *full = full_path(w, w->touched[i]);
 
 		if (io_fsync_path(w->io, full) != 0 && errno != ENOENT)	/* ENOENT: removed later */
 		{
-			fail_target(err, errno, "could not fsync \"%s\"", full);
+			target_fail(err, errno, "could not fsync \"%s\"", full);
 			free(full);
 			return false;
 		}
 		free(full);
 	}
-	/* files moved into the stash: their new names too (a rename changes both directories) */
-	if (w->stash_ready)
-	{
-		char	   *stash = journal_stash_dir(w->pgdata);
-
-		if (io_fsync_path(w->io, stash) != 0)
-		{
-			fail_target(err, errno, "could not fsync \"%s\"", stash);
-			free(stash);
-			return false;
-		}
-		free(stash);
-	}
-	return true;
+	return sync_stash(w, err);
 }
 
-/* --- rollback ------------------------------------------------------------ */
-
-static bool
-fail_path(rw_error *err, const char *what, const char *full)
-{
-	return fail_target(err, errno, "rollback: could not %s \"%s\"", what, full);
-}
-
-/* Put back the bytes a record saved (creating the file if it is gone). */
-static bool
-undo_data(rw_io *io, const char *full, const jrec *r, rw_error *err)
-{
-	int			fd = io->ops->open(io, full, O_WRONLY | O_CREAT, 0600);
-	bool		ok;
-
-	if (fd < 0)
-		return fail_path(err, "open", full);
-	ok = io_pwrite_all(io, fd, r->data, r->len, (off_t) r->offset) == 0 ||
-		fail_path(err, "write", full);
-	io->ops->close(io, fd);
-	return ok;
-}
-
-/* The file as it was before its first change: size and mode, or absent. */
-static bool
-undo_orig(rw_io *io, const char *full, const jrec *r, rw_error *err)
-{
-	int			fd;
-	bool		ok;
-
-	if (!r->existed)
-		return io->ops->unlink(io, full) == 0 || errno == ENOENT || fail_path(err, "remove", full);
-	fd = io->ops->open(io, full, O_WRONLY | O_CREAT, 0600);
-	if (fd < 0)
-		return fail_path(err, "open", full);
-	ok = (io->ops->ftruncate(io, fd, (off_t) r->offset) == 0 &&
-		  io->ops->fchmod(io, fd, (mode_t) r->mode) == 0) ||
-		fail_path(err, "restore size and mode of", full);
-	io->ops->close(io, fd);
-	return ok;
-}
-
-/* Move a file back from where it was moved; one already back (a repeated rollback) is fine. */
-static bool
-move_back(rw_io *io, const char *moved, const char *full, rw_error *err)
-{
-	struct stat st;
-
-	if (io->ops->rename(io, moved, full) == 0)
-		return true;
-	if (errno == ENOENT && io_lstat(io, full, &st) == 0)
-		return true;
-	return fail_path(err, "move back", moved);
-}
-
-/*
- * Where a JR_MOVED_FILE or JR_RENAMED record moved its file, malloc'd; NULL
- * for a name a journal cannot have written (a damaged journal must not move
- * files out of the stash or the data directory).
- */
-static char *
-moved_to(const target_writer *w, const jrec *r)
-{
-	char	   *name = xasprintf("%.*s", (int) r->len, (const char *) r->data);
-	char	   *path = NULL;
-
-	if (r->type == JR_MOVED_FILE && name[0] != '\0' && name[0] != '.' && !strchr(name, '/'))
-		path = journal_stash_path(w->pgdata, name);
-	else if (r->type == JR_RENAMED && name[0] != '\0' && name[0] != '/' && !strstr(name, ".."))
-		path = full_path(w, name);
-	free(name);
-	return path;
-}
-
-static bool
-undo_moved(target_writer *w, const char *full, const jrec *r, rw_error *err)
-{
-	char	   *moved = moved_to(w, r);
-	bool		ok;
-
-	if (moved == NULL)
-		return rw_fail(err, RW_ECORRUPT, "rollback: the journal record for \"%s\" names an "
-					   "invalid destination", full);
-	ok = move_back(w->io, moved, full, err);
-	free(moved);
-	return ok;
-}
-
-static bool
-undo_one(target_writer *w, const jrec *r, rw_error *err)
-{
-	char	   *full = full_path(w, r->path);
-	char	   *link;
-	bool		ok = true;
-
-	switch (r->type)
-	{
-		case JR_ORIG:
-			ok = undo_orig(w->io, full, r, err);
-			break;
-		case JR_DATA:
-			ok = undo_data(w->io, full, r, err);
-			break;
-		case JR_REMOVED_FILE:
-			{
-				int			fd = w->io->ops->open(w->io, full, O_WRONLY | O_CREAT | O_TRUNC,
-												  (mode_t) r->mode);
-
-				ok = fd >= 0 || fail_path(err, "recreate", full);
-				if (fd >= 0)
-					w->io->ops->close(w->io, fd);
-				break;
-			}
-		case JR_REMOVED_LINK:
-			link = xasprintf("%.*s", (int) r->len, (const char *) r->data);
-			ok = w->io->ops->symlink(w->io, link, full) == 0 || errno == EEXIST ||
-				fail_path(err, "recreate symbolic link", full);
-			free(link);
-			break;
-		case JR_REMOVED_DIR:
-			ok = (w->io->ops->mkdir(w->io, full, (mode_t) r->mode) == 0 || errno == EEXIST ||
-				  fail_path(err, "recreate directory", full)) &&
-				(io_chmod(w->io, full, (mode_t) r->mode) == 0 || fail_path(err, "chmod", full));
-			touch(w, r->path);
-			break;
-		case JR_CREATED_DIR:
-			ok = remove_empty_dir(w, full) == 0 || errno == ENOENT ||
-				fail_path(err, "remove directory", full);
-			break;
-		case JR_CREATED_LINK:
-			ok = w->io->ops->unlink(w->io, full) == 0 || errno == ENOENT ||
-				fail_path(err, "remove", full);
-			break;
-		case JR_MOVED_FILE:
-		case JR_RENAMED:
-			ok = undo_moved(w, full, r, err);
-			break;
-		case JR_STEP:
-			free(full);
-			return true;
-	}
-	free(full);
-	if (ok)
-	{
-		if (r->type == JR_DATA || r->type == JR_ORIG)
-			touch(w, r->path);
-		if (r->type == JR_RENAMED)
-		{
-			char	   *new_path = xasprintf("%.*s", (int) r->len, (const char *) r->data);
-
-			touch_parent(w, new_path);
-			free(new_path);
-		}
-		touch_parent(w, r->path);
-		changed(w);
-	}
-	return ok;
-}
-
-/*
- * Space first (the disk may be full: that may be why the run stopped).
- * A file's JR_ORIG record is its first and gives its final state: absent,
- * or `offset` bytes long.  Removing a regular file the run created, and
- * cutting a longer one back to its original size, only drops bytes the
- * rollback would drop anyway in the end; the newest-first pass below may
- * write some of them again on the way, but never more than the run did.
- * Repeating this is harmless, like the rollback itself.
- */
-static bool
-free_space_first(target_writer *w, const jrec *r, rw_error *err)
-{
-	char	   *full = full_path(w, r->path);
-	struct stat st;
-	bool		ok = true;
-
-	if (io_lstat(w->io, full, &st) != 0 || !S_ISREG(st.st_mode))
-		;						/* gone or not a file: the pass below decides */
-	else if (!r->existed)
-	{
-		ok = w->io->ops->unlink(w->io, full) == 0 || errno == ENOENT ||
-			fail_path(err, "remove", full);
-		if (ok)
-			touch_parent(w, r->path);
-	}
-	else if ((uint64_t) st.st_size > r->offset)
-	{
-		ok = io_truncate(w->io, full, r->offset) == 0 || fail_path(err, "truncate", full);
-		if (ok)
-			touch(w, r->path);
-	}
-	free(full);
-	return ok;
-}
+/* --- lent to rollback.c (writer_internal.h) ------------------------------ */
 
 static bool
 stash_exists(const char *pgdata)
@@ -1262,62 +1024,48 @@ stash_exists(const char *pgdata)
 	return exists;
 }
 
-/*
- * pg_control is not undone with the rest: it keeps the mark until every
- * other change is undone and on disk, then the original is put back whole.
- */
-static bool
-is_control(const jrec *r)
+target_writer *
+target_writer_open_for_rollback(const char *pgdata, bool sync)
 {
-	return strcmp(r->path, CONTROL_PATH) == 0;
-}
-
-bool
-tw_rollback(const char *pgdata, journal_reader *jr, bool sync, rw_error *err)
-{
-	target_writer *w = tw_open(pgdata, false);
-	bool		ok = true;
+	target_writer *w = open_writer(pgdata);
 
 	w->sync = sync;
 	w->stash_ready = stash_exists(pgdata);	/* files moved back: synced there too */
-	for (size_t i = 0; ok && i < journal_reader_count(jr); i++)
-	{
-		jrec		r;
-		char	   *path;
-		uint8_t    *data;
+	return w;
+}
 
-		if (journal_reader_type(jr, i) != JR_ORIG)
-			continue;
-		if (!journal_reader_get(jr, i, &r, &path, &data, err))
-		{
-			ok = false;
-			break;
-		}
-		ok = is_control(&r) || free_space_first(w, &r, err);
-		free(path);
-		free(data);
-	}
+rw_io *
+target_writer_io(const target_writer *w)
+{
+	return w->io;
+}
 
-	/* newest first: each undo leaves the state from before its change */
-	for (size_t i = journal_reader_count(jr); ok && i-- > 0;)
-	{
-		jrec		r;
-		char	   *path;
-		uint8_t    *data;
+char *
+target_writer_full_path(const target_writer *w, const char *path)
+{
+	return full_path(w, path);
+}
 
-		if (!journal_reader_get(jr, i, &r, &path, &data, err))
-		{
-			ok = false;
-			break;
-		}
-		ok = is_control(&r) || undo_one(w, &r, err);
-		free(path);
-		free(data);
-	}
-	/* the rest on disk, then the original pg_control, renamed into place and synced */
-	ok = ok && (!sync || tw_sync(w, err)) &&
-		tw_replace_file(w, CONTROL_PATH, journal_reader_identity(jr)->control,
-						CONTROL_FILE_SIZE, err);
-	tw_close(w);
-	return ok;
+void
+target_writer_touched(target_writer *w, const char *path)
+{
+	touch(w, path);
+}
+
+void
+target_writer_touched_parent(target_writer *w, const char *path)
+{
+	touch_parent(w, path);
+}
+
+void
+target_writer_changed(target_writer *w)
+{
+	changed(w);
+}
+
+int
+target_writer_rmdir(target_writer *w, const char *full)
+{
+	return remove_empty_dir(w, full);
 }

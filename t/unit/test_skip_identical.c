@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "plan/hashcmp.h"
+#include "plan/skip_identical.h"
 #include "plan/plan.h"
 #include "source/source.h"
 #include "xalloc.h"
@@ -178,11 +178,11 @@ START_TEST(test_local_digest_known_value)
 }
 END_TEST
 
-extern Suite *hashcmp_suite(void);
+extern Suite *skip_identical_suite(void);
 
-Suite *hashcmp_suite(void)
+Suite *skip_identical_suite(void)
 {
-	Suite	   *s = suite_create("hashcmp");
+	Suite	   *s = suite_create("skip_identical");
 	TCase	   *tc = tcase_create("compare");
 
 	tcase_add_test(tc, test_skip_identical);

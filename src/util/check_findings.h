@@ -2,8 +2,8 @@
  * --check: the findings of a preflight.  Each finding is one line with a
  * severity; any "error" finding means a rewind would fail (exit status 3).
  */
-#ifndef RW_FINDINGS_H
-#define RW_FINDINGS_H
+#ifndef RW_CHECK_FINDINGS_H
+#define RW_CHECK_FINDINGS_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,4 +1,4 @@
-#include "plan/hashcmp.h"
+#include "plan/skip_identical.h"
 
 #include <errno.h>
 #include <fcntl.h>
