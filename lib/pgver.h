@@ -13,6 +13,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/*
+ * The data block size: PostgreSQL's default, the same in every supported
+ * major.  Clusters built with another are refused (control.c).
+ */
+#define BLCKSZ 8192
+
 #define PGVER_MIN_MAJOR 14
 #define PGVER_MAX_MAJOR 18
 
@@ -52,13 +58,7 @@ typedef struct pg_version_info {
 	bool		custom_rmgrs;		/* ids 128..255 allowed (15+) */
 
 	/* files */
-	size_t		relmap_file_size;	/* pg_filenode.map: 512 or 524 */
 	bool		has_wal_summaries;	/* pg_wal/summaries (17+) */
-
-	/* server functions and settings */
-	bool		has_transaction_timeout;	/* GUC exists (17+) */
-	const char *backup_start_function;	/* pg_start_backup / pg_backup_start */
-	const char *backup_stop_function;
 } pg_version_info;
 
 /* The facts for a major version, or NULL when it is not supported. */

@@ -5,10 +5,9 @@
 
 #include "filerules.h"
 #include "plan/listing_check.h"
+#include "pgver.h"
 #include "relpath.h"
 #include "xalloc.h"
-
-#define BLCKSZ 8192
 
 static plan_entry *
 add_entry(plan *p, const char *path, plan_action action, file_type type)
@@ -355,7 +354,8 @@ recycle_wal(plan *p, const plan_input *in, const file_list *source, const file_l
 	}
 }
 
-uint64_t
+/* Bytes that plan entry e fetches from the source. */
+static uint64_t
 plan_entry_fetch_bytes(const plan_entry *e)
 {
 	uint64_t	bytes = (uint64_t) e->nblocks * BLCKSZ;

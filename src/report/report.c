@@ -42,7 +42,8 @@ report_rel_status(const report_facts *f, relfile_locator loc, const relation_nam
 	return "unknown";
 }
 
-void
+/* "public.t (table)", "relation file 16390 in database 5 (created after divergence)" */
+static void
 report_rel_label(const report_facts *f, relfile_locator loc, char *out, size_t outlen)
 {
 	const relation_name *n;

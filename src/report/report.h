@@ -76,10 +76,6 @@ typedef struct report_facts {
 const char *report_rel_status(const report_facts *f, relfile_locator loc,
 							  const relation_name **name);
 
-/* "public.t (table)", "relation file 16390 in database 5 (created after divergence)" */
-void		report_rel_label(const report_facts *f, relfile_locator loc, char *out,
-							 size_t outlen);
-
 /* Seconds the copy takes at REPORT_ASSUMED_BYTES_PER_SECOND, rounded up. */
 uint64_t	report_estimate_seconds(const plan *p);
 

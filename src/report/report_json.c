@@ -4,6 +4,7 @@
  */
 #include <stdio.h>
 
+#include "pgver.h"
 #include "report/report.h"
 
 static void
@@ -89,7 +90,7 @@ report_json_plan(const report_facts *f, json_writer *w)
 	json_begin_object(w);
 	json_key(w, "actions");
 	json_begin_array(w);
-	action_entry(w, "copy blocks", t->block_files, t->blocks, t->blocks * 8192);
+	action_entry(w, "copy blocks", t->block_files, t->blocks, t->blocks * BLCKSZ);
 	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++)
 		action_entry(w, plan_action_name(order[i]), t->files[order[i]], 0, t->bytes[order[i]]);
 	json_end_array(w);

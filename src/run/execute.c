@@ -8,9 +8,9 @@
 #include <sys/statvfs.h>
 
 #include "target/journal.h"
+#include "pgver.h"
 #include "xalloc.h"
 
-#define BLCKSZ 8192
 /* Ranges handed to the source at once; it batches them into round trips. */
 #define QUEUE_RANGES 4096
 

@@ -100,7 +100,8 @@ target_peek_control(const char *pgdata, pg_control *out, rw_error *err)
 	return true;
 }
 
-bool
+/* Read and parse pg_control again (after crash recovery). */
+static bool
 target_reload_control(target *t, rw_error *err)
 {
 	return load_control(t, err);
