@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "crc32c.h"
-#include "walrec.h"
+#include "rmgr.h"
 #include "xalloc.h"
 
 /* xlp_info bits */
@@ -242,7 +242,7 @@ validate_record_header(const wal_reader *r, lsn_t lsn, const uint8_t *hdr,
 	lsn_t		prev = get64(hdr + 8);
 	uint8_t		rmid = hdr[17];
 
-	if (!walrec_rmid_valid(r->ver, rmid))
+	if (!rmgr_id_valid(r->ver, rmid))
 		return record_error(err, "invalid resource manager ID %u at " LSN_FMT,
 							rmid, LSN_ARGS(lsn));
 	if (expect_prev ? prev != *expect_prev : prev >= lsn)

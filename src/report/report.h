@@ -16,6 +16,7 @@
 #include "ledger.h"
 #include "plan/plan.h"
 #include "plan/scan.h"
+#include "report/relnames.h"
 #include "source/source.h"
 
 /* The estimate of the copy time assumes this rate; it is not measured. */
@@ -23,23 +24,6 @@
 
 /* How many relations the plan lists by bytes to fetch. */
 #define REPORT_TOP_RELATIONS 10
-
-/* Relation files and what the source calls them. */
-typedef struct rel_names {
-	relfile_locator *locs;
-	relation_name *names;
-	size_t		n;
-	size_t		cap;
-} rel_names;
-
-void		rel_names_want(rel_names *rn, relfile_locator loc);
-
-/* Ask the source, one call per database. */
-bool		rel_names_resolve(rel_names *rn, source *src, rw_error *err);
-
-/* NULL when loc was never wanted. */
-const relation_name *rel_names_find(const rel_names *rn, relfile_locator loc);
-void		rel_names_free(rel_names *rn);
 
 /* What the report is made of; members are borrowed, NULL when not reached. */
 typedef struct report_facts {

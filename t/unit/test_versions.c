@@ -682,9 +682,9 @@ note_record(const vfix *f, scan *s, const wal_record *rec)
 	wal_kind	k = walrec_kind(f->ver, rec);
 	rw_error	err;
 
-	ck_assert_msg(walrec_rmid_valid(f->ver, rec->rmid), "%s: rmid %u at " LSN_FMT,
+	ck_assert_msg(rmgr_id_valid(f->ver, rec->rmid), "%s: rmid %u at " LSN_FMT,
 				  f->name, rec->rmid, LSN_ARGS(rec->lsn));
-	ck_assert_ptr_nonnull(walrec_rmgr_name(rec->rmid));
+	ck_assert_ptr_nonnull(rmgr_name(rec->rmid));
 	s->rmgr_records[rec->rmid]++;
 	switch (k)
 	{
