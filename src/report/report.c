@@ -249,3 +249,12 @@ report_print_text(const report_facts *f, FILE *out)
 				"(first at " LSN_FMT "); the counts may be incomplete\n", r->undecodable,
 				r->undecodable == 1 ? "" : "s", LSN_ARGS(r->first_undecodable));
 }
+
+void
+report_print(const report_facts *f, FILE *out)
+{
+	if (f->plan)
+		plan_print_summary(f->plan, out);
+	report_print_plan_text(f, out);
+	report_print_text(f, out);
+}

@@ -72,10 +72,34 @@ void		report_print_plan_text(const report_facts *f, FILE *out);
 /* The divergence report for people. */
 void		report_print_text(const report_facts *f, FILE *out);
 
+/*
+ * Everything a dry run or --report shows people: the plan summary, its
+ * details, then the divergence report.
+ */
+void		report_print(const report_facts *f, FILE *out);
+
 /* The JSON values of the "divergence", "plan" and "report" members. */
 void		report_json_divergence(const report_facts *f, json_writer *w);
 void		report_json_plan(const report_facts *f, json_writer *w);
 void		report_json_report(const report_facts *f, json_writer *w);
+
+/*
+ * A JSON document: the result on stdout (--format json, with "status" and
+ * "error" first) or the --report file (the three parts only).  The parts
+ * are rendered JSON values; NULL writes null, and no "findings" member.
+ */
+typedef struct report_document {
+	bool		result;			/* with "status" and "error" */
+	const char *status;
+	const rw_error *err;		/* NULL: "error": null */
+	const char *divergence;
+	const char *plan;
+	const char *report;
+	const char *findings;		/* --check only */
+} report_document;
+
+/* The one writer of the document's members (man/rewind.1, JSON OUTPUT). */
+void		report_json_document(const report_document *d, FILE *out);
 
 /* "2024-05-01T12:00:00.123456Z" from µs since 2000-01-01 00:00 UTC. */
 void		report_format_pg_time(int64_t usecs, char *out, size_t outlen);

@@ -269,3 +269,45 @@ report_json_report(const report_facts *f, json_writer *w)
 	json_kv_uint(w, "undecodable_records", r->undecodable);
 	json_end_object(w);
 }
+
+static void
+error_member(const rw_error *err, json_writer *w)
+{
+	json_key(w, "error");
+	if (err == NULL)
+	{
+		json_null(w);
+		return;
+	}
+	json_begin_object(w);
+	json_kv_string(w, "kind", rw_errkind_name(err->kind));
+	json_kv_string(w, "message", err->msg);
+	json_kv_string(w, "hint", err->hint[0] ? err->hint : NULL);
+	json_end_object(w);
+}
+
+void
+report_json_document(const report_document *d, FILE *out)
+{
+	json_writer w;
+
+	json_init(&w, out);
+	json_begin_object(&w);
+	if (d->result)
+	{
+		json_kv_string(&w, "status", d->status);
+		error_member(d->err, &w);
+	}
+	json_key(&w, "divergence");
+	json_raw(&w, d->divergence);
+	json_key(&w, "plan");
+	json_raw(&w, d->plan);
+	json_key(&w, "report");
+	json_raw(&w, d->report);
+	if (d->findings)
+	{
+		json_key(&w, "findings");
+		json_raw(&w, d->findings);
+	}
+	json_end_object(&w);
+}
