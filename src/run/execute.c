@@ -11,6 +11,7 @@
 #include "pathname.h"
 #include "pgver.h"
 #include "target/journal.h"
+#include "util/test_hooks.h"
 #include "xalloc.h"
 
 /* Ranges handed to the source at once; it batches them into round trips. */
@@ -344,23 +345,20 @@ execute_estimate(const plan *p, space_estimate *out)
 }
 
 /*
- * Free bytes for an unprivileged user on the file system of path.  TEST
- * HOOK: REWIND_TEST_FREE_BYTES=N pretends every file system has N bytes
- * free (t/integration/fault-*.t); not for production use.
+ * Free bytes for an unprivileged user on the file system of path (or what
+ * the test hook REWIND_TEST_FREE_BYTES pretends, util/test_hooks.h).
  */
 static bool
 free_space(const char *path, uint64_t *bytes, dev_t *dev, rw_error *err)
 {
 	struct statvfs vfs;
 	struct stat st;
-	const char *fake = getenv("REWIND_TEST_FREE_BYTES");
 
 	if (statvfs(path, &vfs) != 0 || stat(path, &st) != 0)
 		return rw_fail_errno(err, errno, "could not get the free space of \"%s\"", path);
 	*bytes = (uint64_t) vfs.f_bavail * vfs.f_frsize;
 	*dev = st.st_dev;
-	if (fake)
-		*bytes = strtoull(fake, NULL, 10);
+	(void) test_hook_free_bytes(bytes);
 	return true;
 }
 
