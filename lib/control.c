@@ -193,9 +193,14 @@ control_parse(const uint8_t *buf, size_t len, int major, const char *what,
 	const pg_version_info *ver = pgver_lookup(major);
 
 	if (ver == NULL)
+	{
+		char		list[PGVER_LIST_LEN];
+
+		pgver_supported_list(list, sizeof(list));
 		return rw_fail(err, RW_EUNSUPPORTED,
 					   "%s: PostgreSQL %d is not supported (supported: %s)",
-					   what, major, pgver_supported_list());
+					   what, major, list);
+	}
 	if (len != CONTROL_FILE_SIZE)
 		return rw_fail(err, RW_ECORRUPT,
 					   "%s: file is %zu bytes, expected %d; the file is damaged",

@@ -75,13 +75,27 @@ static const pg_version_info versions[] = {
 	},
 };
 
+#define NVERSIONS (sizeof(versions) / sizeof(versions[0]))
+
 const pg_version_info *
 pgver_lookup(int major)
 {
-	for (size_t i = 0; i < sizeof(versions) / sizeof(versions[0]); i++)
+	for (size_t i = 0; i < NVERSIONS; i++)
 		if (versions[i].major == major)
 			return &versions[i];
 	return NULL;
+}
+
+size_t
+pgver_count(void)
+{
+	return NVERSIONS;
+}
+
+const pg_version_info *
+pgver_at(size_t i)
+{
+	return i < NVERSIONS ? &versions[i] : NULL;
 }
 
 bool
@@ -111,8 +125,13 @@ pgver_tablespace_dir(char *out, size_t outlen, int major, uint32_t catversion)
 	snprintf(out, outlen, "PG_%d_%u", major, catversion);
 }
 
-const char *
-pgver_supported_list(void)
+void
+pgver_supported_list(char *out, size_t outlen)
 {
-	return "14, 15, 16, 17, 18";
+	size_t		used = 0;
+
+	out[0] = '\0';
+	for (size_t i = 0; i < NVERSIONS && used < outlen; i++)
+		used += (size_t) snprintf(out + used, outlen - used, "%s%d", i ? ", " : "",
+								  versions[i].major);
 }

@@ -5,6 +5,11 @@
  * layout, record codes, block image flags, file names) is a field here, so
  * the rest of the program asks the table instead of testing version numbers.
  * Values are from ../shared/docs/postgres-formats.md.
+ *
+ * The table in pgver.c is the one list of supported majors: messages and
+ * --help print pgver_supported_list(), the unit tests loop over
+ * pgver_at(), the build and test scripts read it with t/lib/majors.sh, and
+ * t/lint/majors.sh fails when README, the manual or a script names others.
  */
 #ifndef RW_PGVER_H
 #define RW_PGVER_H
@@ -18,9 +23,6 @@
  * major.  Clusters built with another are refused (control.c).
  */
 #define BLCKSZ 8192
-
-#define PGVER_MIN_MAJOR 14
-#define PGVER_MAX_MAJOR 18
 
 /* Opcode value meaning "this version has no such record". */
 #define PGVER_NO_OPCODE 0xFFu
@@ -74,7 +76,14 @@ bool		pgver_parse_pg_version(const char *text, size_t len, int *major);
 void		pgver_tablespace_dir(char *out, size_t outlen, int major,
 								 uint32_t catversion);
 
-/* Comma separated list of supported majors, for messages: "14, 15, 16, 17, 18". */
-const char *pgver_supported_list(void);
+/* The supported majors: pgver_at(0) .. pgver_at(pgver_count() - 1), ascending. */
+size_t		pgver_count(void);
+const pg_version_info *pgver_at(size_t i);
+
+/* Room for the list below. */
+#define PGVER_LIST_LEN 128
+
+/* The supported majors for messages and --help: "14, 15, 16, 17, 18". */
+void		pgver_supported_list(char *out, size_t outlen);
 
 #endif
