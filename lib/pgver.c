@@ -20,6 +20,7 @@ static const pg_version_info versions[] = {
 		.dropped_stats_item_size = 0,
 		.max_builtin_rmid = 21, .custom_rmgrs = false,
 		.has_wal_summaries = false,
+		.has_transaction_timeout = false,
 	},
 	{
 		.major = 15, .wal_page_magic = 0xD110, .control_version = 1300,
@@ -33,6 +34,7 @@ static const pg_version_info versions[] = {
 		.dropped_stats_item_size = 12,
 		.max_builtin_rmid = 21, .custom_rmgrs = true,
 		.has_wal_summaries = false,
+		.has_transaction_timeout = false,
 	},
 	{
 		.major = 16, .wal_page_magic = 0xD113, .control_version = 1300,
@@ -46,6 +48,7 @@ static const pg_version_info versions[] = {
 		.dropped_stats_item_size = 12,
 		.max_builtin_rmid = 21, .custom_rmgrs = true,
 		.has_wal_summaries = false,
+		.has_transaction_timeout = false,
 	},
 	{
 		.major = 17, .wal_page_magic = 0xD116, .control_version = 1700,
@@ -59,6 +62,7 @@ static const pg_version_info versions[] = {
 		.dropped_stats_item_size = 12,
 		.max_builtin_rmid = 21, .custom_rmgrs = true,
 		.has_wal_summaries = true,
+		.has_transaction_timeout = true,
 	},
 	{
 		.major = 18, .wal_page_magic = 0xD118, .control_version = 1800,
@@ -72,6 +76,7 @@ static const pg_version_info versions[] = {
 		.dropped_stats_item_size = 16,
 		.max_builtin_rmid = 21, .custom_rmgrs = true,
 		.has_wal_summaries = true,
+		.has_transaction_timeout = true,
 	},
 };
 

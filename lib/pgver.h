@@ -10,6 +10,13 @@
  * --help print pgver_supported_list(), the unit tests loop over
  * pgver_at(), the build and test scripts read it with t/lib/majors.sh, and
  * t/lint/majors.sh fails when README, the manual or a script names others.
+ *
+ * A new field: declare it below, give it a value in every row of pgver.c
+ * (a row that leaves it out silently gets 0 or false), add its expected
+ * value per major to the facts of t/unit/test_pgver.c, and read it where
+ * the behaviour differs.  A new major: a row in pgver.c, its facts in
+ * t/unit/test_pgver.c, then whatever t/lint/majors.sh and the unit tests
+ * (its fixtures) name.
  */
 #ifndef RW_PGVER_H
 #define RW_PGVER_H
@@ -61,6 +68,9 @@ typedef struct pg_version_info {
 
 	/* files */
 	bool		has_wal_summaries;	/* pg_wal/summaries (17+) */
+
+	/* server settings */
+	bool		has_transaction_timeout;	/* the setting exists (17+) */
 } pg_version_info;
 
 /* The facts for a major version, or NULL when it is not supported. */

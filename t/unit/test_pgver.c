@@ -14,14 +14,15 @@ typedef struct ver_fact {
 	bool		wal_level_in_ckpt;
 	bool		summaries;
 	const char *tsdir;
+	bool		transaction_timeout;	/* new in 17 (release notes) */
 } ver_fact;
 
 static const ver_fact facts[] = {
-	{14, 0xD10D, 1300, 202107181, 288, false, false, "PG_14_202107181"},
-	{15, 0xD110, 1300, 202209061, 288, false, false, "PG_15_202209061"},
-	{16, 0xD113, 1300, 202307071, 288, false, false, "PG_16_202307071"},
-	{17, 0xD116, 1700, 202406281, 288, true, true, "PG_17_202406281"},
-	{18, 0xD118, 1800, 202506291, 292, true, true, "PG_18_202506291"},
+	{14, 0xD10D, 1300, 202107181, 288, false, false, "PG_14_202107181", false},
+	{15, 0xD110, 1300, 202209061, 288, false, false, "PG_15_202209061", false},
+	{16, 0xD113, 1300, 202307071, 288, false, false, "PG_16_202307071", false},
+	{17, 0xD116, 1700, 202406281, 288, true, true, "PG_17_202406281", true},
+	{18, 0xD118, 1800, 202506291, 292, true, true, "PG_18_202506291", true},
 };
 
 #define NFACTS (sizeof(facts) / sizeof(facts[0]))
@@ -40,6 +41,7 @@ START_TEST(lookup_supported)
 	ck_assert_uint_eq(v->control_crc_offset, f->crc_offset);
 	ck_assert(v->checkpoint_has_wal_level == f->wal_level_in_ckpt);
 	ck_assert(v->has_wal_summaries == f->summaries);
+	ck_assert(v->has_transaction_timeout == f->transaction_timeout);
 	ck_assert(v->control_has_char_signedness == (f->major == 18));
 	pgver_tablespace_dir(dir, sizeof(dir), v->major, v->catversion);
 	ck_assert_str_eq(dir, f->tsdir);
