@@ -377,11 +377,11 @@ refuse(rw_error *err, const fs_space *fs)
 	byte_size_format(j, sizeof(j), fs->journal_bytes);
 	byte_size_format(d, sizeof(d), fs->new_bytes);
 	why = xasprintf("%s%s%s%s%s",
-								journal_here ? j : "",
-								journal_here ? " for the journal of the data it overwrites or removes" : "",
-								journal_here && data_here ? ", " : "",
-								data_here ? d : "",
-								data_here ? " of new data" : "");
+					journal_here ? j : "",
+					journal_here ? " for the journal of the data it overwrites or removes" : "",
+					journal_here && data_here ? ", " : "",
+					data_here ? d : "",
+					data_here ? " of new data" : "");
 
 	rw_fail(err, RW_ENOSPACE, "not enough free disk space to rewind: need %s (%s), "
 			"have %s on the file system of \"%s\"", n, why, h, fs->where);

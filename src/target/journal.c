@@ -195,9 +195,8 @@ static bool
 fsync_parent(rw_io *io, const char *path, rw_error *err)
 {
 	char	   *parent = path_parent(path);
-	bool		ok;
+	bool		ok = fsync_path(io, parent, err);
 
-	ok = fsync_path(io, parent, err);
 	free(parent);
 	return ok;
 }
