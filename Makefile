@@ -215,6 +215,7 @@ lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,style,performance,portability \
 	  --inline-suppr --suppress=missingIncludeSystem -Ilib -Isrc lib src
 	REWIND_BIN=$(BIN) bash t/lint/majors.sh
+	bash t/lint/test_hooks.sh
 
 clean:
 	rm -rf build build-asan $(FUZZ_BUILD) rewind
