@@ -101,11 +101,12 @@ $(BUILD)/fixtures/.done: t/fixtures/make-fixtures.sh
 unit: $(UNIT) fixtures
 	REWIND_FIXTURES=$(abspath $(BUILD)/fixtures) $(UNIT)
 
-# Every scenario runs on each major: 15 from Debian, the others from the npm
-# server packages (bash t/lib/install-pg-npm.sh $(PG_NPM_ROOT) 14 16 17 18).
+# Every scenario runs on each supported major (lib/pgver.c's table, read by
+# t/lib/majors.sh): 15 from Debian, the others from the npm server packages
+# (bash t/lib/install-pg-npm.sh $(PG_NPM_ROOT) $$(bash t/lib/majors.sh --npm)).
 # A major that is not installed is skipped, unless REWIND_REQUIRE_MAJORS
 # names it.
-PG_MAJORS   ?= 15 14 16 17 18
+PG_MAJORS   ?= $(shell bash t/lib/majors.sh --test-order)
 PG_NPM_ROOT ?= /opt/rewind-pg
 # Test files run two at a time: each has its own scratch directory and ports,
 # and most of their time is spent waiting on servers.
@@ -224,6 +225,8 @@ fuzz-crash: $(BIN) $(CRASHSIM)
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,style,performance,portability \
 	  --inline-suppr --suppress=missingIncludeSystem -Ilib -Isrc lib src
+	REWIND_BIN=$(BIN) bash t/lint/majors.sh
+	bash t/lint/test_hooks.sh
 
 clean:
 	rm -rf build build-asan $(FUZZ_BUILD) rewind

@@ -52,7 +52,7 @@ decode(const pg_version_info *ver, const wal_record *rec)
 	bool		fpw;
 	rw_error	err;
 
-	(void) walrec_rmid_valid(ver, rec->rmid);
+	(void) rmgr_id_valid(ver, rec->rmid);
 	(void) walrec_checkpoint(ver, rec, &ck, &err);
 	if (walrec_xact_end(ver, rec, &x, &err))
 	{

@@ -34,8 +34,7 @@ find(first_ref *slots, size_t nslots, relfile_locator loc, uint32_t blkno)
 	size_t		i = (size_t) ref_hash(loc, blkno) & mask;
 
 	while (slots[i].used &&
-		   !(slots[i].blkno == blkno && slots[i].loc.rel == loc.rel &&
-			 slots[i].loc.db == loc.db && slots[i].loc.spc == loc.spc))
+		   !(slots[i].blkno == blkno && relfile_locator_equal(slots[i].loc, loc)))
 		i = (i + 1) & mask;
 	return &slots[i];
 }

@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 #include "blockmap.h"
-#include "walrec.h"				/* relfile_locator */
+#include "relfile_locator.h"
 
 typedef struct blockfirst blockfirst;
 

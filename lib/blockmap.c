@@ -2,6 +2,7 @@
 
 #include <stdlib.h>
 
+#include "locmap.h"
 #include "xalloc.h"
 
 /*
@@ -19,62 +20,18 @@ typedef struct rel_blocks {
 	size_t		compact_at;		/* compact when n reaches this */
 } rel_blocks;
 
-/*
- * Relations live in a plain array (sorted by locator after finish); an
- * open-addressing table of array index + 1 (0 = empty) finds them.
- */
+/* Relations live in a plain array (sorted by locator after finish). */
 struct blockmap {
 	rel_blocks *rels;
 	size_t		nrels;
 	size_t		relcap;
-	uint32_t   *slots;
-	size_t		nslots;			/* a power of two, at least twice nrels */
+	locmap		index;			/* locator -> index in rels */
 };
-
-static uint64_t
-loc_hash(relfile_locator loc)
-{
-	uint64_t	h = ((uint64_t) loc.spc << 32 | loc.db) * UINT64_C(0x9E3779B97F4A7C15);
-
-	h ^= (uint64_t) loc.rel * UINT64_C(0xC2B2AE3D27D4EB4F);
-	return h ^ (h >> 29);
-}
-
-static bool
-loc_equal(relfile_locator a, relfile_locator b)
-{
-	return a.spc == b.spc && a.db == b.db && a.rel == b.rel;
-}
-
-/* Slot holding loc, or the empty slot where it would go. */
-static size_t
-find_slot(const blockmap *m, relfile_locator loc)
-{
-	size_t		mask = m->nslots - 1;
-	size_t		i = (size_t) loc_hash(loc) & mask;
-
-	while (m->slots[i] != 0 && !loc_equal(m->rels[m->slots[i] - 1].loc, loc))
-		i = (i + 1) & mask;
-	return i;
-}
-
-static void
-rebuild_slots(blockmap *m, size_t nslots)
-{
-	free(m->slots);
-	m->slots = xcalloc(nslots, sizeof(uint32_t));
-	m->nslots = nslots;
-	for (size_t r = 0; r < m->nrels; r++)
-		m->slots[find_slot(m, m->rels[r].loc)] = (uint32_t) (r + 1);
-}
 
 blockmap *
 blockmap_new(void)
 {
-	blockmap   *m = xcalloc(1, sizeof(blockmap));
-
-	rebuild_slots(m, 64);
-	return m;
+	return xcalloc(1, sizeof(blockmap));
 }
 
 void
@@ -85,18 +42,18 @@ blockmap_free(blockmap *m)
 	for (size_t r = 0; r < m->nrels; r++)
 		free(m->rels[r].blocks);
 	free(m->rels);
-	free(m->slots);
+	locmap_free(&m->index);
 	free(m);
 }
 
 static rel_blocks *
 get_rel(blockmap *m, relfile_locator loc)
 {
-	size_t		slot = find_slot(m, loc);
+	size_t		i;
 	rel_blocks *r;
 
-	if (m->slots[slot] != 0)
-		return &m->rels[m->slots[slot] - 1];
+	if (locmap_get(&m->index, loc, &i))
+		return &m->rels[i];
 
 	xgrow((void **) &m->rels, &m->relcap, m->nrels + 1, sizeof(rel_blocks));
 	r = &m->rels[m->nrels++];
@@ -104,10 +61,7 @@ get_rel(blockmap *m, relfile_locator loc)
 	r->blocks = NULL;
 	r->n = r->cap = 0;
 	r->compact_at = COMPACT_MIN;
-	if (m->nrels * 2 > m->nslots)
-		rebuild_slots(m, m->nslots * 2);
-	else
-		m->slots[slot] = (uint32_t) m->nrels;
+	locmap_put(&m->index, loc, m->nrels - 1);
 	return r;
 }
 
@@ -166,21 +120,23 @@ blockmap_finish(blockmap *m)
 		compact(&m->rels[r]);
 	if (m->nrels > 1)			/* rels may still be NULL */
 		qsort(m->rels, m->nrels, sizeof(rel_blocks), cmp_rel);
-	rebuild_slots(m, m->nslots);
+	/* sorting moved the entries: index them again */
+	for (size_t r = 0; r < m->nrels; r++)
+		locmap_put(&m->index, m->rels[r].loc, r);
 }
 
 const uint32_t *
 blockmap_blocks(const blockmap *m, relfile_locator rel, size_t *n)
 {
-	size_t		slot = find_slot(m, rel);
+	size_t		i;
 	const rel_blocks *r;
 
-	if (m->slots[slot] == 0)
+	if (!locmap_get(&m->index, rel, &i))
 	{
 		*n = 0;
 		return NULL;
 	}
-	r = &m->rels[m->slots[slot] - 1];
+	r = &m->rels[i];
 	*n = r->n;
 	return r->blocks;
 }

@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "walrec.h"				/* relfile_locator */
+#include "relfile_locator.h"
 
 typedef struct blockmap blockmap;
 

@@ -54,7 +54,6 @@
 #define CP_OLDEST_ACTIVE	80
 
 /* The only sizes this program handles. */
-#define EXPECTED_BLCKSZ		8192
 #define EXPECTED_RELSEG		131072
 #define EXPECTED_MAXALIGN	8
 
@@ -133,14 +132,14 @@ check_crc(const uint8_t *buf, const pg_version_info *ver, const char *what,
 static bool
 check_sizes(const pg_control *c, const char *what, rw_error *err)
 {
-	if (c->blcksz != EXPECTED_BLCKSZ)
+	if (c->blcksz != BLCKSZ)
 		return rw_fail(err, RW_EUNSUPPORTED,
 					   "%s: block size %u is not supported (only %d)",
-					   what, c->blcksz, EXPECTED_BLCKSZ);
-	if (c->xlog_blcksz != EXPECTED_BLCKSZ)
+					   what, c->blcksz, BLCKSZ);
+	if (c->xlog_blcksz != BLCKSZ)
 		return rw_fail(err, RW_EUNSUPPORTED,
 					   "%s: WAL block size %u is not supported (only %d)",
-					   what, c->xlog_blcksz, EXPECTED_BLCKSZ);
+					   what, c->xlog_blcksz, BLCKSZ);
 	if (c->relseg_size != EXPECTED_RELSEG)
 		return rw_fail(err, RW_EUNSUPPORTED,
 					   "%s: %u blocks per relation segment is not supported (only %d)",
@@ -194,9 +193,14 @@ control_parse(const uint8_t *buf, size_t len, int major, const char *what,
 	const pg_version_info *ver = pgver_lookup(major);
 
 	if (ver == NULL)
+	{
+		char		list[PGVER_LIST_LEN];
+
+		pgver_supported_list(list, sizeof(list));
 		return rw_fail(err, RW_EUNSUPPORTED,
 					   "%s: PostgreSQL %d is not supported (supported: %s)",
-					   what, major, pgver_supported_list());
+					   what, major, list);
+	}
 	if (len != CONTROL_FILE_SIZE)
 		return rw_fail(err, RW_ECORRUPT,
 					   "%s: file is %zu bytes, expected %d; the file is damaged",

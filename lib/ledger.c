@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "locmap.h"
 #include "xalloc.h"
 
 /* Heap opcode bits and flag bits read here (formats doc, 3.8) */
@@ -16,95 +17,7 @@
 #define XACT_OPMASK 0x70
 #define XACT_ASSIGNMENT 0x50
 
-/* --- a hash map from relfile_locator (or xid in .rel) to an index -------- */
-
-typedef struct loc_map {
-	relfile_locator *keys;
-	size_t	   *vals;			/* index + 1; 0 = empty slot */
-	size_t		cap;			/* power of two */
-	size_t		n;
-} loc_map;
-
-static size_t
-loc_hash(relfile_locator k)
-{
-	uint64_t	h = ((uint64_t) k.spc * 0x9E3779B97F4A7C15u) ^
-		((uint64_t) k.db * 0xC2B2AE3D27D4EB4Fu) ^
-		((uint64_t) k.rel * 0x165667B19E3779F9u);
-
-	return (size_t) (h ^ (h >> 29));
-}
-
-static bool
-loc_eq(relfile_locator a, relfile_locator b)
-{
-	return a.spc == b.spc && a.db == b.db && a.rel == b.rel;
-}
-
-static size_t
-map_slot(const loc_map *m, relfile_locator k)
-{
-	size_t		i = loc_hash(k) & (m->cap - 1);
-
-	while (m->vals[i] != 0 && !loc_eq(m->keys[i], k))
-		i = (i + 1) & (m->cap - 1);
-	return i;
-}
-
-/* The index stored for k, or false. */
-static bool
-map_get(const loc_map *m, relfile_locator k, size_t *val)
-{
-	size_t		i;
-
-	if (m->cap == 0)
-		return false;
-	i = map_slot(m, k);
-	if (m->vals[i] == 0)
-		return false;
-	*val = m->vals[i] - 1;
-	return true;
-}
-
-static void map_put(loc_map *m, relfile_locator k, size_t val);
-
-static void
-map_grow(loc_map *m)
-{
-	loc_map		bigger = {0};
-
-	bigger.cap = m->cap ? m->cap * 2 : 64;
-	bigger.keys = xcalloc(bigger.cap, sizeof(relfile_locator));
-	bigger.vals = xcalloc(bigger.cap, sizeof(size_t));
-	for (size_t i = 0; i < m->cap; i++)
-		if (m->vals[i] != 0)
-			map_put(&bigger, m->keys[i], m->vals[i] - 1);
-	free(m->keys);
-	free(m->vals);
-	*m = bigger;
-}
-
-static void
-map_put(loc_map *m, relfile_locator k, size_t val)
-{
-	size_t		i;
-
-	if ((m->n + 1) * 10 > m->cap * 7)
-		map_grow(m);
-	i = map_slot(m, k);
-	if (m->vals[i] == 0)
-		m->n++;
-	m->keys[i] = k;
-	m->vals[i] = val + 1;
-}
-
-static void
-map_free(loc_map *m)
-{
-	free(m->keys);
-	free(m->vals);
-}
-
+/* keys of the locmaps that are keyed by xid: the xid in .rel */
 static relfile_locator
 xid_key(uint32_t xid)
 {
@@ -151,20 +64,20 @@ struct ledger {
 
 	pending    *pend;
 	size_t		npend, cappend;
-	loc_map		pend_map;		/* xid -> pend index */
-	loc_map		parent;			/* subtransaction xid -> top-level xid */
-	loc_map		created;		/* relations created after diverge -> 0 */
+	locmap		pend_map;		/* xid -> pend index */
+	locmap		parent;			/* subtransaction xid -> top-level xid */
+	locmap		created;		/* relations created after diverge -> 0 */
 
 	ledger_xact *xacts;
 	size_t		nxacts, capxacts;
 	ledger_rel *rels;
 	size_t		nrels, caprels;
-	loc_map		rel_map;
+	locmap		rel_map;
 	ledger_change *changes;
 	size_t		nchanges, capchanges;
 	ledger_change *seqs;
 	size_t		nseqs, capseqs;
-	loc_map		seq_map;
+	locmap		seq_map;
 	uint32_t   *prepared;
 	size_t		nprepared;
 
@@ -191,15 +104,15 @@ ledger_free(ledger *l)
 	for (size_t i = 0; i < l->npend; i++)
 		free(l->pend[i].ev);
 	free(l->pend);
-	map_free(&l->pend_map);
-	map_free(&l->parent);
-	map_free(&l->created);
+	locmap_free(&l->pend_map);
+	locmap_free(&l->parent);
+	locmap_free(&l->created);
 	free(l->xacts);
 	free(l->rels);
-	map_free(&l->rel_map);
+	locmap_free(&l->rel_map);
 	free(l->changes);
 	free(l->seqs);
-	map_free(&l->seq_map);
+	locmap_free(&l->seq_map);
 	free(l->prepared);
 	free(l);
 }
@@ -209,13 +122,13 @@ pending_for(ledger *l, uint32_t xid)
 {
 	size_t		i;
 
-	if (!map_get(&l->pend_map, xid_key(xid), &i))
+	if (!locmap_get(&l->pend_map, xid_key(xid), &i))
 	{
 		xgrow((void **) &l->pend, &l->cappend, l->npend + 1, sizeof(pending));
 		i = l->npend++;
 		memset(&l->pend[i], 0, sizeof(pending));
 		l->pend[i].xid = xid;
-		map_put(&l->pend_map, xid_key(xid), i);
+		locmap_put(&l->pend_map, xid_key(xid), i);
 	}
 	return &l->pend[i];
 }
@@ -225,7 +138,7 @@ pending_find(ledger *l, uint32_t xid)
 {
 	size_t		i;
 
-	return map_get(&l->pend_map, xid_key(xid), &i) ? &l->pend[i] : NULL;
+	return locmap_get(&l->pend_map, xid_key(xid), &i) ? &l->pend[i] : NULL;
 }
 
 static void
@@ -260,13 +173,13 @@ rel_for(ledger *l, relfile_locator loc)
 {
 	size_t		i;
 
-	if (!map_get(&l->rel_map, loc, &i))
+	if (!locmap_get(&l->rel_map, loc, &i))
 	{
 		xgrow((void **) &l->rels, &l->caprels, l->nrels + 1, sizeof(ledger_rel));
 		i = l->nrels++;
 		memset(&l->rels[i], 0, sizeof(ledger_rel));
 		l->rels[i].loc = loc;
-		map_put(&l->rel_map, loc, i);
+		locmap_put(&l->rel_map, loc, i);
 	}
 	return &l->rels[i];
 }
@@ -563,7 +476,7 @@ observe_smgr(ledger *l, const wal_record *rec, wal_kind kind)
 		}
 		if (fork != FORK_MAIN)
 			return;
-		map_put(&l->created, e.loc, 0);
+		locmap_put(&l->created, e.loc, 0);
 		e.kind = EV_CREATE;
 	}
 	else
@@ -614,7 +527,7 @@ observe_sequence(ledger *l, const wal_record *rec)
 	}
 	/* not transactional: a sequence advance stays even when its caller aborts */
 	loc = block_loc(b);
-	if (!map_get(&l->seq_map, loc, &i))
+	if (!locmap_get(&l->seq_map, loc, &i))
 	{
 		ledger_change *c;
 
@@ -625,7 +538,7 @@ observe_sequence(ledger *l, const wal_record *rec)
 		c->kind = LC_SEQUENCE;
 		c->loc = loc;
 		c->lsn = rec->lsn;
-		map_put(&l->seq_map, loc, i);
+		locmap_put(&l->seq_map, loc, i);
 	}
 	l->seqs[i].count++;
 }
@@ -667,7 +580,7 @@ observe_abort(ledger *l, const wal_xact_end *x, uint32_t xid)
 	discard(l, xid);
 	for (uint32_t i = 0; i < x->nsubxacts; i++)
 		discard(l, walrec_xact_subxact(x, i));
-	if (x->twophase_xid == 0 && map_get(&l->parent, xid_key(xid), &top))
+	if (x->twophase_xid == 0 && locmap_get(&l->parent, xid_key(xid), &top))
 		l->result.subxacts_aborted++;
 	else
 		l->result.aborted++;
@@ -691,7 +604,7 @@ observe_assignment(ledger *l, const wal_record *rec)
 		return;
 	}
 	for (uint32_t i = 0; i < n; i++)
-		map_put(&l->parent, xid_key(get32(rec->main_data + 8 + 4 * i)),
+		locmap_put(&l->parent, xid_key(get32(rec->main_data + 8 + 4 * i)),
 				get32(rec->main_data));
 }
 
@@ -730,7 +643,7 @@ ledger_observe(ledger *l, const wal_record *rec)
 	l->result.records++;
 	/* with wal_level=logical a subtransaction's first record names its parent */
 	if (rec->toplevel_xid != 0 && rec->xid != 0 && rec->xid != rec->toplevel_xid)
-		map_put(&l->parent, xid_key(rec->xid), rec->toplevel_xid);
+		locmap_put(&l->parent, xid_key(rec->xid), rec->toplevel_xid);
 	kind = walrec_kind(l->ver, rec);
 	switch (kind)
 	{
@@ -820,10 +733,9 @@ ledger_finish(ledger *l)
 	/* sorting moves entries: the index map is rebuilt */
 	if (l->nrels > 0)
 		qsort(l->rels, l->nrels, sizeof(ledger_rel), cmp_rel);
-	map_free(&l->rel_map);
-	memset(&l->rel_map, 0, sizeof(l->rel_map));
+	locmap_free(&l->rel_map);
 	for (size_t i = 0; i < l->nrels; i++)
-		map_put(&l->rel_map, l->rels[i].loc, i);
+		locmap_put(&l->rel_map, l->rels[i].loc, i);
 
 	all = xmalloc((l->nseqs + l->nchanges + 1) * sizeof(ledger_change));
 	if (l->nseqs)
@@ -855,7 +767,7 @@ ledger_created_after(const ledger *l, relfile_locator rel)
 {
 	size_t		i;
 
-	return map_get(&l->created, rel, &i);
+	return locmap_get(&l->created, rel, &i);
 }
 
 const ledger_rel *
@@ -863,5 +775,5 @@ ledger_find_rel(const ledger *l, relfile_locator rel)
 {
 	size_t		i;
 
-	return map_get(&l->rel_map, rel, &i) ? &l->rels[i] : NULL;
+	return locmap_get(&l->rel_map, rel, &i) ? &l->rels[i] : NULL;
 }

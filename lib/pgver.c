@@ -19,10 +19,8 @@ static const pg_version_info versions[] = {
 		.dbase_drop = 0x10,
 		.dropped_stats_item_size = 0,
 		.max_builtin_rmid = 21, .custom_rmgrs = false,
-		.relmap_file_size = 512, .has_wal_summaries = false,
+		.has_wal_summaries = false,
 		.has_transaction_timeout = false,
-		.backup_start_function = "pg_start_backup",
-		.backup_stop_function = "pg_stop_backup",
 	},
 	{
 		.major = 15, .wal_page_magic = 0xD110, .control_version = 1300,
@@ -35,10 +33,8 @@ static const pg_version_info versions[] = {
 		.dbase_drop = 0x20,
 		.dropped_stats_item_size = 12,
 		.max_builtin_rmid = 21, .custom_rmgrs = true,
-		.relmap_file_size = 512, .has_wal_summaries = false,
+		.has_wal_summaries = false,
 		.has_transaction_timeout = false,
-		.backup_start_function = "pg_backup_start",
-		.backup_stop_function = "pg_backup_stop",
 	},
 	{
 		.major = 16, .wal_page_magic = 0xD113, .control_version = 1300,
@@ -51,10 +47,8 @@ static const pg_version_info versions[] = {
 		.dbase_drop = 0x20,
 		.dropped_stats_item_size = 12,
 		.max_builtin_rmid = 21, .custom_rmgrs = true,
-		.relmap_file_size = 524, .has_wal_summaries = false,
+		.has_wal_summaries = false,
 		.has_transaction_timeout = false,
-		.backup_start_function = "pg_backup_start",
-		.backup_stop_function = "pg_backup_stop",
 	},
 	{
 		.major = 17, .wal_page_magic = 0xD116, .control_version = 1700,
@@ -67,10 +61,8 @@ static const pg_version_info versions[] = {
 		.dbase_drop = 0x20,
 		.dropped_stats_item_size = 12,
 		.max_builtin_rmid = 21, .custom_rmgrs = true,
-		.relmap_file_size = 524, .has_wal_summaries = true,
+		.has_wal_summaries = true,
 		.has_transaction_timeout = true,
-		.backup_start_function = "pg_backup_start",
-		.backup_stop_function = "pg_backup_stop",
 	},
 	{
 		.major = 18, .wal_page_magic = 0xD118, .control_version = 1800,
@@ -83,20 +75,32 @@ static const pg_version_info versions[] = {
 		.dbase_drop = 0x20,
 		.dropped_stats_item_size = 16,
 		.max_builtin_rmid = 21, .custom_rmgrs = true,
-		.relmap_file_size = 524, .has_wal_summaries = true,
+		.has_wal_summaries = true,
 		.has_transaction_timeout = true,
-		.backup_start_function = "pg_backup_start",
-		.backup_stop_function = "pg_backup_stop",
 	},
 };
+
+#define NVERSIONS (sizeof(versions) / sizeof(versions[0]))
 
 const pg_version_info *
 pgver_lookup(int major)
 {
-	for (size_t i = 0; i < sizeof(versions) / sizeof(versions[0]); i++)
+	for (size_t i = 0; i < NVERSIONS; i++)
 		if (versions[i].major == major)
 			return &versions[i];
 	return NULL;
+}
+
+size_t
+pgver_count(void)
+{
+	return NVERSIONS;
+}
+
+const pg_version_info *
+pgver_at(size_t i)
+{
+	return i < NVERSIONS ? &versions[i] : NULL;
 }
 
 bool
@@ -126,8 +130,13 @@ pgver_tablespace_dir(char *out, size_t outlen, int major, uint32_t catversion)
 	snprintf(out, outlen, "PG_%d_%u", major, catversion);
 }
 
-const char *
-pgver_supported_list(void)
+void
+pgver_supported_list(char *out, size_t outlen)
 {
-	return "14, 15, 16, 17, 18";
+	size_t		used = 0;
+
+	out[0] = '\0';
+	for (size_t i = 0; i < NVERSIONS && used < outlen; i++)
+		used += (size_t) snprintf(out + used, outlen - used, "%s%d", i ? ", " : "",
+								  versions[i].major);
 }

@@ -5,6 +5,18 @@
  * layout, record codes, block image flags, file names) is a field here, so
  * the rest of the program asks the table instead of testing version numbers.
  * Values are from ../shared/docs/postgres-formats.md.
+ *
+ * The table in pgver.c is the one list of supported majors: messages and
+ * --help print pgver_supported_list(), the unit tests loop over
+ * pgver_at(), the build and test scripts read it with t/lib/majors.sh, and
+ * t/lint/majors.sh fails when README, the manual or a script names others.
+ *
+ * A new field: declare it below, give it a value in every row of pgver.c
+ * (a row that leaves it out silently gets 0 or false), add its expected
+ * value per major to the facts of t/unit/test_pgver.c, and read it where
+ * the behaviour differs.  A new major: a row in pgver.c, its facts in
+ * t/unit/test_pgver.c, then whatever t/lint/majors.sh and the unit tests
+ * (its fixtures) name.
  */
 #ifndef RW_PGVER_H
 #define RW_PGVER_H
@@ -13,8 +25,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define PGVER_MIN_MAJOR 14
-#define PGVER_MAX_MAJOR 18
+/*
+ * The data block size: PostgreSQL's default, the same in every supported
+ * major.  Clusters built with another are refused (control.c).
+ */
+#define BLCKSZ 8192
 
 /* Opcode value meaning "this version has no such record". */
 #define PGVER_NO_OPCODE 0xFFu
@@ -52,13 +67,10 @@ typedef struct pg_version_info {
 	bool		custom_rmgrs;		/* ids 128..255 allowed (15+) */
 
 	/* files */
-	size_t		relmap_file_size;	/* pg_filenode.map: 512 or 524 */
 	bool		has_wal_summaries;	/* pg_wal/summaries (17+) */
 
-	/* server functions and settings */
-	bool		has_transaction_timeout;	/* GUC exists (17+) */
-	const char *backup_start_function;	/* pg_start_backup / pg_backup_start */
-	const char *backup_stop_function;
+	/* server settings */
+	bool		has_transaction_timeout;	/* the setting exists (17+) */
 } pg_version_info;
 
 /* The facts for a major version, or NULL when it is not supported. */
@@ -74,7 +86,14 @@ bool		pgver_parse_pg_version(const char *text, size_t len, int *major);
 void		pgver_tablespace_dir(char *out, size_t outlen, int major,
 								 uint32_t catversion);
 
-/* Comma separated list of supported majors, for messages: "14, 15, 16, 17, 18". */
-const char *pgver_supported_list(void);
+/* The supported majors: pgver_at(0) .. pgver_at(pgver_count() - 1), ascending. */
+size_t		pgver_count(void);
+const pg_version_info *pgver_at(size_t i);
+
+/* Room for the list below. */
+#define PGVER_LIST_LEN 128
+
+/* The supported majors for messages and --help: "14, 15, 16, 17, 18". */
+void		pgver_supported_list(char *out, size_t outlen);
 
 #endif

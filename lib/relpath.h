@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "walrec.h"				/* relfile_locator */
+#include "relfile_locator.h"
 
 #define GLOBALTABLESPACE_OID 1664
 #define DEFAULTTABLESPACE_OID 1663

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "crc32c.h"
-#include "walrec.h"
+#include "rmgr.h"
 #include "xalloc.h"
 
 /* xlp_info bits */
@@ -30,9 +30,6 @@
 #define XLR_BLOCK_ID_DATA_SHORT 255
 
 #define XLOG_SWITCH 0x40
-
-/* Data page size; pg_control parsing only accepts 8 kB blocks. */
-#define DATA_BLCKSZ 8192
 
 /* XLogRecordMaxSize of 16+; older versions have no smaller limit. */
 #define WAL_RECORD_MAX_SIZE (1020u * 1024 * 1024)
@@ -245,7 +242,7 @@ validate_record_header(const wal_reader *r, lsn_t lsn, const uint8_t *hdr,
 	lsn_t		prev = get64(hdr + 8);
 	uint8_t		rmid = hdr[17];
 
-	if (!walrec_rmid_valid(r->ver, rmid))
+	if (!rmgr_id_valid(r->ver, rmid))
 		return record_error(err, "invalid resource manager ID %u at " LSN_FMT,
 							rmid, LSN_ARGS(lsn));
 	if (expect_prev ? prev != *expect_prev : prev >= lsn)
@@ -347,22 +344,22 @@ decode_image(const pg_version_info *ver, frag_cursor *c, wal_blockref *b,
 		if (has_hole && !take(c, &b->hole_length, 2))
 			return short_record(c, err);
 	}
-	else if (b->image_len <= DATA_BLCKSZ)
-		b->hole_length = (uint16_t) (DATA_BLCKSZ - b->image_len);
+	else if (b->image_len <= BLCKSZ)
+		b->hole_length = (uint16_t) (BLCKSZ - b->image_len);
 
 	if (has_hole && (b->hole_offset == 0 || b->hole_length == 0 ||
-					 b->image_len == DATA_BLCKSZ ||
-					 (uint32_t) b->hole_offset + b->hole_length > DATA_BLCKSZ))
+					 b->image_len == BLCKSZ ||
+					 (uint32_t) b->hole_offset + b->hole_length > BLCKSZ))
 		return record_error(err, "BKPIMAGE_HAS_HOLE set, but hole offset %u length %u block image length %u at " LSN_FMT,
 							b->hole_offset, b->hole_length, b->image_len,
 							LSN_ARGS(c->lsn));
 	if (!has_hole && (b->hole_offset != 0 || b->hole_length != 0))
 		return record_error(err, "BKPIMAGE_HAS_HOLE not set, but hole offset %u length %u at " LSN_FMT,
 							b->hole_offset, b->hole_length, LSN_ARGS(c->lsn));
-	if (b->image_compressed && b->image_len >= DATA_BLCKSZ)
+	if (b->image_compressed && b->image_len >= BLCKSZ)
 		return record_error(err, "compressed block image length %u at " LSN_FMT,
 							b->image_len, LSN_ARGS(c->lsn));
-	if (b->image_len == 0 || b->image_len > DATA_BLCKSZ)
+	if (b->image_len == 0 || b->image_len > BLCKSZ)
 		return record_error(err, "invalid block image length %u at " LSN_FMT,
 							b->image_len, LSN_ARGS(c->lsn));
 	return WAL_READ_OK;

@@ -16,6 +16,7 @@
 #include "error.h"
 #include "lsn.h"
 #include "pgver.h"
+#include "relfile_locator.h"	/* FORK_* */
 
 #define WAL_RECORD_HEADER_SIZE 24
 #define WAL_SHORT_PAGE_HEADER_SIZE 24
@@ -27,12 +28,6 @@
 #define XLR_RMGR_INFO_MASK 0xF0
 #define XLR_SPECIAL_REL_UPDATE 0x01
 #define XLR_CHECK_CONSISTENCY 0x02
-
-/* forks */
-#define FORK_MAIN 0
-#define FORK_FSM 1
-#define FORK_VM 2
-#define FORK_INIT 3
 
 typedef struct wal_blockref {
 	uint8_t		id;				/* block id 0..32 */

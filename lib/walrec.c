@@ -53,14 +53,6 @@
 #define INVAL_MESSAGE_SIZE 16
 #define MAX_FORK FORK_INIT
 
-static const char *const rmgr_names[] = {
-	"XLOG", "Transaction", "Storage", "CLOG", "Database", "Tablespace",
-	"MultiXact", "RelMap", "Standby", "Heap2", "Heap", "Btree", "Hash",
-	"Gin", "Gist", "Sequence", "SPGist", "BRIN", "CommitTs",
-	"ReplicationOrigin", "Generic", "LogicalMessage"
-};
-
-
 static uint8_t
 rmgr_op(const wal_record *rec)
 {
@@ -179,22 +171,6 @@ walrec_kind(const pg_version_info *ver, const wal_record *rec)
 	return WK_OTHER;
 }
 
-const char *
-walrec_rmgr_name(uint8_t rmid)
-{
-	if (rmid < sizeof(rmgr_names) / sizeof(rmgr_names[0]))
-		return rmgr_names[rmid];
-	if (rmid >= 128)
-		return "custom";
-	return NULL;
-}
-
-bool
-walrec_rmid_valid(const pg_version_info *ver, uint8_t rmid)
-{
-	return rmid <= ver->max_builtin_rmid || (ver->custom_rmgrs && rmid >= 128);
-}
-
 /* The record must be of this kind; say which record it is otherwise. */
 static bool
 want_kind(const pg_version_info *ver, const wal_record *rec, wal_kind a,
@@ -205,8 +181,8 @@ want_kind(const pg_version_info *ver, const wal_record *rec, wal_kind a,
 	if (k == a || k == b)
 		return true;
 	return rw_fail(err, RW_EINTERNAL, "record at " LSN_FMT " (%s, info %02X) is not a %s record",
-				   LSN_ARGS(rec->lsn), walrec_rmgr_name(rec->rmid) ?
-				   walrec_rmgr_name(rec->rmid) : "?", rec->info, what);
+				   LSN_ARGS(rec->lsn), rmgr_name(rec->rmid) ?
+				   rmgr_name(rec->rmid) : "?", rec->info, what);
 }
 
 static bool

@@ -12,33 +12,9 @@
 #include "control.h"
 #include "error.h"
 #include "pgver.h"
+#include "relfile_locator.h"
+#include "rmgr.h"
 #include "walreader.h"
-
-/* resource manager ids (identical 14-18) */
-enum {
-	RM_XLOG_ID = 0,
-	RM_XACT_ID = 1,
-	RM_SMGR_ID = 2,
-	RM_CLOG_ID = 3,
-	RM_DBASE_ID = 4,
-	RM_TBLSPC_ID = 5,
-	RM_MULTIXACT_ID = 6,
-	RM_RELMAP_ID = 7,
-	RM_STANDBY_ID = 8,
-	RM_HEAP2_ID = 9,
-	RM_HEAP_ID = 10,
-	RM_BTREE_ID = 11,
-	RM_HASH_ID = 12,
-	RM_GIN_ID = 13,
-	RM_GIST_ID = 14,
-	RM_SEQ_ID = 15,
-	RM_SPGIST_ID = 16,
-	RM_BRIN_ID = 17,
-	RM_COMMIT_TS_ID = 18,
-	RM_REPLORIGIN_ID = 19,
-	RM_GENERIC_ID = 20,
-	RM_LOGICALMSG_ID = 21
-};
 
 typedef enum wal_kind {
 	WK_OTHER = 0,
@@ -76,21 +52,9 @@ typedef enum wal_kind {
 /* Classify a record for this major version. */
 wal_kind	walrec_kind(const pg_version_info *ver, const wal_record *rec);
 
-/* "XLOG", "Heap", ...; "custom" for 128..255; NULL for an invalid id. */
-const char *walrec_rmgr_name(uint8_t rmid);
-
-/* Is rmid a valid resource manager id for this version? */
-bool		walrec_rmid_valid(const pg_version_info *ver, uint8_t rmid);
-
 /* Checkpoint records: decode the CheckPoint payload. */
 bool		walrec_checkpoint(const pg_version_info *ver, const wal_record *rec,
 							  pg_checkpoint *out, rw_error *err);
-
-typedef struct relfile_locator {
-	uint32_t	spc;
-	uint32_t	db;
-	uint32_t	rel;
-} relfile_locator;
 
 /* COMMIT, ABORT, COMMIT_PREPARED, ABORT_PREPARED payload. */
 typedef struct wal_xact_end {

@@ -19,7 +19,13 @@ append(char **buf, size_t *n, size_t *cap, const char *s)
 	*n += len;
 }
 
-bool
+/*
+ * Is the value of this setting kept out of every output (text, JSON,
+ * --debug)?  Commands that may embed credentials (restore_command,
+ * archive_command, archive_cleanup_command, recovery_end_command,
+ * ssl_passphrase_command) and any *conninfo* or *pass* setting.
+ */
+static bool
 config_value_is_secret(const char *name)
 {
 	static const char *const commands[] = {"restore_command", "archive_command",

@@ -15,18 +15,11 @@
  * Compare the target's configuration files (files, regular ones only) with
  * the source's copies; one line per difference is appended to *out:
  * "postgresql.conf differs from the source's: max_connections (target '30',
- * source '25'), ...".  Values of secret settings (above) are not shown,
- * only that they differ.  source_files (may be NULL): the source's listing,
+ * source '25'), ...".  Values of secret settings (commands that may embed
+ * credentials, any *conninfo* or *pass* setting) are not shown, only that
+ * they differ.  source_files (may be NULL): the source's listing,
  * to name files only the source has in a kept include_dir.
  */
-/*
- * Is the value of this setting kept out of every output (text, JSON,
- * --debug)?  Commands that may embed credentials (restore_command,
- * archive_command, archive_cleanup_command, recovery_end_command,
- * ssl_passphrase_command) and any *conninfo* or *pass* setting.
- */
-bool		config_value_is_secret(const char *name);
-
 bool		config_compare(source *src, const char *pgdata, const str_list *files,
 						   const file_list *source_files, str_list *out, rw_error *err);
 

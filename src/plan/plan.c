@@ -3,12 +3,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "byte_size.h"
 #include "filerules.h"
+#include "pathname.h"
 #include "plan/listing_check.h"
+#include "pgver.h"
 #include "relpath.h"
 #include "xalloc.h"
-
-#define BLCKSZ 8192
 
 static plan_entry *
 add_entry(plan *p, const char *path, plan_action action, file_type type)
@@ -215,14 +216,12 @@ plan_create(plan *p, const plan_input *in, const file_entry *s)
 static bool
 source_has_parent(const file_list *source, const char *path)
 {
-	const char *slash = strrchr(path, '/');
 	char	   *parent;
 	bool		found;
 
-	if (slash == NULL)
+	if (strchr(path, '/') == NULL)
 		return true;
-	parent = xstrdup(path);
-	parent[slash - path] = '\0';
+	parent = path_parent(path);
 	found = file_list_find(source, parent) != NULL;
 	free(parent);
 	return found;
@@ -355,7 +354,8 @@ recycle_wal(plan *p, const plan_input *in, const file_list *source, const file_l
 	}
 }
 
-uint64_t
+/* Bytes that plan entry e fetches from the source. */
+static uint64_t
 plan_entry_fetch_bytes(const plan_entry *e)
 {
 	uint64_t	bytes = (uint64_t) e->nblocks * BLCKSZ;
@@ -558,14 +558,10 @@ plan_action_name(plan_action a)
 static void
 print_size(FILE *out, uint64_t bytes)
 {
-	if (bytes >= UINT64_C(10) * 1024 * 1024 * 1024)
-		fprintf(out, "%llu GB", (unsigned long long) (bytes >> 30));
-	else if (bytes >= UINT64_C(10) * 1024 * 1024)
-		fprintf(out, "%llu MB", (unsigned long long) (bytes >> 20));
-	else if (bytes >= 10 * 1024)
-		fprintf(out, "%llu kB", (unsigned long long) (bytes >> 10));
-	else
-		fprintf(out, "%llu bytes", (unsigned long long) bytes);
+	char		size[BYTE_SIZE_LEN];
+
+	byte_size_format(size, sizeof(size), bytes);
+	fputs(size, out);
 }
 
 void

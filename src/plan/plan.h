@@ -111,9 +111,6 @@ typedef struct plan_relation_bytes {
 size_t		plan_top_relations(const plan *p, const char *tsdir,
 							   plan_relation_bytes *out, size_t max);
 
-/* Bytes that plan entry e fetches from the source. */
-uint64_t	plan_entry_fetch_bytes(const plan_entry *e);
-
 /* Every entry with its action (--debug). */
 void		plan_print_entries(const plan *p, FILE *out);
 

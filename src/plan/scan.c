@@ -265,7 +265,7 @@ process_record(const pg_version_info *ver, const wal_record *rec, block_proof *p
 	if ((rec->info & XLR_SPECIAL_REL_UPDATE) &&
 		!special_update_understood(walrec_kind(ver, rec)))
 	{
-		const char *name = walrec_rmgr_name(rec->rmid);
+		const char *name = rmgr_name(rec->rmid);
 
 		rw_fail(err, RW_EUNSUPPORTED,
 				"WAL record modifies a relation, but record type is not recognized: "

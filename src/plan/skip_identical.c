@@ -8,9 +8,8 @@
 
 #include "util/digest.h"
 #include "util/log.h"
+#include "pgver.h"
 #include "xalloc.h"
-
-#define BLCKSZ 8192
 
 /*
  * Which files are worth comparing.  A comparison costs a share of one

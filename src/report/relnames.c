@@ -1,7 +1,12 @@
+/*
+ * The relation names of the report (report/relnames.h): collects relation
+ * files, asks the source for their names; touches nothing else.
+ */
+#include "report/relnames.h"
+
 #include <stdlib.h>
 #include <string.h>
 
-#include "report/report.h"
 #include "xalloc.h"
 
 /* A report names tens of relations, rarely more: a linear search will do. */
@@ -10,8 +15,7 @@ find_index(const rel_names *rn, relfile_locator loc, size_t *index)
 {
 	for (size_t i = 0; i < rn->n; i++)
 	{
-		if (rn->locs[i].db == loc.db && rn->locs[i].rel == loc.rel &&
-			rn->locs[i].spc == loc.spc)
+		if (relfile_locator_equal(rn->locs[i], loc))
 		{
 			*index = i;
 			return true;

@@ -4,6 +4,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "byte_size.h"
+
 /* Seconds from 1970-01-01 to 2000-01-01, PostgreSQL's timestamp epoch. */
 #define PG_EPOCH_UNIX 946684800
 
@@ -42,7 +44,8 @@ report_rel_status(const report_facts *f, relfile_locator loc, const relation_nam
 	return "unknown";
 }
 
-void
+/* "public.t (table)", "relation file 16390 in database 5 (created after divergence)" */
+static void
 report_rel_label(const report_facts *f, relfile_locator loc, char *out, size_t outlen)
 {
 	const relation_name *n;
@@ -89,19 +92,6 @@ report_want_names(const report_facts *f, rel_names *rn)
 	}
 }
 
-static void
-format_size(char *out, size_t outlen, uint64_t bytes)
-{
-	if (bytes >= UINT64_C(10) * 1024 * 1024 * 1024)
-		snprintf(out, outlen, "%" PRIu64 " GB", bytes >> 30);
-	else if (bytes >= UINT64_C(10) * 1024 * 1024)
-		snprintf(out, outlen, "%" PRIu64 " MB", bytes >> 20);
-	else if (bytes >= 10 * 1024)
-		snprintf(out, outlen, "%" PRIu64 " kB", bytes >> 10);
-	else
-		snprintf(out, outlen, "%" PRIu64 " bytes", bytes);
-}
-
 uint64_t
 report_estimate_seconds(const plan *p)
 {
@@ -114,14 +104,14 @@ report_print_plan_text(const report_facts *f, FILE *out)
 {
 	plan_relation_bytes top[REPORT_TOP_RELATIONS];
 	size_t		n = plan_top_relations(f->plan, f->tsdir, top, REPORT_TOP_RELATIONS);
-	char		label[512], size[32];
+	char		label[512], size[BYTE_SIZE_LEN];
 
 	if (n > 0)
 		fprintf(out, "  largest relations to fetch:\n");
 	for (size_t i = 0; i < n; i++)
 	{
 		report_rel_label(f, top[i].loc, label, sizeof(label));
-		format_size(size, sizeof(size), top[i].bytes);
+		byte_size_format(size, sizeof(size), top[i].bytes);
 		fprintf(out, "    %10s  %s\n", size, label);
 	}
 	if (f->scan)
@@ -258,4 +248,13 @@ report_print_text(const report_facts *f, FILE *out)
 		fprintf(out, "  warning: %" PRIu64 " WAL record%s could not be decoded for this report "
 				"(first at " LSN_FMT "); the counts may be incomplete\n", r->undecodable,
 				r->undecodable == 1 ? "" : "s", LSN_ARGS(r->first_undecodable));
+}
+
+void
+report_print(const report_facts *f, FILE *out)
+{
+	if (f->plan)
+		plan_print_summary(f->plan, out);
+	report_print_plan_text(f, out);
+	report_print_text(f, out);
 }

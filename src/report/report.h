@@ -16,6 +16,7 @@
 #include "ledger.h"
 #include "plan/plan.h"
 #include "plan/scan.h"
+#include "report/relnames.h"
 #include "source/source.h"
 
 /* The estimate of the copy time assumes this rate; it is not measured. */
@@ -23,23 +24,6 @@
 
 /* How many relations the plan lists by bytes to fetch. */
 #define REPORT_TOP_RELATIONS 10
-
-/* Relation files and what the source calls them. */
-typedef struct rel_names {
-	relfile_locator *locs;
-	relation_name *names;
-	size_t		n;
-	size_t		cap;
-} rel_names;
-
-void		rel_names_want(rel_names *rn, relfile_locator loc);
-
-/* Ask the source, one call per database. */
-bool		rel_names_resolve(rel_names *rn, source *src, rw_error *err);
-
-/* NULL when loc was never wanted. */
-const relation_name *rel_names_find(const rel_names *rn, relfile_locator loc);
-void		rel_names_free(rel_names *rn);
 
 /* What the report is made of; members are borrowed, NULL when not reached. */
 typedef struct report_facts {
@@ -76,10 +60,6 @@ typedef struct report_facts {
 const char *report_rel_status(const report_facts *f, relfile_locator loc,
 							  const relation_name **name);
 
-/* "public.t (table)", "relation file 16390 in database 5 (created after divergence)" */
-void		report_rel_label(const report_facts *f, relfile_locator loc, char *out,
-							 size_t outlen);
-
 /* Seconds the copy takes at REPORT_ASSUMED_BYTES_PER_SECOND, rounded up. */
 uint64_t	report_estimate_seconds(const plan *p);
 
@@ -92,10 +72,34 @@ void		report_print_plan_text(const report_facts *f, FILE *out);
 /* The divergence report for people. */
 void		report_print_text(const report_facts *f, FILE *out);
 
+/*
+ * Everything a dry run or --report shows people: the plan summary, its
+ * details, then the divergence report.
+ */
+void		report_print(const report_facts *f, FILE *out);
+
 /* The JSON values of the "divergence", "plan" and "report" members. */
 void		report_json_divergence(const report_facts *f, json_writer *w);
 void		report_json_plan(const report_facts *f, json_writer *w);
 void		report_json_report(const report_facts *f, json_writer *w);
+
+/*
+ * A JSON document: the result on stdout (--format json, with "status" and
+ * "error" first) or the --report file (the three parts only).  The parts
+ * are rendered JSON values; NULL writes null, and no "findings" member.
+ */
+typedef struct report_document {
+	bool		result;			/* with "status" and "error" */
+	const char *status;
+	const rw_error *err;		/* NULL: "error": null */
+	const char *divergence;
+	const char *plan;
+	const char *report;
+	const char *findings;		/* --check only */
+} report_document;
+
+/* The one writer of the document's members (man/rewind.1, JSON OUTPUT). */
+void		report_json_document(const report_document *d, FILE *out);
 
 /* "2024-05-01T12:00:00.123456Z" from µs since 2000-01-01 00:00 UTC. */
 void		report_format_pg_time(int64_t usecs, char *out, size_t outlen);

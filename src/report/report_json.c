@@ -4,6 +4,7 @@
  */
 #include <stdio.h>
 
+#include "pgver.h"
 #include "report/report.h"
 
 static void
@@ -89,7 +90,7 @@ report_json_plan(const report_facts *f, json_writer *w)
 	json_begin_object(w);
 	json_key(w, "actions");
 	json_begin_array(w);
-	action_entry(w, "copy blocks", t->block_files, t->blocks, t->blocks * 8192);
+	action_entry(w, "copy blocks", t->block_files, t->blocks, t->blocks * BLCKSZ);
 	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++)
 		action_entry(w, plan_action_name(order[i]), t->files[order[i]], 0, t->bytes[order[i]]);
 	json_end_array(w);
@@ -267,4 +268,46 @@ report_json_report(const report_facts *f, json_writer *w)
 	json_kv_uint(w, "records_after_divergence", r->records);
 	json_kv_uint(w, "undecodable_records", r->undecodable);
 	json_end_object(w);
+}
+
+static void
+error_member(const rw_error *err, json_writer *w)
+{
+	json_key(w, "error");
+	if (err == NULL)
+	{
+		json_null(w);
+		return;
+	}
+	json_begin_object(w);
+	json_kv_string(w, "kind", rw_errkind_name(err->kind));
+	json_kv_string(w, "message", err->msg);
+	json_kv_string(w, "hint", err->hint[0] ? err->hint : NULL);
+	json_end_object(w);
+}
+
+void
+report_json_document(const report_document *d, FILE *out)
+{
+	json_writer w;
+
+	json_init(&w, out);
+	json_begin_object(&w);
+	if (d->result)
+	{
+		json_kv_string(&w, "status", d->status);
+		error_member(d->err, &w);
+	}
+	json_key(&w, "divergence");
+	json_raw(&w, d->divergence);
+	json_key(&w, "plan");
+	json_raw(&w, d->plan);
+	json_key(&w, "report");
+	json_raw(&w, d->report);
+	if (d->findings)
+	{
+		json_key(&w, "findings");
+		json_raw(&w, d->findings);
+	}
+	json_end_object(&w);
 }

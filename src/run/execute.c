@@ -7,10 +7,13 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 
+#include "byte_size.h"
+#include "pathname.h"
+#include "pgver.h"
 #include "target/journal.h"
+#include "util/test_hooks.h"
 #include "xalloc.h"
 
-#define BLCKSZ 8192
 /* Ranges handed to the source at once; it batches them into round trips. */
 #define QUEUE_RANGES 4096
 
@@ -341,34 +344,21 @@ execute_estimate(const plan *p, space_estimate *out)
 	out->plan = p;
 }
 
-static char *
-human(uint64_t bytes)
-{
-	if (bytes >= (uint64_t) 10 << 30)
-		return xasprintf("%.1f GB", (double) bytes / (1 << 30));
-	if (bytes >= (uint64_t) 10 << 20)
-		return xasprintf("%.1f MB", (double) bytes / (1 << 20));
-	return xasprintf("%llu kB", (unsigned long long) (bytes + 1023) / 1024);
-}
-
 /*
- * Free bytes for an unprivileged user on the file system of path.  TEST
- * HOOK: REWIND_TEST_FREE_BYTES=N pretends every file system has N bytes
- * free (t/integration/fault-*.t); not for production use.
+ * Free bytes for an unprivileged user on the file system of path (or what
+ * the test hook REWIND_TEST_FREE_BYTES pretends, util/test_hooks.h).
  */
 static bool
 free_space(const char *path, uint64_t *bytes, dev_t *dev, rw_error *err)
 {
 	struct statvfs vfs;
 	struct stat st;
-	const char *fake = getenv("REWIND_TEST_FREE_BYTES");
 
 	if (statvfs(path, &vfs) != 0 || stat(path, &st) != 0)
 		return rw_fail_errno(err, errno, "could not get the free space of \"%s\"", path);
 	*bytes = (uint64_t) vfs.f_bavail * vfs.f_frsize;
 	*dev = st.st_dev;
-	if (fake)
-		*bytes = strtoull(fake, NULL, 10);
+	(void) test_hook_free_bytes(bytes);
 	return true;
 }
 
@@ -377,25 +367,26 @@ static bool
 refuse(rw_error *err, const fs_space *fs)
 {
 	uint64_t	need = fs->journal_bytes + fs->new_bytes;
-	char	   *n = human(need), *h = human(fs->free), *j = human(fs->journal_bytes),
-			   *d = human(fs->new_bytes);
+	char		n[BYTE_SIZE_LEN], h[BYTE_SIZE_LEN], j[BYTE_SIZE_LEN], d[BYTE_SIZE_LEN];
 	bool		journal_here = fs->journal_bytes > 0;
 	bool		data_here = fs->new_bytes > 0;
-	char	   *why = xasprintf("%s%s%s%s%s",
-								journal_here ? j : "",
-								journal_here ? " for the journal of the data it overwrites or removes" : "",
-								journal_here && data_here ? ", " : "",
-								data_here ? d : "",
-								data_here ? " of new data" : "");
+	char	   *why;
+
+	byte_size_format(n, sizeof(n), need);
+	byte_size_format(h, sizeof(h), fs->free);
+	byte_size_format(j, sizeof(j), fs->journal_bytes);
+	byte_size_format(d, sizeof(d), fs->new_bytes);
+	why = xasprintf("%s%s%s%s%s",
+					journal_here ? j : "",
+					journal_here ? " for the journal of the data it overwrites or removes" : "",
+					journal_here && data_here ? ", " : "",
+					data_here ? d : "",
+					data_here ? " of new data" : "");
 
 	rw_fail(err, RW_ENOSPACE, "not enough free disk space to rewind: need %s (%s), "
 			"have %s on the file system of \"%s\"", n, why, h, fs->where);
 	rw_hint(err, "Free at least %s there and run again; the target was not changed.", n);
 	free(why);
-	free(n);
-	free(h);
-	free(j);
-	free(d);
 	return false;
 }
 
@@ -553,19 +544,12 @@ execute_check_space(const char *pgdata, const space_estimate *est, rw_error *err
 {
 	space_estimate counted;
 	char	   *jdir = journal_dir(pgdata);
-	char	   *parent = xstrdup(jdir);
-	char	   *slash = strrchr(parent, '/');
+	char	   *parent = path_parent(jdir);
 	size_t		cap = 2 + (est->plan ? est->plan->n : 0);
 	fs_space   *fs = xcalloc(cap, sizeof(fs_space));
 	char	  **where = xcalloc(cap, sizeof(char *));
 	bool		ok = true;
 
-	if (slash == parent)
-		slash[1] = '\0';
-	else if (slash)
-		*slash = '\0';
-	else
-		strcpy(parent, ".");
 	if (!free_space(pgdata, &fs[0].free, &fs[0].dev, err) ||
 		!free_space(parent, &fs[1].free, &fs[1].dev, err))
 		ok = false;

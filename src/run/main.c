@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <unistd.h>
 
-#include "util/json.h"
+#include "report/report.h"
 #include "util/log.h"
 #include "run/options.h"
 #include "run/rewind.h"
@@ -15,34 +15,13 @@
 static void
 print_json_result(const rewind_result *res, const rw_error *err)
 {
-	json_writer w;
+	report_document d = {
+		.result = true, .status = err ? "error" : res->status, .err = err,
+		.divergence = res->divergence, .plan = res->plan, .report = res->report,
+		.findings = res->findings,
+	};
 
-	json_init(&w, stdout);
-	json_begin_object(&w);
-	json_kv_string(&w, "status", err ? "error" : res->status);
-	json_key(&w, "error");
-	if (err)
-	{
-		json_begin_object(&w);
-		json_kv_string(&w, "kind", rw_errkind_name(err->kind));
-		json_kv_string(&w, "message", err->msg);
-		json_kv_string(&w, "hint", err->hint[0] ? err->hint : NULL);
-		json_end_object(&w);
-	}
-	else
-		json_null(&w);
-	json_key(&w, "divergence");
-	json_raw(&w, res->divergence);
-	json_key(&w, "plan");
-	json_raw(&w, res->plan);
-	json_key(&w, "report");
-	json_raw(&w, res->report);
-	if (res->findings)
-	{
-		json_key(&w, "findings");
-		json_raw(&w, res->findings);
-	}
-	json_end_object(&w);
+	report_json_document(&d, stdout);
 	fflush(stdout);
 }
 

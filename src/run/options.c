@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pgver.h"
 #include "target/postmaster.h"			/* POSTMASTER_DEFAULT_WAIT_SECS */
 
 enum {
@@ -54,6 +55,8 @@ static const struct option long_options[] = {
 void
 options_print_help(const char *progname)
 {
+	char		list[PGVER_LIST_LEN];
+
 	printf("%s resynchronizes a PostgreSQL data directory with another copy of it\n"
 		   "(after a failover or a split brain) so it can follow it as a standby.\n\n",
 		   progname);
@@ -103,8 +106,9 @@ options_print_help(const char *progname)
 		   "  -?, --help                     show this help, then exit\n\n",
 		   OPTIONS_DEFAULT_JOBS, SOURCE_MAX_JOBS, OPTIONS_DEFAULT_TIMEOUT, OPTIONS_MAX_TIMEOUT,
 		   POSTMASTER_DEFAULT_WAIT_SECS);
-	printf("Supported PostgreSQL versions: 14, 15, 16, 17, 18 (source and target of the\n"
-		   "same major version).\n\n");
+	pgver_supported_list(list, sizeof(list));
+	printf("Supported PostgreSQL versions: %s (source and target of the\n"
+		   "same major version).\n\n", list);
 	printf("Exit status:\n"
 		   "  0  the target was rewound, no rewind was required, --check passed, or\n"
 		   "     --rollback rolled back or found nothing to roll back\n"

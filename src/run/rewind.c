@@ -231,28 +231,18 @@ write_report(const rewind_ctx *c, FILE *out)
 	collect_facts(c, &f);
 	if (c->opts->format == FORMAT_JSON)
 	{
-		json_writer w;
 		char	   *div = render_json(&f, report_json_divergence);
 		char	   *pl = render_json(&f, report_json_plan);
 		char	   *rep = render_json(&f, report_json_report);
+		report_document d = {.divergence = div, .plan = pl, .report = rep};
 
-		json_init(&w, out);
-		json_begin_object(&w);
-		json_key(&w, "divergence");
-		json_raw(&w, div);
-		json_key(&w, "plan");
-		json_raw(&w, pl);
-		json_key(&w, "report");
-		json_raw(&w, rep);
-		json_end_object(&w);
+		report_json_document(&d, out);
 		free(div);
 		free(pl);
 		free(rep);
 		return;
 	}
-	plan_print_summary(&c->plan, out);
-	report_print_plan_text(&f, out);
-	report_print_text(&f, out);
+	report_print(&f, out);
 }
 
 /*
@@ -541,9 +531,7 @@ run_steps(rewind_ctx *c, rw_error *err)
 		report_facts f;
 
 		collect_facts(c, &f);
-		plan_print_summary(&c->plan, stderr);
-		report_print_plan_text(&f, stderr);
-		report_print_text(&f, stderr);
+		report_print(&f, stderr);
 		log_info("dry run: the target was not modified");
 		c->res->status = "dry run";
 		return true;

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "pgver.h"
 #include "source/source_conninfo.h"
 
 /*
@@ -234,12 +235,13 @@ pq_setup_session(pq_source *ps, rw_error *err)
 		"SET idle_in_transaction_session_timeout = 0",
 		"SET default_transaction_read_only = on",
 	};
+	const pg_version_info *ver = pgver_lookup(PQserverVersion(ps->conn) / 10000);
 
 	for (size_t i = 0; i < sizeof(common) / sizeof(common[0]); i++)
 		if (!run_command(ps, common[i], err))
 			return false;
-	/* the setting exists only from 17 on; setting it earlier is an error */
-	if (PQserverVersion(ps->conn) >= 170000 &&
+	/* where the setting does not exist, setting it is an error */
+	if (ver && ver->has_transaction_timeout &&
 		!run_command(ps, "SET transaction_timeout = 0", err))
 		return false;
 	return true;

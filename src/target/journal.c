@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "crc32c.h"
+#include "pathname.h"
 #include "util/fileutil.h"
 #include "util/io.h"
 #include "util/log.h"
@@ -193,17 +194,9 @@ fsync_path(rw_io *io, const char *path, rw_error *err)
 static bool
 fsync_parent(rw_io *io, const char *path, rw_error *err)
 {
-	char	   *parent = xstrdup(path);
-	char	   *slash = strrchr(parent, '/');
-	bool		ok;
+	char	   *parent = path_parent(path);
+	bool		ok = fsync_path(io, parent, err);
 
-	if (slash == parent)
-		slash[1] = '\0';
-	else if (slash)
-		*slash = '\0';
-	else
-		strcpy(parent, ".");
-	ok = fsync_path(io, parent, err);
 	free(parent);
 	return ok;
 }

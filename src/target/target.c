@@ -72,9 +72,12 @@ target_open(const char *pgdata, bool may_run, int wait_secs, target *t, rw_error
 	t->ver = pgver_lookup(t->major);
 	if (t->ver == NULL)
 	{
+		char		list[PGVER_LIST_LEN];
+
+		pgver_supported_list(list, sizeof(list));
 		rw_fail(err, RW_EUNSUPPORTED, "target data directory \"%s\" is of PostgreSQL %d, which is not supported",
 				pgdata, t->major);
-		rw_hint(err, "Supported major versions: %s.", pgver_supported_list());
+		rw_hint(err, "Supported major versions: %s.", list);
 		return false;
 	}
 	if (may_run)
@@ -100,7 +103,8 @@ target_peek_control(const char *pgdata, pg_control *out, rw_error *err)
 	return true;
 }
 
-bool
+/* Read and parse pg_control again (after crash recovery). */
+static bool
 target_reload_control(target *t, rw_error *err)
 {
 	return load_control(t, err);

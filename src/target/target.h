@@ -32,9 +32,6 @@ bool		target_open(const char *pgdata, bool may_run, int wait_secs, target *t,
 /* Only the target's pg_control, parsed after its PG_VERSION (running or not). */
 bool		target_peek_control(const char *pgdata, pg_control *out, rw_error *err);
 
-/* Read and parse pg_control again (after crash recovery). */
-bool		target_reload_control(target *t, rw_error *err);
-
 /* Fail if a postmaster is running in pgdata (postmaster.pid with a live pid). */
 bool		target_check_not_running(const char *pgdata, rw_error *err);
 

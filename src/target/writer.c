@@ -20,6 +20,7 @@
 #include "util/fileutil.h"
 #include "util/io.h"
 #include "util/log.h"
+#include "util/test_hooks.h"
 #include "xalloc.h"
 
 /* A set of strings: the files that already have their JR_ORIG record. */
@@ -159,8 +160,7 @@ open_writer(const char *pgdata)
 	set_modes(w);
 	w->fd = -1;
 	w->rfd = -1;
-	w->kill_after = strtoull(getenv("REWIND_TEST_KILL_AFTER_WRITES") ?
-							 getenv("REWIND_TEST_KILL_AFTER_WRITES") : "0", NULL, 10);
+	w->kill_after = test_hook_kill_after_writes();
 	return w;
 }
 
@@ -177,10 +177,8 @@ target_writer_open(const char *pgdata, bool dry_run, rw_error *err)
 }
 
 /*
- * TEST HOOK, not for production: REWIND_TEST_KILL_AFTER_WRITES=N makes the
- * process kill itself with SIGKILL right after its N-th change to the
- * target, so the integration tests can interrupt a run at a chosen point
- * (t/integration/fault-*.t).  Every change below calls this once.
+ * Every change below calls this once: it counts the change for the test
+ * hook REWIND_TEST_KILL_AFTER_WRITES (util/test_hooks.h).
  */
 static void forget_read(target_writer *w);
 

@@ -66,7 +66,7 @@ check_failed(const check_findings *f)
 	return false;
 }
 
-const char *
+static const char *
 check_severity_name(check_severity sev)
 {
 	switch (sev)

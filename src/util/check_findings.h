@@ -43,8 +43,6 @@ void		check_add_error(check_findings *f, const char *code, check_severity sev,
 /* Any finding of severity error? */
 bool		check_failed(const check_findings *f);
 
-const char *check_severity_name(check_severity sev);
-
 /* One line per finding ("<prog>: check: error   target_wal: ..."), hints below. */
 void		check_print(const check_findings *f, FILE *out);
 

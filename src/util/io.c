@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "util/io_trace.h"
+#include "util/test_hooks.h"
 #include "xalloc.h"
 
 /* --- where a path leads ----------------------------------------------------- */
@@ -520,7 +521,7 @@ rw_io *
 io_open(const char *data_dir, const char *journal_dir)
 {
 	rw_io	   *io = xcalloc(1, sizeof(*io));
-	const char *trace_path = getenv(IO_TRACE_ENV);
+	const char *trace_path = test_hook_crash_trace();
 
 	io->ops = &real_ops;
 	io->trace_fd = -1;

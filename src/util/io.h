@@ -2,9 +2,10 @@
  * The file-system calls that change the target: its data directory and the
  * journal beside it.  writer.c and journal.c make every such change through
  * an rw_io, a table of functions.  The default is the real file system; the
- * test hook REWIND_TEST_CRASH_TRACE=FILE selects one that makes each change
- * the same way and appends it to FILE (io_trace.h), from which the crash
- * simulator (t/crashsim) builds the states a power loss could leave.
+ * test hook REWIND_TEST_CRASH_TRACE=FILE (util/test_hooks.h) selects one
+ * that makes each change the same way and appends it to FILE (io_trace.h),
+ * from which the crash simulator (t/crashsim) builds the states a power
+ * loss could leave.
  *
  * Paths are full paths.  Below the data directory and below the directory
  * that holds the journal, each is walked name by name from a directory

@@ -194,7 +194,7 @@ json_int(json_writer *w, int64_t v)
 	fprintf(w->out, "%" PRId64, v);
 }
 
-void
+static void
 json_bool(json_writer *w, bool v)
 {
 	before_item(w);

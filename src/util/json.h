@@ -46,7 +46,6 @@ void		json_key(json_writer *w, const char *key);
 void		json_string(json_writer *w, const char *s);
 void		json_uint(json_writer *w, uint64_t v);
 void		json_int(json_writer *w, int64_t v);
-void		json_bool(json_writer *w, bool v);
 void		json_null(json_writer *w);
 
 /* A complete JSON value rendered elsewhere (NULL writes null). */

@@ -18,7 +18,8 @@
 #
 # Environment:
 #   REWIND_BIN     tool under test (required; absolute or relative path)
-#   PG_MAJOR       PostgreSQL major the servers run (14..18, default 15)
+#   PG_MAJOR       PostgreSQL major the servers run (one of SUPPORTED_MAJORS,
+#                  default 15)
 #   PG_NPM_ROOT    where t/lib/install-pg-npm.sh put the servers of majors other
 #                  than 15 (default /opt/rewind-pg; binaries in $PG_NPM_ROOT/M/bin)
 #   PGBIN          server binaries: initdb, pg_ctl, postgres (default
@@ -44,10 +45,12 @@ else PGBIN=${PGBIN:-$PG_NPM_ROOT/$PG_MAJOR/bin}; fi
 PG_REWIND_REF=${PG_REWIND_REF:-$PGCLIENT/pg_rewind}
 HARNESS_MODE=${HARNESS_MODE:-tap}
 
+# SUPPORTED_MAJORS: the version table's majors, 15 first (t/lib/majors.sh).
+SUPPORTED_MAJORS=$(bash "$(dirname "${BASH_SOURCE[0]}")/majors.sh" --test-order)
 # The servers must be the major asked for: a test run on the wrong major
 # would pass for the wrong reason.
-if [[ ! "$PG_MAJOR" =~ ^1[4-8]$ ]]; then
-    echo "Bail out! PG_MAJOR must be one of 14..18, got '$PG_MAJOR'"; exit 255
+if [[ " $SUPPORTED_MAJORS " != *" $PG_MAJOR "* ]]; then
+    echo "Bail out! PG_MAJOR must be one of $SUPPORTED_MAJORS, got '$PG_MAJOR'"; exit 255
 fi
 _pg_version=$("$PGBIN/postgres" --version 2>/dev/null || true)
 if [[ ! "$_pg_version" =~ ^postgres\ \(PostgreSQL\)\ ${PG_MAJOR}[.a-z] ]]; then

@@ -1,4 +1,5 @@
 #include <check.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "pgver.h"
@@ -13,15 +14,18 @@ typedef struct ver_fact {
 	bool		wal_level_in_ckpt;
 	bool		summaries;
 	const char *tsdir;
+	bool		transaction_timeout;	/* new in 17 (release notes) */
 } ver_fact;
 
 static const ver_fact facts[] = {
-	{14, 0xD10D, 1300, 202107181, 288, false, false, "PG_14_202107181"},
-	{15, 0xD110, 1300, 202209061, 288, false, false, "PG_15_202209061"},
-	{16, 0xD113, 1300, 202307071, 288, false, false, "PG_16_202307071"},
-	{17, 0xD116, 1700, 202406281, 288, true, true, "PG_17_202406281"},
-	{18, 0xD118, 1800, 202506291, 292, true, true, "PG_18_202506291"},
+	{14, 0xD10D, 1300, 202107181, 288, false, false, "PG_14_202107181", false},
+	{15, 0xD110, 1300, 202209061, 288, false, false, "PG_15_202209061", false},
+	{16, 0xD113, 1300, 202307071, 288, false, false, "PG_16_202307071", false},
+	{17, 0xD116, 1700, 202406281, 288, true, true, "PG_17_202406281", true},
+	{18, 0xD118, 1800, 202506291, 292, true, true, "PG_18_202506291", true},
 };
+
+#define NFACTS (sizeof(facts) / sizeof(facts[0]))
 
 START_TEST(lookup_supported)
 {
@@ -37,6 +41,7 @@ START_TEST(lookup_supported)
 	ck_assert_uint_eq(v->control_crc_offset, f->crc_offset);
 	ck_assert(v->checkpoint_has_wal_level == f->wal_level_in_ckpt);
 	ck_assert(v->has_wal_summaries == f->summaries);
+	ck_assert(v->has_transaction_timeout == f->transaction_timeout);
 	ck_assert(v->control_has_char_signedness == (f->major == 18));
 	pgver_tablespace_dir(dir, sizeof(dir), v->major, v->catversion);
 	ck_assert_str_eq(dir, f->tsdir);
@@ -49,9 +54,35 @@ START_TEST(lookup_unsupported)
 	ck_assert_ptr_null(pgver_lookup(19));
 	ck_assert_ptr_null(pgver_lookup(0));
 	ck_assert_ptr_null(pgver_lookup(-15));
-	ck_assert_ptr_null(pgver_lookup(PGVER_MIN_MAJOR - 1));
-	ck_assert_ptr_null(pgver_lookup(PGVER_MAX_MAJOR + 1));
-	ck_assert_str_eq(pgver_supported_list(), "14, 15, 16, 17, 18");
+	ck_assert_ptr_null(pgver_lookup(facts[0].major - 1));
+	ck_assert_ptr_null(pgver_lookup(facts[NFACTS - 1].major + 1));
+}
+END_TEST
+
+/*
+ * The table is the list of supported majors: each of its rows has its facts
+ * above (a new major needs them), in ascending order, and the list printed
+ * in messages and --help names exactly those.
+ */
+START_TEST(table_is_the_list)
+{
+	char		want[PGVER_LIST_LEN] = "", got[PGVER_LIST_LEN];
+	size_t		used = 0;
+
+	ck_assert_uint_eq(pgver_count(), NFACTS);
+	for (size_t i = 0; i < NFACTS; i++)
+	{
+		ck_assert_int_eq(pgver_at(i)->major, facts[i].major);
+		used += (size_t) snprintf(want + used, sizeof(want) - used, "%s%d",
+								  i ? ", " : "", facts[i].major);
+	}
+	ck_assert_ptr_null(pgver_at(NFACTS));
+	pgver_supported_list(got, sizeof(got));
+	ck_assert_str_eq(got, want);
+	/* a short buffer is cut, never overrun */
+	pgver_supported_list(got, 6);
+	ck_assert_uint_eq(strlen(got), 5);
+	ck_assert(strncmp(got, want, 5) == 0);
 }
 END_TEST
 
@@ -92,9 +123,9 @@ Suite *pgver_suite(void)
 	Suite	   *s = suite_create("pgver");
 	TCase	   *tc = tcase_create("core");
 
-	tcase_add_loop_test(tc, lookup_supported, 0,
-						(int) (sizeof(facts) / sizeof(facts[0])));
+	tcase_add_loop_test(tc, lookup_supported, 0, (int) NFACTS);
 	tcase_add_test(tc, lookup_unsupported);
+	tcase_add_test(tc, table_is_the_list);
 	tcase_add_test(tc, pg_version_file);
 	tcase_add_test(tc, pg_version_file_rejects);
 	suite_add_tcase(s, tc);

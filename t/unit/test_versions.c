@@ -33,20 +33,11 @@
 #include "walrec.h"
 #include "xalloc.h"
 
-/* The fixtures, one per loop index. */
-static const struct {
-	const char *name;
-	int			major;
-	bool		promoted;
-} fixtures[] = {
-	{"pg14", 14, false}, {"pg14-promoted", 14, true},
-	{"pg15", 15, false}, {"pg15-promoted", 15, true},
-	{"pg16", 16, false}, {"pg16-promoted", 16, true},
-	{"pg17", 17, false}, {"pg17-promoted", 17, true},
-	{"pg18", 18, false}, {"pg18-promoted", 18, true},
-};
-
-#define NFIXTURES ((int) (sizeof(fixtures) / sizeof(fixtures[0])))
+/*
+ * The fixtures, two per supported major (the version table): loop index i
+ * is pgM for even i, pgM-promoted for odd i.
+ */
+#define NFIXTURES ((int) (2 * pgver_count()))
 
 #define XLOG_OP_CHECKPOINT_REDO 0xE0
 #define XACT_HAS_INFO 0x80
@@ -221,7 +212,7 @@ segdir_first_segno(const char *dir, uint32_t segsize)
  * ------------------------------------------------------------------------ */
 
 typedef struct vfix {
-	const char *name;
+	char		name[32];
 	int			major;
 	bool		promoted;
 	const pg_version_info *ver;
@@ -274,9 +265,9 @@ vfix_open(vfix *f, int i, bool with_reader)
 	int			major;
 
 	memset(f, 0, sizeof(*f));
-	f->name = fixtures[i].name;
-	f->major = fixtures[i].major;
-	f->promoted = fixtures[i].promoted;
+	f->major = pgver_at((size_t) i / 2)->major;
+	f->promoted = i % 2 == 1;
+	snprintf(f->name, sizeof(f->name), "pg%d%s", f->major, f->promoted ? "-promoted" : "");
 	f->ver = pgver_lookup(f->major);
 	ck_assert_ptr_nonnull(f->ver);
 	ck_assert_msg(fixtures_dir() != NULL,
@@ -682,9 +673,9 @@ note_record(const vfix *f, scan *s, const wal_record *rec)
 	wal_kind	k = walrec_kind(f->ver, rec);
 	rw_error	err;
 
-	ck_assert_msg(walrec_rmid_valid(f->ver, rec->rmid), "%s: rmid %u at " LSN_FMT,
+	ck_assert_msg(rmgr_id_valid(f->ver, rec->rmid), "%s: rmid %u at " LSN_FMT,
 				  f->name, rec->rmid, LSN_ARGS(rec->lsn));
-	ck_assert_ptr_nonnull(walrec_rmgr_name(rec->rmid));
+	ck_assert_ptr_nonnull(rmgr_name(rec->rmid));
 	s->rmgr_records[rec->rmid]++;
 	switch (k)
 	{
@@ -1090,8 +1081,9 @@ START_TEST(test_versions_wrong_major)
 
 	if (!vfix_open(&f, _i, true))
 		return;
-	for (int m = PGVER_MIN_MAJOR; m <= PGVER_MAX_MAJOR; m++)
+	for (size_t v = 0; v < pgver_count(); v++)
 	{
+		int			m = pgver_at(v)->major;
 		wal_page_reader pr = {segdir_read_page, &f.src};
 		wal_reader *r;
 		lsn_t		first;

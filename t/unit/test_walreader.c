@@ -1153,7 +1153,7 @@ compare_record(const wal_record *rec, const dump_rec *d, const dump_block *block
 {
 	ck_assert_msg(rec->lsn == d->lsn, "record at " LSN_FMT ", pg_waldump has " LSN_FMT,
 				  LSN_ARGS(rec->lsn), LSN_ARGS(d->lsn));
-	ck_assert_str_eq(walrec_rmgr_name(rec->rmid), d->rmgr);
+	ck_assert_str_eq(rmgr_name(rec->rmid), d->rmgr);
 	ck_assert_uint_eq(rec->tot_len, d->tot_len);
 	ck_assert_uint_eq(rec->xid, d->xid);
 	ck_assert_msg(rec->prev == d->prev, "prev at " LSN_FMT, LSN_ARGS(rec->lsn));

@@ -83,27 +83,27 @@ START_TEST(test_rmgr_names_and_ids)
 {
 	const pg_version_info *v14 = pgver_lookup(14), *v15 = pgver_lookup(15);
 
-	ck_assert_str_eq(walrec_rmgr_name(RM_XLOG_ID), "XLOG");
-	ck_assert_str_eq(walrec_rmgr_name(RM_XACT_ID), "Transaction");
-	ck_assert_str_eq(walrec_rmgr_name(RM_SMGR_ID), "Storage");
-	ck_assert_str_eq(walrec_rmgr_name(RM_HEAP2_ID), "Heap2");
-	ck_assert_str_eq(walrec_rmgr_name(RM_SPGIST_ID), "SPGist");
-	ck_assert_str_eq(walrec_rmgr_name(RM_REPLORIGIN_ID), "ReplicationOrigin");
-	ck_assert_str_eq(walrec_rmgr_name(RM_LOGICALMSG_ID), "LogicalMessage");
-	ck_assert_ptr_null(walrec_rmgr_name(22));
-	ck_assert_ptr_null(walrec_rmgr_name(127));
-	ck_assert_str_eq(walrec_rmgr_name(128), "custom");
-	ck_assert_str_eq(walrec_rmgr_name(255), "custom");
+	ck_assert_str_eq(rmgr_name(RM_XLOG_ID), "XLOG");
+	ck_assert_str_eq(rmgr_name(RM_XACT_ID), "Transaction");
+	ck_assert_str_eq(rmgr_name(RM_SMGR_ID), "Storage");
+	ck_assert_str_eq(rmgr_name(RM_HEAP2_ID), "Heap2");
+	ck_assert_str_eq(rmgr_name(RM_SPGIST_ID), "SPGist");
+	ck_assert_str_eq(rmgr_name(RM_REPLORIGIN_ID), "ReplicationOrigin");
+	ck_assert_str_eq(rmgr_name(RM_LOGICALMSG_ID), "LogicalMessage");
+	ck_assert_ptr_null(rmgr_name(22));
+	ck_assert_ptr_null(rmgr_name(127));
+	ck_assert_str_eq(rmgr_name(128), "custom");
+	ck_assert_str_eq(rmgr_name(255), "custom");
 
-	ck_assert(walrec_rmid_valid(v14, 0));
-	ck_assert(walrec_rmid_valid(v14, 21));
-	ck_assert(!walrec_rmid_valid(v14, 22));
-	ck_assert(!walrec_rmid_valid(v14, 128));
-	ck_assert(walrec_rmid_valid(v15, 21));
-	ck_assert(!walrec_rmid_valid(v15, 22));
-	ck_assert(!walrec_rmid_valid(v15, 127));
-	ck_assert(walrec_rmid_valid(v15, 128));
-	ck_assert(walrec_rmid_valid(v15, 255));
+	ck_assert(rmgr_id_valid(v14, 0));
+	ck_assert(rmgr_id_valid(v14, 21));
+	ck_assert(!rmgr_id_valid(v14, 22));
+	ck_assert(!rmgr_id_valid(v14, 128));
+	ck_assert(rmgr_id_valid(v15, 21));
+	ck_assert(!rmgr_id_valid(v15, 22));
+	ck_assert(!rmgr_id_valid(v15, 127));
+	ck_assert(rmgr_id_valid(v15, 128));
+	ck_assert(rmgr_id_valid(v15, 255));
 }
 END_TEST
 

@@ -1,0 +1,34 @@
+/*
+ * The test interface (util/test_hooks.h): reads the REWIND_TEST_*
+ * environment variables, and nothing else.
+ */
+#include "util/test_hooks.h"
+
+#include <stdlib.h>
+
+#include "util/io_trace.h"
+
+const char *
+test_hook_crash_trace(void)
+{
+	return getenv(IO_TRACE_ENV);
+}
+
+uint64_t
+test_hook_kill_after_writes(void)
+{
+	const char *v = getenv("REWIND_TEST_KILL_AFTER_WRITES");
+
+	return v ? strtoull(v, NULL, 10) : 0;
+}
+
+bool
+test_hook_free_bytes(uint64_t *bytes)
+{
+	const char *v = getenv("REWIND_TEST_FREE_BYTES");
+
+	if (v == NULL)
+		return false;
+	*bytes = strtoull(v, NULL, 10);
+	return true;
+}

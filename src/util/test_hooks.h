@@ -1,0 +1,35 @@
+/*
+ * The test interface: every REWIND_TEST_* environment variable the program
+ * reads is read here and nowhere else.  Each lets the integration tests
+ * reach a state they cannot make for real in time (a power loss, a kill at
+ * a chosen change, a full disk); none is meant for production use.  README,
+ * "Tests", lists them; with none set, a run behaves as if this file did
+ * not exist.
+ */
+#ifndef RW_TEST_HOOKS_H
+#define RW_TEST_HOOKS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/*
+ * REWIND_TEST_CRASH_TRACE=FILE: every change to the target is also
+ * appended to FILE (util/io_trace.h) for the crash simulator (t/crashsim,
+ * t/integration/crash-*.t).  NULL when unset.
+ */
+const char *test_hook_crash_trace(void);
+
+/*
+ * REWIND_TEST_KILL_AFTER_WRITES=N: the process kills itself with SIGKILL
+ * right after its N-th change to the target (t/integration/fault-*.t).
+ * 0 when unset.
+ */
+uint64_t	test_hook_kill_after_writes(void);
+
+/*
+ * REWIND_TEST_FREE_BYTES=N: every file system pretends to have N bytes
+ * free (t/integration/fault-*.t).  False, *bytes untouched, when unset.
+ */
+bool		test_hook_free_bytes(uint64_t *bytes);
+
+#endif
