@@ -45,6 +45,7 @@
 #include "../src/target/journal.c"
 #include "../src/plan/listing_check.c"
 #include "../src/util/log.c"
+#include "../src/util/io.c"
 /* plan.c's file-local names, taken by the files above in this one unit */
 #define add_entry plan_add_entry
 #define recycle_wal plan_recycle_wal
@@ -137,7 +138,7 @@ remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 }
 
 static void
-remove_tree(const char *root)
+remove_scratch(const char *root)
 {
 	nftw(root, remove_one, 16, FTW_DEPTH | FTW_PHYS);
 }
@@ -392,7 +393,7 @@ listing_trial(const uint8_t *data, size_t size)
 	file_list_free(&tgt);
 	tl_free(&h);
 	free(victim_before);
-	remove_tree(root);
+	remove_scratch(root);
 	free(victim);
 	free(outside);
 	free(pgdata);
