@@ -4,7 +4,7 @@
  * Everything that differs between majors (WAL page magic, control file
  * layout, record codes, block image flags, file names) is a field here, so
  * the rest of the program asks the table instead of testing version numbers.
- * Values are from ../shared/docs/postgres-formats.md.
+ * Where the values come from: pgver.c.
  */
 #ifndef RW_PGVER_H
 #define RW_PGVER_H

@@ -1,3 +1,9 @@
+/*
+ * Relation names for the divergence report: the relations to name are
+ * collected, then looked up in the source's catalog
+ * (report.h, rel_names).  Asks the source; writes nothing.
+ */
+
 #include <stdlib.h>
 #include <string.h>
 

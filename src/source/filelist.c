@@ -1,3 +1,9 @@
+/*
+ * A data directory's listing (filelist.h): the container (add, sort,
+ * find) and the walk of a local directory, following only the links a data
+ * directory may have.  Reads directories; writes nothing.
+ */
+
 #include "source/filelist.h"
 
 #include <dirent.h>

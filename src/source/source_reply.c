@@ -1,3 +1,9 @@
+/*
+ * Parsing one row of a source server's reply (listing, fetched range,
+ * digest), trusting nothing in it.  Pure: free of libpq and I/O so that
+ * fuzz/fuzz_source_reply.c can drive it.
+ */
+
 #include "source/source_reply.h"
 
 #include <ctype.h>
