@@ -116,7 +116,8 @@ PG_NPM_ROOT ?= /opt/rewind-pg
 # at a time (t/lib/run-majors.sh; with more than one, each major's output
 # goes to $(BUILD)/integration-logs/ and the failing ones are printed): each
 # test file has its own scratch directory and ports, and most of their time
-# is spent waiting on servers.
+# is spent waiting on servers.  INTEGRATION_TESTS: some test files only
+# (default all).
 PROVE_JOBS  ?= 2
 MAJOR_JOBS  ?= 1
 
@@ -124,7 +125,8 @@ MAJOR_JOBS  ?= 1
 # fuzz-crash runs many more).
 integration: $(BIN) $(CRASHSIM)
 	PG_NPM_ROOT=$(PG_NPM_ROOT) REWIND_BIN=$(abspath $(BIN)) PROVE_JOBS=$(PROVE_JOBS) \
-	  MAJOR_JOBS=$(MAJOR_JOBS) PROVE_FLAGS="$(PROVE_FLAGS)" LOG_DIR=$(BUILD)/integration-logs \
+	  MAJOR_JOBS=$(MAJOR_JOBS) PROVE_FLAGS="$(PROVE_FLAGS)" TESTS="$(INTEGRATION_TESTS)" \
+	  LOG_DIR=$(BUILD)/integration-logs \
 	  bash t/lib/run-majors.sh $(PG_MAJORS)
 
 # check: lint first (seconds), everything on every major, the unit tests
@@ -229,7 +231,7 @@ fuzz-smoke: fixtures $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/bin/%)
 	    tail -n 40 $(FUZZ_BUILD)/smoke/$$t.log; \
 	    echo "$$t failed (status $$st); the input: $$(ls $(FUZZ_BUILD)/smoke/crashes/$$t/*)"; exit 1; \
 	  fi; \
-	  grep -E '^#[0-9]+ +(INITED|DONE)' $(FUZZ_BUILD)/smoke/$$t.log | sed 's/^/   /'; \
+	  grep -E '^#[0-9]+[[:space:]]+(INITED|DONE)' $(FUZZ_BUILD)/smoke/$$t.log | sed 's/^/   /'; \
 	done
 
 # The power-loss scenarios with many more crash states (PostgreSQL 15).

@@ -14,7 +14,8 @@
 #
 # Environment: REWIND_BIN (required), PG_NPM_ROOT (default /opt/rewind-pg),
 # MAJOR_JOBS (default 1), PROVE_JOBS (default 2), PROVE_FLAGS, LOG_DIR
-# (default build/integration-logs), REWIND_REQUIRE_MAJORS.
+# (default build/integration-logs), REWIND_REQUIRE_MAJORS, TESTS (the test
+# files, default every t/integration/*.t).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 
@@ -24,6 +25,8 @@ MAJOR_JOBS=${MAJOR_JOBS:-1}
 PROVE_JOBS=${PROVE_JOBS:-2}
 LOG_DIR=${LOG_DIR:-build/integration-logs}
 read -r -a prove_flags <<<"${PROVE_FLAGS:-}"
+read -r -a tests <<<"${TESTS:-}"
+if [[ ${#tests[@]} -eq 0 ]]; then tests=(t/integration/*.t); fi
 
 failed=()
 runnable=()
@@ -41,7 +44,7 @@ done
 # run_major M — prove on major M; its output on stdout.
 run_major() {
 	PG_MAJOR=$1 PG_NPM_ROOT=$PG_NPM_ROOT REWIND_BIN=$REWIND_BIN \
-		prove -j"$PROVE_JOBS" --exec bash "${prove_flags[@]}" t/integration/*.t
+		prove -j"$PROVE_JOBS" --exec bash "${prove_flags[@]}" "${tests[@]}"
 }
 
 if [[ "$MAJOR_JOBS" -le 1 ]]; then
