@@ -229,7 +229,8 @@ fuzz-smoke: fixtures $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/bin/%)
 	    $(FUZZ_BUILD)/smoke/seeds/$$t $$kept >$(FUZZ_BUILD)/smoke/$$t.log 2>&1 || st=$$?; \
 	  if [ $$st -ne 0 ]; then \
 	    tail -n 40 $(FUZZ_BUILD)/smoke/$$t.log; \
-	    echo "$$t failed (status $$st); the input: $$(ls $(FUZZ_BUILD)/smoke/crashes/$$t/*)"; exit 1; \
+	    echo "$$t failed (status $$st); the input: $$(ls $(FUZZ_BUILD)/smoke/crashes/$$t/*)"; \
+	    echo "(to keep it as a regression: copy it into fuzz/regressions/$$t/, or run make fuzz)"; exit 1; \
 	  fi; \
 	  grep -E '^#[0-9]+[[:space:]]+(INITED|DONE)' $(FUZZ_BUILD)/smoke/$$t.log | sed 's/^/   /'; \
 	done
