@@ -211,29 +211,18 @@ fuzz: fixtures $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/bin/%)
 	done
 	python3 fuzz/expect.py fuzz/regressions
 
-# The short pass of make check: each target replays fuzz/regressions/<target>/
-# and the seeds, then fuzzes for FUZZ_SECONDS; it stops at the first crash,
-# hang or out-of-memory input.  Everything it writes (new corpus inputs, the
-# crashing input) stays in a scratch corpus under $(FUZZ_BUILD)/smoke/, never
-# in the source tree: keep a crash with "make fuzz" or by copying it.
+# The short pass of make check (fuzz/smoke.sh): each target replays
+# fuzz/regressions/<target>/ and the seeds, then fuzzes for FUZZ_SECONDS,
+# FUZZ_JOBS targets at a time; it fails at the first crash, hang or
+# out-of-memory input.  Everything it writes stays in a scratch corpus under
+# $(FUZZ_BUILD)/smoke/, never in the source tree.
+FUZZ_JOBS ?= 2
 fuzz-smoke: fixtures $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/bin/%)
 	@rm -rf $(FUZZ_BUILD)/smoke
 	@bash fuzz/make-corpus.sh $(BUILD)/fixtures $(FUZZ_BUILD)/smoke/seeds
 	@bash fuzz/make-listing-seeds.sh $(FUZZ_BUILD)/smoke/seeds
-	@for t in $(FUZZ_TARGETS); do \
-	  echo "== $$t: $(FUZZ_SECONDS) s"; \
-	  mkdir -p $(FUZZ_BUILD)/smoke/corpus/$$t $(FUZZ_BUILD)/smoke/crashes/$$t; \
-	  kept=""; [ -d fuzz/regressions/$$t ] && kept=fuzz/regressions/$$t; \
-	  st=0; $(FUZZ_BUILD)/bin/$$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
-	    -artifact_prefix=$(FUZZ_BUILD)/smoke/crashes/$$t/ $(FUZZ_BUILD)/smoke/corpus/$$t \
-	    $(FUZZ_BUILD)/smoke/seeds/$$t $$kept >$(FUZZ_BUILD)/smoke/$$t.log 2>&1 || st=$$?; \
-	  if [ $$st -ne 0 ]; then \
-	    tail -n 40 $(FUZZ_BUILD)/smoke/$$t.log; \
-	    echo "$$t failed (status $$st); the input: $$(ls $(FUZZ_BUILD)/smoke/crashes/$$t/*)"; \
-	    echo "(to keep it as a regression: copy it into fuzz/regressions/$$t/, or run make fuzz)"; exit 1; \
-	  fi; \
-	  grep -E '^#[0-9]+[[:space:]]+(INITED|DONE)' $(FUZZ_BUILD)/smoke/$$t.log | sed 's/^/   /'; \
-	done
+	FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_JOBS=$(FUZZ_JOBS) \
+	  bash fuzz/smoke.sh $(FUZZ_BUILD)/bin $(FUZZ_BUILD)/smoke $(FUZZ_TARGETS)
 
 # The power-loss scenarios with many more crash states (PostgreSQL 15).
 FUZZ_CRASH_STATES ?= 400
