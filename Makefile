@@ -1,9 +1,13 @@
 # rewind: build, test, install.
 #
 #   make               build ./rewind
-#   make check         unit tests, then integration tests on real servers
-#   make check-asan    the same under AddressSanitizer and UBSan
+#   make check         lint, unit tests, integration tests on real servers,
+#                      the sanitizer run, the demo and a short fuzz pass
+#   make check-asan    unit and integration tests under ASan and UBSan
+#   make lint          cppcheck, the include layers, shellcheck
 #   make demo          a split brain on throwaway clusters, dry run, rewind
+#   make fuzz-smoke    each fuzz target for FUZZ_SECONDS, replaying the
+#                      kept inputs; writes nothing into the source tree
 #   make fuzz-crash    the power-loss tests with many more crash states
 #   make install       install into $(DESTDIR)$(PREFIX)/bin
 #   make install PG_REWIND_LINK=1
@@ -41,7 +45,8 @@ BIN         := $(BUILD)/rewind
 UNIT        := $(BUILD)/unit-tests
 CRASHSIM    := $(BUILD)/crashsim
 
-.PHONY: FORCE fuzz-crash all check unit integration fixtures check-asan demo install clean lint bench bench-scaling fuzz
+.PHONY: FORCE fuzz-crash all check unit integration fixtures check-asan demo install clean lint \
+	lint-c lint-layers lint-shell bench bench-scaling fuzz fuzz-smoke
 
 all: rewind $(CRASHSIM)
 
@@ -108,35 +113,33 @@ unit: $(UNIT) fixtures
 # names it.
 PG_MAJORS   ?= $(shell bash t/lib/majors.sh --test-order)
 PG_NPM_ROOT ?= /opt/rewind-pg
-# Test files run two at a time: each has its own scratch directory and ports,
-# and most of their time is spent waiting on servers.
+# Test files run PROVE_JOBS at a time within a major, and MAJOR_JOBS majors
+# at a time (t/lib/run-majors.sh; with more than one, each major's output
+# goes to $(BUILD)/integration-logs/ and the failing ones are printed): each
+# test file has its own scratch directory and ports, and most of their time
+# is spent waiting on servers.  INTEGRATION_TESTS: some test files only
+# (default all).
 PROVE_JOBS  ?= 2
+MAJOR_JOBS  ?= 1
 
 # CRASH_STATES: crash states per scenario of t/integration/crash-*.t (make
 # fuzz-crash runs many more).
 integration: $(BIN) $(CRASHSIM)
-	@failed=""; \
-	for m in $(PG_MAJORS); do \
-	  if [ "$$m" != 15 ] && [ ! -x "$(PG_NPM_ROOT)/$$m/bin/postgres" ]; then \
-	    case " $$REWIND_REQUIRE_MAJORS " in \
-	      *" $$m "*) echo "PostgreSQL $$m is required but not installed"; failed="$$failed $$m";; \
-	      *) echo "== PostgreSQL $$m: not installed, skipped";; \
-	    esac; continue; \
-	  fi; \
-	  echo "== PostgreSQL $$m"; \
-	  PG_MAJOR=$$m PG_NPM_ROOT=$(PG_NPM_ROOT) REWIND_BIN=$(abspath $(BIN)) \
-	    prove -j$(PROVE_JOBS) --exec bash $(PROVE_FLAGS) t/integration/*.t || failed="$$failed $$m"; \
-	done; \
-	if [ -n "$$failed" ]; then echo "integration tests failed for PostgreSQL$$failed"; exit 1; fi
+	PG_NPM_ROOT=$(PG_NPM_ROOT) REWIND_BIN=$(abspath $(BIN)) PROVE_JOBS=$(PROVE_JOBS) \
+	  MAJOR_JOBS=$(MAJOR_JOBS) PROVE_FLAGS="$(PROVE_FLAGS)" TESTS="$(INTEGRATION_TESTS)" \
+	  LOG_DIR=$(BUILD)/integration-logs \
+	  bash t/lib/run-majors.sh $(PG_MAJORS)
 
-# check: everything on every major, then the unit tests and the PostgreSQL
-# 15 scenarios again under AddressSanitizer and UBSan (a separate build).
+# check: lint first (seconds), everything on every major, the unit tests
+# and the PostgreSQL 15 scenarios again under AddressSanitizer and UBSan (a
+# separate build), the demo, and a short fuzz pass.
 # check-asan: every major under the sanitizers.
 ASAN_MAKE = $(MAKE) BUILD=build-asan OPT="-O1 -g -fno-omit-frame-pointer" \
 	  SAN="-fsanitize=address,undefined -fno-sanitize-recover=all"
 
-check: unit integration
-	$(ASAN_MAKE) PG_MAJORS=15 unit integration
+check: lint unit integration
+	$(ASAN_MAKE) PG_MAJORS=15 MAJOR_JOBS=1 unit integration
+	$(MAKE) demo fuzz-smoke
 
 check-asan:
 	$(ASAN_MAKE) unit integration
@@ -198,23 +201,40 @@ $(FUZZ_LIB): $(FUZZ_OBJS)
 	rm -f $@
 	ar rcs $@ $^
 
-fuzz: fixtures $(FUZZ_LIB)
+# One libFuzzer binary per target, linked with the archive.
+$(FUZZ_BUILD)/bin/%: fuzz/%.c $(FUZZ_LIB) $(wildcard fuzz/*.h)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(FUZZ_LIB) $(LDLIBS_ALL)
+
+fuzz: fixtures $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/bin/%)
 	@mkdir -p $(FUZZ_BUILD)
 	bash fuzz/make-corpus.sh $(BUILD)/fixtures $(FUZZ_BUILD)/seeds
 	bash fuzz/make-listing-seeds.sh $(FUZZ_BUILD)/seeds
 	@for t in $(FUZZ_TARGETS); do \
 	  echo "== $$t ($(FUZZ_SECONDS) s)"; \
-	  $(FUZZ_CC) $(FUZZ_FLAGS) -o $(FUZZ_BUILD)/$$t fuzz/$$t.c $(FUZZ_LIB) $(LDLIBS_ALL) || exit 1; \
 	  mkdir -p $(FUZZ_BUILD)/corpus/$$t $(FUZZ_BUILD)/crashes/$$t fuzz/regressions/$$t; \
-	  st=0; $(FUZZ_BUILD)/$$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
+	  st=0; $(FUZZ_BUILD)/bin/$$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
 	    -artifact_prefix=$(FUZZ_BUILD)/crashes/$$t/ $(FUZZ_BUILD)/corpus/$$t \
 	    $(FUZZ_BUILD)/seeds/$$t fuzz/regressions/$$t || st=$$?; \
 	  cp $(FUZZ_BUILD)/crashes/$$t/* fuzz/regressions/$$t/ 2>/dev/null; \
 	  if [ $$st -ne 0 ]; then echo "$$t failed; its input is kept in fuzz/regressions/$$t"; exit 1; fi; \
-	  $(FUZZ_BUILD)/$$t -merge=1 -rss_limit_mb=2048 fuzz/regressions/$$t \
+	  $(FUZZ_BUILD)/bin/$$t -merge=1 -rss_limit_mb=2048 fuzz/regressions/$$t \
 	    $(FUZZ_BUILD)/corpus/$$t $(FUZZ_BUILD)/seeds/$$t 2>$(FUZZ_BUILD)/merge-$$t.log || exit 1; \
 	done
 	python3 fuzz/expect.py fuzz/regressions
+
+# The short pass of make check (fuzz/smoke.sh): each target replays
+# fuzz/regressions/<target>/ and the seeds, then fuzzes for FUZZ_SECONDS,
+# FUZZ_JOBS targets at a time; it fails at the first crash, hang or
+# out-of-memory input.  Everything it writes stays in a scratch corpus under
+# $(FUZZ_BUILD)/smoke/, never in the source tree.
+FUZZ_JOBS ?= 2
+fuzz-smoke: fixtures $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/bin/%)
+	@rm -rf $(FUZZ_BUILD)/smoke
+	@bash fuzz/make-corpus.sh $(BUILD)/fixtures $(FUZZ_BUILD)/smoke/seeds
+	@bash fuzz/make-listing-seeds.sh $(FUZZ_BUILD)/smoke/seeds
+	FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_JOBS=$(FUZZ_JOBS) \
+	  bash fuzz/smoke.sh $(FUZZ_BUILD)/bin $(FUZZ_BUILD)/smoke $(FUZZ_TARGETS)
 
 # The power-loss scenarios with many more crash states (PostgreSQL 15).
 FUZZ_CRASH_STATES ?= 400
@@ -222,11 +242,24 @@ fuzz-crash: $(BIN) $(CRASHSIM)
 	CRASH_STATES=$(FUZZ_CRASH_STATES) PG_MAJOR=15 PG_NPM_ROOT=$(PG_NPM_ROOT) \
 	  REWIND_BIN=$(abspath $(BIN)) prove --exec bash $(PROVE_FLAGS) t/integration/crash-*.t
 
+# lint: every check, even after one failed, then fails if any did.  The
+# shell scripts: t/lint/shellcheck.sh says which.
 lint:
+	@st=0; for t in lint-c lint-layers lint-shell; do \
+	  $(MAKE) --no-print-directory $$t || { echo "make $$t failed"; st=1; }; \
+	done; exit $$st
+
+lint-c:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,style,performance,portability \
 	  --inline-suppr --suppress=missingIncludeSystem -Ilib -Isrc lib src
 	REWIND_BIN=$(BIN) bash t/lint/majors.sh
 	bash t/lint/test_hooks.sh
+
+lint-layers:
+	bash t/lint/layers.sh
+
+lint-shell:
+	bash t/lint/shellcheck.sh
 
 clean:
 	rm -rf build build-asan $(FUZZ_BUILD) rewind

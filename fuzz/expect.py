@@ -14,7 +14,8 @@ kept fuzz input, derived without rewind's code, written beside the inputs:
       white space skipped, empty and '#' lines ignored, then "%u\\t%X/%X";
       timeline IDs increasing and below 7), ENTRIES "tli:X/X,..." when ok.
 
-Offsets and constants: /work/shared/docs/postgres-formats.md, section 5.
+Offsets and constants: each major's ControlFileData (PostgreSQL's
+catalog/pg_control.h), written out in this script independently of lib/.
 """
 import os
 import re

@@ -1,3 +1,8 @@
+/*
+ * Fuzz target: pg_control bytes parsed as each supported major
+ * (lib/control.c).  Memory only.
+ */
+
 #include "fuzz.h"
 
 #include <string.h>

@@ -1,3 +1,7 @@
+/*
+ * Fuzz target: a timeline history file (lib/timeline.c).  Memory only.
+ */
+
 #include "fuzz.h"
 
 #include "timeline.h"

@@ -119,7 +119,7 @@ remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 }
 
 static void
-remove_tree(const char *root)
+remove_scratch(const char *root)
 {
 	nftw(root, remove_one, 16, FTW_DEPTH | FTW_PHYS);
 }
@@ -374,7 +374,7 @@ listing_trial(const uint8_t *data, size_t size)
 	file_list_free(&tgt);
 	tl_free(&h);
 	free(victim_before);
-	remove_tree(root);
+	remove_scratch(root);
 	free(victim);
 	free(outside);
 	free(pgdata);

@@ -1,3 +1,9 @@
+/*
+ * Fuzz target: WAL pages through the reader and record decoding
+ * (lib/walreader.c, lib/walrec.c), the first byte choosing the major.
+ * Memory only.
+ */
+
 #include "fuzz.h"
 
 #include <stdlib.h>

@@ -1,3 +1,8 @@
+/*
+ * The first reference to each block in a stretch of WAL, and whether it
+ * restores the whole page (blockfirst.h).  Pure: memory only, no I/O.
+ */
+
 #include "blockfirst.h"
 
 #include <stdlib.h>

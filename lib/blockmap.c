@@ -1,3 +1,8 @@
+/*
+ * The block map: the changed blocks of relation main forks, fed by the
+ * WAL scan, read by the plan (blockmap.h).  Pure: memory only, no I/O.
+ */
+
 #include "blockmap.h"
 
 #include <stdlib.h>

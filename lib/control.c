@@ -1,3 +1,10 @@
+/*
+ * pg_control: parsed from its bytes at each major's offsets (pgver.h),
+ * checked (CRC-32C, the sizes it records), and serialised back with changed
+ * fields.
+ * Pure: buffers only; the callers read and write the file.
+ */
+
 #include "bytes.h"
 #include "control.h"
 
@@ -5,7 +12,11 @@
 
 #include "crc32c.h"
 
-/* Byte offsets in pg_control (postgres-formats.md, section 5). */
+/*
+ * Byte offsets in pg_control shared by every supported major (the layout of
+ * ControlFileData, PostgreSQL's catalog/pg_control.h); those that move
+ * between majors are fields of the version table (pgver.c).
+ */
 #define OFF_SYSID			0
 #define OFF_CONTROL_VERSION	8
 #define OFF_CATVERSION		12
@@ -34,7 +45,7 @@
 #define OFF_XLOG_SEG_SIZE	228
 #define OFF_CHECKSUM_VERSION 252
 
-/* Byte offsets in CheckPoint (section 4). */
+/* Byte offsets in CheckPoint (struct CheckPoint, same header). */
 #define CP_REDO				0
 #define CP_TLI				8
 #define CP_PREV_TLI			12

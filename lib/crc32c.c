@@ -1,3 +1,9 @@
+/*
+ * CRC-32C for WAL records, pg_control and relation map files: a table
+ * built once (pthread_once), or the SSE4.2 instruction where the CPU has it.
+ * Pure: no I/O.
+ */
+
 #include "crc32c.h"
 
 #include <pthread.h>

@@ -1,3 +1,8 @@
+/*
+ * rw_error: filling an error value (kind, message, hint) and prefixing
+ * context on its way up.  Prints nothing: main.c's printer does that.
+ */
+
 #include "error.h"
 
 #include <errno.h>

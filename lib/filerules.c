@@ -1,3 +1,9 @@
+/*
+ * The table of data directory entries a rewind treats specially (never
+ * copied, removed, kept, rewritten at the end), and the lookup that gives a
+ * path its rule.  Pure: no I/O.
+ */
+
 #include "filerules.h"
 
 #include <string.h>
@@ -25,8 +31,10 @@ typedef struct file_rule_entry {
 } file_rule_entry;
 
 /*
- * The first matching entry decides.  See postgres-formats.md section 6.3
- * and design.md step 6 for why each entry is here.
+ * The first matching entry decides.  The comment above each group says why
+ * it is there: what PostgreSQL itself does with those entries (recreates
+ * them at startup, leaves them out of a base backup, or they are the
+ * target's own); doc/data-flow.md, "Plan", says how the rules are used.
  */
 static const file_rule_entry rules[] = {
 	{MATCH_EXACT, "global/pg_control", RULE_CONTROL, COND_ALWAYS},

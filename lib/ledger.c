@@ -1,3 +1,9 @@
+/*
+ * The divergence ledger: transactions, row counts and other changes the
+ * target made after the divergence point, from decoded WAL records
+ * (ledger.h).  Pure: memory only, file numbers only (no names, no I/O).
+ */
+
 #include "bytes.h"
 #include "ledger.h"
 
@@ -7,7 +13,7 @@
 #include "locmap.h"
 #include "xalloc.h"
 
-/* Heap opcode bits and flag bits read here (formats doc, 3.8) */
+/* Heap opcode bits and flag bits read here (PostgreSQL's access/heapam_xlog.h) */
 #define HEAP_INIT_PAGE 0x80
 #define HEAP_DELETE_IS_SUPER 0x08
 #define HEAP_INSERT_SIZE 3

@@ -1,3 +1,8 @@
+/*
+ * LSNs, WAL segment numbers and WAL/history file names: parsing and
+ * formatting.  Pure: no I/O.
+ */
+
 #include "lsn.h"
 
 #include <ctype.h>

@@ -1,11 +1,20 @@
+/*
+ * The table of supported PostgreSQL majors and what differs between them
+ * (pgver.h), the lookup by major, and PG_VERSION parsing.  Pure: no I/O.
+ * The one place a new major is added.
+ */
+
 #include "pgver.h"
 
 #include <stdio.h>
 #include <string.h>
 
 /*
- * One row per supported major.  See postgres-formats.md, sections 0 to 5,
- * for where each value comes from.
+ * One row per supported major.  Each value is a fact of that major's own
+ * headers (access/xlog_internal.h, catalog/pg_control.h,
+ * catalog/catversion.h, the resource managers' WAL headers), checked
+ * against files written by real servers of that major in the unit tests
+ * (t/unit/test_versions.c on the fixtures).
  */
 static const pg_version_info versions[] = {
 	{

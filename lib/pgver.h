@@ -4,7 +4,7 @@
  * Everything that differs between majors (WAL page magic, control file
  * layout, record codes, block image flags, file names) is a field here, so
  * the rest of the program asks the table instead of testing version numbers.
- * Values are from ../shared/docs/postgres-formats.md.
+ * Where the values come from: pgver.c.
  *
  * The table in pgver.c is the one list of supported majors: messages and
  * --help print pgver_supported_list(), the unit tests loop over

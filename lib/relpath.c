@@ -1,3 +1,8 @@
+/*
+ * Relation file paths of a data directory: parsed into a relation, fork
+ * and segment, and formatted back.  Pure: strings only.
+ */
+
 #include "relpath.h"
 
 #include <stdio.h>

@@ -1,3 +1,9 @@
+/*
+ * Timeline history files: parsing, the timeline of an LSN or a segment,
+ * and the point where two histories part.  Pure: buffers only; the callers
+ * read the files.
+ */
+
 #include "timeline.h"
 
 #include <stdlib.h>

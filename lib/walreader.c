@@ -1,3 +1,9 @@
+/*
+ * The WAL reader (walreader.h): page validation, records reassembled
+ * across pages and segments, CRC checks, block references decoded.  Pure:
+ * pages come from the caller's read function; no file I/O here.
+ */
+
 #include "bytes.h"
 #include "walreader.h"
 

@@ -1,3 +1,9 @@
+/*
+ * What a decoded WAL record means (walrec.h): its kind for each major, and
+ * the payloads a rewind needs (checkpoints, transaction ends, storage,
+ * database and parameter changes).  Pure: no I/O.
+ */
+
 #include "bytes.h"
 #include "walrec.h"
 

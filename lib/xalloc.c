@@ -1,3 +1,8 @@
+/*
+ * Allocation that never returns NULL: out of memory is reported on stderr
+ * and aborts (xalloc.h).  The only output lib/ writes.
+ */
+
 #include "xalloc.h"
 
 #include <stdarg.h>

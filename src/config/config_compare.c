@@ -1,3 +1,9 @@
+/*
+ * How the target's configuration files differ from the source's copies,
+ * in words that never show a secret value (config_compare.h).  Reads the
+ * target's files and asks the source for its own; changes nothing.
+ */
+
 #include "config/config_compare.h"
 
 #include <stdlib.h>

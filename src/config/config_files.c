@@ -1,3 +1,9 @@
+/*
+ * The target's configuration files that a rewind keeps (the top-level
+ * four and what postgresql.conf includes from inside the data directory),
+ * and their settings parsed (config_files.h).  Reads only.
+ */
+
 #include "config/config_files.h"
 
 #include <ctype.h>

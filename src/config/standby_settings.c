@@ -1,3 +1,9 @@
+/*
+ * The settings a standby must have at least the primary's values of,
+ * checked against the source's pg_control (standby_settings.h).  Reads the
+ * target's settings through postgres -C; changes nothing.
+ */
+
 #include "config/standby_settings.h"
 
 #include <stdlib.h>

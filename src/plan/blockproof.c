@@ -1,3 +1,10 @@
+/*
+ * The full-page-write proof, block by block: which blocks changed since
+ * the last common checkpoint's redo point replay alone restores, and which
+ * must come from the source; refuses WAL written without what the proof
+ * needs (blockproof.h).  Pure: decisions over decoded records.
+ */
+
 #include "plan/blockproof.h"
 
 #include <stdlib.h>

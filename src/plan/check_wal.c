@@ -1,3 +1,9 @@
+/*
+ * Does the source still have the WAL the rewound node needs, and what
+ * retains it there (check_wal.h)?  Findings for --check, and the gap a run
+ * refuses.  Pure: decisions over listings and settings already read.
+ */
+
 #include "plan/check_wal.h"
 
 #include <stdio.h>

@@ -1,3 +1,9 @@
+/*
+ * What a source may list, and where a rewind may write (listing_check.h):
+ * paths and tablespace links checked before anything is planned from them.
+ * Reads tablespace directories on this host; changes nothing.
+ */
+
 #include "plan/listing_check.h"
 
 #include <dirent.h>

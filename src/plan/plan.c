@@ -1,3 +1,9 @@
+/*
+ * The plan (plan.h): both listings joined with the block map and the file
+ * rules, one action per path, WAL segments decided by the histories.
+ * Pure: memory only; built before anything on the target changes.
+ */
+
 #include "plan/plan.h"
 
 #include <stdlib.h>

@@ -1,3 +1,10 @@
+/*
+ * The target's WAL read for the plan (scan.h): where it ends, the last
+ * checkpoint both sides share, every block changed since its redo point,
+ * and the ledger fed on the way.  Reads WAL through the reader it is given;
+ * changes nothing.
+ */
+
 #include "plan/scan.h"
 
 #include "plan/blockproof.h"

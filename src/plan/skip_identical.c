@@ -1,3 +1,10 @@
+/*
+ * Whole-file copies the target may not need: SHA-256 digests of the
+ * planned ranges from the source against the target's own, and the plan
+ * trimmed to what differs (skip_identical.h).  Reads the target and asks the
+ * source; changes only the plan.
+ */
+
 #include "plan/skip_identical.h"
 
 #include <errno.h>

@@ -1,3 +1,9 @@
+/*
+ * What the WAL gap decision (check_wal_gap) needs to know of the target,
+ * gathered the same way for a run and --check.  Reads the target's
+ * settings; changes nothing.
+ */
+
 #include "plan/wal_gap.h"
 
 #include <stdlib.h>

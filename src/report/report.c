@@ -1,3 +1,9 @@
+/*
+ * The divergence report and the dry run's plan summary as text (report.h):
+ * transactions, rows per relation, other lost changes, sizes and the copy
+ * estimate.  Writes only to the stream it is given.
+ */
+
 #include "report/report.h"
 
 #include <inttypes.h>

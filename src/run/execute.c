@@ -1,3 +1,10 @@
+/*
+ * Carrying out a plan (execute.h): fetch the ranges it needs from the
+ * source and hand them to the target writer, remove and recycle what the
+ * target must lose, and estimate the disk space first.  Changes the target
+ * only through the writer.
+ */
+
 #include "run/execute.h"
 
 #include <errno.h>

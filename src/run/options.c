@@ -1,3 +1,8 @@
+/*
+ * The command line: parsed into rewind_options, and the --help text.  No
+ * I/O but that text on stdout.
+ */
+
 #include "run/options.h"
 
 #include <getopt.h>

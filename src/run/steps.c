@@ -1,3 +1,10 @@
+/*
+ * The steps a run and --check share (steps.h): inspect both sides, find
+ * where the histories part, read the target's WAL, list, plan, compare the
+ * configuration.  Each leaves what it found in the run's context; none
+ * changes the target (crash recovery aside, through target.c).
+ */
+
 #include "run/steps.h"
 
 #include <stdio.h>

@@ -1,3 +1,9 @@
+/*
+ * The keywords a connection to the source is opened with: the connection
+ * string as given, plus timeouts and keepalives unless it sets its own.
+ * Pure: strings only; opens no connection.
+ */
+
 #include "source/source_conninfo.h"
 
 #include <stdio.h>

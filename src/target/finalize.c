@@ -1,3 +1,10 @@
+/*
+ * The last writes of a rewind (finalize.h): backup_label (where recovery
+ * starts), pg_control (how far it must go), standby.signal and the recovery
+ * settings in postgresql.auto.conf.  Builds their contents here; writes them
+ * through the target writer only.
+ */
+
 #include "target/finalize.h"
 
 #include <stdio.h>

@@ -1,3 +1,10 @@
+/*
+ * The journal beside the target (journal.h): created, appended before each
+ * change it protects, read back for a rollback or a resumed run, and
+ * removed at the end.  Writes only in <pgdata>.rewind-journal/, through
+ * rw_io; also marks and unmarks the target's pg_control.
+ */
+
 #include "target/journal.h"
 
 #include <dirent.h>

@@ -1,3 +1,9 @@
+/*
+ * Is a postmaster alive on the target, and is it on its way out?  From
+ * postmaster.pid, pg_control and a signal 0 to the pid; waits a bounded
+ * time for one that is shutting down.  Reads only; signals nothing else.
+ */
+
 #include "target/postmaster.h"
 
 #include <errno.h>

@@ -1,3 +1,9 @@
+/*
+ * A run that finds the journal of an interrupted one beside the target:
+ * roll back from it, or say why it cannot (resume.h).  Changes the target
+ * only through the rollback of the writer and the journal.
+ */
+
 #include "target/resume.h"
 
 #include <stdlib.h>

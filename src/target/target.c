@@ -1,3 +1,10 @@
+/*
+ * The target data directory (target.h): its major, pg_control and state,
+ * whether it may be touched, crash recovery (postgres --single), and the
+ * local postgres program that serves it.  Reads the target; the only
+ * change it makes is through PostgreSQL's own crash recovery.
+ */
+
 #include "target/target.h"
 
 #include <errno.h>

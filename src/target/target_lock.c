@@ -1,3 +1,9 @@
+/*
+ * One run at a time on a target: the fcntl lock on
+ * <pgdata>.rewind-lock (target_lock.h).  Creates, writes and removes that
+ * one file; nothing else.
+ */
+
 #include "target/target_lock.h"
 
 #include <errno.h>

@@ -1,3 +1,10 @@
+/*
+ * Reading the target's WAL pages for the WAL reader: the segment that
+ * holds a page, by the target's history, from pg_wal or, with
+ * --restore-target-wal, restored by its restore_command into a temporary
+ * directory (never into the target).  Reads the target; writes only there.
+ */
+
 #include "target/targetwal.h"
 
 #include <errno.h>

@@ -1,3 +1,9 @@
+/*
+ * The findings of --check: each a code, a severity, a message and a hint,
+ * printed one line each or as JSON; any error finding means exit status 3.
+ * Memory and the stream it is given; nothing else.
+ */
+
 #include "util/check_findings.h"
 
 #include <stdarg.h>

@@ -1,3 +1,9 @@
+/*
+ * SHA-256 of a range of a local file (OpenSSL EVP), to compare with the
+ * digests a source computes.  Reads the open file it is given; writes
+ * nothing.
+ */
+
 #include "util/digest.h"
 
 #include <errno.h>

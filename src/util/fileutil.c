@@ -1,3 +1,8 @@
+/*
+ * Reading local files whole or at an offset, with errors that name the
+ * file.  Reads only; never writes.
+ */
+
 #include "util/fileutil.h"
 
 #include <errno.h>

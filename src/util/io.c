@@ -1,3 +1,11 @@
+/*
+ * The file-system calls that change the target and its journal, behind an
+ * rw_io table (io.h): real calls walked name by name from directory
+ * descriptors, following no symbolic link but pg_wal and pg_tblspc/<oid>, or
+ * the same calls traced for the crash simulator.  The only code that makes
+ * those changes; apply.c and journal.c call it.
+ */
+
 #include "util/io.h"
 
 #include <errno.h>

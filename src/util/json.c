@@ -1,3 +1,8 @@
+/*
+ * A small streaming JSON writer (json.h): nesting, commas, escaping.
+ * Writes only to the stream it is given.
+ */
+
 #include "util/json.h"
 
 #include <inttypes.h>

@@ -1,3 +1,9 @@
+/*
+ * Messages on stderr under the program's name (rewind or pg_rewind), debug
+ * lines with their time, progress.  Keeps the program name, the debug flag
+ * and the start time in file statics, set once by log_init().
+ */
+
 #include "util/log.h"
 
 #include <stdarg.h>

@@ -1,3 +1,9 @@
+/*
+ * Running helper programs (postgres --single, postgres -C,
+ * restore_command) and collecting their output and status.  Forks and
+ * execs; touches no file itself.
+ */
+
 #include "util/proc.h"
 
 #include <errno.h>

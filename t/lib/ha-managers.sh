@@ -275,9 +275,9 @@ etcd_start() {
 
 PATRONI_SCOPE=rw$$
 declare -A PATRONI_API=()
-# patroni_conf NAME [TAG...] — NAME's patroni.yml: etcd (v2), the short ttl
-# and loop_wait of testing-notes, use_pg_rewind with a failed rewind left
-# visible (no re-clone), bin_dir the wrapper's directory; TAGs (e.g.
+# patroni_conf NAME [TAG...] — NAME's patroni.yml: etcd (v2), a short ttl
+# and loop_wait (a failover in about 22 s), use_pg_rewind with a failed
+# rewind left visible (no re-clone), bin_dir the wrapper's directory; TAGs (e.g.
 # "nofailover: true") go under tags:.
 patroni_conf() {
     local name=$1 api tag; shift

@@ -1,3 +1,8 @@
+/*
+ * Unit tests of the block map (lib/blockmap.c): distinct sorted blocks,
+ * relation order, many relations and blocks.  Memory only.
+ */
+
 #include <check.h>
 #include <stdlib.h>
 

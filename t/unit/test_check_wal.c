@@ -1,3 +1,8 @@
+/*
+ * Unit tests of the WAL retention decisions (src/plan/check_wal.c):
+ * missing and vanished segments, the gap a run refuses.  Memory only.
+ */
+
 #include <check.h>
 #include <string.h>
 

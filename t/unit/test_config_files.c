@@ -1,3 +1,8 @@
+/*
+ * Unit tests of the configuration files a rewind keeps and their settings
+ * (src/config/config_files.c).  Writes files in a mkdtemp directory only.
+ */
+
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,3 +1,9 @@
+/*
+ * Unit tests of pg_control parsing and serialising (lib/control.c) on
+ * hand-laid files of each major and the real fixture files.  Reads the
+ * fixtures; writes nothing.
+ */
+
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,8 +32,8 @@ set_crc(uint8_t *buf, const pg_version_info *ver)
 }
 
 /*
- * A control file with distinct known values at the offsets of section 5 of
- * postgres-formats.md, as initdb of that major would lay it out.
+ * A control file with distinct known values at the offsets of that major's
+ * ControlFileData (catalog/pg_control.h), as initdb of it would lay it out.
  */
 static void
 build_control(int major, uint8_t buf[CONTROL_FILE_SIZE])

@@ -1,3 +1,9 @@
+/*
+ * Unit tests of the listing container and the local directory walk
+ * (src/source/filelist.c).  Writes files and links in a mkdtemp directory
+ * only.
+ */
+
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>

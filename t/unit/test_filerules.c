@@ -1,3 +1,8 @@
+/*
+ * Unit tests of the special-file table (lib/filerules.c) for every major.
+ * Memory only.
+ */
+
 #include <check.h>
 
 #include "filerules.h"

@@ -1,3 +1,9 @@
+/*
+ * Unit tests of the contents finalize writes (src/target/finalize.c):
+ * backup_label lines and postgresql.auto.conf, read back as the server
+ * would.  Memory only.
+ */
+
 #include <check.h>
 #include <libpq-fe.h>
 #include <stdlib.h>

@@ -1,3 +1,10 @@
+/*
+ * Unit tests of the journal and the writer's rollback
+ * (src/target/journal.c, apply.c) and of the space estimate: torn and
+ * damaged journals, byte-for-byte rollback.  Writes in a mkdtemp directory
+ * only.
+ */
+
 #include <check.h>
 #include <fcntl.h>
 #include <stdio.h>

@@ -1,3 +1,8 @@
+/*
+ * Unit tests of LSNs, segment numbers and WAL file names (lib/lsn.c).
+ * Memory only.
+ */
+
 #include <check.h>
 #include <stdio.h>
 #include <string.h>
@@ -72,7 +77,11 @@ START_TEST(segsize_valid)
 }
 END_TEST
 
-/* The examples of section 1.5 of postgres-formats.md. */
+/*
+ * LSNs and the segment that holds them, worked out by hand from the naming
+ * rule: timeline, then the segment number as two 8-digit hex halves (the
+ * high half counts 4 GB of WAL), and the offset within the segment.
+ */
 typedef struct seg_example {
 	uint32_t	segsize;
 	lsn_t		lsn;

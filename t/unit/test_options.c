@@ -1,3 +1,8 @@
+/*
+ * Unit tests of the command line (src/run/options.c): both spellings of
+ * each option, usage errors, --help anywhere.  Memory only.
+ */
+
 #include <check.h>
 #include <string.h>
 

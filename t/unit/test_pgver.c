@@ -1,10 +1,19 @@
+/*
+ * Unit tests of the version table and PG_VERSION parsing (lib/pgver.c)
+ * against the facts of each major.  Memory only.
+ */
+
 #include <check.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "pgver.h"
 
-/* Section 0 of postgres-formats.md. */
+/*
+ * Each major's facts as its own headers state them (XLOG_PAGE_MAGIC,
+ * PG_CONTROL_VERSION, CATALOG_VERSION_NO, the pg_control CRC offset),
+ * written out here independently of the table in lib/pgver.c.
+ */
 typedef struct ver_fact {
 	int			major;
 	uint16_t	magic;

@@ -1,3 +1,8 @@
+/*
+ * Unit tests of the plan (src/plan/plan.c): relation, special-file and WAL
+ * actions, type conflicts, totals.  Memory only.
+ */
+
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,3 +1,7 @@
+/*
+ * Unit tests of relation file paths (lib/relpath.c).  Memory only.
+ */
+
 #include <check.h>
 #include <string.h>
 

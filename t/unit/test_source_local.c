@@ -1,3 +1,9 @@
+/*
+ * Unit tests of the local directory source (src/source/source_local.c):
+ * listing, reading and fetching, with their errors.  Writes in a mkdtemp
+ * directory only.
+ */
+
 #include <check.h>
 #include <stdint.h>
 #include <stdio.h>

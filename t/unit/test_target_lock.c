@@ -1,3 +1,9 @@
+/*
+ * Unit tests of the one-run-at-a-time lock (src/target/target_lock.c),
+ * with a second process as the other locker.  Writes in a mkdtemp
+ * directory only.
+ */
+
 #include <check.h>
 #include <signal.h>
 #include <stdio.h>

@@ -1,3 +1,8 @@
+/*
+ * Unit tests of timeline histories (lib/timeline.c), on hand-written and
+ * real history files.  Reads the fixtures; writes nothing.
+ */
+
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,7 +31,7 @@ assert_entry(const tl_history *h, size_t i, uint32_t tli, lsn_t begin, lsn_t end
 	ck_assert_uint_eq(h->entries[i].end, end);
 }
 
-/* The example of section 1.7 of postgres-formats.md, as written by 15. */
+/* A history file of timeline 3 as PostgreSQL 15 writes it (an empty line included). */
 static const char real_history3[] =
 	"1\t0/18B1420\tno recovery target specified\n"
 	"\n"

@@ -1,3 +1,9 @@
+/*
+ * Helpers shared by the unit tests: the fixtures directory
+ * (REWIND_FIXTURES, made by t/fixtures/make-fixtures.sh) and whole-file
+ * reads.  Reads only.
+ */
+
 #include "testutil.h"
 
 #include <stdio.h>
