@@ -6,7 +6,6 @@
 #include "run/check_run.h"
 
 #include "util/log.h"
-#include "plan/wal_gap.h"
 
 /* Record a failed step as an error finding; returns ok. */
 static bool
@@ -63,7 +62,7 @@ check_source_retention(rewind_ctx *c, lsn_t from, const tl_history *history)
 		if (c->opts->slot)
 			check_slot(&c->findings, c->opts->slot, &r);
 	}
-	if (step(c, wal_gap_prepare(c, &in, &e), "source_wal", &e))
+	if (step(c, steps_wal_gap_prepare(c, &in, &e), "source_wal", &e))
 		check_source_wal(&c->findings, &in);
 }
 

@@ -22,7 +22,6 @@
 #include "target/resume.h"
 #include "run/steps.h"
 #include "target/target_lock.h"
-#include "plan/wal_gap.h"
 #include "xalloc.h"
 
 /* --- the two ways to finish --------------------------------------------- */
@@ -112,7 +111,7 @@ check_wal_listed(rewind_ctx *c, lsn_t from, const tl_history *history, rw_error 
 	}
 	steps_source_wal_input(c, from, history, &in);
 	c->wal_missing = check_wal_missing(&in, first);
-	if (!wal_gap_prepare(c, &in, err))
+	if (!steps_wal_gap_prepare(c, &in, err))
 		return false;
 	switch (check_wal_gap(&in, &gap))
 	{
@@ -466,9 +465,11 @@ perform_rewind(rewind_ctx *c, rw_error *err)
 static bool
 run_steps(rewind_ctx *c, rw_error *err)
 {
+	resume_request rq = {.pgdata = c->opts->target_pgdata, .rollback = c->opts->rollback,
+	.read_only = c->opts->dry_run || c->opts->check, .sync = !c->opts->no_sync};
 	resume_outcome resumed;
 
-	if (!resume_interrupted(c->opts, &resumed, err))
+	if (!resume_interrupted(&rq, &resumed, err))
 		return false;
 	if (c->opts->rollback && resumed == RESUME_NOTHING)
 	{

@@ -466,6 +466,34 @@ steps_source_wal_input(const rewind_ctx *c, lsn_t from, const tl_history *histor
 	in->source_end = source_wal_end(c);
 }
 
+bool
+steps_wal_gap_prepare(rewind_ctx *c, check_wal_input *in, rw_error *err)
+{
+	char		first[WAL_FILE_NAME_LEN + 1];
+	char	   *value;
+
+	in->target_restore_command = NULL;
+	if (check_wal_missing(in, first) == 0)
+		return true;
+	if (c->restore_command == NULL)
+	{
+		if (!find_postgres(c, err) ||
+			!target_setting(&c->tgt, c->postgres, c->opts->config_file, "restore_command",
+							&value, err))
+		{
+			rw_context(err, "the source no longer has WAL segment %s; whether the target can "
+					   "restore it (its restore_command) is unknown", first);
+			return false;
+		}
+		if (value[0] == '\0')
+			free(value);
+		else
+			c->restore_command = value;
+	}
+	in->target_restore_command = c->restore_command;
+	return true;
+}
+
 /* --- configuration ----------------------------------------------------- */
 
 /* Which configuration files and settings differ from the source's. */

@@ -113,6 +113,14 @@ bool		steps_build_plan(rewind_ctx *c, rw_error *err);
 void		steps_source_wal_input(const rewind_ctx *c, lsn_t from, const tl_history *history,
 								   check_wal_input *in);
 
+/*
+ * When the source lacks a segment of in (WAL the rewound node needs), set
+ * in->target_restore_command to the target's restore_command as its server
+ * would see it (postgres -C; NULL when unset), for the decision of
+ * check_wal_gap.  Fails when that cannot be read.
+ */
+bool		steps_wal_gap_prepare(rewind_ctx *c, check_wal_input *in, rw_error *err);
+
 /* Which configuration files and settings differ; settings a standby needs. */
 void		steps_compare_config(rewind_ctx *c);
 
