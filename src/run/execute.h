@@ -66,7 +66,7 @@ bool		execute_space_fits(fs_space *fs, size_t n, rw_error *err);
 /*
  * What changed on the source while the plan was carried out: normal on a
  * running source, and replaying its WAL from the last common checkpoint
- * repeats it, except for WAL segments that vanished (see check_wal_vanished).
+ * repeats it, except for WAL segments that vanished (see needed_wal_vanished).
  */
 typedef struct execute_outcome {
 	file_list	vanished;		/* files gone from the source before they were

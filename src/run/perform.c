@@ -82,11 +82,11 @@ static void
 report_copy_changes(rewind_ctx *c)
 {
 	const execute_outcome *o = &c->copied;
-	check_wal_input in;
+	needed_wal	in;
 	char		first[WAL_FILE_NAME_LEN + 1];
 
 	steps_source_wal_input(c, c->diverge, &c->src_history, &in);
-	c->wal_vanished = check_wal_vanished(&in, &o->vanished, first);
+	c->wal_vanished = needed_wal_vanished(&in, &o->vanished, first);
 	if (o->vanished.n > c->wal_vanished || o->shrunk_files > 0 || o->grown_files > 0)
 		log_info("%zu files vanished and %llu shrank on the source during the copy, and %llu "
 				 "grew (dropped, truncated or extended there); replaying the source's WAL from "

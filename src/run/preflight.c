@@ -75,7 +75,7 @@ retention(rewind_ctx *c, rw_error *err)
 		return STEP_STOP;
 	c->wal_needed.retention = &c->retention;
 	if (c->opts->slot)
-		check_slot(&c->findings, c->opts->slot, &c->retention);
+		slot_finding(&c->findings, c->opts->slot, &c->retention);
 	return STEP_OK;
 }
 
@@ -150,7 +150,7 @@ preflight_at(rewind_ctx *c, pipeline_event ev, rw_error *err)
 		case EV_SOURCE_LISTED:
 			return retention(c, err);
 		case EV_WAL_NEEDED:
-			check_source_wal(&c->findings, &c->wal_needed);
+			needed_wal_finding(&c->findings, &c->wal_needed);
 			break;
 		case EV_CONFIG_COMPARED:
 			config_files(c);

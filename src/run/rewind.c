@@ -206,7 +206,7 @@ stop_at_failure(rewind_ctx *c, const char *what, step_outcome o, const rw_error 
 
 /*
  * Before any change: WAL the node needs that the source recycled.  The
- * decision is check_wal_gap's, as for --check: a warning when the target
+ * decision is needed_wal_gap's, as for --check: a warning when the target
  * has a restore_command, else a refusal.
  */
 static step_outcome
@@ -214,7 +214,7 @@ wal_gap(rewind_ctx *c, rw_error *err)
 {
 	rw_error	gap;
 
-	switch (check_wal_gap(&c->wal_needed, &gap))
+	switch (needed_wal_gap(&c->wal_needed, &gap))
 	{
 		case CHECK_ERROR:
 			*err = gap;

@@ -526,7 +526,7 @@ steps_build_plan(rewind_ctx *c, bool compare_contents, rw_error *err)
 /* The segments from 'from' on, named after history, up to the source's WAL position. */
 void
 steps_source_wal_input(const rewind_ctx *c, lsn_t from, const tl_history *history,
-					   check_wal_input *in)
+					   needed_wal *in)
 {
 	memset(in, 0, sizeof(*in));
 	in->source_files = &c->src_files;
@@ -546,19 +546,19 @@ steps_list_source_wal(rewind_ctx *c, lsn_t from, const tl_history *history, rw_e
 	if (c->src_files.n == 0 && !c->src->ops->list_files(c->src, &c->src_files, err))
 		return STEP_STOP;
 	file_list_sort(&c->src_files);
-	c->wal_missing = check_wal_missing(&c->wal_needed, first);
+	c->wal_missing = needed_wal_missing(&c->wal_needed, first);
 	return STEP_OK;
 }
 
 step_outcome
 steps_target_restore_command(rewind_ctx *c, rw_error *err)
 {
-	check_wal_input *in = &c->wal_needed;
+	needed_wal *in = &c->wal_needed;
 	char		first[WAL_FILE_NAME_LEN + 1];
 	char	   *value;
 
 	in->target_restore_command = NULL;
-	if (check_wal_missing(in, first) == 0)
+	if (needed_wal_missing(in, first) == 0)
 		return STEP_OK;
 	if (c->restore_command == NULL)
 	{

@@ -13,7 +13,7 @@
 #include <stdbool.h>
 
 #include "blockmap.h"
-#include "plan/check_wal.h"
+#include "plan/needed_wal.h"
 #include "control.h"
 #include "error.h"
 #include "run/execute.h"
@@ -88,7 +88,8 @@ typedef struct rewind_ctx {
 	ledger	   *ledger;			/* what the target loses, filled by the scan */
 	bool		planned;
 	plan		plan;
-	check_wal_input wal_needed;	/* the WAL the rewound node needs (steps_list_source_wal) */
+	needed_wal	wal_needed;		/* the WAL the rewound node needs
+								 * (steps_list_source_wal) */
 	source_wal_retention retention;	/* --check: what keeps that WAL on the source */
 	size_t		wal_missing;	/* segments the rewound node needs that the source's
 								 * listing lacks */
@@ -176,14 +177,14 @@ step_outcome steps_list_source_wal(rewind_ctx *c, lsn_t from, const tl_history *
 /*
  * When the source lacks a segment of c->wal_needed, its
  * target_restore_command: the target's restore_command as its server would
- * see it (postgres -C; NULL when unset), for the decision of check_wal_gap.
+ * see it (postgres -C; NULL when unset), for the decision of needed_wal_gap.
  * Stops when that cannot be read.
  */
 step_outcome steps_target_restore_command(rewind_ctx *c, rw_error *err);
 
 /* The source's WAL segments from 'from' on, named after history, up to its end. */
 void		steps_source_wal_input(const rewind_ctx *c, lsn_t from, const tl_history *history,
-								   check_wal_input *in);
+								   needed_wal *in);
 
 /* Which configuration files and settings differ from the source's (c->config_diffs). */
 void		steps_compare_config_files(rewind_ctx *c);
