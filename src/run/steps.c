@@ -13,7 +13,7 @@
 #include "config/config_files.h"
 #include "util/fileutil.h"
 #include "plan/hashcmp.h"
-#include "plan/listing_check.h"
+#include "plan/listing_safety.h"
 #include "util/log.h"
 #include "config/standby_settings.h"
 #include "xalloc.h"
@@ -510,7 +510,7 @@ steps_build_plan(rewind_ctx *c, bool compare_contents, rw_error *err)
 		return STEP_STOP;
 	ledger_finish(c->ledger);
 	if (!plan_build(&in, &c->src_files, &c->tgt_files, c->map, &c->plan, err) ||
-		!listing_check_tablespaces(&c->plan, c->tgt.tsdir, err))
+		!listing_tablespaces_free(&c->plan, c->tgt.tsdir, err))
 		return STEP_STOP;
 	log_debug("planned %zu entries", c->plan.n);
 	if (compare_contents && !plan_skip_identical(&c->plan, c->src, c->tgt.pgdata, err))
