@@ -537,7 +537,7 @@ collect_areas(const char *pgdata, const char *journal_parent, const space_estima
 }
 
 bool
-execute_check_space(const char *pgdata, const space_estimate *est, rw_error *err)
+execute_has_space(const char *pgdata, const space_estimate *est, rw_error *err)
 {
 	space_estimate counted;
 	char	   *parent = journal_parent_dir(pgdata);

@@ -53,11 +53,10 @@ void		execute_estimate(const plan *p, space_estimate *out);
  * data goes to for that data: pgdata's, pg_wal's and each tablespace's
  * (as est->plan places it), wherever they are mounted.
  */
-bool		execute_check_space(const char *pgdata, const space_estimate *est,
-								rw_error *err);
+bool		execute_has_space(const char *pgdata, const space_estimate *est, rw_error *err);
 
 /*
- * The accounting of execute_check_space: entries on the same file system
+ * The accounting of execute_has_space: entries on the same file system
  * are added up (into the first of them, fs[0..n) is changed), and the
  * first file system whose needs exceed its free space is refused.
  */

@@ -211,7 +211,7 @@ perform_rewind(rewind_ctx *c, rw_error *err)
 				 (unsigned long long) (c->plan.totals.fetch_bytes >> 20),
 				 (unsigned long long) (c->plan.totals.source_bytes >> 20));
 	execute_estimate(&c->plan, &space);
-	if (!execute_check_space(c->tgt.pgdata, &space, err))
+	if (!execute_has_space(c->tgt.pgdata, &space, err))
 		return false;
 	/* from the first change on, the journal can undo every change */
 	memcpy(id.control, c->tgt.control.raw, CONTROL_FILE_SIZE);

@@ -295,13 +295,13 @@ START_TEST(space_check_refuses)
 	char	   *dir = make_pgdata();
 
 	setenv("REWIND_TEST_FREE_BYTES", "1048576", 1);
-	ck_assert(!execute_check_space(dir, &est, &err));
+	ck_assert(!execute_has_space(dir, &est, &err));
 	unsetenv("REWIND_TEST_FREE_BYTES");
 	ck_assert_int_eq(err.kind, RW_ENOSPACE);
 	ck_assert_ptr_nonnull(strstr(err.msg, "need 12.0 MB"));
 	ck_assert_ptr_nonnull(strstr(err.msg, "have 1024 kB"));
 	ck_assert_ptr_nonnull(strstr(err.msg, dir));
-	ck_assert(execute_check_space(dir, &est, &err));
+	ck_assert(execute_has_space(dir, &est, &err));
 	remove_tree(dir);
 	free(dir);
 }
