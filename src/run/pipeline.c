@@ -157,7 +157,10 @@ pipeline_run(rewind_ctx *c, const pipeline_mode *mode, rw_error *err)
 		diverged(&p);
 	if (p.failed || p.done)
 		return !p.failed;
-	/* what --check still says when a rewind would fail */
+	/*
+	 * The configuration does not depend on the branch: --check compares it
+	 * also when it recorded a failure there
+	 */
 	if (mode->compares_config_files)
 		steps_compare_config_files(c);
 	if (!at(&p, "config", EV_CONFIG_COMPARED))

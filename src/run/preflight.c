@@ -87,6 +87,8 @@ config_files(rewind_ctx *c)
 	const char *kept = c->opts->copy_config ? "the source's is taken (--copy-config)"
 		: "the target's is kept";
 
+	if (!r->done)
+		return;
 	if (r->failed)
 		check_add_error(&c->findings, "config", CHECK_WARNING, &r->err);
 	else

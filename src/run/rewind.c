@@ -23,7 +23,6 @@
 #include "run/preflight.h"
 #include "target/resume.h"
 #include "target/target_lock.h"
-#include "xalloc.h"
 
 /* --- the divergence report -------------------------------------------- */
 
