@@ -18,7 +18,8 @@
 typedef enum pipeline_event {
 	EV_TARGET_SETTLED,			/* the target's state is known (c->target_unclean) */
 	EV_TARGET_REWINDABLE,		/* checksums or wal_log_hints, and its state, fit */
-	EV_SOURCE_SERVER,			/* the source's settings and privileges fit */
+	EV_SOURCE_FITS,				/* the source's settings and privileges fit,
+								 * and it matches the target */
 	EV_HISTORIES,				/* both timelines' histories are read */
 	EV_DIVERGED,				/* c->diverge is known */
 	EV_NO_REWIND,				/* the target has nothing of its own to undo */

@@ -133,7 +133,7 @@ preflight_at(rewind_ctx *c, pipeline_event ev, rw_error *err)
 					  c->tgt.control.data_checksum_version ? "target has data checksums"
 					  : "target has wal_log_hints = on");
 			break;
-		case EV_SOURCE_SERVER:
+		case EV_SOURCE_FITS:
 			check_add(&c->findings, "source_privileges", CHECK_OK, NULL, "the source (%s) has "
 					  "full_page_writes = on and its role every privilege a rewind needs",
 					  c->src->description);

@@ -330,7 +330,7 @@ run_at(rewind_ctx *c, pipeline_event ev, rw_error *err)
 		case EV_READY:
 			return ready(c, err);
 		case EV_TARGET_REWINDABLE:
-		case EV_SOURCE_SERVER:
+		case EV_SOURCE_FITS:
 		case EV_HISTORIES:
 		case EV_NO_REWIND:
 		case EV_PLANNED:
