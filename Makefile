@@ -63,7 +63,7 @@ $(CRASHSIM): t/crashsim/crashsim.c src/util/io_trace.h
 
 $(BUILD)/%.o: %.c $(wildcard lib/*.h src/*/*.h t/unit/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -MMD -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
 # The suites are the external "*_suite" functions the compiled test files
 # define (nm, so the way a definition is laid out cannot hide one).  Every

@@ -11,7 +11,7 @@
  * directory, a symbolic link) added to the source's listing; a TARGET
  * starting with "@" is taken below outside/ ("@victim" is the other
  * cluster's tablespace).  The listing is planned (plan_build refuses what
- * listing_check_source refuses), the plan checked, then applied by
+ * listing_source_safe refuses), the plan checked, then applied by
  * execute_plan through the real target writer, with a source that answers
  * every range with bytes.  A plan that escapes, or a change anywhere but
  * data/, its journal or a location the plan links to, aborts.  Plans that
@@ -28,7 +28,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "plan/listing_check.h"
+#include "plan/listing_safety.h"
 #include "run/execute.h"
 #include "source/filelist_local.h"
 #include "blockmap.h"
@@ -231,7 +231,7 @@ parse_listing(const uint8_t *data, size_t size, const char *outside, file_list *
 	file_list_sort(src);
 }
 
-/* What listing_check_source promises of every plan it lets through. */
+/* What listing_source_safe promises of every plan it lets through. */
 static void
 check_plan(const plan *p)
 {
@@ -356,7 +356,7 @@ listing_trial(const uint8_t *data, size_t size)
 	if (plan_build(&in, &src, &tgt, map, &p, &err))
 	{
 		check_plan(&p);
-		if (!listing_check_tablespaces(&p, FL_TSDIR, &err))
+		if (!listing_tablespaces_free(&p, FL_TSDIR, &err))
 			out = LISTING_REFUSED;
 		else if (!confined(&p, outside))
 			out = LISTING_NOT_CONFINED;

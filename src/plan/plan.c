@@ -12,7 +12,7 @@
 #include "byte_size.h"
 #include "filerules.h"
 #include "pathname.h"
-#include "plan/listing_check.h"
+#include "plan/listing_safety.h"
 #include "pgver.h"
 #include "relpath.h"
 #include "xalloc.h"
@@ -503,7 +503,7 @@ plan_build(const plan_input *in, const file_list *source, const file_list *targe
 	bool		ok;
 
 	memset(out, 0, sizeof(*out));
-	ok = listing_check_source(source, err);
+	ok = listing_source_safe(source, err);
 
 	/* a merge of the two sorted listings */
 	while (ok && i < source->n && j < target->n)

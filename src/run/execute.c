@@ -297,8 +297,6 @@ execute_plan(const plan *p, source *src, target_writer *w, progress *prog,
 	return target_writer_step(w, JSTEP_REMOVED, err);
 }
 
-/* Journal overhead per record (fixed part and path), generously. */
-#define RECORD_OVERHEAD 256
 /* pg_control twice, backup_label, configuration files: generously. */
 #define FINALIZE_BYTES (1024 * 1024)
 
@@ -345,8 +343,7 @@ execute_estimate(const plan *p, space_estimate *out)
 				break;
 		}
 	}
-	records += out->journal_bytes / JOURNAL_PIECE_MAX;
-	out->journal_bytes += records * RECORD_OVERHEAD + FINALIZE_BYTES;
+	out->journal_bytes = journal_space(out->journal_bytes, records) + FINALIZE_BYTES;
 	out->new_bytes += FINALIZE_BYTES;
 	out->plan = p;
 }
@@ -419,27 +416,18 @@ execute_space_fits(fs_space *fs, size_t n, rw_error *err)
 }
 
 /*
- * The estimate with the removed files that cannot be moved into the stash
- * (on another file system than the journal's) counted as journal data.
- * Files under pg_tblspc/ are always counted: their file systems are not
- * looked at.
+ * The estimate with the removed files that cannot be moved into the
+ * journal's stash counted as journal data (journal_removals_saved).
  */
 static const space_estimate *
 with_removals(const char *pgdata, dev_t data_dev, dev_t journal_dev, const space_estimate *est,
 			  space_estimate *counted)
 {
-	char	   *wal = xasprintf("%s/pg_wal", pgdata);
-	struct stat wal_st;
-	bool		data_here = data_dev == journal_dev;
-	bool		wal_here = data_here && stat(wal, &wal_st) == 0 && wal_st.st_dev == journal_dev;
+	journal_removals removed = {.data_bytes = est->removed_bytes,
+	.wal_bytes = est->removed_wal_bytes, .tblspc_bytes = est->removed_tblspc_bytes};
 
-	free(wal);
 	*counted = *est;
-	counted->journal_bytes += est->removed_tblspc_bytes;
-	if (!data_here)
-		counted->journal_bytes += est->removed_bytes;
-	if (!wal_here)
-		counted->journal_bytes += est->removed_wal_bytes;
+	counted->journal_bytes += journal_removals_saved(pgdata, data_dev, journal_dev, &removed);
 	return counted;
 }
 
@@ -547,11 +535,10 @@ collect_areas(const char *pgdata, const char *journal_parent, const space_estima
 }
 
 bool
-execute_check_space(const char *pgdata, const space_estimate *est, rw_error *err)
+execute_has_space(const char *pgdata, const space_estimate *est, rw_error *err)
 {
 	space_estimate counted;
-	char	   *jdir = journal_dir(pgdata);
-	char	   *parent = path_parent(jdir);
+	char	   *parent = journal_parent_dir(pgdata);
 	size_t		cap = 2 + (est->plan ? est->plan->n : 0);
 	fs_space   *fs = xcalloc(cap, sizeof(fs_space));
 	char	  **where = xcalloc(cap, sizeof(char *));
@@ -575,6 +562,5 @@ execute_check_space(const char *pgdata, const space_estimate *est, rw_error *err
 	free(where);
 	free(fs);
 	free(parent);
-	free(jdir);
 	return ok;
 }

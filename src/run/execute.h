@@ -53,11 +53,10 @@ void		execute_estimate(const plan *p, space_estimate *out);
  * data goes to for that data: pgdata's, pg_wal's and each tablespace's
  * (as est->plan places it), wherever they are mounted.
  */
-bool		execute_check_space(const char *pgdata, const space_estimate *est,
-								rw_error *err);
+bool		execute_has_space(const char *pgdata, const space_estimate *est, rw_error *err);
 
 /*
- * The accounting of execute_check_space: entries on the same file system
+ * The accounting of execute_has_space: entries on the same file system
  * are added up (into the first of them, fs[0..n) is changed), and the
  * first file system whose needs exceed its free space is refused.
  */
@@ -66,7 +65,7 @@ bool		execute_space_fits(fs_space *fs, size_t n, rw_error *err);
 /*
  * What changed on the source while the plan was carried out: normal on a
  * running source, and replaying its WAL from the last common checkpoint
- * repeats it, except for WAL segments that vanished (see check_wal_vanished).
+ * repeats it, except for WAL segments that vanished (see needed_wal_vanished).
  */
 typedef struct execute_outcome {
 	file_list	vanished;		/* files gone from the source before they were

@@ -1,7 +1,9 @@
 /*
- * A rewind from start to end: the shared steps (steps.c), then the plan
- * carried out, the rewound node finished, and the divergence report and
- * JSON result; --check goes to check_run.c.
+ * A rewind from start to end: the mode chosen (a run, a dry run, or --check
+ * in preflight.c), the interrupted run dealt with, the pipeline of shared
+ * steps (pipeline.c), then what a run and a dry run say at its edges and do
+ * at its end: the divergence report, the changes (perform.c), and the JSON
+ * result.
  */
 #include "run/rewind.h"
 
@@ -13,144 +15,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "target/writer.h"
-#include "run/check_run.h"
-#include "target/finalize.h"
 #include "util/json.h"
 #include "util/log.h"
 #include "report/report.h"
+#include "run/perform.h"
+#include "run/pipeline.h"
+#include "run/preflight.h"
 #include "target/resume.h"
-#include "run/steps.h"
 #include "target/target_lock.h"
-#include "plan/wal_gap.h"
-#include "xalloc.h"
-
-/* --- the two ways to finish --------------------------------------------- */
-
-static bool
-write_standby_config(rewind_ctx *c, target_writer *w, rw_error *err)
-{
-	char	   *conninfo = NULL;
-	bool		ok;
-
-	if (c->opts->write_recovery_conf && source_offers(c->src, SOURCE_GIVES_CONNINFO))
-		conninfo = c->src->ops->standby_conninfo(c->src);
-	ok = finalize_standby_config(w, c->tgt.pgdata, conninfo,
-								 c->opts->write_recovery_conf ? c->opts->slot : NULL, err);
-	free(conninfo);
-	return ok;
-}
-
-/* --slot: from now on the source keeps the WAL the rewound node streams. */
-static bool
-ensure_slot(rewind_ctx *c, rw_error *err)
-{
-	bool		created;
-
-	if (c->opts->slot == NULL)
-		return true;
-	if (!c->src->ops->ensure_slot(c->src, c->opts->slot, &created, err))
-		return false;
-	log_info(created ? "created replication slot \"%s\" on the source"
-			 : "replication slot \"%s\" exists on the source", c->opts->slot);
-	return true;
-}
-
-static bool
-finish_without_rewind(rewind_ctx *c, rw_error *err)
-{
-	target_writer *w;
-	bool		ok;
-
-	log_info("no rewind required");
-	c->res->status = "no rewind required";
-	if (c->opts->dry_run)
-		return true;
-	if (!ensure_slot(c, err))
-		return false;
-	w = target_writer_open(c->tgt.pgdata, c->opts->dry_run || c->opts->check, err);
-	ok = w != NULL && write_standby_config(c, w, err) &&
-		(c->opts->no_sync || target_writer_sync(w, err));
-	target_writer_close(w);
-	return ok;
-}
-
-/* --- WAL the rewound node needs from the source --------------------------- */
-
-/* Segments that vanished during the copy: too late to refuse, so warned about. */
-static void
-warn_vanished_wal(const char *first, size_t n)
-{
-	char		more[48] = "";
-
-	if (n > 1)
-		snprintf(more, sizeof(more), " (and %zu more)", n - 1);
-	log_warning("WAL segment %s%s vanished from the source during the copy (recycled by a "
-				"checkpoint there); the rewound node needs it and can get it only from the "
-				"source's WAL archive, through restore_command (set it in the rewound node's "
-				"configuration before starting it), or it must be cloned again. To prevent this, "
-				"use --slot or wal_keep_size on the source.", first, more);
-}
-
-/*
- * Before any change: WAL the node needs from 'from' on (along history) that
- * the source recycled; the source is listed first if it was not yet.  The
- * decision is check_wal_gap's, as for --check: a warning when the target has
- * a restore_command, else a refusal.
- */
-static bool
-check_wal_listed(rewind_ctx *c, lsn_t from, const tl_history *history, rw_error *err)
-{
-	check_wal_input in;
-	char		first[WAL_FILE_NAME_LEN + 1];
-	rw_error	gap;
-
-	if (c->src_files.n == 0)
-	{
-		if (!c->src->ops->list_files(c->src, &c->src_files, err))
-			return false;
-		file_list_sort(&c->src_files);
-	}
-	steps_source_wal_input(c, from, history, &in);
-	c->wal_missing = check_wal_missing(&in, first);
-	if (!wal_gap_prepare(c, &in, err))
-		return false;
-	switch (check_wal_gap(&in, &gap))
-	{
-		case CHECK_ERROR:
-			*err = gap;
-			return false;
-		case CHECK_WARNING:
-			log_warning("%s. %s", gap.msg, gap.hint);
-			break;
-		case CHECK_OK:
-			break;
-	}
-	return true;
-}
-
-/*
- * What the source dropped, truncated or recycled while the copy ran.  WAL
- * segments the rewound node needs are told apart: replay cannot stand in
- * for them.
- */
-static void
-report_copy_changes(rewind_ctx *c)
-{
-	const execute_outcome *o = &c->copied;
-	check_wal_input in;
-	char		first[WAL_FILE_NAME_LEN + 1];
-
-	steps_source_wal_input(c, c->diverge, &c->src_history, &in);
-	c->wal_vanished = check_wal_vanished(&in, &o->vanished, first);
-	if (o->vanished.n > c->wal_vanished || o->shrunk_files > 0 || o->grown_files > 0)
-		log_info("%zu files vanished and %llu shrank on the source during the copy, and %llu "
-				 "grew (dropped, truncated or extended there); replaying the source's WAL from "
-				 "the last common checkpoint accounts for them", o->vanished.n - c->wal_vanished,
-				 (unsigned long long) o->shrunk_files, (unsigned long long) o->grown_files);
-	if (c->wal_vanished > 0)
-		warn_vanished_wal(first, c->wal_vanished);
-}
 
 /* --- the divergence report -------------------------------------------- */
 
@@ -209,17 +81,17 @@ render_json(const report_facts *f, json_part part)
 
 /* The JSON of everything the run got to; called whether it failed or not. */
 static void
-render_result(const rewind_ctx *c)
+render_result(const rewind_ctx *c, rewind_result *res)
 {
 	report_facts f;
 
 	collect_facts(c, &f);
 	if (c->diverged)
-		c->res->divergence = render_json(&f, report_json_divergence);
+		res->divergence = render_json(&f, report_json_divergence);
 	if (c->planned)
 	{
-		c->res->plan = render_json(&f, report_json_plan);
-		c->res->report = render_json(&f, report_json_report);
+		res->plan = render_json(&f, report_json_plan);
+		res->report = render_json(&f, report_json_report);
 	}
 }
 
@@ -308,224 +180,93 @@ write_report_file(const rewind_ctx *c, rw_error *err)
 	return true;
 }
 
-/*
- * Where recovery of the rewound target must reach before it is consistent:
- * where the source's files stood when the copy ended, and never before the
- * divergence point, up to which the target's own changes stay in its files
- * until the source's WAL replaces them.  Only a standby source can be behind
- * the divergence point (it may not have replayed that far yet).  The
- * timeline is the one the WAL before that position belongs to, as
- * PostgreSQL checks it against the history it follows.
- */
+/* --- what a run says at the edges of the pipeline ------------------------ */
+
+/* A run stops at the first failure: it is the run's. */
 static bool
-recovery_end(rewind_ctx *c, const pg_control *after, lsn_t *end, uint32_t *tli,
-			 rw_error *err)
+stop_at_failure(rewind_ctx *c, const char *what, step_outcome o, const rw_error *err)
 {
-	source_wal_position pos;
-
-	if (c->src->stopped)
-	{
-		if (memcmp(after->raw, c->src_control.raw, CONTROL_FILE_SIZE) != 0)
-			return rw_fail(err, RW_ESTATE, "source data directory was modified while %s was running",
-						   log_progname());
-		*end = after->checkpoint;
-		*tli = after->ckpt.tli;
-		/* a stopped standby: its files hold what it replayed up to there */
-		if (after->min_recovery_point > *end)
-		{
-			*end = after->min_recovery_point;
-			*tli = after->min_recovery_tli;
-		}
-	}
-	else if (after->state == DBSTATE_IN_ARCHIVE_RECOVERY)
-	{
-		/* a standby source: everything it had replayed when we finished */
-		*end = after->min_recovery_point;
-		*tli = after->min_recovery_tli;
-	}
-	else if (after->state != DBSTATE_IN_PRODUCTION)
-		return rw_fail(err, RW_ESTATE, "source server was in an unexpected state at the end of the "
-					   "rewind (\"%s\")", control_state_name(after->state));
-	else
-	{
-		if (!c->src->ops->wal_position(c->src, &pos, err))
-			return false;
-		*end = pos.lsn;
-		*tli = control_timeline(after) > pos.tli ? control_timeline(after) : pos.tli;
-	}
-	if (*end < c->diverge)
-	{
-		log_debug("the source's files stand at " LSN_FMT ", before the divergence point: the "
-				  "rewound node is consistent from the divergence point on", LSN_ARGS(*end));
-		*end = c->diverge;
-		*tli = tl_tli_at(&c->src_history, c->diverge - 1);
-	}
-	return true;
-}
-
-static bool
-finalize(rewind_ctx *c, target_writer *w, rw_error *err)
-{
-	pg_control	after;
-	lsn_t		end = LSN_INVALID;
-	uint32_t	end_tli = 0;
-	uint8_t		control[CONTROL_FILE_SIZE];
-	char	   *label;
-	bool		ok;
-
-	if (c->opts->progress)
-		log_info("creating backup label and updating control file");
-	if (!steps_read_source_control(c, &after, err) || !recovery_end(c, &after, &end, &end_tli, err))
-		return false;
-	label = finalize_backup_label(c->start_redo, c->start_tli, c->start_ckpt,
-								  c->tgt.control.xlog_seg_size);
-	ok = target_writer_replace_file(w, "backup_label", (const uint8_t *) label, strlen(label),
-									err);
-	free(label);
-	if (!ok || !write_standby_config(c, w, err))
-		return false;
-	/* last: until this is written the target still describes its old self */
-	finalize_control(&after, end, end_tli, control);
-	return target_writer_replace_file(w, "global/pg_control", control, sizeof(control), err);
+	(void) c;
+	(void) what;
+	(void) o;
+	(void) err;
+	return false;
 }
 
 /*
- * A failure from the first change on leaves a marked, partly rewound target
- * and its journal: say what to do next (after any hint already there).
+ * Before any change: WAL the node needs that the source recycled.  The
+ * decision is needed_wal_gap's, as for --check: a warning when the target
+ * has a restore_command, else a refusal.
  */
+static step_outcome
+wal_gap(rewind_ctx *c, rw_error *err)
+{
+	rw_error	gap;
+
+	switch (needed_wal_gap(&c->wal_needed, &gap))
+	{
+		case CHECK_ERROR:
+			*err = gap;
+			return STEP_STOP;
+		case CHECK_WARNING:
+			log_warning("%s. %s", gap.msg, gap.hint);
+			break;
+		case CHECK_OK:
+			break;
+	}
+	return STEP_OK;
+}
+
+static step_outcome
+no_rewind_end(rewind_ctx *c, rw_error *err)
+{
+	log_info("no rewind required");
+	c->status = "no rewind required";
+	if (c->opts->dry_run)
+		return STEP_DONE;
+	return perform_no_rewind(c, err) ? STEP_DONE : STEP_STOP;
+}
+
+/* Which configuration files differ; a dry run compares none. */
 static void
-hint_interrupted(rw_error *err)
+log_config_files(const rewind_ctx *c)
 {
-	static const char what[] =
-		"The target is partly rewound and will not start; its journal can undo every "
-		"change. Fix the cause, then run rewind again with the same options to finish "
-		"the rewind (it rolls back first), or with --rollback to put the target back "
-		"as it was.";
-	char		old[sizeof(err->hint)];
+	const step_comparison *r = &c->config_diffs;
+	const char *kept = c->opts->copy_config ? "the source's is taken (--copy-config)"
+		: "the target's is kept";
 
-	snprintf(old, sizeof(old), "%s", err->hint);
-	rw_hint(err, "%s%s%s", old, old[0] ? " " : "", what);
+	if (!r->done)
+		return;
+	if (r->failed)
+		log_warning("could not compare the configuration with the source's: %s", r->err.msg);
+	else
+		for (size_t i = 0; i < r->items.n; i++)
+			log_info("configuration: %s; %s", r->items.items[i], kept);
 }
 
-static bool
-perform_rewind(rewind_ctx *c, rw_error *err)
+/* Settings below the source's keep the rewound node from starting as a standby. */
+static void
+log_standby_settings(const rewind_ctx *c)
 {
-	target_writer *w;
-	progress	prog = {.enabled = c->opts->progress};
-	journal_identity id = {.major = c->tgt.major, .diverge = c->diverge,
-	.checkpoint = c->ckpt_lsn, .source_sysid = c->src_control.system_identifier};
-	space_estimate space;
-	bool		ok;
+	const step_comparison *r = &c->low_settings;
 
-	if (c->opts->progress)
-		log_info("need to copy %llu MB (total source directory size is %llu MB)",
-				 (unsigned long long) (c->plan.totals.fetch_bytes >> 20),
-				 (unsigned long long) (c->plan.totals.source_bytes >> 20));
-	execute_estimate(&c->plan, &space);
-	if (!execute_check_space(c->tgt.pgdata, &space, err))
-		return false;
-	/* from the first change on, the journal can undo every change */
-	memcpy(id.control, c->tgt.control.raw, CONTROL_FILE_SIZE);
-	w = target_writer_open(c->tgt.pgdata, c->opts->dry_run || c->opts->check, err);
-	if (w == NULL || !target_writer_begin(w, &id, &c->tgt.control, !c->opts->no_sync, err))
-	{
-		target_writer_close(w);
-		return false;
-	}
-	log_debug("journal started");
-	ok = execute_plan(&c->plan, c->src, w, &prog, &c->copied, err);
-	if (ok)
-		log_debug("plan executed");
-	report_copy_changes(c);
-	/* data first, so the control file never points at data not on disk */
-	if (ok && !c->opts->no_sync)
-	{
-		if (c->opts->progress)
-			log_info("syncing target data directory");
-		ok = target_writer_sync(w, err);
-		if (ok)
-			log_debug("changed files synced");
-	}
-	ok = ok && target_writer_step(w, JSTEP_FINALIZING, err) && finalize(c, w, err) &&
-		(c->opts->no_sync || target_writer_sync(w, err));
-	if (!ok)
-		hint_interrupted(err);
-	ok = ok && target_writer_commit(w, !c->opts->no_sync, err);
-	target_writer_close(w);
-	return ok;
+	if (!r->done)
+		return;
+	if (r->failed)
+		log_warning("could not check the settings a standby needs: %s", r->err.msg);
+	else
+		for (size_t i = 0; i < r->items.n; i++)
+			log_warning("%s: the rewound node will refuse to start as a standby until it is "
+						"raised in its configuration", r->items.items[i]);
 }
 
-static bool
-run_steps(rewind_ctx *c, rw_error *err)
+/* Everything is known: the report, then the end of a dry run or the changes. */
+static step_outcome
+ready(rewind_ctx *c, rw_error *err)
 {
-	resume_outcome resumed;
-
-	if (!resume_interrupted(c->opts, &resumed, err))
-		return false;
-	if (c->opts->rollback && resumed == RESUME_NOTHING)
-	{
-		c->res->status = "nothing to roll back";
-		return true;
-	}
-	if (c->opts->rollback)
-	{
-		log_info("rollback complete: \"%s\" is exactly as it was before the interrupted "
-				 "rewind", c->opts->target_pgdata);
-		c->res->status = "rolled back";
-		return true;
-	}
-	if (resumed == RESUME_COMPLETED)
-	{
-		log_info("the target is rewound; start it to follow the source");
-		c->res->status = "done";
-		return true;
-	}
-	if (resumed == RESUME_ROLLED_BACK)
-		log_info("rewinding again from the target's original state");
-	if (!steps_inspect_target(c, err) || !steps_inspect_source(c, err) ||
-		!steps_compute_timelines(c, err))
-		return false;
-	if (c->tgt_tli == c->src_tli)
-	{
-		tl_history	single;
-		bool		ok;
-
-		tl_single(c->src_tli, &single);
-		ok = steps_check_same_timeline(c, err) && check_wal_listed(c, c->tgt_end, &single, err) &&
-			finish_without_rewind(c, err);
-		tl_free(&single);
-		return ok;
-	}
-
-	if (!steps_load_history(c, true, c->src_tli, &c->src_history, err) ||
-		!steps_load_history(c, false, c->tgt_tli, &c->tgt_history, err) ||
-		!tl_find_divergence(&c->src_history, &c->tgt_history, &c->diverge, &c->common_index, err))
-		return false;
-	c->diverged = true;
-	log_info("servers diverged at WAL location " LSN_FMT " on timeline %u",
-			 LSN_ARGS(c->diverge), c->tgt_history.entries[c->common_index].tli);
-
-	if (!steps_open_target_wal(c, &c->tgt_history, err) || !steps_find_target_end(c, err))
-		return false;
-	if (c->tgt_end <= c->diverge)
-		return check_wal_listed(c, c->tgt_end, &c->src_history, err) &&
-			finish_without_rewind(c, err);
-
-	if (!scan_last_common_checkpoint(c->tgt.ver, c->reader, c->diverge, &c->ckpt_lsn,
-									 &c->ckpt, err))
-		return false;
-	c->have_ckpt = true;
-	log_info("rewinding from last common checkpoint at " LSN_FMT " on timeline %u",
-			 LSN_ARGS(c->ckpt_lsn), c->ckpt.tli);
-	steps_choose_recovery_start(c);
-
-	if (!steps_list_both(c, err) || !steps_build_plan(c, err) ||
-		!check_wal_listed(c, c->diverge, &c->src_history, err))
-		return false;
-	steps_compare_config(c);
 	resolve_names(c);
 	if (c->opts->report_file && !write_report_file(c, err))
-		return false;
+		return STEP_STOP;
 	if (c->opts->dry_run)
 	{
 		report_facts f;
@@ -533,16 +274,129 @@ run_steps(rewind_ctx *c, rw_error *err)
 		collect_facts(c, &f);
 		report_print(&f, stderr);
 		log_info("dry run: the target was not modified");
-		c->res->status = "dry run";
-		return true;
+		c->status = "dry run";
+		return STEP_DONE;
 	}
 	if (ledger_get(c->ledger)->nxacts > 0)
 		log_info("the target loses %zu transactions it committed after the divergence point "
 				 "(--dry-run or --report lists them)", ledger_get(c->ledger)->nxacts);
-	if (!ensure_slot(c, err) || !perform_rewind(c, err))
+	if (!perform_rewind(c, err))
+		return STEP_STOP;
+	c->status = "done";
+	return STEP_DONE;
+}
+
+static step_outcome
+run_at(rewind_ctx *c, pipeline_event ev, rw_error *err)
+{
+	switch (ev)
+	{
+		case EV_TARGET_SETTLED:
+			if (c->target_unclean)
+				log_info("target server was not shut down cleanly (\"%s\"); a real run would "
+						 "first run crash recovery with postgres --single",
+						 control_state_name(c->tgt.control.state));
+			break;
+		case EV_DIVERGED:
+			log_info("servers diverged at WAL location " LSN_FMT " on timeline %u",
+					 LSN_ARGS(c->diverge), c->tgt_history.entries[c->common_index].tli);
+			break;
+		case EV_CHECKPOINT:
+			log_info("rewinding from last common checkpoint at " LSN_FMT " on timeline %u",
+					 LSN_ARGS(c->ckpt_lsn), c->ckpt.tli);
+			break;
+		case EV_WAL_NEEDED:
+			return wal_gap(c, err);
+		case EV_NO_REWIND_END:
+			return no_rewind_end(c, err);
+		case EV_CONFIG_COMPARED:
+			log_config_files(c);
+			break;
+		case EV_STANDBY_SETTINGS:
+			log_standby_settings(c);
+			break;
+		case EV_READY:
+			return ready(c, err);
+		case EV_TARGET_REWINDABLE:
+		case EV_SOURCE_FITS:
+		case EV_HISTORIES:
+		case EV_NO_REWIND:
+		case EV_PLANNED:
+		case EV_SOURCE_LISTED:
+			break;
+	}
+	return STEP_OK;
+}
+
+/* A run: crash recovery, files compared by content, the plan carried out. */
+static const pipeline_mode run_mode = {
+	.recovers_target = true,
+	.compares_contents = true,
+	.compares_config_files = true,
+	.failed = stop_at_failure,
+	.at = run_at,
+};
+
+/* A dry run: reads no file content beyond control and history files, changes nothing. */
+static const pipeline_mode dry_run_mode = {
+	.failed = stop_at_failure,
+	.at = run_at,
+};
+
+/* --- the run ------------------------------------------------------------ */
+
+/*
+ * An interrupted rewind first (resume.h); true with c->status set when that
+ * is the end of the run (--rollback, or the interrupted run had finished).
+ */
+static bool
+resume(rewind_ctx *c, bool *finished, rw_error *err)
+{
+	resume_request rq = {.pgdata = c->opts->target_pgdata, .rollback = c->opts->rollback,
+	.read_only = c->opts->dry_run, .sync = !c->opts->no_sync};
+	resume_outcome resumed;
+
+	*finished = true;
+	if (!resume_interrupted(&rq, &resumed, err))
 		return false;
-	c->res->status = "done";
+	if (c->opts->rollback && resumed == RESUME_NOTHING)
+		c->status = "nothing to roll back";
+	else if (c->opts->rollback)
+	{
+		log_info("rollback complete: \"%s\" is exactly as it was before the interrupted "
+				 "rewind", c->opts->target_pgdata);
+		c->status = "rolled back";
+	}
+	else if (resumed == RESUME_COMPLETED)
+	{
+		log_info("the target is rewound; start it to follow the source");
+		c->status = "done";
+	}
+	else
+	{
+		if (resumed == RESUME_ROLLED_BACK)
+			log_info("rewinding again from the target's original state");
+		*finished = false;
+	}
 	return true;
+}
+
+/* A run that may change the target, or --rollback: one at a time. */
+static bool
+run(rewind_ctx *c, rw_error *err)
+{
+	const rewind_options *opts = c->opts;
+	target_lock *lock = NULL;
+	bool		finished;
+	bool		ok;
+
+	ok = (opts->dry_run ? target_lock_check_free(opts->target_pgdata, "dry run", err) :
+		  target_lock_acquire(opts->target_pgdata, opts->rollback ? "--rollback" : "rewind",
+							  &lock, err)) &&
+		resume(c, &finished, err) &&
+		(finished || pipeline_run(c, opts->dry_run ? &dry_run_mode : &run_mode, err));
+	target_lock_release(lock);
+	return ok;
 }
 
 bool
@@ -554,30 +408,18 @@ rewind_run(const rewind_options *opts, rewind_result *res, rw_error *err)
 	memset(&c, 0, sizeof(c));
 	memset(res, 0, sizeof(*res));
 	c.opts = opts;
-	c.res = res;
 	if (opts->check)
 	{
-		check_run_all(&c);
-		check_finish(&c);
-		ok = true;
+		ok = pipeline_run(&c, preflight_mode(), err);
+		preflight_finish(&c, res);
 	}
 	else
-	{
-		/* a run that changes the target, or --rollback: one at a time */
-		target_lock *lock = NULL;
-
-		ok = (opts->dry_run ? target_lock_check_free(opts->target_pgdata, "dry run", err) :
-			  target_lock_acquire(opts->target_pgdata, opts->rollback ? "--rollback" : "rewind",
-								  &lock, err)) &&
-			run_steps(&c, err);
-		target_lock_release(lock);
-	}
-	if (!ok)
-		res->status = NULL;
+		ok = run(&c, err);
+	res->status = ok ? c.status : NULL;
 	if (c.src)
 		log_debug("fetched %llu bytes from the source", (unsigned long long) c.src->bytes_fetched);
 	if (opts->format == FORMAT_JSON)
-		render_result(&c);
+		render_result(&c, res);
 	steps_free(&c);
 	if (ok && !opts->check)
 		log_info("Done!");

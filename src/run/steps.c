@@ -1,10 +1,8 @@
 /*
- * The steps a run and --check share (steps.h): inspect both sides, find
- * where the histories part, read the target's WAL, list, plan, compare the
- * configuration.  Each leaves what it found in the run's context; none
- * changes the target (crash recovery aside, through target.c).
+ * The shared steps of a rewind (see steps.h).  They read both sides and
+ * fill the context; the only change one makes is the target's crash
+ * recovery, when the pipeline allows it.
  */
-
 #include "run/steps.h"
 
 #include <stdio.h>
@@ -15,7 +13,7 @@
 #include "config/config_files.h"
 #include "util/fileutil.h"
 #include "plan/skip_identical.h"
-#include "plan/listing_check.h"
+#include "plan/listing_safety.h"
 #include "source/filelist_local.h"
 #include "util/log.h"
 #include "config/standby_settings.h"
@@ -25,6 +23,8 @@ void
 steps_free(rewind_ctx *c)
 {
 	check_free(&c->findings);
+	str_list_free(&c->config_diffs.items);
+	str_list_free(&c->low_settings.items);
 	str_list_free(&c->config_files);
 	plan_free(&c->plan);
 	execute_outcome_free(&c->copied);
@@ -62,7 +62,7 @@ find_postgres(rewind_ctx *c, rw_error *err)
  * PostgreSQL writes no page whose changes go past minRecoveryPoint (and sets
  * it to the end of pg_wal before leaving the crash recovery of a former
  * primary), so, as for a stopped standby, its files hold the changes of its
- * WAL up to there and no further (steps_find_target_end).  Single-user mode,
+ * WAL up to there and no further (find_target_end).  Single-user mode,
  * which crash recovery would use, refuses a standby's standby.signal.
  */
 static bool
@@ -72,41 +72,43 @@ target_settled(const pg_control *ctl)
 		ctl->state == DBSTATE_IN_ARCHIVE_RECOVERY;
 }
 
-bool
-steps_inspect_target(rewind_ctx *c, rw_error *err)
+step_outcome
+steps_open_target(rewind_ctx *c, bool may_run, rw_error *err)
 {
 	const pg_control *ctl = &c->tgt.control;
-	bool		clean;
 
-	if (!target_open(c->opts->target_pgdata, c->opts->check, c->opts->shutdown_wait, &c->tgt,
-					 err))
-		return false;
-	clean = target_settled(ctl);
+	if (!target_open(c->opts->target_pgdata, may_run, c->opts->shutdown_wait, &c->tgt, err))
+		return STEP_STOP;
 	if (ctl->state == DBSTATE_IN_ARCHIVE_RECOVERY)
 		log_info("target was a standby that did not shut down cleanly (\"%s\"): its files hold "
 				 "its WAL up to its minimum recovery point " LSN_FMT ", no crash recovery needed",
 				 control_state_name(ctl->state), LSN_ARGS(ctl->min_recovery_point));
-	if (!clean && c->opts->check)
-		c->target_unclean = true;	/* read as it is; check_target says so */
-	else if (!clean && c->opts->ensure_shutdown)
-	{
-		if (c->opts->dry_run)
-		{
-			log_info("target server was not shut down cleanly (\"%s\"); a real run would first "
-					 "run crash recovery with postgres --single", control_state_name(ctl->state));
-			c->target_unclean = true;
-		}
-		else if (!find_postgres(c, err) ||
-				 !target_crash_recovery(&c->tgt, c->postgres, c->opts->config_file, err))
-			return false;
-	}
-	/*
-	 * --check reports a target without checksums as a finding of its own; a
-	 * crashed standby is taken as it is
-	 */
-	return c->opts->check ||
-		target_check_rewindable(&c->tgt, !c->target_unclean &&
-								ctl->state != DBSTATE_IN_ARCHIVE_RECOVERY, err);
+	return STEP_OK;
+}
+
+step_outcome
+steps_settle_target(rewind_ctx *c, bool recover, bool as_is, rw_error *err)
+{
+	if (target_settled(&c->tgt.control))
+		return STEP_OK;
+	if (recover && c->opts->ensure_shutdown)
+		return find_postgres(c, err) &&
+			target_crash_recovery(&c->tgt, c->postgres, c->opts->config_file, err) ?
+			STEP_OK : STEP_STOP;
+	if (as_is || c->opts->ensure_shutdown)
+		c->target_unclean = true;
+	return STEP_OK;
+}
+
+/* A crashed standby is taken as it is; so is any target the pipeline took as it is. */
+step_outcome
+steps_target_rewindable(rewind_ctx *c, rw_error *err)
+{
+	const pg_control *ctl = &c->tgt.control;
+
+	return target_check_rewindable(&c->tgt, !c->target_unclean &&
+								   ctl->state != DBSTATE_IN_ARCHIVE_RECOVERY, err) ?
+		STEP_OK : STEP_FINDING;
 }
 
 /* --- step 2: the source ------------------------------------------------- */
@@ -126,7 +128,7 @@ steps_read_source_control(rewind_ctx *c, pg_control *out, rw_error *err)
 }
 
 static bool
-check_source_version(rewind_ctx *c, rw_error *err)
+source_version_matches(rewind_ctx *c, rw_error *err)
 {
 	uint8_t    *data;
 	size_t		len;
@@ -150,25 +152,29 @@ check_source_version(rewind_ctx *c, rw_error *err)
 	return true;
 }
 
-bool
-steps_inspect_source(rewind_ctx *c, rw_error *err)
+step_outcome
+steps_open_source(rewind_ctx *c, rw_error *err)
 {
-	const pg_control *t = &c->tgt.control, *s = &c->src_control;
 	source_spec spec;
 
 	options_source_spec(c->opts, &spec);
 	c->src = source_open(&spec, err);
-	if (c->src == NULL)
-		return false;
-	/*
-	 * The role's privileges first: without them the first file read fails
-	 * with "permission denied" and no word of the GRANTs that fix it.
-	 * --check reports the source's server checks as a finding of their own.
-	 */
-	if (!c->opts->check && !c->src->ops->check_server(c->src, err))
-		return false;
-	if (!check_source_version(c, err) || !steps_read_source_control(c, &c->src_control, err))
-		return false;
+	return c->src ? STEP_OK : STEP_STOP;
+}
+
+step_outcome
+steps_source_server(rewind_ctx *c, rw_error *err)
+{
+	return c->src->ops->check_server(c->src, err) ? STEP_OK : STEP_FINDING;
+}
+
+step_outcome
+steps_source_matches(rewind_ctx *c, rw_error *err)
+{
+	const pg_control *t = &c->tgt.control, *s = &c->src_control;
+
+	if (!source_version_matches(c, err) || !steps_read_source_control(c, &c->src_control, err))
+		return STEP_STOP;
 	if (s->system_identifier != t->system_identifier)
 	{
 		rw_fail(err, RW_EMISMATCH, "source and target clusters are from different systems "
@@ -177,26 +183,32 @@ steps_inspect_source(rewind_ctx *c, rw_error *err)
 				(unsigned long long) t->system_identifier);
 		rw_hint(err, "The source must be a node of the same cluster (made from the target by a "
 				"base backup, or the other way round).");
-		return false;
+		return STEP_STOP;
 	}
 	if (s->catversion != t->catversion || s->xlog_seg_size != t->xlog_seg_size ||
 		s->blcksz != t->blcksz || s->xlog_blcksz != t->xlog_blcksz)
-		return rw_fail(err, RW_EMISMATCH, "source and target clusters are not compatible "
-					   "(catalog version, block or WAL segment size differ)");
+	{
+		rw_fail(err, RW_EMISMATCH, "source and target clusters are not compatible "
+				"(catalog version, block or WAL segment size differ)");
+		return STEP_STOP;
+	}
 	if (c->src->stopped && s->state != DBSTATE_SHUTDOWNED &&
 		s->state != DBSTATE_SHUTDOWNED_IN_RECOVERY)
-		return rw_fail(err, RW_ESTATE, "source data directory must be shut down cleanly "
-					   "(pg_control says \"%s\")", control_state_name(s->state));
+	{
+		rw_fail(err, RW_ESTATE, "source data directory must be shut down cleanly "
+				"(pg_control says \"%s\")", control_state_name(s->state));
+		return STEP_STOP;
+	}
 	if (!c->src->ops->wal_position(c->src, &c->src_pos, err))
-		return false;
+		return STEP_STOP;
 	log_debug("source: %s", c->src->description);
-	return true;
+	return STEP_OK;
 }
 
 /* --- step 3: where the histories part ----------------------------------- */
 
-bool
-steps_load_history(rewind_ctx *c, bool from_source, uint32_t tli, tl_history *out, rw_error *err)
+static bool
+load_history(rewind_ctx *c, bool from_source, uint32_t tli, tl_history *out, rw_error *err)
 {
 	char		name[17], rel[32];
 	uint8_t    *data;
@@ -275,7 +287,7 @@ newest_source_timeline(rewind_ctx *c, uint32_t *tli, rw_error *err)
 	return true;
 }
 
-bool
+step_outcome
 steps_compute_timelines(rewind_ctx *c, rw_error *err)
 {
 	c->tgt_tli = control_timeline(&c->tgt.control);
@@ -288,15 +300,33 @@ steps_compute_timelines(rewind_ctx *c, rw_error *err)
 	if (c->src_pos.tli > c->src_tli)
 		c->src_tli = c->src_pos.tli;
 	/* a standby: the timeline it replays or is about to */
-	if (c->src_pos.in_recovery || c->src_control.state == DBSTATE_SHUTDOWNED_IN_RECOVERY)
-		return newest_source_timeline(c, &c->src_tli, err);
-	return true;
+	if ((c->src_pos.in_recovery || c->src_control.state == DBSTATE_SHUTDOWNED_IN_RECOVERY) &&
+		!newest_source_timeline(c, &c->src_tli, err))
+		return STEP_STOP;
+	return STEP_OK;
+}
+
+step_outcome
+steps_load_histories(rewind_ctx *c, rw_error *err)
+{
+	return load_history(c, true, c->src_tli, &c->src_history, err) &&
+		load_history(c, false, c->tgt_tli, &c->tgt_history, err) ? STEP_OK : STEP_STOP;
+}
+
+step_outcome
+steps_find_divergence(rewind_ctx *c, rw_error *err)
+{
+	if (!tl_find_divergence(&c->src_history, &c->tgt_history, &c->diverge, &c->common_index,
+							err))
+		return STEP_STOP;
+	c->diverged = true;
+	return STEP_OK;
 }
 
 /* --- step 4: the target's WAL ------------------------------------------- */
 
-bool
-steps_open_target_wal(rewind_ctx *c, const tl_history *history, rw_error *err)
+static bool
+open_target_wal(rewind_ctx *c, const tl_history *history, rw_error *err)
 {
 	const pg_control *ctl = &c->tgt.control;
 
@@ -323,8 +353,8 @@ steps_open_target_wal(rewind_ctx *c, const tl_history *history, rw_error *err)
  * but did not replay is replayed from there when it starts again, before it
  * asks the source for anything, so it counts as the target's own.
  */
-bool
-steps_find_target_end(rewind_ctx *c, rw_error *err)
+static bool
+find_target_end(rewind_ctx *c, rw_error *err)
 {
 	const pg_control *ctl = &c->tgt.control;
 	bool		standby = ctl->state == DBSTATE_SHUTDOWNED_IN_RECOVERY ||
@@ -347,18 +377,18 @@ steps_find_target_end(rewind_ctx *c, rw_error *err)
  * Same timeline on both sides: nothing diverged, unless the target is ahead
  * of the source, in which case it cannot follow it at all.
  */
-bool
-steps_check_same_timeline(rewind_ctx *c, rw_error *err)
+step_outcome
+steps_same_timeline(rewind_ctx *c, rw_error *err)
 {
 	tl_history	single;
 	bool		ahead;
 
 	log_info("source and target cluster are on the same timeline");
 	tl_single(c->tgt_tli, &single);
-	if (!steps_open_target_wal(c, &single, err) || !steps_find_target_end(c, err))
+	if (!open_target_wal(c, &single, err) || !find_target_end(c, err))
 	{
 		tl_free(&single);
-		return false;
+		return STEP_STOP;
 	}
 	/* the reader keeps a pointer to the history; drop both now */
 	walreader_free(c->reader);
@@ -377,175 +407,17 @@ steps_check_same_timeline(rewind_ctx *c, rw_error *err)
 				LSN_ARGS(c->tgt_end), c->tgt_tli);
 		rw_hint(err, "Check that source and target are not swapped. If both were written to "
 				"without a promotion, the target must be cloned again.");
-		return false;
+		return STEP_STOP;
 	}
-	return true;
+	return STEP_OK;
 }
 
-/* --- step 6 to 9 -------------------------------------------------------- */
-
-bool
-steps_list_both(rewind_ctx *c, rw_error *err)
+/* Step 4: along the target's history; the WAL it could not read is RW_EMISSING and the like. */
+step_outcome
+steps_read_target_wal(rewind_ctx *c, rw_error *err)
 {
-	if (c->opts->progress)
-		log_info("reading source file list");
-	log_debug("listing the source's files");
-	if (!c->src->ops->list_files(c->src, &c->src_files, err))
-		return false;
-	log_debug("source lists %zu files", c->src_files.n);
-	if (c->opts->progress)
-		log_info("reading target file list");
-	if (!file_list_local(c->tgt.pgdata, &c->tgt_files, err))
-		return false;
-	log_debug("target lists %zu files", c->tgt_files.n);
-	file_list_sort(&c->src_files);
-	file_list_sort(&c->tgt_files);
-	return true;
-}
-
-/* Where the source's WAL ends now: its insert (or replay) position. */
-static lsn_t
-source_wal_end(const rewind_ctx *c)
-{
-	return c->src_pos.lsn != LSN_INVALID ? c->src_pos.lsn : c->src_control.checkpoint;
-}
-
-bool
-steps_build_plan(rewind_ctx *c, rw_error *err)
-{
-	plan_input	in = {
-		.ver = c->tgt.ver,
-		.tsdir = c->tgt.tsdir,
-		.segsize = c->tgt.control.xlog_seg_size,
-		.diverge = c->diverge,
-		.redo = c->start_redo,
-		.source_end = source_wal_end(c),
-		.source_history = &c->src_history,
-		.keep_config = !c->opts->copy_config,
-		.config_files = &c->config_files,
-	};
-
-	if (c->opts->progress)
-		log_info("reading WAL in target");
-	c->map = blockmap_new();
-	c->ledger = ledger_new(c->tgt.ver, c->diverge);
-	if (c->config_files.n == 0 && !config_target_files(c->tgt.pgdata, &c->config_files, err))
-		return false;
-	/* the promoted side: the target's own timeline begins at the divergence point */
-	if (c->tgt_history.entries[c->common_index].end == c->diverge &&
-		!scan_promoted_side(c->tgt.ver, c->reader, c->ckpt.redo, &c->ckpt, c->map, err))
-		return false;
-	if (!scan_changed_blocks(c->tgt.ver, c->reader, c->ckpt.redo, c->tgt_end, c->diverge,
-							 c->tgt.control.data_checksum_version != 0, c->map, c->ledger,
-							 &c->stats, err))
-		return false;
-	ledger_finish(c->ledger);
-	if (!plan_build(&in, &c->src_files, &c->tgt_files, c->map, &c->plan, err) ||
-		!listing_check_tablespaces(&c->plan, c->tgt.tsdir, err))
-		return false;
-	log_debug("planned %zu entries", c->plan.n);
-	/*
-	 * Comparing reads file contents on both sides: a real run only.  A dry
-	 * run reads nothing but control and history files (its plan counts the
-	 * whole-file copies before comparison); --check asks whether a rewind
-	 * would work, not what it would copy.
-	 */
-	if (!c->opts->check && !c->opts->dry_run &&
-		!plan_skip_identical(&c->plan, c->src, c->tgt.pgdata, err))
-		return false;
-	c->planned = true;
-	if (log_debug_enabled())
-		plan_print_entries(&c->plan, stderr);
-	return true;
-}
-
-/* --- WAL the rewound node needs from the source --------------------------- */
-
-/* The segments from 'from' on, named after history, up to the source's WAL position. */
-void
-steps_source_wal_input(const rewind_ctx *c, lsn_t from, const tl_history *history,
-				 check_wal_input *in)
-{
-	memset(in, 0, sizeof(*in));
-	in->source_files = &c->src_files;
-	in->source_history = history;
-	in->segsize = c->tgt.control.xlog_seg_size;
-	in->from = from;
-	in->source_end = source_wal_end(c);
-}
-
-/* --- configuration ----------------------------------------------------- */
-
-/* Which configuration files and settings differ from the source's. */
-static void
-compare_config_files(rewind_ctx *c)
-{
-	str_list	diffs = {0};
-	rw_error	e;
-	const char *kept = c->opts->copy_config ? "the source's is taken (--copy-config)"
-		: "the target's is kept";
-
-	if ((c->config_files.n > 0 || config_target_files(c->tgt.pgdata, &c->config_files, &e)) &&
-		config_compare(c->src, c->tgt.pgdata, &c->config_files,
-					   c->src_files.n ? &c->src_files : NULL, &diffs, &e))
-	{
-		for (size_t i = 0; i < diffs.n; i++)
-			if (c->opts->check)
-				check_add(&c->findings, "config", CHECK_OK, NULL, "%s; %s", diffs.items[i], kept);
-			else
-				log_info("configuration: %s; %s", diffs.items[i], kept);
-	}
-	else if (c->opts->check)
-		check_add_error(&c->findings, "config", CHECK_WARNING, &e);
-	else
-		log_warning("could not compare the configuration with the source's: %s", e.msg);
-	str_list_free(&diffs);
-}
-
-/* Settings below the source's keep the rewound node from starting as a standby. */
-static void
-check_standby_settings(rewind_ctx *c)
-{
-	str_list	low = {0};
-	rw_error	e;
-	bool		check = c->opts->check;
-
-	if (find_postgres(c, &e) && standby_settings_check(&c->tgt, c->postgres, c->opts->config_file,
-													   &c->src_control, &low, &e))
-	{
-		for (size_t i = 0; i < low.n; i++)
-			if (check)
-				check_add(&c->findings, "standby_settings", CHECK_ERROR, "Raise it in the "
-						  "target's configuration to at least the source's value.",
-						  "%s: the rewound node would refuse to start as a standby", low.items[i]);
-			else
-				log_warning("%s: the rewound node will refuse to start as a standby until it is "
-							"raised in its configuration", low.items[i]);
-		if (check && low.n == 0)
-			check_add(&c->findings, "standby_settings", CHECK_OK, NULL, "the target's "
-					  "max_connections, max_worker_processes, max_wal_senders, "
-					  "max_prepared_transactions and max_locks_per_transaction are at least the "
-					  "source's");
-	}
-	else if (check)
-		check_add_error(&c->findings, "standby_settings", CHECK_WARNING, &e);
-	else
-		log_warning("could not check the settings a standby needs: %s", e.msg);
-	str_list_free(&low);
-}
-
-/*
- * Messages, or --check findings, about the configuration.  A dry run reads
- * no file content from the source, so it compares no files.  With
- * --copy-config the rewound node gets the source's settings.
- */
-void
-steps_compare_config(rewind_ctx *c)
-{
-	if (!c->opts->dry_run)
-		compare_config_files(c);
-	if (!c->opts->copy_config)
-		check_standby_settings(c);
+	return open_target_wal(c, &c->tgt_history, err) && find_target_end(c, err) ?
+		STEP_OK : STEP_STOP;
 }
 
 /*
@@ -568,4 +440,171 @@ steps_choose_recovery_start(rewind_ctx *c)
 		log_debug("source's last checkpoint is older; recovery starts at its redo " LSN_FMT,
 				  LSN_ARGS(c->start_redo));
 	}
+}
+
+/* Step 5 */
+step_outcome
+steps_find_checkpoint(rewind_ctx *c, rw_error *err)
+{
+	if (!scan_last_common_checkpoint(c->tgt.ver, c->reader, c->diverge, &c->ckpt_lsn, &c->ckpt,
+									 err))
+		return STEP_STOP;
+	c->have_ckpt = true;
+	return STEP_OK;
+}
+
+/* --- step 6 to 9 -------------------------------------------------------- */
+
+step_outcome
+steps_list_both(rewind_ctx *c, rw_error *err)
+{
+	if (c->opts->progress)
+		log_info("reading source file list");
+	log_debug("listing the source's files");
+	if (!c->src->ops->list_files(c->src, &c->src_files, err))
+		return STEP_STOP;
+	log_debug("source lists %zu files", c->src_files.n);
+	if (c->opts->progress)
+		log_info("reading target file list");
+	if (!file_list_local(c->tgt.pgdata, &c->tgt_files, err))
+		return STEP_STOP;
+	log_debug("target lists %zu files", c->tgt_files.n);
+	file_list_sort(&c->src_files);
+	file_list_sort(&c->tgt_files);
+	return STEP_OK;
+}
+
+/* Where the source's WAL ends now: its insert (or replay) position. */
+static lsn_t
+source_wal_end(const rewind_ctx *c)
+{
+	return c->src_pos.lsn != LSN_INVALID ? c->src_pos.lsn : c->src_control.checkpoint;
+}
+
+step_outcome
+steps_build_plan(rewind_ctx *c, bool compare_contents, rw_error *err)
+{
+	plan_input	in = {
+		.ver = c->tgt.ver,
+		.tsdir = c->tgt.tsdir,
+		.segsize = c->tgt.control.xlog_seg_size,
+		.diverge = c->diverge,
+		.redo = c->start_redo,
+		.source_end = source_wal_end(c),
+		.source_history = &c->src_history,
+		.keep_config = !c->opts->copy_config,
+		.config_files = &c->config_files,
+	};
+
+	if (c->opts->progress)
+		log_info("reading WAL in target");
+	c->map = blockmap_new();
+	c->ledger = ledger_new(c->tgt.ver, c->diverge);
+	if (c->config_files.n == 0 && !config_target_files(c->tgt.pgdata, &c->config_files, err))
+		return STEP_STOP;
+	/* the promoted side: the target's own timeline begins at the divergence point */
+	if (c->tgt_history.entries[c->common_index].end == c->diverge &&
+		!scan_promoted_side(c->tgt.ver, c->reader, c->ckpt.redo, &c->ckpt, c->map, err))
+		return STEP_STOP;
+	if (!scan_changed_blocks(c->tgt.ver, c->reader, c->ckpt.redo, c->tgt_end, c->diverge,
+							 c->tgt.control.data_checksum_version != 0, c->map, c->ledger,
+							 &c->stats, err))
+		return STEP_STOP;
+	ledger_finish(c->ledger);
+	if (!plan_build(&in, &c->src_files, &c->tgt_files, c->map, &c->plan, err) ||
+		!listing_tablespaces_free(&c->plan, c->tgt.tsdir, err))
+		return STEP_STOP;
+	log_debug("planned %zu entries", c->plan.n);
+	if (compare_contents && !plan_skip_identical(&c->plan, c->src, c->tgt.pgdata, err))
+		return STEP_STOP;
+	c->planned = true;
+	if (log_debug_enabled())
+		plan_print_entries(&c->plan, stderr);
+	return STEP_OK;
+}
+
+/* --- WAL the rewound node needs from the source --------------------------- */
+
+/* The segments from 'from' on, named after history, up to the source's WAL position. */
+void
+steps_source_wal_input(const rewind_ctx *c, lsn_t from, const tl_history *history,
+					   needed_wal *in)
+{
+	memset(in, 0, sizeof(*in));
+	in->source_files = &c->src_files;
+	in->source_history = history;
+	in->segsize = c->tgt.control.xlog_seg_size;
+	in->from = from;
+	in->source_end = source_wal_end(c);
+}
+
+step_outcome
+steps_list_source_wal(rewind_ctx *c, lsn_t from, const tl_history *history, rw_error *err)
+{
+	char		first[WAL_FILE_NAME_LEN + 1];
+
+	steps_source_wal_input(c, from, history, &c->wal_needed);
+	c->wal_needed.slot = c->opts->slot;
+	if (c->src_files.n == 0 && !c->src->ops->list_files(c->src, &c->src_files, err))
+		return STEP_STOP;
+	file_list_sort(&c->src_files);
+	c->wal_missing = needed_wal_missing(&c->wal_needed, first);
+	return STEP_OK;
+}
+
+step_outcome
+steps_target_restore_command(rewind_ctx *c, rw_error *err)
+{
+	needed_wal *in = &c->wal_needed;
+	char		first[WAL_FILE_NAME_LEN + 1];
+	char	   *value;
+
+	in->target_restore_command = NULL;
+	if (needed_wal_missing(in, first) == 0)
+		return STEP_OK;
+	if (c->restore_command == NULL)
+	{
+		if (!find_postgres(c, err) ||
+			!target_setting(&c->tgt, c->postgres, c->opts->config_file, "restore_command",
+							&value, err))
+		{
+			rw_context(err, "the source no longer has WAL segment %s; whether the target can "
+					   "restore it (its restore_command) is unknown", first);
+			return STEP_STOP;
+		}
+		if (value[0] == '\0')
+			free(value);
+		else
+			c->restore_command = value;
+	}
+	in->target_restore_command = c->restore_command;
+	return STEP_OK;
+}
+
+/* --- configuration ----------------------------------------------------- */
+
+void
+steps_compare_config_files(rewind_ctx *c)
+{
+	step_comparison *r = &c->config_diffs;
+
+	r->done = true;
+	r->failed = !(c->config_files.n > 0 ||
+				  config_target_files(c->tgt.pgdata, &c->config_files, &r->err)) ||
+		!config_compare(c->src, c->tgt.pgdata, &c->config_files,
+						c->src_files.n ? &c->src_files : NULL, &r->items, &r->err);
+}
+
+/* With --copy-config the rewound node gets the source's settings: nothing to compare. */
+void
+steps_compare_standby_settings(rewind_ctx *c)
+{
+	step_comparison *r = &c->low_settings;
+
+	if (c->opts->copy_config)
+		return;
+	r->done = true;
+	r->failed = !find_postgres(c, &r->err) ||
+		!standby_settings_check(&c->tgt, c->postgres, c->opts->config_file, &c->src_control,
+								&r->items, &r->err);
 }

@@ -1,8 +1,11 @@
 /*
- * The steps a run and a --check share: inspecting both sides, finding
- * where the histories part, reading the target's WAL, listing, planning,
- * comparing the configuration.  Internal to rewind.c and check_run.c; each
- * step fails with err set and leaves what it found in the context.
+ * The steps of the pipeline (pipeline.c) that a run, a dry run and --check
+ * share: inspecting both sides, finding where the histories part, reading
+ * the target's WAL, listing, planning, the WAL the rewound node needs,
+ * comparing the configuration.  Each step leaves what it found in the
+ * context and returns its outcome; none knows the mode: what a mode allows
+ * comes in as an argument, and what it says of an outcome is its own
+ * (pipeline.h).  Internal to src/run/.
  */
 #ifndef RW_STEPS_H
 #define RW_STEPS_H
@@ -10,7 +13,7 @@
 #include <stdbool.h>
 
 #include "blockmap.h"
-#include "plan/check_wal.h"
+#include "plan/needed_wal.h"
 #include "control.h"
 #include "error.h"
 #include "run/execute.h"
@@ -22,7 +25,6 @@
 #include "plan/plan.h"
 #include "config/config_files.h"
 #include "report/report.h"
-#include "run/rewind.h"
 #include "plan/scan.h"
 #include "source/source.h"
 #include "target/target.h"
@@ -30,12 +32,29 @@
 #include "timeline.h"
 #include "walreader.h"
 
+/* What a step found. */
+typedef enum step_outcome {
+	STEP_OK,					/* go on */
+	STEP_FINDING,				/* err: a reason the rewind would fail; the steps
+								 * that do not depend on this one can still run */
+	STEP_STOP,					/* err: why the steps after this one cannot run */
+	STEP_DONE					/* nothing is left to do (no rewind required) */
+} step_outcome;
+
+/* A comparison that reports and never stops: what it found, or why it could not. */
+typedef struct step_comparison {
+	bool		done;			/* it ran: items or err hold its result */
+	bool		failed;			/* err says why it could not compare */
+	str_list	items;
+	rw_error	err;
+} step_comparison;
+
 /* Everything one run owns; released in one place (steps_free). */
 typedef struct rewind_ctx {
 	const rewind_options *opts;
-	rewind_result *res;
+	const char *status;			/* how the run ended, for its result; NULL: failed */
 	target		tgt;
-	bool		target_unclean;	/* dry run on a target that needs crash recovery */
+	bool		target_unclean;	/* taken as it is, though it needs crash recovery */
 	char	   *postgres;		/* the target's postgres program, found on demand */
 	char	   *restore_command;
 
@@ -69,51 +88,108 @@ typedef struct rewind_ctx {
 	ledger	   *ledger;			/* what the target loses, filled by the scan */
 	bool		planned;
 	plan		plan;
+	needed_wal	wal_needed;		/* the WAL the rewound node needs
+								 * (steps_list_source_wal) */
+	source_wal_retention retention;	/* --check: what keeps that WAL on the source */
 	size_t		wal_missing;	/* segments the rewound node needs that the source's
 								 * listing lacks */
 	execute_outcome copied;		/* what changed on the source during the copy */
 	size_t		wal_vanished;	/* needed segments among copied.vanished */
 	rel_names	names;
-	check_findings findings;	/* --check */
 	str_list	config_files;	/* the target's configuration (config_target_files) */
+	step_comparison config_diffs;	/* configuration that differs from the source's */
+	step_comparison low_settings;	/* settings below the source's a standby needs */
+	check_findings findings;	/* --check */
 } rewind_ctx;
 
 void		steps_free(rewind_ctx *c);
 
-/* Step 1: the target's version, control file and state (crash recovery first if needed). */
-bool		steps_inspect_target(rewind_ctx *c, rw_error *err);
+/*
+ * Step 1: the target's version, control file and state.  may_run: read a
+ * running server's files as they are.
+ */
+step_outcome steps_open_target(rewind_ctx *c, bool may_run, rw_error *err);
 
-/* Step 2: connect to the source, check its version and system, read its control file. */
-bool		steps_inspect_source(rewind_ctx *c, rw_error *err);
+/*
+ * A target that was not shut down cleanly: crash recovery first when
+ * recover (and not --no-ensure-shutdown); otherwise taken as it is
+ * (target_unclean) when as_is or when crash recovery would be allowed.
+ */
+step_outcome steps_settle_target(rewind_ctx *c, bool recover, bool as_is, rw_error *err);
+
+/* Data checksums or wal_log_hints, and a clean shutdown unless taken as it is. */
+step_outcome steps_target_rewindable(rewind_ctx *c, rw_error *err);
+
+/* Step 2: connect to the source (or open its directory). */
+step_outcome steps_open_source(rewind_ctx *c, rw_error *err);
+
+/*
+ * The source server's settings and its role's privileges, before its
+ * first file is read: without them that read fails with "permission
+ * denied" and no word of the GRANTs that fix it.
+ */
+step_outcome steps_source_server(rewind_ctx *c, rw_error *err);
+
+/* The source's version, system and control file match the target's. */
+step_outcome steps_source_matches(rewind_ctx *c, rw_error *err);
 bool		steps_read_source_control(rewind_ctx *c, pg_control *out, rw_error *err);
 
 /*
  * Step 3: the timelines of both sides (a standby source's from its newest
- * history file) and their histories.
+ * history file).
  */
-bool		steps_compute_timelines(rewind_ctx *c, rw_error *err);
-bool		steps_load_history(rewind_ctx *c, bool from_source, uint32_t tli, tl_history *out,
-							   rw_error *err);
+step_outcome steps_compute_timelines(rewind_ctx *c, rw_error *err);
 
-/* Step 4: the target's WAL along history, and where it ends. */
-bool		steps_open_target_wal(rewind_ctx *c, const tl_history *history, rw_error *err);
-bool		steps_find_target_end(rewind_ctx *c, rw_error *err);
+/* Same timeline on both sides: STEP_STOP (RW_ESTATE) when the target is ahead. */
+step_outcome steps_same_timeline(rewind_ctx *c, rw_error *err);
 
-/* Same timeline on both sides: fails (RW_ESTATE) when the target is ahead. */
-bool		steps_check_same_timeline(rewind_ctx *c, rw_error *err);
+/* The histories of both timelines. */
+step_outcome steps_load_histories(rewind_ctx *c, rw_error *err);
 
-/* Where recovery of the rewound node starts (see the function). */
+/* Where the histories part. */
+step_outcome steps_find_divergence(rewind_ctx *c, rw_error *err);
+
+/* Step 4: the target's WAL along its history, and where it ends. */
+step_outcome steps_read_target_wal(rewind_ctx *c, rw_error *err);
+
+/* Step 5: the last common checkpoint ... */
+step_outcome steps_find_checkpoint(rewind_ctx *c, rw_error *err);
+
+/* ... and where recovery of the rewound node starts (see the function). */
 void		steps_choose_recovery_start(rewind_ctx *c);
 
-/* Steps 6 to 8: both file lists, the changed blocks, the plan. */
-bool		steps_list_both(rewind_ctx *c, rw_error *err);
-bool		steps_build_plan(rewind_ctx *c, rw_error *err);
+/*
+ * Steps 6 to 8: both file lists, the changed blocks, the plan.  With
+ * compare_contents, files identical on both sides leave the plan (their
+ * contents are read); without, the plan counts whole-file copies.
+ */
+step_outcome steps_list_both(rewind_ctx *c, rw_error *err);
+step_outcome steps_build_plan(rewind_ctx *c, bool compare_contents, rw_error *err);
+
+/*
+ * The WAL the rewound node needs from the source, from 'from' on along
+ * history: the source is listed if it was not yet, and c->wal_needed and
+ * c->wal_missing are set.
+ */
+step_outcome steps_list_source_wal(rewind_ctx *c, lsn_t from, const tl_history *history,
+								   rw_error *err);
+
+/*
+ * When the source lacks a segment of c->wal_needed, its
+ * target_restore_command: the target's restore_command as its server would
+ * see it (postgres -C; NULL when unset), for the decision of needed_wal_gap.
+ * Stops when that cannot be read.
+ */
+step_outcome steps_target_restore_command(rewind_ctx *c, rw_error *err);
 
 /* The source's WAL segments from 'from' on, named after history, up to its end. */
 void		steps_source_wal_input(const rewind_ctx *c, lsn_t from, const tl_history *history,
-								   check_wal_input *in);
+								   needed_wal *in);
 
-/* Which configuration files and settings differ; settings a standby needs. */
-void		steps_compare_config(rewind_ctx *c);
+/* Which configuration files and settings differ from the source's (c->config_diffs). */
+void		steps_compare_config_files(rewind_ctx *c);
+
+/* Settings below the source's that keep a standby from starting (c->low_settings). */
+void		steps_compare_standby_settings(rewind_ctx *c);
 
 #endif

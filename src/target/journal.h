@@ -141,6 +141,39 @@ bool		journal_stash_prepare(const char *pgdata, bool sync, dev_t *dev, rw_error 
 char	   *journal_stash_path(const char *pgdata, const char *name);
 char	   *journal_stash_dir(const char *pgdata);
 
+/* --- space, counted before the journal exists (journal_space.c) --------- */
+
+/*
+ * The directory the journal's directory is created in (that of pgdata's
+ * real path): its file system holds the journal and the stash.  Malloc'd.
+ */
+char	   *journal_parent_dir(const char *pgdata);
+
+/*
+ * Bytes the journal takes for saved_bytes of target data (counted raw,
+ * though stored compressed) in records journal records, plus the records
+ * that data takes in pieces of at most JOURNAL_PIECE_MAX: each record's
+ * fixed part and path counted generously.
+ */
+uint64_t	journal_space(uint64_t saved_bytes, uint64_t records);
+
+/* The files a rewind removes, in bytes, by where they are. */
+typedef struct journal_removals {
+	uint64_t	data_bytes;		/* elsewhere in the data directory */
+	uint64_t	wal_bytes;		/* under pg_wal/ (may be a link) */
+	uint64_t	tblspc_bytes;	/* in tablespaces */
+} journal_removals;
+
+/*
+ * The stash rule: of the files removed from pgdata (on device data_dev),
+ * the bytes the journal must save because they cannot be moved into its
+ * stash (on journal_dev): all of them unless on the stash's file system.
+ * Files in tablespaces are always counted: their file systems are not
+ * looked at.
+ */
+uint64_t	journal_removals_saved(const char *pgdata, dev_t data_dev, dev_t journal_dev,
+								   const journal_removals *r);
+
 /*
  * Remove the journal of pgdata: renamed at once (and that made durable), so
  * an interruption never leaves a part of it, then deleted.

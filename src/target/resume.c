@@ -55,17 +55,17 @@ current_control(const char *pgdata, const journal_identity *id, control_now *now
 }
 
 static bool
-discard(const rewind_options *opts, const char *why, rw_error *err)
+discard(const resume_request *req, const char *why, rw_error *err)
 {
-	char	   *dir = journal_dir(opts->target_pgdata);
+	char	   *dir = journal_dir(req->pgdata);
 
 	log_info("removing the journal \"%s\": %s", dir, why);
 	free(dir);
-	return journal_remove(opts->target_pgdata, !opts->no_sync, err);
+	return journal_remove(req->pgdata, req->sync, err);
 }
 
 static bool
-roll_back(const rewind_options *opts, journal_reader *jr, rw_error *err)
+roll_back(const resume_request *req, journal_reader *jr, rw_error *err)
 {
 	const journal_identity *id = journal_reader_identity(jr);
 	control_now now;
@@ -74,18 +74,18 @@ roll_back(const rewind_options *opts, journal_reader *jr, rw_error *err)
 			 LSN_FMT ") stopped while %s; rolling back its %zu journal records",
 			 LSN_ARGS(id->diverge), LSN_ARGS(id->checkpoint),
 			 journal_step_name(journal_reader_last_step(jr)), journal_reader_count(jr));
-	if (!target_rollback(opts->target_pgdata, jr, !opts->no_sync, err))
+	if (!target_rollback(req->pgdata, jr, req->sync, err))
 	{
 		rw_context(err, "rolling back the interrupted rewind");
 		rw_hint(err, "Fix the cause and run again: the rollback is safe to repeat.");
 		return false;
 	}
-	if (!current_control(opts->target_pgdata, id, &now, err))
+	if (!current_control(req->pgdata, id, &now, err))
 		return false;
 	if (now != CONTROL_ORIGINAL)
 		return rw_fail(err, RW_EINTERNAL, "after the rollback, pg_control is not the original "
 					   "saved in the journal");
-	return journal_remove(opts->target_pgdata, !opts->no_sync, err);
+	return journal_remove(req->pgdata, req->sync, err);
 }
 
 /* A marked pg_control without a journal: say exactly that (false, err set). */
@@ -145,9 +145,9 @@ check_unchanged(const char *pgdata, const char *journal_path, rw_error *err)
 }
 
 bool
-resume_interrupted(const rewind_options *opts, resume_outcome *out, rw_error *err)
+resume_interrupted(const resume_request *req, resume_outcome *out, rw_error *err)
 {
-	const char *pgdata = opts->target_pgdata;
+	const char *pgdata = req->pgdata;
 	char	   *dir = journal_dir(pgdata);
 	journal_reader *jr = NULL;
 	bool		exists, incomplete, ok;
@@ -160,11 +160,11 @@ resume_interrupted(const rewind_options *opts, resume_outcome *out, rw_error *er
 	{
 		if (!no_journal_but_marked(pgdata, dir, err))
 			goto fail;
-		ok = !opts->rollback || check_unchanged(pgdata, dir, err);
+		ok = !req->rollback || check_unchanged(pgdata, dir, err);
 		free(dir);
 		return ok;
 	}
-	if (opts->dry_run || opts->check)
+	if (req->read_only)
 	{
 		rw_fail(err, RW_ESTATE, "an interrupted rewind left the target incomplete (journal "
 				"\"%s\")", dir);
@@ -177,8 +177,8 @@ resume_interrupted(const rewind_options *opts, resume_outcome *out, rw_error *er
 	if (incomplete)
 	{
 		/* its header was never complete: pg_control cannot have been marked */
-		ok = discard(opts, "the interrupted run had not changed the target", err) &&
-			(!opts->rollback || check_unchanged(pgdata, dir, err));
+		ok = discard(req, "the interrupted run had not changed the target", err) &&
+			(!req->rollback || check_unchanged(pgdata, dir, err));
 		free(dir);
 		return ok;
 	}
@@ -187,7 +187,7 @@ resume_interrupted(const rewind_options *opts, resume_outcome *out, rw_error *er
 	if (now == CONTROL_OTHER && journal_reader_last_step(jr) == JSTEP_FINALIZING)
 	{
 		/* it wrote the final pg_control: the rewind is done, but may have run since */
-		if (opts->rollback)
+		if (req->rollback)
 		{
 			rw_fail(err, RW_ESTATE, "the interrupted rewind had completed (the target's final "
 					"pg_control is in place); it cannot be rolled back safely");
@@ -197,7 +197,7 @@ resume_interrupted(const rewind_options *opts, resume_outcome *out, rw_error *er
 		journal_reader_close(jr);
 		free(dir);
 		*out = RESUME_COMPLETED;
-		return discard(opts, "the interrupted run had completed", err);
+		return discard(req, "the interrupted run had completed", err);
 	}
 	if (now == CONTROL_OTHER)
 	{
@@ -208,7 +208,7 @@ resume_interrupted(const rewind_options *opts, resume_outcome *out, rw_error *er
 				"the target from a backup or clone it again.");
 		goto fail;
 	}
-	ok = roll_back(opts, jr, err);
+	ok = roll_back(req, jr, err);
 	journal_reader_close(jr);
 	free(dir);
 	if (ok)

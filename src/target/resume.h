@@ -7,10 +7,17 @@
 #include <stdbool.h>
 
 #include "error.h"
-#include "run/options.h"
+
+/* What the run asks of resume_interrupted (from its options). */
+typedef struct resume_request {
+	const char *pgdata;			/* the target's data directory */
+	bool		rollback;		/* --rollback: undo an interrupted rewind, then stop */
+	bool		read_only;		/* a dry run or --check: may not roll back */
+	bool		sync;			/* fsync what it changes (not --no-sync) */
+} resume_request;
 
 /*
- * Deal with an interrupted rewind of opts->target_pgdata before anything
+ * Deal with an interrupted rewind of req->pgdata before anything
  * else is read from the target:
  *  - no journal, or one from before the first change: nothing to do (with
  *    --rollback: says "nothing to roll back" when the target shows no trace
@@ -31,7 +38,7 @@ typedef enum resume_outcome {
 	RESUME_COMPLETED			/* the interrupted run had finished its work */
 } resume_outcome;
 
-bool		resume_interrupted(const rewind_options *opts, resume_outcome *out,
+bool		resume_interrupted(const resume_request *req, resume_outcome *out,
 							   rw_error *err);
 
 #endif

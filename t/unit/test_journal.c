@@ -342,13 +342,55 @@ START_TEST(space_check_refuses)
 	char	   *dir = make_pgdata();
 
 	setenv("REWIND_TEST_FREE_BYTES", "1048576", 1);
-	ck_assert(!execute_check_space(dir, &est, &err));
+	ck_assert(!execute_has_space(dir, &est, &err));
 	unsetenv("REWIND_TEST_FREE_BYTES");
 	ck_assert_int_eq(err.kind, RW_ENOSPACE);
 	ck_assert_ptr_nonnull(strstr(err.msg, "need 12.0 MB"));
 	ck_assert_ptr_nonnull(strstr(err.msg, "have 1024 kB"));
 	ck_assert_ptr_nonnull(strstr(err.msg, dir));
-	ck_assert(execute_check_space(dir, &est, &err));
+	ck_assert(execute_has_space(dir, &est, &err));
+	remove_tree(dir);
+	free(dir);
+}
+END_TEST
+
+/* What the free-space check asks of the journal before it exists. */
+START_TEST(journal_space_facts)
+{
+	journal_removals removed = {.data_bytes = 100, .wal_bytes = 20, .tblspc_bytes = 3};
+	char	   *dir = make_pgdata();
+	char	   *parent = journal_parent_dir(dir);
+	char	   *slash = strrchr(dir, '/');
+	char	   *wal;
+	struct stat st;
+
+	/* the journal goes beside the data directory: into its parent */
+	ck_assert_ptr_nonnull(slash);
+	ck_assert_int_eq(strlen(parent), (size_t) (slash - dir));
+	ck_assert(strncmp(parent, dir, strlen(parent)) == 0);
+	free(parent);
+	parent = journal_parent_dir("/srv/pgdata//");
+	ck_assert_str_eq(parent, "/srv");
+	free(parent);
+	parent = journal_parent_dir("/pgdata");
+	ck_assert_str_eq(parent, "/");
+	free(parent);
+	/* one record per piece of data on top of those asked for */
+	ck_assert_uint_eq(journal_space(0, 1), 256);
+	ck_assert_uint_eq(journal_space(2 * JOURNAL_PIECE_MAX, 3), 2 * JOURNAL_PIECE_MAX + 5 * 256);
+	/*
+	 * the stash is on the journal's file system: files elsewhere are saved
+	 * (without a pg_wal to look at, its files count as elsewhere)
+	 */
+	ck_assert_int_eq(stat(dir, &st), 0);
+	ck_assert_uint_eq(journal_removals_saved(dir, st.st_dev, st.st_dev, &removed), 23);
+	wal = xasprintf("%s/pg_wal", dir);
+	ck_assert_int_eq(mkdir(wal, 0700), 0);
+	free(wal);
+	ck_assert_uint_eq(journal_removals_saved(dir, st.st_dev, st.st_dev, &removed), 3);
+	/* counted conservatively: pg_wal's files too when the data directory is elsewhere */
+	ck_assert_uint_eq(journal_removals_saved(dir, st.st_dev + 1, st.st_dev, &removed), 123);
+	ck_assert_uint_eq(journal_removals_saved(dir, st.st_dev, st.st_dev + 1, &removed), 123);
 	remove_tree(dir);
 	free(dir);
 }
@@ -366,6 +408,7 @@ journal_suite(void)
 	tcase_add_test(tc, journal_dir_beside);
 	tcase_add_test(tc, space_estimate_counts);
 	tcase_add_test(tc, space_check_refuses);
+	tcase_add_test(tc, journal_space_facts);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -66,7 +66,7 @@ START_TEST(full_tablespace_file_system_named)
 END_TEST
 
 /*
- * Through execute_check_space with a real plan: a data directory in /tmp
+ * Through execute_has_space with a real plan: a data directory in /tmp
  * and a tablespace link (created by the plan) to /dev/shm, a tmpfs.  Every
  * file system is said to have 8 MB free; 6 MB go to each.  Counting the
  * tablespace's data on the data directory's file system would refuse.
@@ -101,11 +101,11 @@ START_TEST(plan_places_tablespace_data)
 	est.journal_bytes = 1 * MB;
 	est.new_bytes = 6 * MB - 2 * MB + 6 * MB + 1 * MB;
 	setenv("REWIND_TEST_FREE_BYTES", "8388608", 1);
-	ck_assert_msg(execute_check_space(data, &est, &err), "%s", err.msg);
+	ck_assert_msg(execute_has_space(data, &est, &err), "%s", err.msg);
 	/* the tablespace's file system full: refused, naming where it is */
 	est.new_bytes += 3 * MB;
 	e[2].source_size += 3 * MB;
-	ck_assert(!execute_check_space(data, &est, &err));
+	ck_assert(!execute_has_space(data, &est, &err));
 	unsetenv("REWIND_TEST_FREE_BYTES");
 	ck_assert_msg(strstr(err.msg, ts) != NULL && strstr(err.msg, "need 9216 kB") != NULL,
 				  "%s", err.msg);

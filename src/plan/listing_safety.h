@@ -5,8 +5,8 @@
  * in it may make the copy write outside the target's data directory and
  * its own tablespaces.
  */
-#ifndef RW_LISTING_CHECK_H
-#define RW_LISTING_CHECK_H
+#ifndef RW_LISTING_SAFETY_H
+#define RW_LISTING_SAFETY_H
 
 #include <stdbool.h>
 
@@ -20,7 +20,7 @@
  * or is listed twice; a symbolic link anywhere but pg_tblspc/<oid> (and a
  * source's own pg_wal); a link whose target is not a clean absolute path.
  */
-bool		listing_check_source(const file_list *source, rw_error *err);
+bool		listing_source_safe(const file_list *source, rw_error *err);
 
 /*
  * Before the first change: every tablespace link the plan creates must
@@ -29,6 +29,6 @@ bool		listing_check_source(const file_list *source, rw_error *err);
  * data is another cluster's (on a shared host, maybe the source's own):
  * refused with RW_ESTATE, naming it.
  */
-bool		listing_check_tablespaces(const plan *p, const char *tsdir, rw_error *err);
+bool		listing_tablespaces_free(const plan *p, const char *tsdir, rw_error *err);
 
 #endif

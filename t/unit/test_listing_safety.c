@@ -11,14 +11,14 @@
 #include <unistd.h>
 
 #include "blockmap.h"
-#include "plan/listing_check.h"
+#include "plan/listing_safety.h"
 #include "plan/plan.h"
 #include "timeline.h"
 #include "xalloc.h"
 
 #define TSDIR "PG_15_202209061"
 
-extern Suite *listing_check_suite(void);
+extern Suite *listing_safety_suite(void);
 
 /* One entry of a hand-made listing; link is set for symlinks. */
 typedef struct listed {
@@ -234,7 +234,7 @@ START_TEST(pg_wal_link_never_made)
 	rw_error	err;
 
 	ck_assert_msg(plan_listing(l, 1, &pl, &err), "%s", err.msg);
-	ck_assert(!listing_check_tablespaces(&pl.p, TSDIR, &err));
+	ck_assert(!listing_tablespaces_free(&pl.p, TSDIR, &err));
 	ck_assert_int_eq(err.kind, RW_ESOURCE);
 	ck_assert_msg(strstr(err.msg, "\"pg_wal\" -> \"/etc\"") != NULL, "%s", err.msg);
 	planned_free(&pl);
@@ -278,7 +278,7 @@ START_TEST(location_absent)
 	rw_error	err;
 
 	link_plan(&pl, loc);
-	ck_assert_msg(listing_check_tablespaces(&pl.p, TSDIR, &err), "%s", err.msg);
+	ck_assert_msg(listing_tablespaces_free(&pl.p, TSDIR, &err), "%s", err.msg);
 	planned_free(&pl);
 	free(loc);
 	remove_tree(dir);
@@ -294,9 +294,9 @@ START_TEST(location_without_tsdir_or_empty)
 	rw_error	err;
 
 	link_plan(&pl, dir);
-	ck_assert_msg(listing_check_tablespaces(&pl.p, TSDIR, &err), "%s", err.msg);
+	ck_assert_msg(listing_tablespaces_free(&pl.p, TSDIR, &err), "%s", err.msg);
 	ck_assert_int_eq(mkdir(sub, 0700), 0);
-	ck_assert_msg(listing_check_tablespaces(&pl.p, TSDIR, &err), "%s", err.msg);
+	ck_assert_msg(listing_tablespaces_free(&pl.p, TSDIR, &err), "%s", err.msg);
 	planned_free(&pl);
 	free(sub);
 	remove_tree(dir);
@@ -316,7 +316,7 @@ START_TEST(location_of_another_cluster)
 	ck_assert_int_eq(mkdir(sub, 0700), 0);
 	ck_assert_int_eq(mkdir(db, 0700), 0);
 	link_plan(&pl, dir);
-	ck_assert(!listing_check_tablespaces(&pl.p, TSDIR, &err));
+	ck_assert(!listing_tablespaces_free(&pl.p, TSDIR, &err));
 	ck_assert_int_eq(err.kind, RW_ESTATE);
 	ck_assert_msg(strstr(err.msg, sub) != NULL && strstr(err.msg, "pg_tblspc/16384") != NULL,
 				  "%s", err.msg);
@@ -339,7 +339,7 @@ START_TEST(location_tsdir_is_a_link)
 
 	ck_assert_int_eq(symlink("/tmp", sub), 0);
 	link_plan(&pl, dir);
-	ck_assert(!listing_check_tablespaces(&pl.p, TSDIR, &err));
+	ck_assert(!listing_tablespaces_free(&pl.p, TSDIR, &err));
 	ck_assert_int_eq(err.kind, RW_ESTATE);
 	planned_free(&pl);
 	free(sub);
@@ -348,9 +348,9 @@ START_TEST(location_tsdir_is_a_link)
 }
 END_TEST
 
-Suite *listing_check_suite(void)
+Suite *listing_safety_suite(void)
 {
-	Suite	   *s = suite_create("listing_check");
+	Suite	   *s = suite_create("listing_safety");
 	TCase	   *tc = tcase_create("core");
 
 	tcase_add_test(tc, link_outside_tablespaces);

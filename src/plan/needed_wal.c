@@ -1,10 +1,10 @@
 /*
  * Does the source still have the WAL the rewound node needs, and what
- * retains it there (check_wal.h)?  Findings for --check, and the gap a run
+ * retains it there (needed_wal.h)?  Findings for --check, and the gap a run
  * refuses.  Pure: decisions over listings and settings already read.
  */
 
-#include "plan/check_wal.h"
+#include "plan/needed_wal.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -15,7 +15,7 @@
  * into first.
  */
 static size_t
-count_segments(const check_wal_input *in, uint64_t last, const file_list *l, bool listed,
+count_segments(const needed_wal *in, uint64_t last, const file_list *l, bool listed,
 			   char first[WAL_FILE_NAME_LEN + 1])
 {
 	char		name[WAL_FILE_NAME_LEN + 1];
@@ -41,7 +41,7 @@ count_segments(const check_wal_input *in, uint64_t last, const file_list *l, boo
  * insert position is already there), so its absence is no gap.
  */
 size_t
-check_wal_missing(const check_wal_input *in, char first[WAL_FILE_NAME_LEN + 1])
+needed_wal_missing(const needed_wal *in, char first[WAL_FILE_NAME_LEN + 1])
 {
 	uint64_t	last = lsn_segno_of_end(in->source_end, in->segsize);
 
@@ -51,7 +51,7 @@ check_wal_missing(const check_wal_input *in, char first[WAL_FILE_NAME_LEN + 1])
 }
 
 size_t
-check_wal_vanished(const check_wal_input *in, const file_list *vanished,
+needed_wal_vanished(const needed_wal *in, const file_list *vanished,
 				   char first[WAL_FILE_NAME_LEN + 1])
 {
 	return count_segments(in, lsn_segno_of_end(in->source_end, in->segsize), vanished, true,
@@ -60,7 +60,7 @@ check_wal_vanished(const check_wal_input *in, const file_list *vanished,
 
 /* "slot \"a\" (restart_lsn 0/3000000), wal_keep_size = 128MB, archiving"; "" if nothing. */
 static void
-describe_retention(const check_wal_input *in, char *out, size_t size)
+describe_retention(const needed_wal *in, char *out, size_t size)
 {
 	const source_wal_retention *r = in->retention;
 	size_t		n = 0;
@@ -79,11 +79,11 @@ describe_retention(const check_wal_input *in, char *out, size_t size)
 }
 
 check_severity
-check_wal_gap(const check_wal_input *in, rw_error *msg)
+needed_wal_gap(const needed_wal *in, rw_error *msg)
 {
 	char		first[WAL_FILE_NAME_LEN + 1];
 	char		more[48] = "";
-	size_t		n = check_wal_missing(in, first);
+	size_t		n = needed_wal_missing(in, first);
 
 	rw_error_clear(msg);
 	if (n == 0)
@@ -107,11 +107,11 @@ check_wal_gap(const check_wal_input *in, rw_error *msg)
 }
 
 void
-check_source_wal(check_findings *f, const check_wal_input *in)
+needed_wal_finding(check_findings *f, const needed_wal *in)
 {
 	char		kept[512];
 	rw_error	gap;
-	check_severity sev = check_wal_gap(in, &gap);
+	check_severity sev = needed_wal_gap(in, &gap);
 
 	if (sev != CHECK_OK)
 	{
@@ -138,7 +138,7 @@ check_source_wal(check_findings *f, const check_wal_input *in)
 }
 
 void
-check_slot(check_findings *f, const char *slot, const source_wal_retention *r)
+slot_finding(check_findings *f, const char *slot, const source_wal_retention *r)
 {
 	if (r->slot_exists && !r->slot_physical)
 		check_add(f, "slot", CHECK_ERROR, "Choose another name for --slot.",

@@ -1,10 +1,10 @@
 /*
- * What a source may list, and where a rewind may write (listing_check.h):
+ * What a source may list, and where a rewind may write (listing_safety.h):
  * paths and tablespace links checked before anything is planned from them.
  * Reads tablespace directories on this host; changes nothing.
  */
 
-#include "plan/listing_check.h"
+#include "plan/listing_safety.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -51,7 +51,7 @@ clean_absolute(const char *path)
 }
 
 static bool
-check_entry(const file_entry *e, rw_error *err)
+entry_safe(const file_entry *e, rw_error *err)
 {
 	if (!reply_path_ok(e->path) || has_control_chars(e->path) ||
 		strlen(e->path) >= LISTED_PATH_MAX)
@@ -71,11 +71,11 @@ check_entry(const file_entry *e, rw_error *err)
 }
 
 bool
-listing_check_source(const file_list *source, rw_error *err)
+listing_source_safe(const file_list *source, rw_error *err)
 {
 	for (size_t i = 0; i < source->n; i++)
 	{
-		if (!check_entry(&source->items[i], err))
+		if (!entry_safe(&source->items[i], err))
 		{
 			rw_hint(err, "The source is damaged or is not the server it claims to be; check "
 					"--source-server (use sslmode=verify-full to authenticate it).");
@@ -109,7 +109,7 @@ empty_dir(const char *dir, bool *empty)
 }
 
 static bool
-check_location(const plan_entry *e, const char *tsdir, rw_error *err)
+location_free(const plan_entry *e, const char *tsdir, rw_error *err)
 {
 	char	   *dir = xasprintf("%s/%s", e->link_target, tsdir);
 	struct stat st;
@@ -138,7 +138,7 @@ check_location(const plan_entry *e, const char *tsdir, rw_error *err)
 }
 
 bool
-listing_check_tablespaces(const plan *p, const char *tsdir, rw_error *err)
+listing_tablespaces_free(const plan *p, const char *tsdir, rw_error *err)
 {
 	for (size_t i = 0; i < p->n; i++)
 	{
@@ -151,7 +151,7 @@ listing_check_tablespaces(const plan *p, const char *tsdir, rw_error *err)
 			return rw_fail(err, RW_ESOURCE, "the rewind would create symbolic link \"%s\" -> "
 						   "\"%s\" in the target: only tablespace links are made", e->path,
 						   e->link_target ? e->link_target : "");
-		if (!check_location(e, tsdir, err))
+		if (!location_free(e, tsdir, err))
 			return false;
 	}
 	return true;

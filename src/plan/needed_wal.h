@@ -1,9 +1,11 @@
 /*
- * --check findings about WAL the source must still have for the rewound
- * node, what retains it there, and the replication slot of --slot.
+ * The WAL the rewound node needs from the source: which segments the
+ * source no longer has (or lost during the copy), the one decision on such
+ * a gap for a run and --check alike, and the --check findings about that
+ * WAL, what retains it there, and the replication slot of --slot.
  */
-#ifndef RW_CHECK_WAL_H
-#define RW_CHECK_WAL_H
+#ifndef RW_NEEDED_WAL_H
+#define RW_NEEDED_WAL_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -14,7 +16,7 @@
 #include "source/source.h"
 #include "timeline.h"
 
-typedef struct check_wal_input {
+typedef struct needed_wal {
 	const file_list *source_files;	/* the source's listing, sorted */
 	const tl_history *source_history;
 	uint32_t	segsize;
@@ -23,7 +25,7 @@ typedef struct check_wal_input {
 	const source_wal_retention *retention;	/* NULL: a directory source */
 	const char *slot;			/* --slot, or NULL */
 	const char *target_restore_command; /* the target's, NULL when unset */
-} check_wal_input;
+} needed_wal;
 
 /*
  * How many of the segments that the rewound node needs from the source (from
@@ -31,29 +33,29 @@ typedef struct check_wal_input {
  * lacks; the first one's name into first.  The segment of in->source_end,
  * the one the source writes, is never counted: it may not exist yet.
  */
-size_t		check_wal_missing(const check_wal_input *in, char first[WAL_FILE_NAME_LEN + 1]);
+size_t		needed_wal_missing(const needed_wal *in, char first[WAL_FILE_NAME_LEN + 1]);
 
 /*
  * The same for the segments among vanished: paths of files, sorted, that
  * were listed but gone from the source when read (execute_outcome).
  */
-size_t		check_wal_vanished(const check_wal_input *in, const file_list *vanished,
+size_t		needed_wal_vanished(const needed_wal *in, const file_list *vanished,
 							   char first[WAL_FILE_NAME_LEN + 1]);
 
 /*
  * The one decision, for a run and --check alike, on WAL the rewound node
- * needs that the source no longer has (check_wal_missing): CHECK_OK when
+ * needs that the source no longer has (needed_wal_missing): CHECK_OK when
  * none is missing; CHECK_WARNING when the target has a restore_command (the
  * node can restore it from an archive); CHECK_ERROR otherwise: the node
  * could not start, so a run refuses before its first change.  The message
  * and hint (which segment, what to do) go into *msg, kind RW_ESTATE.
  */
-check_severity check_wal_gap(const check_wal_input *in, rw_error *msg);
+check_severity needed_wal_gap(const needed_wal *in, rw_error *msg);
 
 /* Finding "source_wal": are the segments there, and what keeps them. */
-void		check_source_wal(check_findings *f, const check_wal_input *in);
+void		needed_wal_finding(check_findings *f, const needed_wal *in);
 
 /* Finding "slot": the slot of --slot exists, or can be created. */
-void		check_slot(check_findings *f, const char *slot, const source_wal_retention *r);
+void		slot_finding(check_findings *f, const char *slot, const source_wal_retention *r);
 
 #endif

@@ -6,7 +6,7 @@
 #include <check.h>
 #include <string.h>
 
-#include "plan/check_wal.h"
+#include "plan/needed_wal.h"
 
 #define SEG (16u * 1024 * 1024)
 
@@ -14,7 +14,7 @@
 typedef struct fixture {
 	tl_history	hist;
 	file_list	listed;
-	check_wal_input in;
+	needed_wal	in;
 } fixture;
 
 static void
@@ -52,7 +52,7 @@ START_TEST(test_missing_none)
 	char		first[WAL_FILE_NAME_LEN + 1] = "";
 
 	fixture_init(&f, wal);
-	ck_assert_uint_eq(check_wal_missing(&f.in, first), 0);
+	ck_assert_uint_eq(needed_wal_missing(&f.in, first), 0);
 	ck_assert_str_eq(first, "");
 	fixture_free(&f);
 }
@@ -70,7 +70,7 @@ START_TEST(test_missing_counts_needed_names)
 	char		first[WAL_FILE_NAME_LEN + 1];
 
 	fixture_init(&f, wal);
-	ck_assert_uint_eq(check_wal_missing(&f.in, first), 2);
+	ck_assert_uint_eq(needed_wal_missing(&f.in, first), 2);
 	ck_assert_str_eq(first, "000000020000000000000003");
 	fixture_free(&f);
 }
@@ -93,16 +93,16 @@ START_TEST(test_missing_end_at_boundary)
 
 	fixture_init(&f, wal);
 	f.in.source_end = 0x6000000;
-	ck_assert_uint_eq(check_wal_missing(&f.in, first), 0);
+	ck_assert_uint_eq(needed_wal_missing(&f.in, first), 0);
 	f.in.source_end = 0x6000028;
-	ck_assert_uint_eq(check_wal_missing(&f.in, first), 0);
+	ck_assert_uint_eq(needed_wal_missing(&f.in, first), 0);
 	fixture_free(&f);
 	fixture_init(&f, without5);
 	f.in.source_end = 0x6000028;
-	ck_assert_uint_eq(check_wal_missing(&f.in, first), 1);
+	ck_assert_uint_eq(needed_wal_missing(&f.in, first), 1);
 	ck_assert_str_eq(first, "000000020000000000000005");
 	f.in.source_end = 0x5000028;
-	ck_assert_uint_eq(check_wal_missing(&f.in, first), 0);
+	ck_assert_uint_eq(needed_wal_missing(&f.in, first), 0);
 	fixture_free(&f);
 }
 END_TEST
@@ -118,16 +118,16 @@ START_TEST(test_vanished)
 	char		first[WAL_FILE_NAME_LEN + 1] = "";
 
 	fixture_init(&f, wal);
-	ck_assert_uint_eq(check_wal_vanished(&f.in, &gone, first), 0);
+	ck_assert_uint_eq(needed_wal_vanished(&f.in, &gone, first), 0);
 	file_list_add(&gone, "base/5/16384", FILE_TYPE_REGULAR, 0, NULL);
 	file_list_add(&gone, "pg_wal/000000010000000000000003", FILE_TYPE_REGULAR, 0, NULL);
 	file_list_add(&gone, "pg_wal/000000020000000000000004", FILE_TYPE_REGULAR, 0, NULL);
 	file_list_add(&gone, "pg_wal/000000020000000000000005", FILE_TYPE_REGULAR, 0, NULL);
 	file_list_sort(&gone);
-	ck_assert_uint_eq(check_wal_vanished(&f.in, &gone, first), 2);
+	ck_assert_uint_eq(needed_wal_vanished(&f.in, &gone, first), 2);
 	ck_assert_str_eq(first, "000000020000000000000004");
 	/* they were listed: the listing alone lacks nothing */
-	ck_assert_uint_eq(check_wal_missing(&f.in, first), 0);
+	ck_assert_uint_eq(needed_wal_missing(&f.in, first), 0);
 	file_list_free(&gone);
 	fixture_free(&f);
 }
@@ -141,7 +141,7 @@ START_TEST(test_finding_names_missing_segment)
 	check_findings findings = {0};
 
 	fixture_init(&f, wal);
-	check_source_wal(&findings, &f.in);
+	needed_wal_finding(&findings, &f.in);
 	ck_assert_uint_eq(findings.n, 1);
 	ck_assert_str_eq(findings.items[0].code, "source_wal");
 	ck_assert_int_eq(findings.items[0].severity, CHECK_ERROR);
@@ -160,13 +160,13 @@ START_TEST(test_gap_depends_on_target_restore_command)
 
 	fixture_init(&f, wal);
 	f.in.source_end = 0x6800000;	/* 4 and 5 missing; 6 is the source's own */
-	ck_assert_int_eq(check_wal_gap(&f.in, &msg), CHECK_ERROR);
+	ck_assert_int_eq(needed_wal_gap(&f.in, &msg), CHECK_ERROR);
 	ck_assert_ptr_nonnull(strstr(msg.msg, "000000020000000000000004 (and 1 more)"));
 	ck_assert_ptr_nonnull(strstr(msg.hint, "Nothing was changed"));
 	ck_assert_ptr_nonnull(strstr(msg.hint, "restore_command"));
 	ck_assert_ptr_nonnull(strstr(msg.hint, "wal_keep_size"));
 	f.in.target_restore_command = "cp /arch/%f %p";
-	ck_assert_int_eq(check_wal_gap(&f.in, &msg), CHECK_WARNING);
+	ck_assert_int_eq(needed_wal_gap(&f.in, &msg), CHECK_WARNING);
 	ck_assert_ptr_nonnull(strstr(msg.hint, "cp /arch/%f %p"));
 	fixture_free(&f);
 }
@@ -181,18 +181,18 @@ START_TEST(test_gap_none)
 	rw_error	msg;
 
 	fixture_init(&f, wal);
-	ck_assert_int_eq(check_wal_gap(&f.in, &msg), CHECK_OK);
+	ck_assert_int_eq(needed_wal_gap(&f.in, &msg), CHECK_OK);
 	ck_assert_str_eq(msg.msg, "");
 	fixture_free(&f);
 }
 END_TEST
 
-extern Suite *check_wal_suite(void);
+extern Suite *needed_wal_suite(void);
 
-Suite *check_wal_suite(void)
+Suite *needed_wal_suite(void)
 {
-	Suite	   *s = suite_create("check_wal");
-	TCase	   *tc = tcase_create("check_wal");
+	Suite	   *s = suite_create("needed_wal");
+	TCase	   *tc = tcase_create("needed_wal");
 
 	tcase_add_test(tc, test_missing_none);
 	tcase_add_test(tc, test_missing_counts_needed_names);
