@@ -4,7 +4,7 @@
 #   make check         lint, unit tests, integration tests on real servers,
 #                      the sanitizer run, the demo and a short fuzz pass
 #   make check-asan    unit and integration tests under ASan and UBSan
-#   make lint          cppcheck, the include layers, shellcheck
+#   make lint          cppcheck, the include layers, shellcheck, one place per fact
 #   make demo          a split brain on throwaway clusters, dry run, rewind
 #   make fuzz-smoke    each fuzz target for FUZZ_SECONDS, replaying the
 #                      kept inputs; writes nothing into the source tree
@@ -46,7 +46,7 @@ UNIT        := $(BUILD)/unit-tests
 CRASHSIM    := $(BUILD)/crashsim
 
 .PHONY: FORCE fuzz-crash all check unit integration fixtures check-asan demo install clean lint \
-	lint-c lint-layers lint-shell bench bench-scaling fuzz fuzz-smoke
+	lint-c lint-layers lint-shell lint-facts bench bench-scaling fuzz fuzz-smoke
 
 all: rewind $(CRASHSIM)
 
@@ -245,13 +245,17 @@ fuzz-crash: $(BIN) $(CRASHSIM)
 # lint: every check, even after one failed, then fails if any did.  The
 # shell scripts: t/lint/shellcheck.sh says which.
 lint:
-	@st=0; for t in lint-c lint-layers lint-shell; do \
+	@st=0; for t in lint-c lint-layers lint-shell lint-facts; do \
 	  $(MAKE) --no-print-directory $$t || { echo "make $$t failed"; st=1; }; \
 	done; exit $$st
 
 lint-c:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,style,performance,portability \
 	  --inline-suppr --suppress=missingIncludeSystem -Ilib -Isrc lib src
+
+# One place for each fact: the supported majors named only as the version
+# table says (--help is read from the program), test hooks read in one file.
+lint-facts: $(BIN)
 	REWIND_BIN=$(BIN) bash t/lint/majors.sh
 	bash t/lint/test_hooks.sh
 
