@@ -233,7 +233,8 @@ START_TEST(unknown_types)
 }
 END_TEST
 
-/* PostgreSQL 17's infinite intervals (every field at its limit; the
+/* PostgreSQL 17's infinite intervals: the bytes pageinspect showed there
+ * for 'infinity' and '-infinity', which COPY printed as those words (the
  * fixture's server, 15, cannot store them). */
 START_TEST(interval_infinity)
 {
