@@ -125,6 +125,15 @@ bool		tuple_deform(const uint8_t *tuple, size_t tuple_len,
 void		csv_append_field(text_buf *out, const char *field, size_t len, bool isnull);
 
 /*
+ * Append a whole row of n fields as COPY ... (FORMAT csv) writes it, LF
+ * included: byte for byte the same, also for "\." which COPY quotes only
+ * as the single column of a row (csv_append_field always quotes it, which
+ * reads back the same).  isnull[i] true: fields[i] is not read.
+ */
+void		csv_append_row(text_buf *out, const char *const *fields, const size_t *lens,
+						   const bool *isnull, size_t n);
+
+/*
  * Decompress a compressed varlena's payload: method 0 pglz, 1 lz4, into
  * out[0..rawsize).  RW_ECORRUPT when the data does not decompress to
  * exactly rawsize bytes.
