@@ -37,6 +37,11 @@ print_json_result(const rewind_result *res, const rw_error *err)
 	json_raw(&w, res->plan);
 	json_key(&w, "report");
 	json_raw(&w, res->report);
+	if (res->salvage)
+	{
+		json_key(&w, "salvage");
+		json_raw(&w, res->salvage);
+	}
 	if (res->findings)
 	{
 		json_key(&w, "findings");

@@ -23,6 +23,7 @@
 #include "run/steps.h"
 #include "target/target_lock.h"
 #include "plan/wal_gap.h"
+#include "salvage/salvage.h"
 #include "xalloc.h"
 
 /* --- the two ways to finish --------------------------------------------- */
@@ -220,6 +221,13 @@ render_result(const rewind_ctx *c)
 		c->res->plan = render_json(&f, report_json_plan);
 		c->res->report = render_json(&f, report_json_report);
 	}
+	if (c->salvage.ran)
+	{
+		json_buffer b;
+
+		salvage_json(&c->salvage, json_buffer_open(&b));
+		c->res->salvage = json_buffer_close(&b);
+	}
 }
 
 static void
@@ -243,6 +251,11 @@ write_report(const rewind_ctx *c, FILE *out)
 		json_raw(&w, pl);
 		json_key(&w, "report");
 		json_raw(&w, rep);
+		if (c->salvage.ran)
+		{
+			json_key(&w, "salvage");
+			salvage_json(&c->salvage, &w);
+		}
 		json_end_object(&w);
 		free(div);
 		free(pl);
@@ -252,6 +265,7 @@ write_report(const rewind_ctx *c, FILE *out)
 	plan_print_summary(&c->plan, out);
 	report_print_plan_text(&f, out);
 	report_print_text(&f, out);
+	salvage_print_text(&c->salvage, out);
 }
 
 /*
@@ -463,10 +477,47 @@ perform_rewind(rewind_ctx *c, rw_error *err)
 	return ok;
 }
 
+/*
+ * --salvage: the rows the target loses, saved and synced before anything
+ * changes; a failure stops the run here.
+ */
+static bool
+salvage_lost_rows(rewind_ctx *c, rw_error *err)
+{
+	salvage_input in = {
+		.dir = c->opts->salvage_dir,
+		.rf = {.pgdata = c->tgt.pgdata, .tsdir = c->tgt.tsdir,
+		.blcksz = c->tgt.control.blcksz, .relseg_size = c->tgt.control.relseg_size},
+		.ledger = c->ledger,
+		.map = c->map,
+		.src = c->src,
+		.wal = c->reader,
+		.ver = c->tgt.ver,
+		.wal_redo = c->ckpt.redo,
+		.wal_end = c->tgt_end,
+	};
+	uint64_t	rows = 0;
+
+	if (c->opts->salvage_dir == NULL)
+		return true;
+	if (!salvage_run(&in, &c->salvage, err))
+		return false;
+	for (size_t i = 0; i < c->salvage.n; i++)
+		rows += c->salvage.tables[i].rows[SALVAGE_WRITTEN] +
+			c->salvage.tables[i].rows[SALVAGE_REMOVED];
+	log_info("salvage: %llu lost rows of %zu tables saved in \"%s\"", (unsigned long long) rows,
+			 c->salvage.n, c->opts->salvage_dir);
+	return true;
+}
+
 static bool
 run_steps(rewind_ctx *c, rw_error *err)
 {
 	resume_outcome resumed;
+
+	/* before anything else: a refusal here changes nothing */
+	if (c->opts->salvage_dir && !salvage_check_dir(c->opts->salvage_dir, err))
+		return false;
 
 	if (!resume_interrupted(c->opts, &resumed, err))
 		return false;
@@ -532,6 +583,8 @@ run_steps(rewind_ctx *c, rw_error *err)
 		return false;
 	steps_compare_config(c);
 	resolve_names(c);
+	if (!salvage_lost_rows(c, err))
+		return false;
 	if (c->opts->report_file && !write_report_file(c, err))
 		return false;
 	if (c->opts->dry_run)
@@ -542,6 +595,7 @@ run_steps(rewind_ctx *c, rw_error *err)
 		plan_print_summary(&c->plan, stderr);
 		report_print_plan_text(&f, stderr);
 		report_print_text(&f, stderr);
+		salvage_print_text(&c->salvage, stderr);
 		log_info("dry run: the target was not modified");
 		c->res->status = "dry run";
 		return true;
@@ -600,6 +654,7 @@ rewind_result_free(rewind_result *res)
 	free(res->divergence);
 	free(res->plan);
 	free(res->report);
+	free(res->salvage);
 	free(res->findings);
 	memset(res, 0, sizeof(*res));
 }

@@ -24,6 +24,7 @@
 #include "report/report.h"
 #include "run/rewind.h"
 #include "plan/scan.h"
+#include "salvage/salvage.h"
 #include "source/source.h"
 #include "target/target.h"
 #include "target/targetwal.h"
@@ -74,6 +75,7 @@ typedef struct rewind_ctx {
 	execute_outcome copied;		/* what changed on the source during the copy */
 	size_t		wal_vanished;	/* needed segments among copied.vanished */
 	rel_names	names;
+	salvage_result salvage;		/* --salvage, once written */
 	check_findings findings;	/* --check */
 	str_list	config_files;	/* the target's configuration (config_target_files) */
 } rewind_ctx;

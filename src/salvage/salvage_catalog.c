@@ -336,28 +336,24 @@ cmp_enum(const void *key, const void *elem)
 	return a < b ? -1 : a > b;
 }
 
-static const datum_type *
-env_type(void *ctx, uint32_t typid)
+const datum_type *
+salvage_catalog_type(salvage_catalog *cat, uint32_t typid)
 {
-	salvage_catalog *cat = ctx;
-
 	return bsearch(&typid, cat->types, cat->ntypes, sizeof(datum_type), cmp_type);
 }
 
-static const char *
-env_enum_label(void *ctx, uint32_t oid)
+const char *
+salvage_catalog_enum_label(salvage_catalog *cat, uint32_t oid)
 {
-	salvage_catalog *cat = ctx;
 	const enum_label *e = bsearch(&oid, cat->enums, cat->nenums, sizeof(enum_label), cmp_enum);
 
 	return e ? e->label : NULL;
 }
 
 /* Loaded on first use; a failure to read them leaves the value undecoded. */
-static const datum_attr *
-env_composite_attrs(void *ctx, uint32_t relid, size_t *n)
+const datum_attr *
+salvage_catalog_composite(salvage_catalog *cat, uint32_t relid, size_t *n)
 {
-	salvage_catalog *cat = ctx;
 	column_rows cols = {0};
 	char		num[16];
 	rw_error	err;
@@ -384,14 +380,4 @@ env_composite_attrs(void *ctx, uint32_t relid, size_t *n)
 	c->n = cols.n;
 	*n = c->n;
 	return c->attrs;
-}
-
-void
-salvage_catalog_env(salvage_catalog *cat, datum_env *env)
-{
-	memset(env, 0, sizeof(*env));
-	env->ctx = cat;
-	env->type = env_type;
-	env->enum_label = env_enum_label;
-	env->composite_attrs = env_composite_attrs;
 }

@@ -27,8 +27,10 @@ bool		salvage_catalog_load(source *src, uint32_t db_oid, salvage_catalog **out,
 void		salvage_catalog_free(salvage_catalog *cat);
 const char *salvage_catalog_datname(const salvage_catalog *cat);
 
-/* The decoder's environment over cat (toast_fetch left to the caller). */
-void		salvage_catalog_env(salvage_catalog *cat, datum_env *env);
+/* What datum_env asks of the catalog (see datum.h); NULL when unknown. */
+const datum_type *salvage_catalog_type(salvage_catalog *cat, uint32_t typid);
+const char *salvage_catalog_enum_label(salvage_catalog *cat, uint32_t enum_oid);
+const datum_attr *salvage_catalog_composite(salvage_catalog *cat, uint32_t relid, size_t *n);
 
 /* A table as the catalog describes it. */
 typedef struct salvage_table_def {

@@ -77,6 +77,16 @@ salvage_name_part(const char *name, char *out, size_t outlen)
 	out[n] = '\0';
 }
 
+bool
+salvage_path(char *out, size_t outlen, const char *dir, const char *name, rw_error *err)
+{
+	int			n = snprintf(out, outlen, "%s/%s", dir, name);
+
+	if (n < 0 || (size_t) n >= outlen)
+		return rw_fail(err, RW_EUSAGE, "salvage path \"%s/%s\" is too long", dir, name);
+	return true;
+}
+
 FILE *
 salvage_file_create(const char *path, rw_error *err)
 {

@@ -22,6 +22,10 @@ bool		salvage_dir_make(const char *dir, rw_error *err);
  * as %2F and %25, a leading "." as %2E. */
 void		salvage_name_part(const char *name, char *out, size_t outlen);
 
+/* out = dir/name; fails when that does not fit. */
+bool		salvage_path(char *out, size_t outlen, const char *dir, const char *name,
+						 rw_error *err);
+
 /* Create a new file (fails if it exists). */
 FILE	   *salvage_file_create(const char *path, rw_error *err);
 

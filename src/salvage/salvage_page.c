@@ -10,29 +10,37 @@
 #define PAGE_HEADER_SIZE 24
 #define LP_NORMAL 1
 
+bool
+page_tuple_at(const uint8_t *page, size_t blcksz, uint16_t offset, page_tuple *out)
+{
+	uint16_t	lower = get16(page + 12);
+	uint32_t	lp,
+				off,
+				len;
+
+	if (offset == 0 || lower < PAGE_HEADER_SIZE || lower > blcksz ||
+		PAGE_HEADER_SIZE + 4 * (size_t) offset > lower)
+		return false;
+	lp = get32(page + PAGE_HEADER_SIZE + 4 * (size_t) (offset - 1));
+	off = lp & 0x7fff;
+	len = lp >> 17;
+	if (((lp >> 15) & 3) != LP_NORMAL || len < TUPLE_HEADER_MIN || off < lower ||
+		(size_t) off + len > blcksz)
+		return false;
+	out->offset = offset;
+	out->data = page + off;
+	out->len = len;
+	return true;
+}
+
 size_t
 page_tuples(const uint8_t *page, size_t blcksz, page_tuple *out, size_t cap)
 {
-	uint16_t	lower = get16(page + 12);
 	size_t		n = 0;
 
-	if (lower < PAGE_HEADER_SIZE || lower > blcksz)
-		return 0;
-	for (size_t i = 0; (PAGE_HEADER_SIZE + 4 * (i + 1)) <= lower && n < cap; i++)
-	{
-		uint32_t	lp = get32(page + PAGE_HEADER_SIZE + 4 * i);
-		uint32_t	off = lp & 0x7fff;
-		uint32_t	flags = (lp >> 15) & 3;
-		uint32_t	len = lp >> 17;
-
-		if (flags != LP_NORMAL || len < TUPLE_HEADER_MIN || off < lower ||
-			(size_t) off + len > blcksz)
-			continue;
-		out[n].offset = (uint16_t) (i + 1);
-		out[n].data = page + off;
-		out[n].len = len;
-		n++;
-	}
+	for (uint32_t i = 1; i <= blcksz / 4 && n < cap; i++)
+		if (page_tuple_at(page, blcksz, (uint16_t) i, &out[n]))
+			n++;
 	return n;
 }
 

@@ -33,6 +33,9 @@ typedef struct page_tuple {
  */
 size_t		page_tuples(const uint8_t *page, size_t blcksz, page_tuple *out, size_t cap);
 
+/* The tuple of line pointer offset (from 1) when it is a normal one. */
+bool		page_tuple_at(const uint8_t *page, size_t blcksz, uint16_t offset, page_tuple *out);
+
 typedef enum tuple_verdict {
 	TV_NONE,					/* not changed by a lost committed transaction */
 	TV_WRITTEN,					/* written by one, still live at the end */

@@ -71,10 +71,9 @@ free_chunks(chunk *cs, size_t n)
 }
 
 bool
-salvage_toast_fetch(void *ctx, uint32_t toastrelid, uint32_t valueid, uint8_t *out,
+salvage_toast_fetch(const salvage_toast *t, uint32_t toastrelid, uint32_t valueid, uint8_t *out,
 					size_t size, rw_error *err)
 {
-	const salvage_toast *t = ctx;
 	uint8_t    *page = xmalloc(t->rf->blcksz);
 	page_tuple *tups = xmalloc(t->rf->blcksz / 4 * sizeof(page_tuple));
 	chunk	   *cs = NULL;

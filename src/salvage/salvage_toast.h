@@ -14,10 +14,10 @@ typedef struct salvage_toast {
 } salvage_toast;
 
 /*
- * datum_env.toast_fetch over t (ctx is a salvage_toast).  Each value is a
+ * datum_env.toast_fetch over t's TOAST relation.  Each value is a
  * scan of the TOAST relation's blocks; memory holds one value's chunks.
  */
-bool		salvage_toast_fetch(void *ctx, uint32_t toastrelid, uint32_t valueid,
+bool		salvage_toast_fetch(const salvage_toast *t, uint32_t toastrelid, uint32_t valueid,
 								uint8_t *out, size_t size, rw_error *err);
 
 #endif
