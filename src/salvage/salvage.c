@@ -204,7 +204,7 @@ add_note(salvage_table *t, const char *column, const char *why)
 static void
 set_columns(salvage_table *t, const salvage_table_def *def)
 {
-	static const char *const raw_cols[] = {"ctid", "xmin", "xmax", "tuple"};
+	static const char *const raw_cols[] = {"row_ctid", "row_xmin", "row_xmax", "tuple"};
 	static const char *const raw_types[] = {"tid", "xid", "xid", "bytea"};
 	size_t		n = 0;
 
@@ -317,7 +317,7 @@ append_hex(text_buf *b, const uint8_t *p, size_t n)
 	}
 }
 
-/* ctid, xmin, xmax and the whole tuple as hex. */
+/* Its ctid, xmin, xmax and the whole tuple as hex. */
 static void
 raw_line(table_out *o, uint32_t block, const page_tuple *tup)
 {

@@ -8,7 +8,7 @@
  * is judged by its header (salvage_page.h).  Columns are decoded with the
  * source's catalog (the old primary's as of the divergence); a table
  * created or altered after the divergence, or a source without a catalog
- * (a directory), has its rows saved raw (the tuple as hex).
+ * (a directory), has its rows saved raw (row_ctid, row_xmin, row_xmax, and the tuple as hex).
  */
 #ifndef RW_SALVAGE_H
 #define RW_SALVAGE_H

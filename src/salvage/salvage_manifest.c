@@ -211,7 +211,7 @@ restore_table(FILE *f, const salvage_table *t)
 		fputs("CREATE TABLE ", f);
 		put_salvage_table(f, t, kinds[k]);
 		if (t->raw_reason)
-			fputs(" (ctid pg_catalog.tid, xmin pg_catalog.xid, xmax pg_catalog.xid, "
+			fputs(" (row_ctid pg_catalog.tid, row_xmin pg_catalog.xid, row_xmax pg_catalog.xid, "
 				  "tuple pg_catalog.bytea);\n", f);
 		else
 		{
@@ -245,7 +245,7 @@ salvage_write_restore(const salvage_input *in, const salvage_result *res, rw_err
 		  "-- Review, then run from this directory against the new primary:\n"
 		  "--     psql -X -f restore.sql\n"
 		  "-- Each database gets a schema rewind_salvage with one table per file, LIKE\n"
-		  "-- the table the rows came from (raw files: ctid, xmin, xmax, tuple).\n"
+		  "-- the table the rows came from (raw files: row_ctid, row_xmin, row_xmax, tuple).\n"
 		  "\\set ON_ERROR_STOP on\n", f);
 	for (size_t i = 0; i < res->n; i++)
 	{

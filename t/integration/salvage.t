@@ -12,7 +12,11 @@
 # Two tables: "simple" (int, bigint, text, a dropped column) and "typed"
 # (the built-in types of issue 14, arrays, an enum, a domain, a composite,
 # values compressed inline and stored out of line with pglz, lz4 and none).
-# Also: a non-empty DIR is refused with nothing changed; --dry-run --salvage
+# A table created after the divergence and one whose columns a lost
+# transaction changed are saved raw (row_ctid, row_xmin, row_xmax, tuple), as the
+# manifest says; their ctids are PostgreSQL's.
+# Also: a non-empty DIR is refused with nothing changed; --check --salvage is
+# a usage error; --dry-run --salvage
 # writes DIR and leaves the target untouched; the real run's files equal the
 # dry run's and the rewound node passes the usual verification.
 set -euo pipefail
@@ -25,6 +29,10 @@ TABLES=(simple typed)
 
 node_init old --checksums
 node_start old
+# some builds of the server (e.g. the npm ones of 17) have no lz4
+LZ4=$(node_psql old "SELECT CASE WHEN 'lz4' = ANY(enumvals) THEN 'lz4' ELSE 'pglz' END
+                       FROM pg_settings WHERE name = 'default_toast_compression'")
+[[ $LZ4 == lz4 ]] || note "this server has no lz4: ext_lz4 is compressed with pglz"
 node_psql old "
 CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy');
 CREATE DOMAIN posint AS int CHECK (VALUE > 0);
@@ -44,7 +52,7 @@ CREATE TABLE typed (
     inline_c text, ext_pglz text, ext_lz4 text, ext_plain text);
 ALTER TABLE typed DROP COLUMN dropped_here;
 ALTER TABLE typed ALTER COLUMN ext_pglz SET COMPRESSION pglz;
-ALTER TABLE typed ALTER COLUMN ext_lz4 SET COMPRESSION lz4;
+ALTER TABLE typed ALTER COLUMN ext_lz4 SET COMPRESSION $LZ4;
 ALTER TABLE typed ALTER COLUMN ext_plain SET STORAGE EXTERNAL;
 INSERT INTO typed SELECT g, g::smallint, g * 3000000000::bigint, g::oid, g / 3.0::real,
     g / 7.0::float8, (g / 7.0)::numeric(20, 10), g % 2 = 0, 'c' || g % 10, 'vc' || g,
@@ -63,6 +71,8 @@ INSERT INTO typed SELECT g, g::smallint, g * 3000000000::bigint, g::oid, g / 3.0
     (SELECT string_agg(md5(g::text || s::text), '') FROM generate_series(1, 100) s)
   FROM generate_series(1, 40) g;
 INSERT INTO typed (id) VALUES (0);
+CREATE TABLE altered (a int, b text);
+INSERT INTO altered SELECT g, 'old ' || g FROM generate_series(1, 5) g;
 CHECKPOINT;"
 # the copies of the divergence point: taken on the primary just before the failover
 # (json has no equality operator: rows are compared by their text form)
@@ -100,7 +110,11 @@ INSERT INTO typed (id, i2, i8, t, inline_c, ext_pglz, ext_lz4, ext_plain)
 UPDATE typed SET num = num * 2, t = t || ' updated' WHERE id BETWEEN 11 AND 15;
 UPDATE typed SET ext_lz4 = ext_lz4 || 'more' WHERE id = 16;
 DELETE FROM typed WHERE id BETWEEN 17 AND 20;
-DELETE FROM typed WHERE id = 0;"
+DELETE FROM typed WHERE id = 0;
+CREATE TABLE fresh (a int, b text);
+INSERT INTO fresh VALUES (1, 'x'), (2, 'y'), (3, 'z');
+ALTER TABLE altered ADD COLUMN c int;
+INSERT INTO altered VALUES (100, 'new', 7);"
 expect_gone old postgres "SELECT count(*) FROM simple WHERE v LIKE 'lost insert%'" "rows inserted on the old primary"
 node_stop old fast
 
@@ -118,6 +132,15 @@ CREATE TABLE want_${t}_removed AS SELECT r::text AS r FROM before_$t r EXCEPT AL
     done
 done
 ok "the scenario loses rows of both kinds" test "${WANT[simple.written]}" -gt 100 -a "${WANT[simple.removed]}" -gt 10
+# the premises of the TOAST cases, from PostgreSQL
+is "$(node_psql oracle "SELECT string_agg(DISTINCT concat_ws(' ', pg_column_compression(inline_c), pg_column_compression(ext_pglz),
+        pg_column_compression(ext_lz4), pg_column_compression(ext_plain)), ';') FROM typed WHERE id BETWEEN 11 AND 16")" \
+   "pglz pglz $LZ4" "typed: inline pglz, out of line pglz and $LZ4, and uncompressed values"
+ok "typed: values stored out of line" test "$(node_psql oracle "SELECT count(DISTINCT chunk_id) FROM pg_toast.pg_toast_$(node_psql oracle "SELECT 'typed'::regclass::oid")")" -ge 120
+ok "typed: a value compressed in line" test "$(node_psql oracle "SELECT pg_column_size(inline_c) FROM typed WHERE id = 11")" -lt 1000
+FRESH_CTIDS=$(node_psql oracle "SELECT ctid FROM fresh ORDER BY ctid")
+FRESH_FILE=$(node_psql oracle "SELECT pg_relation_filenode('fresh')")
+ALTERED_CTIDS=$(node_psql oracle "SELECT ctid FROM altered WHERE a = 100")
 
 # compare_salvage DIR LABEL — load DIR with its restore.sql into the oracle
 # (schema rewind_salvage) and compare each file with the oracle's sets.
@@ -152,6 +175,10 @@ like "$(cat "$REWIND_OUT")" "salvage directory \"$FULL\" is not empty" "the mess
 is "$(snapshot_dir "${NODE_DATA[old]}")" "$before" "the target is untouched"
 is "$(ls "$FULL")" "something" "the directory is untouched"
 
+rc=0; run_rewind old new --check --salvage "$SCRATCH/unused" || rc=$?
+is "$rc" 2 "--check --salvage: a usage error"
+ok "--check --salvage: no directory made" test ! -e "$SCRATCH/unused"
+
 # --- dry run: writes DIR, not the target --------------------------------------
 DRY=$SCRATCH/salvage-dry
 rc=0
@@ -181,11 +208,27 @@ ok "manifest: the lost xids with commit times" \
     jq -e '[.tables[].files[] | select(. != null) | .xids[] | .commit_time | test("^[0-9]{4}-")] | all and length > 5' "$DRY/manifest.json"
 compare_salvage "$DRY" "dry run"
 
+# raw: created after the divergence, columns changed after it
+raw=$(jq -c --argjson f "$FRESH_FILE" '.tables[] | select(.relfilenode == $f)' "$DRY/manifest.json")
+is "$(jq -r '[.decoded, .files.written.rows, ([.columns[].name] | join(","))] | @tsv' <<<"$raw")" \
+   "$(printf 'false\t3\trow_ctid,row_xmin,row_xmax,tuple')" "fresh (created after the divergence): 3 rows saved raw"
+like "$(jq -r .raw_reason <<<"$raw")" "created after the divergence point" "fresh: the manifest says why raw"
+is "$(tail -n +2 "$DRY/postgres/relfile_1663_$FRESH_FILE.written.csv" | cut -d'"' -f2 | sort)" \
+   "$(sort <<<"$FRESH_CTIDS")" "fresh: the ctids of PostgreSQL's rows"
+raw=$(jq -c '.tables[] | select(.table == "altered")' "$DRY/manifest.json")
+is "$(jq -r '[.decoded, .files.written.rows] | @tsv' <<<"$raw")" "$(printf 'false\t1')" "altered: 1 row saved raw"
+like "$(jq -r .raw_reason <<<"$raw")" "columns were changed after the divergence point" "altered: the manifest says why raw"
+is "$(tail -n +2 "$DRY/postgres/public.altered.written.csv" | cut -d'"' -f2)" "$ALTERED_CTIDS" \
+   "altered: the ctid of PostgreSQL's row"
+is "$(node_psql oracle "SELECT count(*) FROM rewind_salvage.\"public.altered.written\"")" 1 "restore.sql loads the raw file"
+
 # --- the real run --------------------------------------------------------------
 REAL=$SCRATCH/salvage-real
 SKIP_REF_REASON="--salvage is an option of rewind only"
 node_stop oracle fast
 rewind_and_verify old new --salvage "$REAL"
+ok "real run: DIR was written before the target's control file" \
+    test "${NODE_DATA[old]}/global/pg_control" -nt "$REAL/manifest.json"
 node_start oracle
 for t in "${TABLES[@]}"; do
     for k in written removed; do
