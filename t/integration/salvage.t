@@ -77,6 +77,12 @@ CHECKPOINT;"
 # the copies of the divergence point: taken on the primary just before the failover
 # (json has no equality operator: rows are compared by their text form)
 for t in "${TABLES[@]}"; do node_psql old "CREATE TABLE before_$t AS SELECT * FROM $t"; done
+# a second database, whose name needs quoting and encoding ("/")
+OTHER='sales/eu'
+node_psql old "CREATE DATABASE \"$OTHER\""
+node_psql_db old "$OTHER" "CREATE TABLE items (id int PRIMARY KEY, v text);
+INSERT INTO items SELECT g, 'item ' || g FROM generate_series(1, 20) g;
+CREATE TABLE before_items AS SELECT * FROM items;"
 node_failover old new
 node_psql new "INSERT INTO simple VALUES (100000, 1, 'new primary'); UPDATE simple SET v = 'changed by new' WHERE id = 1"
 
@@ -115,6 +121,8 @@ CREATE TABLE fresh (a int, b text);
 INSERT INTO fresh VALUES (1, 'x'), (2, 'y'), (3, 'z');
 ALTER TABLE altered ADD COLUMN c int;
 INSERT INTO altered VALUES (100, 'new', 7);"
+node_psql_db old "$OTHER" "INSERT INTO items VALUES (100, 'lost'), (101, 'lost');
+UPDATE items SET v = 'lost update' WHERE id = 3; DELETE FROM items WHERE id = 4;"
 expect_gone old postgres "SELECT count(*) FROM simple WHERE v LIKE 'lost insert%'" "rows inserted on the old primary"
 node_stop old fast
 
@@ -131,6 +139,11 @@ CREATE TABLE want_${t}_removed AS SELECT r::text AS r FROM before_$t r EXCEPT AL
         note "expected $k rows of $t: ${WANT[$t.$k]}"
     done
 done
+node_psql_db oracle "$OTHER" "
+CREATE TABLE want_items_written AS SELECT r::text AS r FROM items r EXCEPT ALL SELECT r::text FROM before_items r;
+CREATE TABLE want_items_removed AS SELECT r::text AS r FROM before_items r EXCEPT ALL SELECT r::text FROM items r;"
+is "$(node_psql_db oracle "$OTHER" "SELECT (SELECT count(*) FROM want_items_written) || ' ' || (SELECT count(*) FROM want_items_removed)")" \
+   "3 2" "database $OTHER loses 3 rows written and 2 removed"
 ok "the scenario loses rows of both kinds" test "${WANT[simple.written]}" -gt 100 -a "${WANT[simple.removed]}" -gt 10
 # the premises of the TOAST cases, from PostgreSQL
 is "$(node_psql oracle "SELECT string_agg(DISTINCT concat_ws(' ', pg_column_compression(inline_c), pg_column_compression(ext_pglz),
@@ -147,6 +160,7 @@ ALTERED_CTIDS=$(node_psql oracle "SELECT ctid FROM altered WHERE a = 100")
 compare_salvage() {
     local dir=$1 label=$2 t k diff n got
     node_psql oracle "DROP SCHEMA IF EXISTS rewind_salvage CASCADE"
+    node_psql_db oracle "$OTHER" "DROP SCHEMA IF EXISTS rewind_salvage CASCADE"
     ok "$label: restore.sql loads every file" as_pg bash -c \
         "cd '$dir' && '$PGCLIENT/psql' -X -q -h '$SOCKDIR' -p '${NODE_PORT[oracle]}' -U postgres -d postgres -f restore.sql >'$SCRATCH/restore.out' 2>&1"
     last_ok || diag "$(cat "$SCRATCH/restore.out")"
@@ -162,6 +176,13 @@ compare_salvage() {
                 UNION ALL (SELECT 'oracle', r FROM (SELECT r FROM want_${t}_$k EXCEPT ALL $got) b) LIMIT 6" 2>&1 | cut -c1-300)"
         done
     done
+    for k in written removed; do
+        got="SELECT r::text AS r FROM rewind_salvage.\"public.items.$k\" r"
+        is "$(node_psql_db oracle "$OTHER" "SELECT count(*) FROM (($got EXCEPT ALL SELECT r FROM want_items_$k)
+                UNION ALL (SELECT r FROM want_items_$k EXCEPT ALL $got)) d" 2>&1 || echo error)" 0 \
+           "$label: $OTHER: items.$k equals the oracle's"
+    done
+    ok "$label: $OTHER: files in its own directory" test -s "$dir/sales%2Feu/public.items.written.csv"
 }
 
 # --- a DIR that is not empty: refused, nothing changed -------------------------
