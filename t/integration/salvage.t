@@ -15,6 +15,7 @@
 # A table created after the divergence and one whose columns a lost
 # transaction changed are saved raw (row_ctid, row_xmin, row_xmax, tuple), as the
 # manifest says; their ctids are PostgreSQL's.
+# A directory source (--source-pgdata) has no catalog: rows saved raw.
 # Also: a non-empty DIR is refused with nothing changed; --check --salvage is
 # a usage error; --dry-run --salvage
 # writes DIR and leaves the target untouched; the real run's files equal the
@@ -258,5 +259,30 @@ for t in "${TABLES[@]}"; do
 done
 compare_salvage "$REAL" "real run"
 node_stop oracle fast
+
+# --- a directory source: no catalog, every table saved raw --------------------
+node_init dold
+node_start dold
+node_psql dold "CREATE TABLE t (a int, b text); INSERT INTO t SELECT g, 'kept' FROM generate_series(1, 10) g"
+node_failover dold dnew
+node_psql dold "INSERT INTO t VALUES (11, 'lost'), (12, 'lost')"
+D_CTIDS=$(node_psql dold "SELECT ctid FROM t WHERE b = 'lost' ORDER BY ctid")
+D_FILE=$(node_psql dold "SELECT pg_relation_filenode('t')")
+D_DB=$(node_psql dold "SELECT oid FROM pg_database WHERE datname = current_database()")
+node_stop dold fast
+node_stop dnew fast
+SOURCE_MODE=pgdata
+DIRD=$SCRATCH/salvage-pgdata
+rc=0; run_rewind dold dnew --dry-run --salvage "$DIRD" || rc=$?
+SOURCE_MODE=server
+is "$rc" 0 "--source-pgdata --salvage dry run: exit status 0"
+last_ok || diag "$(cat "$REWIND_OUT")"
+raw=$(jq -c --argjson f "$D_FILE" '.tables[] | select(.relfilenode == $f)' "$DIRD/manifest.json")
+is "$(jq -r '[.decoded, (.database // "null"), .files.written.rows] | @tsv' <<<"$raw")" "$(printf 'false\tnull\t2')" \
+   "--source-pgdata: the 2 lost rows saved raw"
+like "$(jq -r .raw_reason <<<"$raw")" "no catalog" "--source-pgdata: the manifest says why raw"
+is "$(tail -n +2 "$DIRD/database_$D_DB/relfile_1663_$D_FILE.written.csv" | cut -d'"' -f2)" "$D_CTIDS" \
+   "--source-pgdata: the ctids of PostgreSQL's rows"
+like "$(cat "$DIRD/restore.sql")" "database $D_DB is not known by name" "--source-pgdata: restore.sql says what it cannot load"
 
 done_testing
