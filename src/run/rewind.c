@@ -516,7 +516,8 @@ run_steps(rewind_ctx *c, rw_error *err)
 	resume_outcome resumed;
 
 	/* before anything else: a refusal here changes nothing */
-	if (c->opts->salvage_dir && !salvage_check_dir(c->opts->salvage_dir, err))
+	if (c->opts->salvage_dir &&
+		!salvage_check_dir(c->opts->salvage_dir, c->opts->target_pgdata, err))
 		return false;
 
 	if (!resume_interrupted(c->opts, &resumed, err))

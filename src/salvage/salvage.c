@@ -71,9 +71,9 @@ typedef struct table_out {
 } table_out;
 
 bool
-salvage_check_dir(const char *dir, rw_error *err)
+salvage_check_dir(const char *dir, const char *target_pgdata, rw_error *err)
 {
-	return salvage_dir_check(dir, err);
+	return salvage_dir_check(dir, target_pgdata, err);
 }
 
 void
@@ -719,7 +719,7 @@ salvage_run(const salvage_input *in, salvage_result *res, rw_error *err)
 
 	memset(res, 0, sizeof(*res));
 	res->dir = in->dir;
-	if (!salvage_dir_make(in->dir, err))
+	if (!salvage_dir_make(in->dir, in->rf.pgdata, err))
 		return false;
 	s.page = xmalloc(in->rf.blcksz);
 	s.image = xmalloc(in->rf.blcksz);

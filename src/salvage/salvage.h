@@ -95,8 +95,11 @@ typedef struct salvage_result {
 				cap;
 } salvage_result;
 
-/* DIR must not exist or be empty; checked before anything else happens. */
-bool		salvage_check_dir(const char *dir, rw_error *err);
+/*
+ * DIR must not exist or be empty, and not be inside the target; checked
+ * before anything else happens.
+ */
+bool		salvage_check_dir(const char *dir, const char *target_pgdata, rw_error *err);
 
 /* Write DIR and everything in it, synced.  Fails before any change. */
 bool		salvage_run(const salvage_input *in, salvage_result *res, rw_error *err);

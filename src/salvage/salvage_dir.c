@@ -3,6 +3,9 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -23,12 +26,54 @@ dir_is_empty(const char *dir, bool *empty, rw_error *err)
 	return true;
 }
 
+/* Is dir (existing or not: its parent is resolved) inside pgdata? */
+static bool
+inside(const char *dir, const char *pgdata, bool *in, rw_error *err)
+{
+	char		parent[PATH_MAX];
+	char		real_parent[PATH_MAX];
+	char		real_data[PATH_MAX];
+	char	   *slash;
+	size_t		n;
+
+	*in = false;
+	snprintf(parent, sizeof(parent), "%s", dir);
+	while ((n = strlen(parent)) > 1 && parent[n - 1] == '/')
+		parent[n - 1] = '\0';
+	slash = strrchr(parent, '/');
+	if (slash == NULL)
+		snprintf(parent, sizeof(parent), ".");
+	else if (slash == parent)
+		slash[1] = '\0';
+	else
+		*slash = '\0';
+	if (realpath(parent, real_parent) == NULL)
+		return rw_fail_errno(err, errno, "could not find the parent of salvage directory \"%s\"",
+							 dir);
+	if (realpath(pgdata, real_data) == NULL)
+		return true;			/* the target's own checks say what is wrong */
+	n = strlen(real_data);
+	*in = strncmp(real_parent, real_data, n) == 0 &&
+		(real_parent[n] == '\0' || real_parent[n] == '/');
+	return true;
+}
+
 bool
-salvage_dir_check(const char *dir, rw_error *err)
+salvage_dir_check(const char *dir, const char *pgdata, rw_error *err)
 {
 	struct stat st;
 	bool		empty = false;
+	bool		in;
 
+	if (!inside(dir, pgdata, &in, err))
+		return false;
+	if (in)
+	{
+		rw_fail(err, RW_EUSAGE, "salvage directory \"%s\" is inside the target data directory",
+				dir);
+		rw_hint(err, "The rewind would overwrite it; give --salvage a directory elsewhere.");
+		return false;
+	}
 	if (lstat(dir, &st) != 0)
 	{
 		if (errno == ENOENT)
@@ -53,9 +98,9 @@ salvage_dir_check(const char *dir, rw_error *err)
 }
 
 bool
-salvage_dir_make(const char *dir, rw_error *err)
+salvage_dir_make(const char *dir, const char *pgdata, rw_error *err)
 {
-	if (!salvage_dir_check(dir, err))
+	if (!salvage_dir_check(dir, pgdata, err))
 		return false;
 	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
 		return rw_fail_errno(err, errno, "could not create salvage directory \"%s\"", dir);

@@ -12,11 +12,14 @@
 
 #include "error.h"
 
-/* DIR must not exist (its parent must) or be an empty directory. */
-bool		salvage_dir_check(const char *dir, rw_error *err);
+/*
+ * DIR must not exist (its parent must) or be an empty directory, and must
+ * not be inside pgdata (the rewind would overwrite or remove it).
+ */
+bool		salvage_dir_check(const char *dir, const char *pgdata, rw_error *err);
 
 /* Create dir (mode 0700) unless it exists as an empty directory. */
-bool		salvage_dir_make(const char *dir, rw_error *err);
+bool		salvage_dir_make(const char *dir, const char *pgdata, rw_error *err);
 
 /* A file name part for a database, schema or table name: "/" and "%"
  * as %2F and %25, a leading "." as %2E. */

@@ -197,6 +197,11 @@ like "$(cat "$REWIND_OUT")" "salvage directory \"$FULL\" is not empty" "the mess
 is "$(snapshot_dir "${NODE_DATA[old]}")" "$before" "the target is untouched"
 is "$(ls "$FULL")" "something" "the directory is untouched"
 
+rc=0; run_rewind old new --salvage "${NODE_DATA[old]}/base/../lost" || rc=$?
+is "$rc" 1 "a salvage directory inside the target: exit status 1"
+like "$(cat "$REWIND_OUT")" "is inside the target data directory" "the message says why"
+is "$(snapshot_dir "${NODE_DATA[old]}")" "$before" "the target is untouched"
+
 rc=0; run_rewind old new --check --salvage "$SCRATCH/unused" || rc=$?
 is "$rc" 2 "--check --salvage: a usage error"
 ok "--check --salvage: no directory made" test ! -e "$SCRATCH/unused"
