@@ -498,6 +498,57 @@ save_pruned(table_out *o, uint32_t blkno, const wal_slot *rm, rw_error *err)
 	return save_tuple(o, blkno, &t, SALVAGE_REMOVED, err);
 }
 
+/* The TOAST pointers of a row version to be saved. */
+static void
+want_toast(table_out *o, const page_tuple *t)
+{
+	const salvage_table_def *def = o->def;
+	rw_error	bad;
+
+	if (!tuple_deform(t->data, t->len, def->attrs, def->natts, o->values, o->lens, o->isnull,
+					  &bad))
+		return;					/* named as unreadable when saved */
+	for (size_t i = 0; i < def->natts; i++)
+		if (!o->isnull[i] && !def->attrs[i].dropped && def->attrs[i].len == -1)
+			salvage_toast_want(&o->toast, o->values[i], o->lens[i]);
+}
+
+/*
+ * Where the chunks of the values stored out of line that the table's lost
+ * rows point to are: the rows first, then one scan of the TOAST relation.
+ */
+static bool
+index_toast(table_out *o, rw_error *err)
+{
+	salvage_ctx *s = o->s;
+	const uint32_t *blocks;
+	size_t		nb;
+
+	if (o->def == NULL || o->toast.loc.rel == 0)
+		return true;
+	blocks = blockmap_blocks(s->in->map, o->t->loc, &nb);
+	for (size_t b = 0; b < nb; b++)
+	{
+		bool		present;
+		size_t		nt;
+
+		if (!salvage_read_block(&s->in->rf, o->t->loc, blocks[b], s->page, &present, err))
+			return false;
+		nt = present ? page_tuples(s->page, s->in->rf.blcksz, s->tuples, s->maxtuples) : 0;
+		for (size_t i = 0; i < nt; i++)
+		{
+			const ledger_xact *xmin_x,
+					   *xmax_x;
+			tuple_verdict v = tuple_judge(s->in->ledger, s->tuples[i].data, s->tuples[i].len,
+										  &xmin_x, &xmax_x);
+
+			if (v == TV_WRITTEN || v == TV_REMOVED)
+				want_toast(o, &s->tuples[i]);
+		}
+	}
+	return salvage_toast_index(&o->toast, err);
+}
+
 static bool
 scan_table(table_out *o, rw_error *err)
 {
@@ -653,8 +704,9 @@ salvage_rel(salvage_ctx *s, relfile_locator loc, rw_error *err)
 		o.lens = xcalloc(def.natts + 1, sizeof(*o.lens));
 		o.isnull = xcalloc(def.natts + 1, sizeof(*o.isnull));
 	}
-	ok = scan_table(&o, err);
+	ok = index_toast(&o, err) && scan_table(&o, err);
 	ok = finish_files(&o, ok, err);
+	salvage_toast_free(&o.toast);
 	if (ok && t->rows[0] + t->rows[1] + t->uncertain.count + t->unreadable.count +
 		t->pruned.count == 0)
 		drop_last_table(s->res);
