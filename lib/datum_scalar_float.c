@@ -18,30 +18,56 @@
 #include "datum_scalar_family.h"
 
 #define MAX_DIGITS 17
+/* Digits of v printed once, enough to round to any length up to
+ * MAX_DIGITS correctly but in a tie. */
+#define WIDE_DIGITS 25
 
-/* Significant digits of a positive finite value: digits[0..n) with no
- * trailing zero, the first at 10^exp10. */
+/* Significant digits of a positive finite value: digits[0..n), the first
+ * at 10^exp10. */
 typedef struct decimal {
-	char		digits[MAX_DIGITS + 1];
+	char		digits[WIDE_DIGITS + 1];
 	int			n;
 	int			exp10;
 } decimal;
 
-/* The nearest decimal of ndigits digits to v, from "%.*e" (whatever the
- * locale's decimal point). */
+/* v rounded to ndigits digits by "%.*e" (whatever the locale's decimal
+ * point). */
 static void
-nearest_decimal(double v, int ndigits, decimal *d)
+print_decimal(double v, int ndigits, decimal *d)
 {
 	char		buf[64];
 	const char *e;
 
 	snprintf(buf, sizeof(buf), "%.*e", ndigits - 1, v);
 	d->n = 0;
-	for (const char *c = buf; *c && *c != 'e'; c++)
+	for (const char *c = buf; *c && *c != 'e' && d->n < WIDE_DIGITS; c++)
 		if (*c >= '0' && *c <= '9')
 			d->digits[d->n++] = *c;
 	e = strchr(buf, 'e');
 	d->exp10 = e ? atoi(e + 1) : 0;
+}
+
+static void decimal_step(decimal *d, bool up);
+
+/* The nearest decimal of ndigits digits to v, from wide (v to WIDE_DIGITS
+ * digits): rounding those again is exact unless they end in 50..0, which
+ * may have been rounded to that; then print v anew. */
+static void
+nearest_decimal(double v, const decimal *wide, int ndigits, decimal *d)
+{
+	bool		half = wide->digits[ndigits] == '5';
+
+	for (int i = ndigits + 1; i < wide->n && half; i++)
+		half = wide->digits[i] == '0';
+	if (half)
+	{
+		print_decimal(v, ndigits, d);
+		return;
+	}
+	*d = *wide;
+	d->n = ndigits;
+	if (wide->digits[ndigits] >= '5')	/* more than half: 50..0 is above */
+		decimal_step(d, true);
 }
 
 /* The next decimal of d's length above or below d. */
@@ -131,11 +157,11 @@ decimal_is(const decimal *d, double v, bool single)
  * two neighbours (the interval of decimals that read back to v reaches
  * twice as far up as down when v is a power of two). */
 static bool
-decimal_of_length(double v, bool single, int n, decimal *d)
+decimal_of_length(double v, const decimal *wide, bool single, int n, decimal *d)
 {
 	decimal		other;
 
-	nearest_decimal(v, n, d);
+	nearest_decimal(v, wide, n, d);
 	if (decimal_is(d, v, single))
 		return true;
 	for (int up = 0; up <= 1; up++)
@@ -154,14 +180,25 @@ decimal_of_length(double v, bool single, int n, decimal *d)
 static void
 shortest_decimal(double v, bool single, decimal *d)
 {
-	int			max = single ? 9 : MAX_DIGITS;
-	int			n = 1;
+	int			lo = 1,
+				hi = single ? 9 : MAX_DIGITS;
+	decimal		wide;
 
-	/* with 9 or 17 digits the nearest decimal always reads back */
-	while (n < max && !decimal_of_length(v, single, n, d))
-		n++;
-	if (n == max)
-		nearest_decimal(v, max, d);
+	print_decimal(v, WIDE_DIGITS, &wide);
+
+	/* a length that reads back makes every longer one read back too, and
+	 * with 9 or 17 digits the nearest decimal always does: bisect */
+	while (lo < hi)
+	{
+		int			mid = (lo + hi) / 2;
+
+		if (decimal_of_length(v, &wide, single, mid, d))
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	if (!decimal_of_length(v, &wide, single, lo, d))
+		nearest_decimal(v, &wide, lo, d);
 	while (d->n > 1 && d->digits[d->n - 1] == '0')
 		d->n--;
 }
