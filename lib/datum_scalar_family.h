@@ -1,8 +1,9 @@
 /*
  * The families of datum_scalar_out (datum_scalar.h), one file each.  Each
  * has datum_scalar_out's contract and answers SCALAR_UNKNOWN for a type
- * that is not its own; the dispatcher (datum_scalar.c) tries them in turn
- * and takes back whatever a family appended before failing.
+ * that is not its own; the dispatcher (datum_scalar.c) tries them in turn.
+ * A family checks a value whole before it appends anything, so that a
+ * malformed value leaves out as it was.
  */
 #ifndef RW_DATUM_SCALAR_FAMILY_H
 #define RW_DATUM_SCALAR_FAMILY_H
