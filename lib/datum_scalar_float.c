@@ -6,8 +6,9 @@
  * decimal exponents from -4 up to 5 (float4) or 14 (float8), otherwise
  * d.ddde+XX with at least two exponent digits.
  *
- * The digits come from the C library's correctly rounded conversions
- * (snprintf "%.*e" and strtod), length by length.
+ * The digits come from the C library's correctly rounded conversions:
+ * snprintf "%.*e" prints the value once, and strtod reads back the
+ * candidates of each length tried.
  */
 #include <math.h>
 #include <stdio.h>
@@ -47,29 +48,6 @@ print_decimal(double v, int ndigits, decimal *d)
 	d->exp10 = e ? atoi(e + 1) : 0;
 }
 
-static void decimal_step(decimal *d, bool up);
-
-/* The nearest decimal of ndigits digits to v, from wide (v to WIDE_DIGITS
- * digits): rounding those again is exact unless they end in 50..0, which
- * may have been rounded to that; then print v anew. */
-static void
-nearest_decimal(double v, const decimal *wide, int ndigits, decimal *d)
-{
-	bool		half = wide->digits[ndigits] == '5';
-
-	for (int i = ndigits + 1; i < wide->n && half; i++)
-		half = wide->digits[i] == '0';
-	if (half)
-	{
-		print_decimal(v, ndigits, d);
-		return;
-	}
-	*d = *wide;
-	d->n = ndigits;
-	if (wide->digits[ndigits] >= '5')	/* more than half: 50..0 is above */
-		decimal_step(d, true);
-}
-
 /* The next decimal of d's length above or below d. */
 static void
 decimal_step(decimal *d, bool up)
@@ -101,6 +79,27 @@ decimal_step(decimal *d, bool up)
 			d->exp10--;
 		}
 	}
+}
+
+/* The nearest decimal of ndigits digits to v, from wide (v to WIDE_DIGITS
+ * digits): rounding those again is exact unless they end in 50..0, which
+ * may have been rounded to that; then print v anew. */
+static void
+nearest_decimal(double v, const decimal *wide, int ndigits, decimal *d)
+{
+	bool		half = wide->digits[ndigits] == '5';
+
+	for (int i = ndigits + 1; i < wide->n && half; i++)
+		half = wide->digits[i] == '0';
+	if (half)
+	{
+		print_decimal(v, ndigits, d);
+		return;
+	}
+	*d = *wide;
+	d->n = ndigits;
+	if (wide->digits[ndigits] >= '5')	/* more than half: 50..0 is above */
+		decimal_step(d, true);
 }
 
 /* The value d reads back as, as float4 or float8 (written as an integer
