@@ -17,7 +17,7 @@ datum_scalar_out(uint32_t typid, const uint8_t *payload, size_t len, text_buf *o
 {
 	static const scalar_family families[] = {
 		datum_scalar_number, datum_scalar_float, datum_scalar_text,
-		datum_scalar_time, datum_scalar_net,
+		datum_scalar_time, datum_scalar_net, datum_scalar_geo,
 	};
 	if (why && why_len > 0)
 		why[0] = '\0';

@@ -259,6 +259,12 @@ append_float(text_buf *out, double v, bool single)
 	}
 }
 
+void
+scalar_append_float8(text_buf *out, double v)
+{
+	append_float(out, v, false);
+}
+
 scalar_status
 datum_scalar_float(uint32_t typid, const uint8_t *p, size_t len, text_buf *out,
 				   char *why, size_t why_len)
@@ -284,7 +290,7 @@ datum_scalar_float(uint32_t typid, const uint8_t *p, size_t len, text_buf *out,
 			return SCALAR_MALFORMED;
 		bits = get64(p);
 		memcpy(&f, &bits, sizeof(f));
-		append_float(out, f, false);
+		scalar_append_float8(out, f);
 		return SCALAR_OK;
 	}
 	return SCALAR_UNKNOWN;
