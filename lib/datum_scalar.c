@@ -17,25 +17,16 @@ datum_scalar_out(uint32_t typid, const uint8_t *payload, size_t len, text_buf *o
 {
 	static const scalar_family families[] = {
 		datum_scalar_number, datum_scalar_float, datum_scalar_text,
-		datum_scalar_time, datum_scalar_net,
+		datum_scalar_time, datum_scalar_net, datum_scalar_geo,
 	};
-	size_t		mark = out->len;
-
 	if (why && why_len > 0)
 		why[0] = '\0';
 	for (size_t i = 0; i < sizeof(families) / sizeof(families[0]); i++)
 	{
 		scalar_status st = families[i] (typid, payload, len, out, why, why_len);
 
-		if (st == SCALAR_UNKNOWN)
-			continue;
-		/* a value that is not decoded leaves nothing half-written behind */
-		if (st != SCALAR_OK && out->data)
-		{
-			out->len = mark;
-			out->data[mark] = '\0';
-		}
-		return st;
+		if (st != SCALAR_UNKNOWN)
+			return st;
 	}
 	return SCALAR_UNKNOWN;
 }

@@ -6,6 +6,14 @@
  *
  * datum_to_text (datum.h) calls this for every type it does not handle
  * itself (varlena headers, compression and TOAST already undone).
+ *
+ * Decoded here: bool, int2, int4, int8, oid, xid, cid, xid8, tid, pg_lsn,
+ * float4, float8, "char", name, text, varchar, bpchar, json, bytea, uuid,
+ * bit, varbit, date, time, timetz, timestamp, timestamptz, interval,
+ * macaddr, macaddr8, inet, cidr, point, lseg, box, path, polygon, line,
+ * circle.  Anything else (money, xml, the reg* types, tsvector, ...) is
+ * SCALAR_UNKNOWN.  Text-like values are the bytes as stored, in the
+ * database's encoding.
  */
 #ifndef RW_DATUM_SCALAR_H
 #define RW_DATUM_SCALAR_H

@@ -1,8 +1,9 @@
 /*
  * The families of datum_scalar_out (datum_scalar.h), one file each.  Each
  * has datum_scalar_out's contract and answers SCALAR_UNKNOWN for a type
- * that is not its own; the dispatcher (datum_scalar.c) tries them in turn
- * and takes back whatever a family appended before failing.
+ * that is not its own; the dispatcher (datum_scalar.c) tries them in turn.
+ * A family checks a value whole before it appends anything, so that a
+ * malformed value leaves out as it was.
  */
 #ifndef RW_DATUM_SCALAR_FAMILY_H
 #define RW_DATUM_SCALAR_FAMILY_H
@@ -43,6 +44,15 @@ enum {
 	SCALAR_UUID = 2950,
 	SCALAR_PG_LSN = 3220,
 	SCALAR_XID8 = 5069,
+	SCALAR_POINT = 600,
+	SCALAR_LSEG = 601,
+	SCALAR_PATH = 602,
+	SCALAR_BOX = 603,
+	SCALAR_POLYGON = 604,
+	SCALAR_LINE = 628,
+	SCALAR_CIRCLE = 718,
+	SCALAR_BIT = 1560,
+	SCALAR_VARBIT = 1562,
 };
 
 scalar_status datum_scalar_number(uint32_t typid, const uint8_t *payload, size_t len,
@@ -55,6 +65,11 @@ scalar_status datum_scalar_time(uint32_t typid, const uint8_t *payload, size_t l
 								text_buf *out, char *why, size_t why_len);
 scalar_status datum_scalar_net(uint32_t typid, const uint8_t *payload, size_t len,
 							   text_buf *out, char *why, size_t why_len);
+scalar_status datum_scalar_geo(uint32_t typid, const uint8_t *payload, size_t len,
+							   text_buf *out, char *why, size_t why_len);
+
+/* A float8 as float8out prints it (also inside the geometric types). */
+void		scalar_append_float8(text_buf *out, double v);
 
 /* SCALAR_MALFORMED, with the reason in why (which may be NULL). */
 scalar_status scalar_malformed(char *why, size_t why_len, const char *fmt,...)

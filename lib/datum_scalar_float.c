@@ -6,8 +6,9 @@
  * decimal exponents from -4 up to 5 (float4) or 14 (float8), otherwise
  * d.ddde+XX with at least two exponent digits.
  *
- * The digits come from the C library's correctly rounded conversions
- * (snprintf "%.*e" and strtod), length by length.
+ * The digits come from the C library's correctly rounded conversions:
+ * snprintf "%.*e" prints the value once, and strtod reads back the
+ * candidates of each length tried.
  */
 #include <math.h>
 #include <stdio.h>
@@ -18,26 +19,29 @@
 #include "datum_scalar_family.h"
 
 #define MAX_DIGITS 17
+/* Digits of v printed once, enough to round to any length up to
+ * MAX_DIGITS correctly but in a tie. */
+#define WIDE_DIGITS 25
 
-/* Significant digits of a positive finite value: digits[0..n) with no
- * trailing zero, the first at 10^exp10. */
+/* Significant digits of a positive finite value: digits[0..n), the first
+ * at 10^exp10. */
 typedef struct decimal {
-	char		digits[MAX_DIGITS + 1];
+	char		digits[WIDE_DIGITS + 1];
 	int			n;
 	int			exp10;
 } decimal;
 
-/* The nearest decimal of ndigits digits to v, from "%.*e" (whatever the
- * locale's decimal point). */
+/* v rounded to ndigits digits by "%.*e" (whatever the locale's decimal
+ * point). */
 static void
-nearest_decimal(double v, int ndigits, decimal *d)
+print_decimal(double v, int ndigits, decimal *d)
 {
 	char		buf[64];
 	const char *e;
 
 	snprintf(buf, sizeof(buf), "%.*e", ndigits - 1, v);
 	d->n = 0;
-	for (const char *c = buf; *c && *c != 'e'; c++)
+	for (const char *c = buf; *c && *c != 'e' && d->n < WIDE_DIGITS; c++)
 		if (*c >= '0' && *c <= '9')
 			d->digits[d->n++] = *c;
 	e = strchr(buf, 'e');
@@ -75,6 +79,27 @@ decimal_step(decimal *d, bool up)
 			d->exp10--;
 		}
 	}
+}
+
+/* The nearest decimal of ndigits digits to v, from wide (v to WIDE_DIGITS
+ * digits): rounding those again is exact unless they end in 50..0, which
+ * may have been rounded to that; then print v anew. */
+static void
+nearest_decimal(double v, const decimal *wide, int ndigits, decimal *d)
+{
+	bool		half = wide->digits[ndigits] == '5';
+
+	for (int i = ndigits + 1; i < wide->n && half; i++)
+		half = wide->digits[i] == '0';
+	if (half)
+	{
+		print_decimal(v, ndigits, d);
+		return;
+	}
+	*d = *wide;
+	d->n = ndigits;
+	if (wide->digits[ndigits] >= '5')	/* more than half: 50..0 is above */
+		decimal_step(d, true);
 }
 
 /* The value d reads back as, as float4 or float8 (written as an integer
@@ -131,11 +156,11 @@ decimal_is(const decimal *d, double v, bool single)
  * two neighbours (the interval of decimals that read back to v reaches
  * twice as far up as down when v is a power of two). */
 static bool
-decimal_of_length(double v, bool single, int n, decimal *d)
+decimal_of_length(double v, const decimal *wide, bool single, int n, decimal *d)
 {
 	decimal		other;
 
-	nearest_decimal(v, n, d);
+	nearest_decimal(v, wide, n, d);
 	if (decimal_is(d, v, single))
 		return true;
 	for (int up = 0; up <= 1; up++)
@@ -154,14 +179,25 @@ decimal_of_length(double v, bool single, int n, decimal *d)
 static void
 shortest_decimal(double v, bool single, decimal *d)
 {
-	int			max = single ? 9 : MAX_DIGITS;
-	int			n = 1;
+	int			lo = 1,
+				hi = single ? 9 : MAX_DIGITS;
+	decimal		wide;
 
-	/* with 9 or 17 digits the nearest decimal always reads back */
-	while (n < max && !decimal_of_length(v, single, n, d))
-		n++;
-	if (n == max)
-		nearest_decimal(v, max, d);
+	print_decimal(v, WIDE_DIGITS, &wide);
+
+	/* a length that reads back makes every longer one read back too, and
+	 * with 9 or 17 digits the nearest decimal always does: bisect */
+	while (lo < hi)
+	{
+		int			mid = (lo + hi) / 2;
+
+		if (decimal_of_length(v, &wide, single, mid, d))
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	if (!decimal_of_length(v, &wide, single, lo, d))
+		nearest_decimal(v, &wide, lo, d);
 	while (d->n > 1 && d->digits[d->n - 1] == '0')
 		d->n--;
 }
@@ -223,6 +259,12 @@ append_float(text_buf *out, double v, bool single)
 	}
 }
 
+void
+scalar_append_float8(text_buf *out, double v)
+{
+	append_float(out, v, false);
+}
+
 scalar_status
 datum_scalar_float(uint32_t typid, const uint8_t *p, size_t len, text_buf *out,
 				   char *why, size_t why_len)
@@ -248,7 +290,7 @@ datum_scalar_float(uint32_t typid, const uint8_t *p, size_t len, text_buf *out,
 			return SCALAR_MALFORMED;
 		bits = get64(p);
 		memcpy(&f, &bits, sizeof(f));
-		append_float(out, f, false);
+		scalar_append_float8(out, f);
 		return SCALAR_OK;
 	}
 	return SCALAR_UNKNOWN;

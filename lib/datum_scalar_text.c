@@ -1,10 +1,13 @@
 /*
  * Text-like types: "char", name, text, varchar, bpchar and json (the bytes
  * as stored: the database's encoding, bpchar with its padding), bytea (hex
- * output) and uuid.
+ * output), uuid, and the bit strings bit and varbit (their length in bits
+ * as int32, then the bits from the high bit of the first byte on).
  */
+#include <inttypes.h>
 #include <string.h>
 
+#include "bytes.h"
 #include "datum_scalar_family.h"
 
 static const char hexdigit[] = "0123456789abcdef";
@@ -31,6 +34,22 @@ char_out(const uint8_t *p, size_t len, text_buf *out, char *why, size_t why_len)
 		text_buf_appendf(out, "\\%03o", p[0]);
 	else if (p[0] != 0)
 		text_buf_append(out, (const char *) p, 1);
+	return SCALAR_OK;
+}
+
+static scalar_status
+bits_out(const uint8_t *p, size_t len, text_buf *out, char *why, size_t why_len)
+{
+	uint32_t	nbits;
+
+	if (len < 4)
+		return scalar_malformed(why, why_len, "bit string value of %zu bytes", len);
+	nbits = get32(p);
+	if ((size_t) nbits / 8 + (nbits % 8 != 0) != len - 4)
+		return scalar_malformed(why, why_len,
+								"bit string of %" PRIu32 " bits in %zu bytes", nbits, len - 4);
+	for (uint32_t i = 0; i < nbits; i++)
+		text_buf_append(out, p[4 + i / 8] & (0x80 >> (i % 8)) ? "1" : "0", 1);
 	return SCALAR_OK;
 }
 
@@ -67,6 +86,9 @@ datum_scalar_text(uint32_t typid, const uint8_t *p, size_t len, text_buf *out,
 			text_buf_append(out, "\\x", 2);
 			append_hex(out, p, len);
 			return SCALAR_OK;
+		case SCALAR_BIT:
+		case SCALAR_VARBIT:
+			return bits_out(p, len, out, why, why_len);
 		case SCALAR_UUID:
 			if (!scalar_len_ok("uuid", len, 16, why, why_len))
 				return SCALAR_MALFORMED;

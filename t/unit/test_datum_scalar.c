@@ -106,6 +106,7 @@ START_TEST(fixture_covers_types)
 	static const uint32_t want[] = {
 		16, 17, 18, 19, 20, 21, 23, 25, 26, 27, 28, 29, 114, 650, 700, 701, 774, 829,
 		869, 1042, 1043, 1082, 1083, 1114, 1184, 1186, 1266, 2950, 3220, 5069,
+		1560, 1562, 600, 601, 602, 603, 604, 628, 718,
 	};
 
 	for (size_t w = 0; w < sizeof(want) / sizeof(want[0]); w++)
@@ -182,6 +183,20 @@ START_TEST(malformed)
 		{650, "0381c0a80105c0a80105c0a80105c0a80105", "129 bits"},
 		{869, "0220c0a801", "expected 6"},
 		{650, "0380000000000000000000000000000000", "expected 18"},
+		{1562, "000000", "3 bytes"},
+		{1562, "09000000ff", "9 bits in 1 bytes"},
+		{1560, "0800000000ff", "8 bits in 2 bytes"},
+		{600, "000000000000000000000000000000", "expected 16"},
+		{601, "00", "expected 32"},
+		{603, "00", "expected 32"},
+		{628, "00", "expected 24"},
+		{718, "00", "expected 24"},
+		{602, "0100000000000000", "8 bytes"},
+		{602, "02000000000000000000000000000000000000000000000000000000", "2 points"},
+		{602, "010000000200000000000000000000000000f83f0000000000000040", "closed flag 2"},
+		{604, "01000000", "4 bytes"},
+		{604, "00000000000000000000e03f000000000000f03f000000000000e03f000000000000f03f"
+		 "000000000000e03f000000000000f03f", "0 points"},
 	};
 	text_buf	out = {0};
 	uint8_t		buf[256];
@@ -275,6 +290,123 @@ START_TEST(float_nan_payloads)
 }
 END_TEST
 
+/* A fixed sequence of 64-bit patterns (splitmix64). */
+static uint64_t
+next_bits(uint64_t *state)
+{
+	uint64_t	z = (*state += UINT64_C(0x9E3779B97F4A7C15));
+
+	z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
+	z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
+	return z ^ (z >> 31);
+}
+
+/* Any float4 or float8 bit pattern prints as text that reads back to the
+ * same bits (every NaN as NaN), within 9 or 17 significant digits. */
+START_TEST(float_round_trip)
+{
+	text_buf	out = {0};
+	uint64_t	state = 42;
+
+	for (int i = 0; i < 100000; i++)
+	{
+		uint64_t	bits = next_bits(&state);
+		uint32_t	bits4 = (uint32_t) (bits >> 17);
+		uint8_t		p[8];
+		double		d,
+					back;
+		float		f,
+					back4;
+		char	   *end;
+
+		/* also the small (subnormal) and huge ends of the range */
+		if (i % 4 == 1)
+			bits &= UINT64_C(0x800FFFFFFFFFFFFF);
+		if (i % 4 == 2)
+			bits4 &= UINT32_C(0x807FFFFF);
+		memcpy(&d, &bits, 8);
+		memcpy(p, &bits, 8);
+		ck_assert_int_eq(out_of(701, p, 8, &out, NULL, 0), SCALAR_OK);
+		back = strtod(out.data, &end);
+		ck_assert_msg(*end == '\0', "float8 %016llx: \"%s\"", (unsigned long long) bits, out.data);
+		if (d != d)
+			ck_assert_str_eq(out.data, "NaN");
+		else
+			ck_assert_msg(memcmp(&back, &d, 8) == 0, "float8 %016llx: \"%s\" reads back as %a",
+						  (unsigned long long) bits, out.data, back);
+
+		memcpy(&f, &bits4, 4);
+		memcpy(p, &bits4, 4);
+		ck_assert_int_eq(out_of(700, p, 4, &out, NULL, 0), SCALAR_OK);
+		back4 = strtof(out.data, &end);
+		ck_assert_msg(*end == '\0', "float4 %08x: \"%s\"", bits4, out.data);
+		if (f != f)
+			ck_assert_str_eq(out.data, "NaN");
+		else
+			ck_assert_msg(memcmp(&back4, &f, 4) == 0, "float4 %08x: \"%s\" reads back as %a",
+						  bits4, out.data, (double) back4);
+	}
+	text_buf_free(&out);
+}
+END_TEST
+
+/* Arbitrary bytes of every length up to 20 for every type: a status, never
+ * a crash (the sanitizer build watches), and text only when SCALAR_OK. */
+START_TEST(random_bytes)
+{
+	static const uint32_t types[] = {
+		16, 17, 18, 19, 20, 21, 23, 25, 26, 27, 28, 29, 114, 650, 700, 701, 774, 829,
+		869, 1042, 1043, 1082, 1083, 1114, 1184, 1186, 1266, 2950, 3220, 5069,
+		1560, 1562, 600, 601, 602, 603, 604, 628, 718,
+	};
+	text_buf	out = {0};
+	uint64_t	state = 7;
+	uint8_t		p[64];
+	char		why[256];
+	size_t		ok = 0,
+				bad = 0;
+
+	for (size_t t = 0; t < sizeof(types) / sizeof(types[0]); t++)
+		for (size_t len = 0; len <= 20; len++)
+			for (int i = 0; i < 200; i++)
+			{
+				scalar_status st;
+
+				for (size_t j = 0; j < sizeof(p); j += 8)
+				{
+					uint64_t	b = next_bits(&state);
+
+					memcpy(p + j, &b, 8);
+				}
+				/* plausible inet/cidr headers half of the time */
+				if ((types[t] == 869 || types[t] == 650) && i % 2)
+				{
+					p[0] = (uint8_t) (2 + i % 4 / 2);
+					p[1] = (uint8_t) (p[1] % 130);
+				}
+				if (types[t] == 19 && len > 0 && i % 2)
+					p[len - 1] = 0;
+				text_buf_reset(&out);
+				text_buf_append(&out, "x", 1);
+				why[0] = '\0';
+				st = datum_scalar_out(types[t], p, len, &out, why, sizeof(why));
+				ck_assert(st == SCALAR_OK || st == SCALAR_MALFORMED);
+				ck_assert_uint_eq(strlen(out.data), out.len);
+				if (st == SCALAR_OK)
+					ok++;
+				else
+				{
+					ck_assert_str_eq(out.data, "x");
+					ck_assert_uint_gt(strlen(why), 0);
+					bad++;
+				}
+			}
+	ck_assert_uint_gt(ok, 1000);
+	ck_assert_uint_gt(bad, 1000);
+	text_buf_free(&out);
+}
+END_TEST
+
 Suite	   *datum_scalar_suite(void);
 
 Suite *
@@ -283,6 +415,8 @@ datum_scalar_suite(void)
 	Suite	   *s = suite_create("datum_scalar");
 	TCase	   *tc = tcase_create("core");
 
+	/* the float and random byte loops, under the sanitizers on a busy box */
+	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, fixture_values);
 	tcase_add_test(tc, fixture_covers_types);
 	tcase_add_test(tc, appends);
@@ -290,6 +424,8 @@ datum_scalar_suite(void)
 	tcase_add_test(tc, unknown_types);
 	tcase_add_test(tc, interval_infinity);
 	tcase_add_test(tc, float_nan_payloads);
+	tcase_add_test(tc, float_round_trip);
+	tcase_add_test(tc, random_bytes);
 	suite_add_tcase(s, tc);
 	return s;
 }
