@@ -24,6 +24,7 @@ typedef struct fx_row {
 	fx_bytes   *text;			/* per attribute of the table */
 	fx_text_kind *kind;
 	size_t		ntext;
+	fx_bytes	csv;			/* the row as COPY (FORMAT csv) writes it */
 } fx_row;
 
 typedef struct fx_table {
