@@ -91,8 +91,11 @@ decompress(dv_ctx *ctx, int method, const uint8_t *in, size_t in_len, size_t raw
 	rw_error	derr;
 	uint8_t    *buf;
 
-	if (rawsize > MAX_VALUE_SIZE)
-		return dv_bad(ctx, "compressed value claims %zu bytes", rawsize);
+	/* neither method expands data more than about 256 times: a larger
+	 * claim is damage, not worth the memory */
+	if (rawsize > MAX_VALUE_SIZE || rawsize / 256 > in_len + 1)
+		return dv_bad(ctx, "%zu bytes of compressed data cannot hold the %zu bytes "
+					  "claimed", in_len, rawsize);
 	buf = xmalloc(rawsize ? rawsize : 1);
 	if (!varlena_decompress(method, in, in_len, buf, rawsize, &derr))
 	{

@@ -111,6 +111,11 @@ load_line(datum_fixture *f, char **tok, int ntok, size_t *caps)
 		ty->relid = (uint32_t) strtoul(tok[11], NULL, 10);
 		return true;
 	}
+	if (strcmp(what, "lz4") == 0 && ntok == 2)
+	{
+		f->lz4 = strcmp(tok[1], "1") == 0;
+		return true;
+	}
 	if (strcmp(what, "enum") == 0 && ntok == 3)
 	{
 		GROW(f->enums, f->nenums, caps[1]);
