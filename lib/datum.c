@@ -254,38 +254,49 @@ typed_out(dv_ctx *ctx, const datum_type *t, const uint8_t *p, size_t len, text_b
 	return scalar_out(ctx, t, p, len, out);
 }
 
+/*
+ * The type of a value (domains followed) and its data: after the varlena
+ * header, decompressed and fetched, in *owned (the caller frees it) when
+ * it was not in line.
+ */
+static dv_status
+value_data(dv_ctx *ctx, uint32_t typid, const uint8_t *data, size_t len,
+		   const datum_type **t, const uint8_t **p, size_t *plen, uint8_t **owned)
+{
+	dv_status	st = DV_OK;
+
+	*owned = NULL;
+	*t = base_type(ctx, typid, &st);
+	if (*t == NULL)
+		return st;
+	if ((*t)->len > 0 && len != (size_t) (*t)->len)
+		return dv_bad(ctx, "value of type %s has %zu bytes, not %d", (*t)->name, len,
+					  (*t)->len);
+	if ((*t)->len == -1)
+		return varlena_payload(ctx, data, len, p, plen, owned);
+	*p = data;
+	*plen = len;
+	return DV_OK;
+}
+
 dv_status
 dv_value(dv_ctx *ctx, uint32_t typid, const uint8_t *data, size_t len, text_buf *out)
 {
-	dv_status	st = DV_OK;
-	const datum_type *t = base_type(ctx, typid, &st);
+	const datum_type *t;
 	const uint8_t *p;
 	size_t		plen;
-	uint8_t    *owned = NULL;
+	uint8_t    *owned;
+	dv_status	st;
 
-	if (t == NULL)
-		return st;
 	if (ctx->depth >= DV_MAX_DEPTH)
-		return dv_bad(ctx, "value of type %s nests too deep", t->name);
-	if (t->len > 0 && len != (size_t) t->len)
-		return dv_bad(ctx, "value of type %s has %zu bytes, not %d", t->name, len, t->len);
-	if (t->len == -1)
+		return dv_bad(ctx, "value of type %u nests too deep", typid);
+	st = value_data(ctx, typid, data, len, &t, &p, &plen, &owned);
+	if (st == DV_OK)
 	{
-		st = varlena_payload(ctx, data, len, &p, &plen, &owned);
-		if (st != DV_OK)
-		{
-			free(owned);
-			return st;
-		}
+		ctx->depth++;
+		st = typed_out(ctx, t, p, plen, out);
+		ctx->depth--;
 	}
-	else
-	{
-		p = data;
-		plen = len;
-	}
-	ctx->depth++;
-	st = typed_out(ctx, t, p, plen, out);
-	ctx->depth--;
 	free(owned);
 	return st;
 }
@@ -305,29 +316,6 @@ append_hex(text_buf *out, const uint8_t *p, size_t len)
 	}
 }
 
-/* The hex kept for a value that could not be decoded (see the top). */
-static void
-hex_fallback(const datum_env *env, uint32_t typid, const uint8_t *data, size_t len,
-			 text_buf *out)
-{
-	const datum_type *t = env->type(env->ctx, typid);
-	char		why[sizeof(((datum_result *) 0)->why)];
-	rw_error	err;
-	dv_ctx		ctx = {env, why, sizeof(why), &err, 0};
-	const uint8_t *p;
-	size_t		plen;
-	uint8_t    *owned = NULL;
-
-	while (t != NULL && t->kind == 'd' && ctx.depth++ < DV_MAX_DEPTH)
-		t = env->type(env->ctx, t->basetype);
-	if (t != NULL && t->len == -1 &&
-		varlena_payload(&ctx, data, len, &p, &plen, &owned) == DV_OK)
-		append_hex(out, p, plen);
-	else
-		append_hex(out, data, len);
-	free(owned);
-}
-
 bool
 datum_to_text(const datum_env *env, uint32_t typid,
 			  const uint8_t *data, size_t len, text_buf *out,
@@ -335,7 +323,12 @@ datum_to_text(const datum_env *env, uint32_t typid,
 {
 	size_t		start = out->len;
 	dv_ctx		ctx = {env, res->why, sizeof(res->why), err, 0};
+	const datum_type *t;
+	const uint8_t *p;
+	size_t		plen;
+	uint8_t    *owned;
 	dv_status	st;
+	bool		have_data;
 
 	res->why[0] = '\0';
 	if (data == NULL)
@@ -343,18 +336,29 @@ datum_to_text(const datum_env *env, uint32_t typid,
 		res->outcome = DATUM_NULL;
 		return true;
 	}
-	st = dv_value(&ctx, typid, data, len, out);
+	st = value_data(&ctx, typid, data, len, &t, &p, &plen, &owned);
+	have_data = st == DV_OK;
 	if (st == DV_OK)
 	{
-		res->outcome = DATUM_TEXT;
-		return true;
+		ctx.depth++;
+		st = typed_out(&ctx, t, p, plen, out);
 	}
-	out->len = start;
-	if (out->data)
-		out->data[start] = '\0';
-	if (st == DV_FAIL)
-		return false;
-	res->outcome = DATUM_HEX;
-	hex_fallback(env, typid, data, len, out);
-	return true;
+	if (st != DV_OK)
+	{
+		/* nothing of a value half written */
+		out->len = start;
+		if (out->data)
+			out->data[start] = '\0';
+	}
+	if (st == DV_BAD)
+	{
+		/* the data when it could be read, else the bytes as stored */
+		if (have_data)
+			append_hex(out, p, plen);
+		else
+			append_hex(out, data, len);
+	}
+	free(owned);
+	res->outcome = st == DV_OK ? DATUM_TEXT : DATUM_HEX;
+	return st != DV_FAIL;
 }

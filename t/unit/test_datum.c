@@ -276,10 +276,11 @@ START_TEST(fixture_has_every_storage_form)
 }
 END_TEST
 
-/* The first value of the fixture stored in the given form. */
+/* The first value of the fixture stored in the given form (and of type
+ * typid unless 0). */
 static bool
-find_form(const datum_fixture *f, storage_form want, const fx_table **tp, size_t *row,
-		  size_t *att, const uint8_t **val, size_t *len)
+find_form(const datum_fixture *f, storage_form want, uint32_t typid, const fx_table **tp,
+		  size_t *row, size_t *att, const uint8_t **val, size_t *len)
 {
 	for (size_t ti = 0; ti < f->ntables; ti++)
 	{
@@ -292,7 +293,8 @@ find_form(const datum_fixture *f, storage_form want, const fx_table **tp, size_t
 		{
 			deform(t, &t->rows[ri], values, lens, isnull);
 			for (size_t i = 0; i < t->natts; i++)
-				if (t->attrs[i].len == -1 && !isnull[i] && form_of(values[i]) == want)
+				if (t->attrs[i].len == -1 && !isnull[i] && form_of(values[i]) == want &&
+					(typid == 0 || t->attrs[i].typid == typid))
 				{
 					*tp = t;
 					*row = ri;
@@ -326,7 +328,7 @@ START_TEST(decompress_postgres_data)
 		rw_error	err;
 		int			method;
 
-		ck_assert(find_form(f, forms[k], &t, &row, &att, &v, &len));
+		ck_assert(find_form(f, forms[k], 25, &t, &row, &att, &v, &len));
 		ck_assert_uint_eq(t->attrs[att].typid, 25);	/* text: its data is its text */
 		rawsize = get32(v + 4) & 0x3FFFFFFF;
 		method = (int) (get32(v + 4) >> 30);
@@ -370,7 +372,7 @@ START_TEST(toast_fetch_failure_is_an_error)
 	datum_result res;
 	rw_error	err;
 
-	ck_assert(find_form(f, FORM_EXTERNAL_PGLZ, &t, &row, &att, &v, &len));
+	ck_assert(find_form(f, FORM_EXTERNAL_PGLZ, 0, &t, &row, &att, &v, &len));
 	f->toast_fail = true;
 	text_buf_append(&out, "before", 6);
 	ck_assert(!datum_to_text(&env, t->attrs[att].typid, v, len, &out, &res, &err));
@@ -435,6 +437,57 @@ START_TEST(damaged_values_are_hex)
 	expect_hex(f, 25, toast, sizeof(toast), "TOAST pointer");
 	/* the header says 5 bytes, 3 are given */
 	expect_hex(f, 25, bad_digit, 3, "varlena");
+	datum_fixture_free(f);
+}
+END_TEST
+
+/* A value of a type without a decoder is kept as hex of its data: after
+ * the header, decompressed, fetched from TOAST. */
+START_TEST(unknown_type_is_hex_of_its_data)
+{
+	datum_fixture *f = load15();
+	datum_env	env = datum_fixture_env(f);
+	const storage_form forms[] = {FORM_SHORT, FORM_INLINE_PGLZ, FORM_EXTERNAL_PLAIN,
+	FORM_EXTERNAL_LZ4};
+	datum_type *opaque;
+
+	f->types = realloc(f->types, (f->ntypes + 1) * sizeof(datum_type));
+	opaque = &f->types[f->ntypes++];
+	memset(opaque, 0, sizeof(*opaque));
+	opaque->oid = 999999;
+	snprintf(opaque->name, sizeof(opaque->name), "opaque");
+	opaque->len = -1;
+	opaque->align = 'i';
+	opaque->kind = 'b';
+	opaque->category = 'U';
+	for (size_t k = 0; k < sizeof(forms) / sizeof(forms[0]); k++)
+	{
+		const fx_table *t;
+		size_t		row,
+					att,
+					len;
+		const uint8_t *v;
+		const fx_bytes *want;
+		text_buf	out = {0};
+		datum_result res;
+		rw_error	err;
+
+		ck_assert(find_form(f, forms[k], 25, &t, &row, &att, &v, &len));
+		ck_assert_uint_eq(t->attrs[att].typid, 25);	/* text: its data is its text */
+		want = &t->rows[row].text[att];
+		ck_assert(datum_to_text(&env, 999999, v, len, &out, &res, &err));
+		ck_assert_int_eq(res.outcome, DATUM_HEX);
+		ck_assert_msg(strstr(res.why, "opaque") != NULL, "%s", res.why);
+		ck_assert_uint_eq(out.len, 2 + 2 * want->len);
+		for (size_t i = 0; i < want->len; i++)
+		{
+			char		pair[3];
+
+			snprintf(pair, sizeof(pair), "%02x", want->data[i]);
+			ck_assert(memcmp(out.data + 2 + 2 * i, pair, 2) == 0);
+		}
+		text_buf_free(&out);
+	}
 	datum_fixture_free(f);
 }
 END_TEST
@@ -559,6 +612,7 @@ datum_suite(void)
 	tcase_add_test(tc, decompress_postgres_data);
 	tcase_add_test(tc, toast_fetch_failure_is_an_error);
 	tcase_add_test(tc, damaged_values_are_hex);
+	tcase_add_test(tc, unknown_type_is_hex_of_its_data);
 	tcase_add_test(tc, tuple_deform_rejects);
 	tcase_add_test(tc, damaged_bytes_stay_inside);
 	suite_add_tcase(s, tc);
