@@ -169,7 +169,7 @@ dv_array(dv_ctx *ctx, const datum_type *t, const uint8_t *p, size_t len, text_bu
 		return dv_bad(ctx, "array element type %u is unknown", elemtype);
 	w.base = p;
 	w.len = len;
-	w.delim = t->delim;
+	w.delim = w.elem->delim;	/* array_out uses the element type's */
 	hdr = VARHDRSZ + 12 + 8 * (size_t) ndim;
 	if (dataoffset != 0)
 	{
