@@ -9,8 +9,8 @@
  * TOAST relation), whose chunks the environment fetches; the value is
  * compressed there when it is stored smaller than its raw size.  Then the
  * value goes by its type: domains to their base type, enums, arrays,
- * composites, the built-in ranges, numeric and jsonb here, every other
- * type to datum_scalar_out().
+ * composites, the built-in ranges and multiranges, numeric and jsonb here,
+ * every other type to datum_scalar_out().
  *
  * A value that cannot be decoded is kept as hex: for a varlena, its data
  * after the header (decompressed and fetched when that worked), otherwise
@@ -249,6 +249,8 @@ typed_out(dv_ctx *ctx, const datum_type *t, const uint8_t *p, size_t len, text_b
 		return dv_array(ctx, t, p, len, out);
 	if (t->kind == 'r' && dv_range_subtype(t->oid) != 0)
 		return dv_range(ctx, t, p, len, out);
+	if (t->kind == 'm' && dv_range_subtype(t->oid) != 0)
+		return dv_multirange(ctx, t, p, len, out);
 	if (t->oid == NUMERICOID)
 		return dv_numeric(ctx, p, len, out);
 	if (t->oid == JSONBOID)

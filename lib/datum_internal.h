@@ -45,8 +45,11 @@ dv_status	dv_record(dv_ctx *ctx, const datum_type *t, const uint8_t *p, size_t l
 					  text_buf *out);
 dv_status	dv_range(dv_ctx *ctx, const datum_type *t, const uint8_t *p, size_t len,
 					 text_buf *out);
+dv_status	dv_multirange(dv_ctx *ctx, const datum_type *t, const uint8_t *p, size_t len,
+						  text_buf *out);
 
-/* The element type of a built-in range type, 0 for any other type. */
+/* The element type of a built-in range or multirange type, 0 for any
+ * other type. */
 uint32_t	dv_range_subtype(uint32_t range);
 
 /* Offset off (counted from a maximally aligned start) rounded up to align. */
