@@ -8,9 +8,9 @@
  * stored size with the method in its top two bits, the value id and the
  * TOAST relation), whose chunks the environment fetches; the value is
  * compressed there when it is stored smaller than its raw size.  Then the
- * value goes by its type: domains to their base type, enums, arrays,
- * composites, the built-in ranges and multiranges, numeric and jsonb here,
- * every other type to datum_scalar_out().
+ * value goes by its type: domains to their base type, enums, arrays (and
+ * int2vector, oidvector), composites, the built-in ranges and multiranges,
+ * numeric and jsonb here, every other type to datum_scalar_out().
  *
  * A value that cannot be decoded is kept as hex: for a varlena, its data
  * after the header (decompressed and fetched when that worked), otherwise
@@ -244,8 +244,9 @@ typed_out(dv_ctx *ctx, const datum_type *t, const uint8_t *p, size_t len, text_b
 		return enum_out(ctx, t, p, len, out);
 	if (t->kind == 'c')
 		return dv_record(ctx, t, p, len, out);
-	if (t->len == -1 && t->elem != 0 && t->category == 'A' &&
-		t->oid != INT2VECTOROID && t->oid != OIDVECTOROID)
+	if (t->oid == INT2VECTOROID || t->oid == OIDVECTOROID)
+		return dv_vector(ctx, t, p, len, out);
+	if (t->len == -1 && t->elem != 0 && t->category == 'A')
 		return dv_array(ctx, t, p, len, out);
 	if (t->kind == 'r' && dv_range_subtype(t->oid) != 0)
 		return dv_range(ctx, t, p, len, out);

@@ -41,6 +41,8 @@ dv_status	dv_numeric(dv_ctx *ctx, const uint8_t *p, size_t len, text_buf *out);
 dv_status	dv_jsonb(dv_ctx *ctx, const uint8_t *p, size_t len, text_buf *out);
 dv_status	dv_array(dv_ctx *ctx, const datum_type *t, const uint8_t *p, size_t len,
 					 text_buf *out);
+dv_status	dv_vector(dv_ctx *ctx, const datum_type *t, const uint8_t *p, size_t len,
+					  text_buf *out);
 dv_status	dv_record(dv_ctx *ctx, const datum_type *t, const uint8_t *p, size_t len,
 					  text_buf *out);
 dv_status	dv_range(dv_ctx *ctx, const datum_type *t, const uint8_t *p, size_t len,
