@@ -8,9 +8,9 @@
  * stored size with the method in its top two bits, the value id and the
  * TOAST relation), whose chunks the environment fetches; the value is
  * compressed there when it is stored smaller than its raw size.  Then the
- * value goes by its type: domains to their base type, enums, arrays,
- * composites, numeric and jsonb here, every other type to
- * datum_scalar_out().
+ * value goes by its type: domains to their base type, enums, arrays (and
+ * int2vector, oidvector), composites, the built-in ranges and multiranges,
+ * numeric and jsonb here, every other type to datum_scalar_out().
  *
  * A value that cannot be decoded is kept as hex: for a varlena, its data
  * after the header (decompressed and fetched when that worked), otherwise
@@ -91,8 +91,11 @@ decompress(dv_ctx *ctx, int method, const uint8_t *in, size_t in_len, size_t raw
 	rw_error	derr;
 	uint8_t    *buf;
 
-	if (rawsize > MAX_VALUE_SIZE)
-		return dv_bad(ctx, "compressed value claims %zu bytes", rawsize);
+	/* neither method expands data more than about 256 times: a larger
+	 * claim is damage, not worth the memory */
+	if (rawsize > MAX_VALUE_SIZE || rawsize / 256 > in_len + 1)
+		return dv_bad(ctx, "%zu bytes of compressed data cannot hold the %zu bytes "
+					  "claimed", in_len, rawsize);
 	buf = xmalloc(rawsize ? rawsize : 1);
 	if (!varlena_decompress(method, in, in_len, buf, rawsize, &derr))
 	{
@@ -241,9 +244,14 @@ typed_out(dv_ctx *ctx, const datum_type *t, const uint8_t *p, size_t len, text_b
 		return enum_out(ctx, t, p, len, out);
 	if (t->kind == 'c')
 		return dv_record(ctx, t, p, len, out);
-	if (t->len == -1 && t->elem != 0 && t->category == 'A' &&
-		t->oid != INT2VECTOROID && t->oid != OIDVECTOROID)
+	if (t->oid == INT2VECTOROID || t->oid == OIDVECTOROID)
+		return dv_vector(ctx, t, p, len, out);
+	if (t->len == -1 && t->elem != 0 && t->category == 'A')
 		return dv_array(ctx, t, p, len, out);
+	if (t->kind == 'r' && dv_range_subtype(t->oid) != 0)
+		return dv_range(ctx, t, p, len, out);
+	if (t->kind == 'm' && dv_range_subtype(t->oid) != 0)
+		return dv_multirange(ctx, t, p, len, out);
 	if (t->oid == NUMERICOID)
 		return dv_numeric(ctx, p, len, out);
 	if (t->oid == JSONBOID)
@@ -251,38 +259,49 @@ typed_out(dv_ctx *ctx, const datum_type *t, const uint8_t *p, size_t len, text_b
 	return scalar_out(ctx, t, p, len, out);
 }
 
+/*
+ * The type of a value (domains followed) and its data: after the varlena
+ * header, decompressed and fetched, in *owned (the caller frees it) when
+ * it was not in line.
+ */
+static dv_status
+value_data(dv_ctx *ctx, uint32_t typid, const uint8_t *data, size_t len,
+		   const datum_type **t, const uint8_t **p, size_t *plen, uint8_t **owned)
+{
+	dv_status	st = DV_OK;
+
+	*owned = NULL;
+	*t = base_type(ctx, typid, &st);
+	if (*t == NULL)
+		return st;
+	if ((*t)->len > 0 && len != (size_t) (*t)->len)
+		return dv_bad(ctx, "value of type %s has %zu bytes, not %d", (*t)->name, len,
+					  (*t)->len);
+	if ((*t)->len == -1)
+		return varlena_payload(ctx, data, len, p, plen, owned);
+	*p = data;
+	*plen = len;
+	return DV_OK;
+}
+
 dv_status
 dv_value(dv_ctx *ctx, uint32_t typid, const uint8_t *data, size_t len, text_buf *out)
 {
-	dv_status	st = DV_OK;
-	const datum_type *t = base_type(ctx, typid, &st);
+	const datum_type *t;
 	const uint8_t *p;
 	size_t		plen;
-	uint8_t    *owned = NULL;
+	uint8_t    *owned;
+	dv_status	st;
 
-	if (t == NULL)
-		return st;
 	if (ctx->depth >= DV_MAX_DEPTH)
-		return dv_bad(ctx, "value of type %s nests too deep", t->name);
-	if (t->len > 0 && len != (size_t) t->len)
-		return dv_bad(ctx, "value of type %s has %zu bytes, not %d", t->name, len, t->len);
-	if (t->len == -1)
+		return dv_bad(ctx, "value of type %u nests too deep", typid);
+	st = value_data(ctx, typid, data, len, &t, &p, &plen, &owned);
+	if (st == DV_OK)
 	{
-		st = varlena_payload(ctx, data, len, &p, &plen, &owned);
-		if (st != DV_OK)
-		{
-			free(owned);
-			return st;
-		}
+		ctx->depth++;
+		st = typed_out(ctx, t, p, plen, out);
+		ctx->depth--;
 	}
-	else
-	{
-		p = data;
-		plen = len;
-	}
-	ctx->depth++;
-	st = typed_out(ctx, t, p, plen, out);
-	ctx->depth--;
 	free(owned);
 	return st;
 }
@@ -302,29 +321,6 @@ append_hex(text_buf *out, const uint8_t *p, size_t len)
 	}
 }
 
-/* The hex kept for a value that could not be decoded (see the top). */
-static void
-hex_fallback(const datum_env *env, uint32_t typid, const uint8_t *data, size_t len,
-			 text_buf *out)
-{
-	const datum_type *t = env->type(env->ctx, typid);
-	char		why[sizeof(((datum_result *) 0)->why)];
-	rw_error	err;
-	dv_ctx		ctx = {env, why, sizeof(why), &err, 0};
-	const uint8_t *p;
-	size_t		plen;
-	uint8_t    *owned = NULL;
-
-	while (t != NULL && t->kind == 'd' && ctx.depth++ < DV_MAX_DEPTH)
-		t = env->type(env->ctx, t->basetype);
-	if (t != NULL && t->len == -1 &&
-		varlena_payload(&ctx, data, len, &p, &plen, &owned) == DV_OK)
-		append_hex(out, p, plen);
-	else
-		append_hex(out, data, len);
-	free(owned);
-}
-
 bool
 datum_to_text(const datum_env *env, uint32_t typid,
 			  const uint8_t *data, size_t len, text_buf *out,
@@ -332,7 +328,12 @@ datum_to_text(const datum_env *env, uint32_t typid,
 {
 	size_t		start = out->len;
 	dv_ctx		ctx = {env, res->why, sizeof(res->why), err, 0};
+	const datum_type *t;
+	const uint8_t *p;
+	size_t		plen;
+	uint8_t    *owned;
 	dv_status	st;
+	bool		have_data;
 
 	res->why[0] = '\0';
 	if (data == NULL)
@@ -340,18 +341,29 @@ datum_to_text(const datum_env *env, uint32_t typid,
 		res->outcome = DATUM_NULL;
 		return true;
 	}
-	st = dv_value(&ctx, typid, data, len, out);
+	st = value_data(&ctx, typid, data, len, &t, &p, &plen, &owned);
+	have_data = st == DV_OK;
 	if (st == DV_OK)
 	{
-		res->outcome = DATUM_TEXT;
-		return true;
+		ctx.depth++;
+		st = typed_out(&ctx, t, p, plen, out);
 	}
-	out->len = start;
-	if (out->data)
-		out->data[start] = '\0';
-	if (st == DV_FAIL)
-		return false;
-	res->outcome = DATUM_HEX;
-	hex_fallback(env, typid, data, len, out);
-	return true;
+	if (st != DV_OK)
+	{
+		/* nothing of a value half written */
+		out->len = start;
+		if (out->data)
+			out->data[start] = '\0';
+	}
+	if (st == DV_BAD)
+	{
+		/* the data when it could be read, else the bytes as stored */
+		if (have_data)
+			append_hex(out, p, plen);
+		else
+			append_hex(out, data, len);
+	}
+	free(owned);
+	res->outcome = st == DV_OK ? DATUM_TEXT : DATUM_HEX;
+	return st != DV_FAIL;
 }

@@ -169,7 +169,7 @@ dv_array(dv_ctx *ctx, const datum_type *t, const uint8_t *p, size_t len, text_bu
 		return dv_bad(ctx, "array element type %u is unknown", elemtype);
 	w.base = p;
 	w.len = len;
-	w.delim = t->delim;
+	w.delim = w.elem->delim;	/* array_out uses the element type's */
 	hdr = VARHDRSZ + 12 + 8 * (size_t) ndim;
 	if (dataoffset != 0)
 	{
@@ -191,4 +191,44 @@ dv_array(dv_ctx *ctx, const datum_type *t, const uint8_t *p, size_t len, text_bu
 	st = print_dim(&w, dims, ndim, 0, out);
 	text_buf_free(&w.text);
 	return st;
+}
+
+/*
+ * int2vector and oidvector: a one-dimensional array without NULLs, printed
+ * as its elements separated by spaces ("1 2 3"), as their output functions
+ * do.
+ */
+dv_status
+dv_vector(dv_ctx *ctx, const datum_type *t, const uint8_t *p, size_t len, text_buf *out)
+{
+	const datum_type *elem = ctx->env->type(ctx->env->ctx, t->elem);
+	int32_t		ndim,
+				n;
+	size_t		off;
+
+	if (elem == NULL || elem->len <= 0)
+		return dv_bad(ctx, "element type of %s is unknown", t->name);
+	if (len < 12)
+		return dv_bad(ctx, "%s of %zu bytes", t->name, len);
+	ndim = (int32_t) get32(p);
+	if (ndim == 0)
+		return DV_OK;
+	if (ndim != 1 || len < 20 || get32(p + 4) != 0 || get32(p + 8) != t->elem)
+		return dv_bad(ctx, "%s header is damaged", t->name);
+	n = (int32_t) get32(p + 12);
+	off = dv_align(VARHDRSZ + 20, 'd') - VARHDRSZ;
+	if (n < 0 || off > len || (size_t) n > (len - off) / (size_t) elem->len)
+		return dv_bad(ctx, "%s of %d elements does not fit %zu bytes", t->name, n, len);
+	for (int32_t i = 0; i < n; i++)
+	{
+		dv_status	st;
+
+		if (i > 0)
+			text_buf_append(out, " ", 1);
+		st = dv_value(ctx, elem->oid, p + off + (size_t) i * (size_t) elem->len,
+					  (size_t) elem->len, out);
+		if (st != DV_OK)
+			return st;
+	}
+	return DV_OK;
 }

@@ -41,8 +41,18 @@ dv_status	dv_numeric(dv_ctx *ctx, const uint8_t *p, size_t len, text_buf *out);
 dv_status	dv_jsonb(dv_ctx *ctx, const uint8_t *p, size_t len, text_buf *out);
 dv_status	dv_array(dv_ctx *ctx, const datum_type *t, const uint8_t *p, size_t len,
 					 text_buf *out);
+dv_status	dv_vector(dv_ctx *ctx, const datum_type *t, const uint8_t *p, size_t len,
+					  text_buf *out);
 dv_status	dv_record(dv_ctx *ctx, const datum_type *t, const uint8_t *p, size_t len,
 					  text_buf *out);
+dv_status	dv_range(dv_ctx *ctx, const datum_type *t, const uint8_t *p, size_t len,
+					 text_buf *out);
+dv_status	dv_multirange(dv_ctx *ctx, const datum_type *t, const uint8_t *p, size_t len,
+						  text_buf *out);
+
+/* The element type of a built-in range or multirange type, 0 for any
+ * other type. */
+uint32_t	dv_range_subtype(uint32_t range);
 
 /* Offset off (counted from a maximally aligned start) rounded up to align. */
 static inline size_t

@@ -9,6 +9,16 @@
 
 #define GROW(arr, n, cap) xgrow((void **) &(arr), &(cap), (n) + 1, sizeof(*(arr)))
 
+static int
+nibble(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
 /* "x<hex>" to bytes (a NUL is added after them); "N" to NULL. */
 static bool
 parse_bytes(const char *s, fx_bytes *out)
@@ -25,11 +35,12 @@ parse_bytes(const char *s, fx_bytes *out)
 	out->data = xmalloc(n + 1);
 	for (size_t i = 0; i < n; i++)
 	{
-		unsigned	v;
+		int			hi = nibble(s[1 + 2 * i]),
+					lo = nibble(s[2 + 2 * i]);
 
-		if (sscanf(s + 1 + 2 * i, "%2x", &v) != 1)
+		if (hi < 0 || lo < 0)
 			return false;
-		out->data[i] = (uint8_t) v;
+		out->data[i] = (uint8_t) (hi << 4 | lo);
 	}
 	out->data[n] = 0;
 	out->len = n;
@@ -100,6 +111,11 @@ load_line(datum_fixture *f, char **tok, int ntok, size_t *caps)
 		ty->relid = (uint32_t) strtoul(tok[11], NULL, 10);
 		return true;
 	}
+	if (strcmp(what, "lz4") == 0 && ntok == 2)
+	{
+		f->lz4 = strcmp(tok[1], "1") == 0;
+		return true;
+	}
 	if (strcmp(what, "enum") == 0 && ntok == 3)
 	{
 		GROW(f->enums, f->nenums, caps[1]);
@@ -164,6 +180,15 @@ load_line(datum_fixture *f, char **tok, int ntok, size_t *caps)
 		r->kind[i - 1] = strcmp(tok[2], "-") == 0 ? FX_DROPPED :
 			strcmp(tok[2], "N") == 0 ? FX_NULL : FX_TEXT;
 		return r->kind[i - 1] != FX_TEXT || parse_bytes(tok[2], &r->text[i - 1]);
+	}
+	if (strcmp(what, "csv") == 0 && ntok == 4)
+	{
+		const fx_table *ct = datum_fixture_table(f, tok[1]);
+
+		for (size_t i = 0; ct && i < ct->nrows; i++)
+			if (strcmp(ct->rows[i].ctid, tok[2]) == 0 && ct->rows[i].csv.data == NULL)
+				return parse_bytes(tok[3], &ct->rows[i].csv) && ct->rows[i].csv.data;
+		return false;
 	}
 	if (strcmp(what, "toast") == 0 && ntok == 5)
 	{
@@ -242,6 +267,7 @@ datum_fixture_free(datum_fixture *f)
 			free(t->rows[j].text);
 			free(t->rows[j].kind);
 			free(t->rows[j].tuple.data);
+			free(t->rows[j].csv.data);
 		}
 		for (size_t k = 0; k < t->natts; k++)
 			free((void *) t->attrs[k].missing);

@@ -1,6 +1,6 @@
 /*
- * The fixture of test_datum.c (t/fixtures/datum/pg15.txt, made by
- * t/fixtures/make-datum-fixtures.sh from a real PostgreSQL 15): the
+ * The fixtures of test_datum.c (t/fixtures/datum/pgM.txt, made by
+ * t/fixtures/make-datum-fixtures.sh from real PostgreSQL 14 to 18): the
  * catalog rows, the tuples with their attributes' bytes and text as
  * PostgreSQL gives them, the TOAST chunks; and a datum_env serving them.
  */
@@ -24,6 +24,7 @@ typedef struct fx_row {
 	fx_bytes   *text;			/* per attribute of the table */
 	fx_text_kind *kind;
 	size_t		ntext;
+	fx_bytes	csv;			/* the row as COPY (FORMAT csv) writes it */
 } fx_row;
 
 typedef struct fx_table {
@@ -46,6 +47,7 @@ typedef struct fx_chunk {
 } fx_chunk;
 
 typedef struct datum_fixture {
+	bool		lz4;			/* the server had lz4: the lz4 columns are lz4 */
 	datum_type *types;
 	size_t		ntypes;
 	fx_enum    *enums;
