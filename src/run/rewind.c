@@ -65,6 +65,9 @@ finish_without_rewind(rewind_ctx *c, rw_error *err)
 
 	log_info("no rewind required");
 	c->res->status = "no rewind required";
+	if (c->opts->salvage_dir)
+		log_info("salvage: the target loses nothing; \"%s\" was not written",
+				 c->opts->salvage_dir);
 	if (c->opts->dry_run)
 		return true;
 	if (!ensure_slot(c, err))

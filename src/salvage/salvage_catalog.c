@@ -339,13 +339,15 @@ cmp_enum(const void *key, const void *elem)
 const datum_type *
 salvage_catalog_type(salvage_catalog *cat, uint32_t typid)
 {
-	return bsearch(&typid, cat->types, cat->ntypes, sizeof(datum_type), cmp_type);
+	return cat->ntypes == 0 ? NULL :
+		bsearch(&typid, cat->types, cat->ntypes, sizeof(datum_type), cmp_type);
 }
 
 const char *
 salvage_catalog_enum_label(salvage_catalog *cat, uint32_t oid)
 {
-	const enum_label *e = bsearch(&oid, cat->enums, cat->nenums, sizeof(enum_label), cmp_enum);
+	const enum_label *e = cat->nenums == 0 ? NULL :
+		bsearch(&oid, cat->enums, cat->nenums, sizeof(enum_label), cmp_enum);
 
 	return e ? e->label : NULL;
 }

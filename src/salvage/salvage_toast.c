@@ -235,7 +235,8 @@ salvage_toast_fetch(const salvage_toast *t, uint32_t toastrelid, uint32_t valuei
 		return rw_fail(err, RW_ECORRUPT, "a value is stored out of line but the table has no "
 					   "TOAST relation in the source's catalog");
 	/* the first chunk of the value in the index, then its run */
-	hit = bsearch(&key, t->chunks, t->nchunks, sizeof(toast_chunk_pos), cmp_pos);
+	hit = t->nchunks == 0 ? NULL :
+		bsearch(&key, t->chunks, t->nchunks, sizeof(toast_chunk_pos), cmp_pos);
 	if (hit != NULL)
 		for (n = 1; hit + n < t->chunks + t->nchunks && hit[n].valueid == valueid; n++)
 			;

@@ -44,6 +44,13 @@ cmp_slot(const void *x, const void *y)
 }
 
 static void
+sort_slots(wal_slots *s)
+{
+	if (s->n > 0)
+		qsort(s->v, s->n, sizeof(wal_slot), cmp_slot);
+}
+
+static void
 add(wal_slots *s, relfile_locator loc, uint32_t blkno, uint16_t offset, uint32_t xid,
 	lsn_t lsn)
 {
@@ -153,9 +160,9 @@ salvage_wal_collect(wal_reader *r, const pg_version_info *ver, lsn_t redo, lsn_t
 		*err = why;
 		return false;
 	}
-	qsort(out->images.v, out->images.n, sizeof(wal_slot), cmp_slot);
-	qsort(out->written.v, out->written.n, sizeof(wal_slot), cmp_slot);
-	qsort(out->removed.v, out->removed.n, sizeof(wal_slot), cmp_slot);
+	sort_slots(&out->images);
+	sort_slots(&out->written);
+	sort_slots(&out->removed);
 	return true;
 }
 

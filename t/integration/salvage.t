@@ -15,7 +15,8 @@
 # A table created after the divergence and one whose columns a lost
 # transaction changed are saved raw (row_ctid, row_xmin, row_xmax, tuple), as the
 # manifest says; their ctids are PostgreSQL's.
-# A directory source (--source-pgdata) has no catalog: rows saved raw.
+# A directory source (--source-pgdata) has no catalog: rows saved raw.  When
+# no rewind is required nothing is lost and DIR is not written.
 # Also: a non-empty DIR is refused with nothing changed; --check --salvage is
 # a usage error; --dry-run --salvage
 # writes DIR and leaves the target untouched; the real run's files equal the
@@ -289,5 +290,23 @@ like "$(jq -r .raw_reason <<<"$raw")" "no catalog" "--source-pgdata: the manifes
 is "$(tail -n +2 "$DIRD/database_$D_DB/relfile_1663_$D_FILE.written.csv" | cut -d'"' -f2)" "$D_CTIDS" \
    "--source-pgdata: the ctids of PostgreSQL's rows"
 like "$(cat "$DIRD/restore.sql")" "database $D_DB is not known by name" "--source-pgdata: restore.sql says what it cannot load"
+
+# --- no rewind required: nothing is lost, DIR is not written ------------------
+node_init nold
+node_start nold
+node_psql nold "CREATE TABLE t AS SELECT g FROM generate_series(1, 10) g"
+node_backup_standby nold nnew
+node_start nnew
+wait_for_catchup nnew nold
+node_stop nold fast
+wait_for_query nnew "SELECT pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn()" t 30
+node_promote nnew
+node_checkpoint nnew
+rc=0; run_rewind nold nnew --dry-run --salvage "$SCRATCH/salvage-none" || rc=$?
+is "$rc" 0 "no rewind required, --salvage: exit status 0"
+like "$(cat "$REWIND_OUT")" "the target loses nothing; \"$SCRATCH/salvage-none\" was not written" \
+     "no rewind required: says DIR was not written"
+ok "no rewind required: DIR was not written" test ! -e "$SCRATCH/salvage-none"
+node_stop nnew fast
 
 done_testing
