@@ -73,6 +73,7 @@ struct ledger {
 	locmap		pend_map;		/* xid -> pend index */
 	locmap		parent;			/* subtransaction xid -> top-level xid */
 	locmap		created;		/* relations created after diverge -> 0 */
+	locmap		committed;		/* committed xid (top or sub) -> xacts index */
 
 	ledger_xact *xacts;
 	size_t		nxacts, capxacts;
@@ -113,6 +114,7 @@ ledger_free(ledger *l)
 	locmap_free(&l->pend_map);
 	locmap_free(&l->parent);
 	locmap_free(&l->created);
+	locmap_free(&l->committed);
 	free(l->xacts);
 	free(l->rels);
 	locmap_free(&l->rel_map);
@@ -572,6 +574,9 @@ observe_commit(ledger *l, const wal_record *rec, const wal_xact_end *x, uint32_t
 	t->lsn = rec->lsn;
 	t->time = x->xact_time;
 	t->two_phase = x->twophase_xid != 0;
+	locmap_put(&l->committed, xid_key(xid), l->nxacts - 1);
+	for (uint32_t i = 0; i < x->nsubxacts; i++)
+		locmap_put(&l->committed, xid_key(subs[i]), l->nxacts - 1);
 	apply_committed(l, xid, subs, x->nsubxacts);
 	for (uint32_t i = 0; i < x->nrels; i++)
 		add_change(l, LC_REL_DROPPED, walrec_xact_rel(x, i), rec->lsn, xid);
@@ -782,4 +787,14 @@ ledger_find_rel(const ledger *l, relfile_locator rel)
 	size_t		i;
 
 	return locmap_get(&l->rel_map, rel, &i) ? &l->rels[i] : NULL;
+}
+
+const ledger_xact *
+ledger_committed_xact(const ledger *l, uint32_t xid)
+{
+	size_t		i;
+
+	if (xid == 0 || !locmap_get(&l->committed, xid_key(xid), &i))
+		return NULL;
+	return &l->xacts[i];
 }

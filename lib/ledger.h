@@ -101,6 +101,13 @@ const ledger_result *ledger_get(const ledger *l);
 /* Did a storage-create record after the divergence create rel? */
 bool		ledger_created_after(const ledger *l, relfile_locator rel);
 
+/*
+ * The lost committed transaction xid belongs to: xid itself or one of its
+ * committed subtransactions (aborted and unfinished ones are not committed);
+ * NULL when none.  The pointer is valid until ledger_free.
+ */
+const ledger_xact *ledger_committed_xact(const ledger *l, uint32_t xid);
+
 /* A relation's totals, NULL when it has none. */
 const ledger_rel *ledger_find_rel(const ledger *l, relfile_locator rel);
 

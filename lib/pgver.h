@@ -50,6 +50,8 @@ typedef struct pg_version_info {
 	uint8_t		bimg_has_hole;
 	uint8_t		bimg_apply;
 	uint8_t		bimg_compressed_mask;	/* any of these bits = compressed */
+	uint8_t		bimg_pglz;		/* compressed with pglz */
+	uint8_t		bimg_lz4;		/* compressed with lz4 (0: no such method) */
 
 	/* RM_XLOG opcodes that not every version has */
 	uint8_t		xlog_checkpoint_redo;	/* 0xE0 in 17+, else PGVER_NO_OPCODE */

@@ -95,6 +95,7 @@ typedef struct report_document {
 	const char *divergence;
 	const char *plan;
 	const char *report;
+	const char *salvage;		/* --salvage only */
 	const char *findings;		/* --check only */
 } report_document;
 

@@ -304,6 +304,11 @@ report_json_document(const report_document *d, FILE *out)
 	json_raw(&w, d->plan);
 	json_key(&w, "report");
 	json_raw(&w, d->report);
+	if (d->salvage)
+	{
+		json_key(&w, "salvage");
+		json_raw(&w, d->salvage);
+	}
 	if (d->findings)
 	{
 		json_key(&w, "findings");

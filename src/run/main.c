@@ -18,7 +18,7 @@ print_json_result(const rewind_result *res, const rw_error *err)
 	report_document d = {
 		.result = true, .status = err ? "error" : res->status, .err = err,
 		.divergence = res->divergence, .plan = res->plan, .report = res->report,
-		.findings = res->findings,
+		.salvage = res->salvage, .findings = res->findings,
 	};
 
 	report_json_document(&d, stdout);

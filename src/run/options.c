@@ -27,7 +27,8 @@ enum {
 	OPT_COPY_CONFIG,
 	OPT_ROLLBACK,
 	OPT_SHUTDOWN_WAIT,
-	OPT_TIMEOUT
+	OPT_TIMEOUT,
+	OPT_SALVAGE
 };
 
 static const struct option long_options[] = {
@@ -51,6 +52,7 @@ static const struct option long_options[] = {
 	{"rollback", no_argument, NULL, OPT_ROLLBACK},
 	{"shutdown-wait", required_argument, NULL, OPT_SHUTDOWN_WAIT},
 	{"timeout", required_argument, NULL, OPT_TIMEOUT},
+	{"salvage", required_argument, NULL, OPT_SALVAGE},
 	{"debug", no_argument, NULL, OPT_DEBUG},
 	{"version", no_argument, NULL, 'V'},
 	{"help", no_argument, NULL, '?'},
@@ -104,6 +106,9 @@ options_print_help(const char *progname)
 		   "      --report=FILE              write the divergence report to FILE (mode 0600,\n"
 		   "                                 not through a symbolic link) before the\n"
 		   "                                 target is changed\n"
+"      --salvage=DIR              save the rows the target loses (CSV files per\n"
+		   "                                 table, manifest.json, restore.sql) in DIR, a\n"
+		   "                                 new or empty directory, before any change\n"
 		   "      --format=text|json         json: print plan, report and result as one JSON\n"
 		   "                                 document on stdout (fields: see the manual)\n"
 		   "      --debug                    write debug messages, each with its time\n"
@@ -262,6 +267,11 @@ options_parse(int argc, char **argv, rewind_options *opts, rw_error *err)
 								   &opts->shutdown_wait, err))
 					return false;
 				break;
+			case OPT_SALVAGE:
+				if (optarg[0] == '\0')
+					return rw_fail(err, RW_EUSAGE, "--salvage needs a directory");
+				opts->salvage_dir = optarg;
+				break;
 			case OPT_TIMEOUT:
 				if (!parse_seconds(optarg, "--timeout", 1, OPTIONS_MAX_TIMEOUT, &opts->timeout,
 								   err))
@@ -283,6 +293,9 @@ options_parse(int argc, char **argv, rewind_options *opts, rw_error *err)
 		return true;
 	if (opts->target_pgdata == NULL)
 		return rw_fail(err, RW_EUSAGE, "no target data directory specified (--target-pgdata)");
+	if (opts->salvage_dir && (opts->rollback || opts->check))
+		return rw_fail(err, RW_EUSAGE, "--salvage cannot be used with %s",
+					   opts->rollback ? "--rollback" : "--check");
 	if (opts->rollback)
 		return opts->dry_run || opts->check ?
 			rw_fail(err, RW_EUSAGE, "--rollback cannot be used with --dry-run or --check") : true;

@@ -31,6 +31,7 @@ typedef struct rewind_options {
 	const char *postgres_bindir;
 	const char *report_file;	/* --report: the divergence report, before any change */
 	const char *slot;			/* --slot: physical replication slot on the source */
+	const char *salvage_dir;	/* --salvage: where the lost rows are saved */
 	output_format format;
 	int			jobs;			/* --jobs: connections to fetch with */
 	int			shutdown_wait;	/* --shutdown-wait: seconds, for a target shutting down */

@@ -21,6 +21,7 @@
 #include "run/perform.h"
 #include "run/pipeline.h"
 #include "run/preflight.h"
+#include "salvage/salvage.h"
 #include "target/resume.h"
 #include "target/target_lock.h"
 
@@ -93,6 +94,13 @@ render_result(const rewind_ctx *c, rewind_result *res)
 		res->plan = render_json(&f, report_json_plan);
 		res->report = render_json(&f, report_json_report);
 	}
+	if (c->salvage.ran)
+	{
+		json_buffer b;
+
+		salvage_json(&c->salvage, json_buffer_open(&b));
+		res->salvage = json_buffer_close(&b);
+	}
 }
 
 static void
@@ -106,15 +114,25 @@ write_report(const rewind_ctx *c, FILE *out)
 		char	   *div = render_json(&f, report_json_divergence);
 		char	   *pl = render_json(&f, report_json_plan);
 		char	   *rep = render_json(&f, report_json_report);
+		char	   *sal = NULL;
 		report_document d = {.divergence = div, .plan = pl, .report = rep};
 
+		if (c->salvage.ran)
+		{
+			json_buffer b;
+
+			salvage_json(&c->salvage, json_buffer_open(&b));
+			d.salvage = sal = json_buffer_close(&b);
+		}
 		report_json_document(&d, out);
 		free(div);
 		free(pl);
 		free(rep);
+		free(sal);
 		return;
 	}
 	report_print(&f, out);
+	salvage_print_text(&c->salvage, out);
 }
 
 /*
@@ -222,6 +240,9 @@ no_rewind_end(rewind_ctx *c, rw_error *err)
 {
 	log_info("no rewind required");
 	c->status = "no rewind required";
+	if (c->opts->salvage_dir)
+		log_info("salvage: the target loses nothing; \"%s\" was not written",
+				 c->opts->salvage_dir);
 	if (c->opts->dry_run)
 		return STEP_DONE;
 	return perform_no_rewind(c, err) ? STEP_DONE : STEP_STOP;
@@ -260,11 +281,46 @@ log_standby_settings(const rewind_ctx *c)
 						"raised in its configuration", r->items.items[i]);
 }
 
+/*
+ * --salvage: the rows the target loses, saved and synced before anything
+ * changes; a failure stops the run here.
+ */
+static bool
+salvage_lost_rows(rewind_ctx *c, rw_error *err)
+{
+	salvage_input in = {
+		.dir = c->opts->salvage_dir,
+		.rf = {.pgdata = c->tgt.pgdata, .tsdir = c->tgt.tsdir,
+		.blcksz = c->tgt.control.blcksz, .relseg_size = c->tgt.control.relseg_size},
+		.ledger = c->ledger,
+		.map = c->map,
+		.src = c->src,
+		.wal = c->reader,
+		.ver = c->tgt.ver,
+		.wal_redo = c->ckpt.redo,
+		.wal_end = c->tgt_end,
+	};
+	uint64_t	rows = 0;
+
+	if (c->opts->salvage_dir == NULL)
+		return true;
+	if (!salvage_run(&in, &c->salvage, err))
+		return false;
+	for (size_t i = 0; i < c->salvage.n; i++)
+		rows += c->salvage.tables[i].rows[SALVAGE_WRITTEN] +
+			c->salvage.tables[i].rows[SALVAGE_REMOVED];
+	log_info("salvage: %llu lost rows of %zu tables saved in \"%s\"", (unsigned long long) rows,
+			 c->salvage.n, c->opts->salvage_dir);
+	return true;
+}
+
 /* Everything is known: the report, then the end of a dry run or the changes. */
 static step_outcome
 ready(rewind_ctx *c, rw_error *err)
 {
 	resolve_names(c);
+	if (!salvage_lost_rows(c, err))
+		return STEP_STOP;
 	if (c->opts->report_file && !write_report_file(c, err))
 		return STEP_STOP;
 	if (c->opts->dry_run)
@@ -273,6 +329,7 @@ ready(rewind_ctx *c, rw_error *err)
 
 		collect_facts(c, &f);
 		report_print(&f, stderr);
+		salvage_print_text(&c->salvage, stderr);
 		log_info("dry run: the target was not modified");
 		c->status = "dry run";
 		return STEP_DONE;
@@ -390,6 +447,9 @@ run(rewind_ctx *c, rw_error *err)
 	bool		finished;
 	bool		ok;
 
+	/* before anything else: a refusal here changes nothing */
+	if (opts->salvage_dir && !salvage_check_dir(opts->salvage_dir, opts->target_pgdata, err))
+		return false;
 	ok = (opts->dry_run ? target_lock_check_free(opts->target_pgdata, "dry run", err) :
 		  target_lock_acquire(opts->target_pgdata, opts->rollback ? "--rollback" : "rewind",
 							  &lock, err)) &&
@@ -432,6 +492,7 @@ rewind_result_free(rewind_result *res)
 	free(res->divergence);
 	free(res->plan);
 	free(res->report);
+	free(res->salvage);
 	free(res->findings);
 	memset(res, 0, sizeof(*res));
 }

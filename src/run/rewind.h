@@ -21,6 +21,7 @@ typedef struct rewind_result {
 	char	   *divergence;
 	char	   *plan;
 	char	   *report;
+	char	   *salvage;		/* --salvage: rows saved per table; NULL without */
 } rewind_result;
 
 bool		rewind_run(const rewind_options *opts, rewind_result *res, rw_error *err);

@@ -29,6 +29,7 @@ steps_free(rewind_ctx *c)
 	plan_free(&c->plan);
 	execute_outcome_free(&c->copied);
 	rel_names_free(&c->names);
+	salvage_result_free(&c->salvage);
 	ledger_free(c->ledger);
 	if (c->map)
 		blockmap_free(c->map);

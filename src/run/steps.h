@@ -26,6 +26,7 @@
 #include "config/config_files.h"
 #include "report/report.h"
 #include "plan/scan.h"
+#include "salvage/salvage.h"
 #include "source/source.h"
 #include "target/target.h"
 #include "target/targetwal.h"
@@ -96,6 +97,7 @@ typedef struct rewind_ctx {
 	execute_outcome copied;		/* what changed on the source during the copy */
 	size_t		wal_vanished;	/* needed segments among copied.vanished */
 	rel_names	names;
+	salvage_result salvage;		/* --salvage, once written */
 	str_list	config_files;	/* the target's configuration (config_target_files) */
 	step_comparison config_diffs;	/* configuration that differs from the source's */
 	step_comparison low_settings;	/* settings below the source's a standby needs */

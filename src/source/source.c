@@ -24,6 +24,8 @@ source_offers(const source *s, source_offer what)
 			return s->ops->describe_relations != NULL;
 		case SOURCE_RETAINS_WAL:
 			return s->ops->wal_retention != NULL && s->ops->ensure_slot != NULL;
+		case SOURCE_QUERIES_CATALOG:
+			return s->ops->catalog_query != NULL;
 	}
 	return false;
 }

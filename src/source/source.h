@@ -83,6 +83,10 @@ typedef struct source_wal_retention {
 	bool		can_create_slot;	/* the role has REPLICATION or is a superuser */
 } source_wal_retention;
 
+/* One row of a catalog query: vals[0..ncols), NULL for SQL NULL. */
+typedef bool (*catalog_row_fn) (void *ctx, const char *const *vals, int ncols,
+								rw_error *err);
+
 typedef struct source_ops {
 	/* Read a whole (small) file.  *missing is set instead of failing when
 	 * missing_ok and the file does not exist.  *data is malloc'd, NUL
@@ -146,6 +150,18 @@ typedef struct source_ops {
 	bool		(*ensure_slot) (source *s, const char *name, bool *created,
 								rw_error *err);
 
+	/*
+	 * Optional (SOURCE_QUERIES_CATALOG): run a read-only query (text
+	 * parameters) on the catalog of database db_oid, handing each row of
+	 * ncols columns to row() in order.  *reached is false, and no row is
+	 * handed, when that database cannot be connected to (dropped, or
+	 * datallowconn off).
+	 */
+	bool		(*catalog_query) (source *s, uint32_t db_oid, const char *sql,
+								  const char *const *params, int nparams, int ncols,
+								  catalog_row_fn row, void *ctx, bool *reached,
+								  rw_error *err);
+
 	/* Disconnect and free s. */
 	void		(*close) (source *s);
 } source_ops;
@@ -173,7 +189,8 @@ struct source {
 typedef enum source_offer {
 	SOURCE_GIVES_CONNINFO,		/* standby_conninfo: a standby can stream from it */
 	SOURCE_NAMES_RELATIONS,		/* describe_relations: it has a catalog to ask */
-	SOURCE_RETAINS_WAL			/* wal_retention and ensure_slot: WAL retention, slots */
+	SOURCE_RETAINS_WAL,			/* wal_retention and ensure_slot: WAL retention, slots */
+	SOURCE_QUERIES_CATALOG		/* catalog_query: table layouts for --salvage */
 } source_offer;
 
 /* Does s offer what, i.e. are the operations behind it there? */

@@ -339,6 +339,7 @@ static const source_ops pq_ops = {
 	.describe_relations = pq_describe_relations,
 	.wal_retention = pq_wal_retention,
 	.ensure_slot = pq_ensure_slot,
+	.catalog_query = pq_catalog_query,
 	.close = pq_close,
 };
 

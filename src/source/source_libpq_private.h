@@ -117,5 +117,8 @@ bool		pq_wal_retention(source *s, const char *slot, source_wal_retention *out,
 bool		pq_ensure_slot(source *s, const char *name, bool *created, rw_error *err);
 bool		pq_describe_relations(source *s, uint32_t db_oid, const uint32_t *relfilenodes,
 								  size_t n, relation_name *out, rw_error *err);
+bool		pq_catalog_query(source *s, uint32_t db_oid, const char *sql,
+							 const char *const *params, int nparams, int ncols,
+							 catalog_row_fn row, void *ctx, bool *reached, rw_error *err);
 
 #endif

@@ -429,3 +429,68 @@ pq_describe_relations(source *s, uint32_t db_oid, const uint32_t *relfilenodes,
 	free(datname);
 	return ok;
 }
+
+/* --- catalog queries (--salvage) ----------------------------------------- */
+
+/* Each row of res to row(), text values. */
+static bool
+catalog_rows(const PGresult *res, int ncols, catalog_row_fn row, void *ctx, rw_error *err)
+{
+	const char **vals = xcalloc((size_t) ncols, sizeof(char *));
+	bool		ok = true;
+
+	for (int r = 0; ok && r < PQntuples(res); r++)
+	{
+		for (int c = 0; c < ncols; c++)
+			vals[c] = PQgetisnull(res, r, c) ? NULL : PQgetvalue(res, r, c);
+		ok = row(ctx, vals, ncols, err);
+	}
+	free(vals);
+	return ok;
+}
+
+bool
+pq_catalog_query(source *s, uint32_t db_oid, const char *sql, const char *const *params,
+				 int nparams, int ncols, catalog_row_fn row, void *ctx, bool *reached,
+				 rw_error *err)
+{
+	static const char what[] = "could not read the catalog of the source";
+	pq_source  *ps = (pq_source *) s;
+	pq_source	other = *ps;	/* the same source, another database */
+	pq_source  *on = ps;
+	char	   *datname = NULL;
+	PGresult   *res = NULL;
+	bool		ok;
+
+	*reached = false;
+	if (db_oid != 0)
+	{
+		if (!other_database(ps, db_oid, &datname, err))
+			return false;
+		if (datname == NULL)
+			return true;
+		if (datname[0] != '\0')
+		{
+			if (!pq_connect(ps->connstr, datname, ps->timeout_s, &other.conn, err))
+			{
+				rw_context(err, "database \"%s\"", datname);
+				free(datname);
+				return false;
+			}
+			on = &other;
+		}
+	}
+	*reached = true;
+	ok = (on == ps || pq_setup_session(on, err)) &&
+		(res = pq_run(on, sql, nparams, params, false, what, err)) != NULL &&
+		pq_expect_shape(res, -1, ncols, what, err) &&
+		catalog_rows(res, ncols, row, ctx, err);
+	PQclear(res);
+	if (on != ps)
+	{
+		ps->stalled = ps->stalled || other.stalled;
+		PQfinish(other.conn);
+	}
+	free(datname);
+	return ok;
+}

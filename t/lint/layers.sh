@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 
-layers=(util source target config plan report run)
+layers=(util source target config plan report salvage run)
 
 rank() {
 	local i

@@ -263,6 +263,15 @@ START_TEST(subtransactions)
 	assert_ctids(ledger_find_rel(l, REL_A), "(1,1) (1,4)");
 	ck_assert_uint_eq(ledger_find_rel(l, REL_B)->inserted, 2);
 	assert_ctids(ledger_find_rel(l, REL_B), "(0,1) (0,6)");
+	/* the salvage's question: which transaction committed an xid */
+	ck_assert_uint_eq(ledger_committed_xact(l, 200)->xid, 200);
+	ck_assert_uint_eq(ledger_committed_xact(l, 201)->xid, 200);
+	ck_assert_uint_eq(ledger_committed_xact(l, 202)->xid, 200);
+	ck_assert_uint_eq(ledger_committed_xact(l, 210)->xid, 210);
+	ck_assert_ptr_null(ledger_committed_xact(l, 203));	/* rolled back */
+	ck_assert_ptr_null(ledger_committed_xact(l, 211));
+	ck_assert_ptr_null(ledger_committed_xact(l, 0));
+	ck_assert_ptr_null(ledger_committed_xact(l, 199));
 	ledger_free(l);
 }
 END_TEST
@@ -292,6 +301,10 @@ START_TEST(two_phase)
 	ck_assert_uint_eq(r->prepared[0], 320);
 	assert_ctids(ledger_find_rel(l, REL_A), "(0,1) (0,2)");
 	ck_assert_ptr_null(ledger_find_rel(l, REL_B));
+	ck_assert(ledger_committed_xact(l, 300)->two_phase);
+	ck_assert_uint_eq(ledger_committed_xact(l, 301)->xid, 300);
+	ck_assert_ptr_null(ledger_committed_xact(l, 310));	/* ABORT PREPARED */
+	ck_assert_ptr_null(ledger_committed_xact(l, 320));	/* still prepared */
 	ledger_free(l);
 }
 END_TEST

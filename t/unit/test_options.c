@@ -102,6 +102,27 @@ START_TEST(check_slot_copy_config)
 }
 END_TEST
 
+START_TEST(salvage_dir)
+{
+	char	   *dry[] = {"rewind", "-D", "/d", "--source-server=x", "-n", "--salvage", "/out", NULL};
+	char	   *empty[] = {"rewind", "-D", "/d", "--source-server=x", "--salvage=", NULL};
+	char	   *check[] = {"rewind", "-D", "/d", "--source-server=x", "--check", "--salvage=/o", NULL};
+	char	   *rollback[] = {"rewind", "-D", "/d", "--rollback", "--salvage=/o", NULL};
+	rewind_options o;
+	rw_error	err;
+
+	ck_assert(parse(&o, &err, dry));
+	ck_assert(o.dry_run);
+	ck_assert_str_eq(o.salvage_dir, "/out");
+	ck_assert(!parse(&o, &err, empty));
+	ck_assert_int_eq(err.kind, RW_EUSAGE);
+	ck_assert(!parse(&o, &err, check));
+	ck_assert_ptr_nonnull(strstr(err.msg, "--salvage cannot be used with --check"));
+	ck_assert(!parse(&o, &err, rollback));
+	ck_assert_ptr_nonnull(strstr(err.msg, "--rollback"));
+}
+END_TEST
+
 START_TEST(timeout_seconds)
 {
 	char	   *dflt[] = {"rewind", "-D", "/d", "--source-server=x", NULL};
@@ -140,6 +161,7 @@ Suite *options_suite(void)
 	tcase_add_test(tc, check_slot_copy_config);
 	tcase_add_test(tc, usage_errors);
 	tcase_add_test(tc, timeout_seconds);
+	tcase_add_test(tc, salvage_dir);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,0 +1,252 @@
+#include "salvage/salvage_toast.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "bytes.h"
+#include "salvage/salvage_page.h"
+#include "xalloc.h"
+
+#define VARTAG_ONDISK 18
+
+/*
+ * A chunk row: chunk_id oid, chunk_seq int4, chunk_data bytea (never
+ * compressed, a 1-byte or 4-byte varlena header).  *data points into t.
+ */
+static bool
+chunk_of(const page_tuple *t, uint32_t *valueid, uint32_t *seq, const uint8_t **data,
+		 size_t *len)
+{
+	const uint8_t *d;
+	size_t		avail,
+				hdr,
+				vlen;
+
+	if ((size_t) TUPLE_HOFF(t->data) + 9 > t->len)
+		return false;
+	d = t->data + TUPLE_HOFF(t->data);
+	avail = t->len - TUPLE_HOFF(t->data) - 8;
+	*valueid = get32(d);
+	*seq = get32(d + 4);
+	d += 8;
+	if (d[0] & 1)
+	{
+		hdr = 1;
+		vlen = d[0] >> 1;
+	}
+	else
+	{
+		if (avail < 4)
+			return false;
+		hdr = 4;
+		vlen = get32(d) >> 2;
+	}
+	if (vlen < hdr || vlen > avail)
+		return false;
+	*data = d + hdr;
+	*len = vlen - hdr;
+	return true;
+}
+
+void
+salvage_toast_want(salvage_toast *t, const uint8_t *data, size_t len)
+{
+	/* varattrib_1b_e: 0x01, tag, then varatt_external (rawsize, extinfo,
+	 * valueid, toastrelid) */
+	if (len < 18 || data[0] != 0x01 || data[1] != VARTAG_ONDISK)
+		return;
+	xgrow((void **) &t->want, &t->capwant, t->nwant + 1, sizeof(uint32_t));
+	t->want[t->nwant++] = get32(data + 10);
+}
+
+static int
+cmp_u32(const void *a, const void *b)
+{
+	uint32_t	x = *(const uint32_t *) a,
+				y = *(const uint32_t *) b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int
+cmp_pos(const void *a, const void *b)
+{
+	const toast_chunk_pos *x = a,
+			   *y = b;
+
+	if (x->valueid != y->valueid)
+		return x->valueid < y->valueid ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+bool
+salvage_toast_index(salvage_toast *t, rw_error *err)
+{
+	uint8_t    *page;
+	page_tuple *tups;
+	size_t		n = 0;
+	bool		present = true,
+				ok = true;
+
+	if (t->nwant == 0 || t->loc.rel == 0)
+		return true;
+	qsort(t->want, t->nwant, sizeof(uint32_t), cmp_u32);
+	for (size_t i = 0; i < t->nwant; i++)
+		if (n == 0 || t->want[n - 1] != t->want[i])
+			t->want[n++] = t->want[i];
+	t->nwant = n;
+	page = xmalloc(t->rf->blcksz);
+	tups = xmalloc(t->rf->blcksz / 4 * sizeof(page_tuple));
+	for (uint32_t blk = 0; ok && present; blk++)
+	{
+		size_t		nt;
+
+		ok = salvage_read_block(t->rf, t->loc, blk, page, &present, err);
+		nt = ok && present ? page_tuples(page, t->rf->blcksz, tups, t->rf->blcksz / 4) : 0;
+		for (size_t i = 0; i < nt; i++)
+		{
+			uint32_t	valueid,
+						seq;
+			const uint8_t *data;
+			size_t		len;
+			toast_chunk_pos *c;
+
+			if (!chunk_of(&tups[i], &valueid, &seq, &data, &len) ||
+				bsearch(&valueid, t->want, t->nwant, sizeof(uint32_t), cmp_u32) == NULL)
+				continue;
+			xgrow((void **) &t->chunks, &t->capchunks, t->nchunks + 1, sizeof(toast_chunk_pos));
+			c = &t->chunks[t->nchunks++];
+			c->valueid = valueid;
+			c->seq = seq;
+			c->blkno = blk;
+			c->offset = tups[i].offset;
+		}
+	}
+	if (ok && t->nchunks > 0)
+		qsort(t->chunks, t->nchunks, sizeof(toast_chunk_pos), cmp_pos);
+	free(tups);
+	free(page);
+	return ok;
+}
+
+void
+salvage_toast_free(salvage_toast *t)
+{
+	free(t->want);
+	free(t->chunks);
+	t->want = NULL;
+	t->chunks = NULL;
+	t->nwant = t->capwant = t->nchunks = t->capchunks = 0;
+}
+
+/*
+ * Copy the chunks of valueid in order from the positions pos[0..n) (sorted
+ * by chunk number; a dead copy of a chunk may follow its live one).
+ */
+static bool
+copy_chunks(const salvage_toast *t, const toast_chunk_pos *pos, size_t n, uint32_t valueid,
+			uint8_t *out, size_t size, size_t *got, rw_error *err)
+{
+	uint8_t    *page = xmalloc(t->rf->blcksz);
+	uint32_t	loaded = UINT32_MAX;
+	uint32_t	next = 0;
+	bool		ok = true;
+
+	*got = 0;
+	for (size_t i = 0; ok && i < n; i++)
+	{
+		bool		present = true;
+		page_tuple	tup;
+		uint32_t	id,
+					seq;
+		const uint8_t *data;
+		size_t		len;
+
+		if (pos[i].seq != next)
+			continue;			/* a second copy, or a gap (found short below) */
+		if (pos[i].blkno != loaded)
+		{
+			ok = salvage_read_block(t->rf, t->loc, pos[i].blkno, page, &present, err);
+			loaded = pos[i].blkno;
+		}
+		if (!ok || !present || !page_tuple_at(page, t->rf->blcksz, pos[i].offset, &tup) ||
+			!chunk_of(&tup, &id, &seq, &data, &len) || id != valueid || *got + len > size)
+			break;
+		memcpy(out + *got, data, len);
+		*got += len;
+		next++;
+	}
+	free(page);
+	return ok;
+}
+
+/* Every chunk of valueid, by a scan of the whole TOAST relation. */
+static bool
+scan_chunks(const salvage_toast *t, uint32_t valueid, toast_chunk_pos **pos, size_t *n,
+			rw_error *err)
+{
+	uint8_t    *page = xmalloc(t->rf->blcksz);
+	page_tuple *tups = xmalloc(t->rf->blcksz / 4 * sizeof(page_tuple));
+	size_t		cap = 0;
+	bool		present = true,
+				ok = true;
+
+	*pos = NULL;
+	*n = 0;
+	for (uint32_t blk = 0; ok && present; blk++)
+	{
+		size_t		nt;
+
+		ok = salvage_read_block(t->rf, t->loc, blk, page, &present, err);
+		nt = ok && present ? page_tuples(page, t->rf->blcksz, tups, t->rf->blcksz / 4) : 0;
+		for (size_t i = 0; i < nt; i++)
+		{
+			uint32_t	id,
+						seq;
+			const uint8_t *data;
+			size_t		len;
+
+			if (!chunk_of(&tups[i], &id, &seq, &data, &len) || id != valueid)
+				continue;
+			xgrow((void **) pos, &cap, *n + 1, sizeof(toast_chunk_pos));
+			(*pos)[*n] = (toast_chunk_pos) {id, seq, blk, tups[i].offset};
+			(*n)++;
+		}
+	}
+	if (ok && *n > 0)
+		qsort(*pos, *n, sizeof(toast_chunk_pos), cmp_pos);
+	free(tups);
+	free(page);
+	return ok;
+}
+
+bool
+salvage_toast_fetch(const salvage_toast *t, uint32_t toastrelid, uint32_t valueid, uint8_t *out,
+					size_t size, rw_error *err)
+{
+	toast_chunk_pos key = {valueid, 0, 0, 0};
+	const toast_chunk_pos *hit;
+	toast_chunk_pos *found = NULL;
+	size_t		n = 0,
+				got = 0;
+	bool		ok;
+
+	if (t->loc.rel == 0)
+		return rw_fail(err, RW_ECORRUPT, "a value is stored out of line but the table has no "
+					   "TOAST relation in the source's catalog");
+	/* the first chunk of the value in the index, then its run */
+	hit = t->nchunks == 0 ? NULL :
+		bsearch(&key, t->chunks, t->nchunks, sizeof(toast_chunk_pos), cmp_pos);
+	if (hit != NULL)
+		for (n = 1; hit + n < t->chunks + t->nchunks && hit[n].valueid == valueid; n++)
+			;
+	else if (!scan_chunks(t, valueid, &found, &n, err))
+		return false;
+	ok = copy_chunks(t, hit ? hit : found, n, valueid, out, size, &got, err);
+	free(found);
+	if (ok && got != size)
+		ok = rw_fail(err, RW_ECORRUPT, "TOAST value %u of relation %u: %zu of its %zu bytes "
+					 "found in the target's TOAST relation", (unsigned) valueid,
+					 (unsigned) toastrelid, got, size);
+	return ok;
+}

@@ -1,0 +1,283 @@
+#include "salvage/salvage_wal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "bytes.h"
+#include "datum.h"				/* varlena_decompress */
+#include "walrec.h"
+#include "xalloc.h"
+
+/* heap record layouts (main data) */
+#define HEAP_INIT_PAGE 0x80
+#define HEAP_DELETE_IS_SUPER 0x08
+#define HEAP_INSERT_SIZE 3
+#define HEAP_DELETE_SIZE 8
+#define HEAP_UPDATE_SIZE 14
+
+static int
+cmp_pos(const wal_slot *a, relfile_locator loc, uint32_t blkno)
+{
+	if (a->loc.spc != loc.spc)
+		return a->loc.spc < loc.spc ? -1 : 1;
+	if (a->loc.db != loc.db)
+		return a->loc.db < loc.db ? -1 : 1;
+	if (a->loc.rel != loc.rel)
+		return a->loc.rel < loc.rel ? -1 : 1;
+	if (a->blkno != blkno)
+		return a->blkno < blkno ? -1 : 1;
+	return 0;
+}
+
+static int
+cmp_slot(const void *x, const void *y)
+{
+	const wal_slot *a = x,
+			   *b = y;
+	int			c = cmp_pos(a, b->loc, b->blkno);
+
+	if (c != 0)
+		return c;
+	if (a->offset != b->offset)
+		return a->offset < b->offset ? -1 : 1;
+	return a->lsn < b->lsn ? -1 : a->lsn > b->lsn;
+}
+
+static void
+sort_slots(wal_slots *s)
+{
+	if (s->n > 0)
+		qsort(s->v, s->n, sizeof(wal_slot), cmp_slot);
+}
+
+static void
+add(wal_slots *s, relfile_locator loc, uint32_t blkno, uint16_t offset, uint32_t xid,
+	lsn_t lsn)
+{
+	wal_slot   *e;
+
+	xgrow((void **) &s->v, &s->cap, s->n + 1, sizeof(wal_slot));
+	e = &s->v[s->n++];
+	e->loc = loc;
+	e->blkno = blkno;
+	e->offset = offset;
+	e->xid = xid;
+	e->lsn = lsn;
+}
+
+static const wal_blockref *
+block_id(const wal_record *rec, uint8_t id)
+{
+	for (int i = 0; i < rec->nblocks; i++)
+		if (rec->blocks[i].id == id)
+			return &rec->blocks[i];
+	return NULL;
+}
+
+static relfile_locator
+loc_of(const wal_blockref *b)
+{
+	relfile_locator loc = {b->spc, b->db, b->rel};
+
+	return loc;
+}
+
+/* The rows a heap record writes and removes, after the divergence point. */
+static void
+heap_slots(const pg_version_info *ver, const wal_record *rec, const ledger *l, salvage_wal *w)
+{
+	const wal_blockref *b = block_id(rec, 0);
+	const wal_blockref *old;
+	const uint8_t *d = rec->main_data;
+	bool		committed = ledger_committed_xact(l, rec->xid) != NULL;
+	uint32_t	n;
+	rw_error	scratch;
+
+	if (b == NULL || b->fork != FORK_MAIN || ledger_find_rel(l, loc_of(b)) == NULL)
+		return;
+	switch (walrec_kind(ver, rec))
+	{
+		case WK_HEAP_INSERT:
+			if (rec->main_len >= HEAP_INSERT_SIZE)
+				add(&w->written, loc_of(b), b->blkno, get16(d), rec->xid, rec->lsn);
+			break;
+		case WK_HEAP2_MULTI_INSERT:
+			if (!walrec_multi_insert_ntuples(rec, &n, &scratch) ||
+				(!(rec->info & HEAP_INIT_PAGE) && rec->main_len < 4 + 2 * (uint64_t) n))
+				break;
+			for (uint32_t i = 0; i < n; i++)
+				add(&w->written, loc_of(b), b->blkno,
+					(rec->info & HEAP_INIT_PAGE) ? (uint16_t) (i + 1) : get16(d + 4 + 2 * i),
+					rec->xid, rec->lsn);
+			break;
+		case WK_HEAP_DELETE:
+			if (rec->main_len >= HEAP_DELETE_SIZE && committed && !(d[7] & HEAP_DELETE_IS_SUPER))
+				add(&w->removed, loc_of(b), b->blkno, get16(d + 4), rec->xid, rec->lsn);
+			break;
+		case WK_HEAP_UPDATE:
+		case WK_HEAP_HOT_UPDATE:
+			if (rec->main_len < HEAP_UPDATE_SIZE)
+				break;
+			/* the old row is on block 1, or on block 0 when it is the same page */
+			old = block_id(rec, 1);
+			add(&w->written, loc_of(b), b->blkno, get16(d + 12), rec->xid, rec->lsn);
+			if (committed)
+				add(&w->removed, loc_of(b), old ? old->blkno : b->blkno, get16(d + 4), rec->xid,
+					rec->lsn);
+			break;
+		default:
+			break;
+	}
+}
+
+bool
+salvage_wal_collect(wal_reader *r, const pg_version_info *ver, lsn_t redo, lsn_t end,
+					const ledger *l, salvage_wal *out, rw_error *err)
+{
+	const wal_record *rec;
+	wal_read_status st;
+	lsn_t		diverge = ledger_get(l)->diverge;
+	rw_error	why;
+
+	memset(out, 0, sizeof(*out));
+	rw_error_clear(&why);
+	for (st = walreader_read_at(r, redo, &rec, &why); st == WAL_READ_OK && rec->lsn < end;
+		 st = walreader_next(r, &rec, &why))
+	{
+		for (int i = 0; i < rec->nblocks; i++)
+		{
+			const wal_blockref *b = &rec->blocks[i];
+
+			if (b->has_image && b->fork == FORK_MAIN && ledger_find_rel(l, loc_of(b)) != NULL)
+				add(&out->images, loc_of(b), b->blkno, 0, 0, rec->lsn);
+		}
+		if (rec->lsn >= diverge)
+			heap_slots(ver, rec, l, out);
+	}
+	/* the scan read this WAL to its end already: only a failing read matters */
+	if (st == WAL_READ_ERROR)
+	{
+		*err = why;
+		return false;
+	}
+	sort_slots(&out->images);
+	sort_slots(&out->written);
+	sort_slots(&out->removed);
+	return true;
+}
+
+void
+salvage_wal_free(salvage_wal *w)
+{
+	free(w->images.v);
+	free(w->written.v);
+	free(w->removed.v);
+	memset(w, 0, sizeof(*w));
+}
+
+const wal_slot *
+salvage_wal_block(const wal_slots *s, relfile_locator loc, uint32_t blkno, size_t *n)
+{
+	size_t		lo = 0,
+				hi = s->n;
+
+	while (lo < hi)
+	{
+		size_t		mid = lo + (hi - lo) / 2;
+
+		if (cmp_pos(&s->v[mid], loc, blkno) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (*n = 0; lo + *n < s->n && cmp_pos(&s->v[lo + *n], loc, blkno) == 0; (*n)++)
+		;
+	return *n > 0 ? &s->v[lo] : NULL;
+}
+
+/* Restore the image of block b into page; false when it cannot be here. */
+static bool
+restore(const pg_version_info *ver, const wal_blockref *b, uint8_t *page, uint32_t blcksz)
+{
+	uint8_t    *raw = NULL;
+	const uint8_t *img = b->image;
+	size_t		len = b->image_len;
+	bool		ok = false;
+
+	if (b->hole_length > blcksz || (size_t) b->hole_offset > blcksz - b->hole_length)
+		return false;
+	if (b->image_compressed)
+	{
+		int			method = (b->bimg_info & ver->bimg_pglz) ? 0 :
+			(ver->bimg_lz4 && (b->bimg_info & ver->bimg_lz4)) ? 1 : -1;
+		rw_error	why;
+
+		if (method < 0)
+			return false;
+		raw = xmalloc(blcksz);
+		if (!varlena_decompress(method, b->image, b->image_len, raw, blcksz - b->hole_length,
+								&why))
+		{
+			free(raw);
+			return false;
+		}
+		img = raw;
+		len = blcksz - b->hole_length;
+	}
+	if (len + b->hole_length == blcksz)
+	{
+		memcpy(page, img, b->hole_offset);
+		memset(page + b->hole_offset, 0, b->hole_length);
+		memcpy(page + b->hole_offset + b->hole_length, img + b->hole_offset,
+			   len - b->hole_offset);
+		ok = true;
+	}
+	free(raw);
+	return ok;
+}
+
+bool
+salvage_wal_image(wal_reader *r, const pg_version_info *ver, const wal_slots *images,
+				  relfile_locator loc, uint32_t blkno, lsn_t lsn, uint8_t *page, uint32_t blcksz,
+				  lsn_t *have, bool *found, rw_error *err)
+{
+	size_t		n;
+	const wal_slot *v = salvage_wal_block(images, loc, blkno, &n);
+
+	*found = false;
+	for (size_t i = n; i-- > 0;)
+		if (v[i].lsn <= lsn)
+		{
+			if (v[i].lsn == *have)
+			{
+				*found = true;
+				return true;
+			}
+			break;
+		}
+	/* newest first: an image that cannot be restored leaves an older one */
+	for (size_t i = n; i-- > 0 && !*found;)
+	{
+		const wal_record *rec;
+		rw_error	why;
+
+		if (v[i].lsn > lsn)
+			continue;
+		rw_error_clear(&why);
+		if (walreader_read_at(r, v[i].lsn, &rec, &why) != WAL_READ_OK)
+		{
+			*err = why;
+			return false;
+		}
+		for (int b = 0; b < rec->nblocks && !*found; b++)
+		{
+			const wal_blockref *br = &rec->blocks[b];
+
+			if (br->has_image && br->fork == FORK_MAIN && br->blkno == blkno &&
+				br->rel == loc.rel && br->db == loc.db && br->spc == loc.spc)
+				*found = restore(ver, br, page, blcksz);
+		}
+		*have = *found ? v[i].lsn : LSN_INVALID;
+	}
+	return true;
+}
