@@ -1,3 +1,10 @@
+/*
+ * --salvage=DIR end to end (salvage.h): for each relation with lost row
+ * changes, the target's changed blocks read and judged, the rows decoded
+ * with the source's catalog (or kept raw) and streamed into CSV files, the
+ * counts kept for the report.  Reads the target's files and WAL and asks
+ * the source's catalog; writes only inside DIR.
+ */
 #include "salvage/salvage.h"
 
 #include <errno.h>
@@ -625,10 +632,8 @@ name_table(salvage_table *t, const db_info *d, const salvage_table_def *def)
 /* A table with nothing to say (its changes were all undone or written and
  * removed again): not listed. */
 static void
-drop_last_table(salvage_result *res)
+salvage_table_free(salvage_table *t)
 {
-	salvage_table *t = &res->tables[--res->n];
-
 	for (size_t c = 0; c < t->ncolumns; c++)
 	{
 		free(t->columns[c]);
@@ -639,6 +644,12 @@ drop_last_table(salvage_result *res)
 	free(t->xids[0]);
 	free(t->xids[1]);
 	free(t->notes);
+}
+
+static void
+drop_last_table(salvage_result *res)
+{
+	salvage_table_free(&res->tables[--res->n]);
 }
 
 /* Why the catalog's layout cannot be used for rel, or NULL when it can. */
@@ -802,20 +813,7 @@ void
 salvage_result_free(salvage_result *res)
 {
 	for (size_t i = 0; i < res->n; i++)
-	{
-		salvage_table *t = &res->tables[i];
-
-		for (size_t c = 0; c < t->ncolumns; c++)
-		{
-			free(t->columns[c]);
-			free(t->types[c]);
-		}
-		free(t->columns);
-		free(t->types);
-		free(t->xids[0]);
-		free(t->xids[1]);
-		free(t->notes);
-	}
+		salvage_table_free(&res->tables[i]);
 	free(res->tables);
 	memset(res, 0, sizeof(*res));
 }

@@ -1,3 +1,8 @@
+/*
+ * The source's catalog for the salvage (salvage_catalog.h): database name,
+ * table columns, types and enum labels, by read-only queries through the
+ * source's catalog_query operation.  Asks the source; writes nothing.
+ */
 #include "salvage/salvage_catalog.h"
 
 #include <stdio.h>

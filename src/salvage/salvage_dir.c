@@ -1,3 +1,8 @@
+/*
+ * The salvage directory (salvage_dir.h): refused unless new or empty and
+ * outside the target; files created without following links, mode 0600,
+ * and synced with their directories.  Writes only inside DIR.
+ */
 #include "salvage/salvage_dir.h"
 
 #include <dirent.h>

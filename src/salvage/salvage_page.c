@@ -1,3 +1,7 @@
+/*
+ * A heap page's line pointers and tuple headers, judged against the lost
+ * transactions (salvage_page.h).  Pure: a page in, verdicts out.
+ */
 #include "salvage/salvage_page.h"
 
 /* t_infomask bits */

@@ -1,3 +1,7 @@
+/*
+ * Reading one block of a relation's main fork from the target's files, in
+ * whichever segment file holds it (salvage_relfile.h).  Reads only.
+ */
 #include "salvage/salvage_relfile.h"
 
 #include <errno.h>

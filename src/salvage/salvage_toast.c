@@ -1,3 +1,8 @@
+/*
+ * Out-of-line values from the target's own TOAST relations
+ * (salvage_toast.h): the wanted value ids, one scan to find their chunks,
+ * then each value assembled on request.  Reads the target's files only.
+ */
 #include "salvage/salvage_toast.h"
 
 #include <stdlib.h>

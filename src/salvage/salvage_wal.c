@@ -1,3 +1,9 @@
+/*
+ * One pass over the target's WAL for the salvage (salvage_wal.h): the
+ * removals by lost committed transactions, the slots written after the
+ * divergence, and the full-page images that still show pruned versions.
+ * Reads the target's WAL through the WAL reader; writes nothing.
+ */
 #include "salvage/salvage_wal.h"
 
 #include <stdlib.h>

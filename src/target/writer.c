@@ -21,6 +21,7 @@
 #include "util/io.h"
 #include "util/log.h"
 #include "util/test_hooks.h"
+#include "pathname.h"
 #include "xalloc.h"
 
 /* A set of strings: the files that already have their JR_ORIG record. */
@@ -290,18 +291,10 @@ touch(target_writer *w, const char *path)
 static void
 touch_parent(target_writer *w, const char *path)
 {
-	const char *slash = strrchr(path, '/');
+	char	   *parent = path_parent(path);
 
-	if (slash == NULL)
-		touch(w, ".");
-	else
-	{
-		char	   *parent = xstrdup(path);
-
-		parent[slash - path] = '\0';
-		touch(w, parent);
-		free(parent);
-	}
+	touch(w, parent);
+	free(parent);
 }
 
 /* --- the journal: saved before each change ------------------------------- */
@@ -845,13 +838,14 @@ target_writer_create_symlink(target_writer *w, const char *path, const char *lin
 static bool
 sync_parent(target_writer *w, const char *path, rw_error *err)
 {
-	const char *slash = strrchr(path, '/');
-	char	   *dir = slash ? xasprintf("%s/%.*s", w->pgdata, (int) (slash - path), path)
-		: xstrdup(w->pgdata);
+	char	   *parent = path_parent(path);
+	char	   *dir = strcmp(parent, ".") == 0 ? xstrdup(w->pgdata)
+		: xasprintf("%s/%s", w->pgdata, parent);
 	bool		ok = io_fsync_path(w->io, dir) == 0 ||
 		target_fail(err, errno, "could not fsync \"%s\"", dir);
 
 	free(dir);
+	free(parent);
 	return ok;
 }
 

@@ -1,3 +1,8 @@
+/*
+ * Loader of t/fixtures/datum/pgNN.txt (datum_fixture.h): tuples, their
+ * columns' bytes and text, catalog rows and TOAST chunks that PostgreSQL
+ * itself produced, for the value decoder's unit tests.  Reads the fixture.
+ */
 #include "datum_fixture.h"
 
 #include <stdio.h>
