@@ -161,136 +161,112 @@ parse_seconds(const char *arg, const char *name, long min, long max, int *out, r
 	return true;
 }
 
-bool
-options_parse(int argc, char **argv, rewind_options *opts, rw_error *err)
+/*
+ * One option c with its value arg into opts; false with err set for a bad
+ * value.
+ */
+static bool
+set_option(rewind_options *opts, int c, const char *arg, rw_error *err)
 {
-	int			c;
-
-	memset(opts, 0, sizeof(*opts));
-	opts->ensure_shutdown = true;
-	opts->jobs = OPTIONS_DEFAULT_JOBS;
-	opts->shutdown_wait = POSTMASTER_DEFAULT_WAIT_SECS;
-	opts->timeout = OPTIONS_DEFAULT_TIMEOUT;
-
-	/* "-?" is also getopt's answer to an unknown option: look for it first. */
-	for (int i = 1; i < argc; i++)
+	switch (c)
 	{
-		if (is_help_word(argv[i]))
-		{
-			opts->show_help = true;
-			return true;
-		}
+		case 'c':
+			opts->restore_target_wal = true;
+			break;
+		case 'D':
+			opts->target_pgdata = arg;
+			break;
+		case 'j':
+			{
+				char	   *end;
+				long		jobs = strtol(arg, &end, 10);
+
+				if (*arg == '\0' || *end != '\0' || jobs < 1 || jobs > SOURCE_MAX_JOBS)
+					return rw_fail(err, RW_EUSAGE, "invalid --jobs \"%s\" (a number from 1 to %d)",
+								   arg, SOURCE_MAX_JOBS);
+				opts->jobs = (int) jobs;
+			}
+			break;
+		case 'n':
+			opts->dry_run = true;
+			break;
+		case 'N':
+			opts->no_sync = true;
+			break;
+		case 'P':
+			opts->progress = true;
+			break;
+		case 'R':
+			opts->write_recovery_conf = true;
+			break;
+		case 'V':
+			opts->show_version = true;
+			break;
+		case OPT_SOURCE_PGDATA:
+			opts->source_pgdata = arg;
+			break;
+		case OPT_SOURCE_SERVER:
+			opts->source_server = arg;
+			break;
+		case OPT_CONFIG_FILE:
+			opts->config_file = arg;
+			break;
+		case OPT_NO_ENSURE_SHUTDOWN:
+			opts->ensure_shutdown = false;
+			break;
+		case OPT_POSTGRES_BINDIR:
+			opts->postgres_bindir = arg;
+			break;
+		case OPT_DEBUG:
+			opts->debug = true;
+			break;
+		case OPT_REPORT:
+			opts->report_file = arg;
+			break;
+		case OPT_FORMAT:
+			if (strcmp(arg, "text") == 0)
+				opts->format = FORMAT_TEXT;
+			else if (strcmp(arg, "json") == 0)
+				opts->format = FORMAT_JSON;
+			else
+				return rw_fail(err, RW_EUSAGE,
+							   "invalid --format \"%s\" (use \"text\" or \"json\")", arg);
+			break;
+		case OPT_CHECK:
+			opts->check = true;
+			break;
+		case OPT_SLOT:
+			opts->slot = arg;
+			break;
+		case OPT_COPY_CONFIG:
+			opts->copy_config = true;
+			break;
+		case OPT_ROLLBACK:
+			opts->rollback = true;
+			break;
+		case OPT_SHUTDOWN_WAIT:
+			if (!parse_seconds(arg, "--shutdown-wait", 0, OPTIONS_MAX_SHUTDOWN_WAIT,
+							   &opts->shutdown_wait, err))
+				return false;
+			break;
+		case OPT_SALVAGE:
+			if (arg[0] == '\0')
+				return rw_fail(err, RW_EUSAGE, "--salvage needs a directory");
+			opts->salvage_dir = arg;
+			break;
+		case OPT_TIMEOUT:
+			if (!parse_seconds(arg, "--timeout", 1, OPTIONS_MAX_TIMEOUT, &opts->timeout,
+							   err))
+				return false;
+			break;
 	}
+	return true;
+}
 
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, ":cD:j:nNPRV", long_options, NULL)) != -1)
-	{
-		switch (c)
-		{
-			case 'c':
-				opts->restore_target_wal = true;
-				break;
-			case 'D':
-				opts->target_pgdata = optarg;
-				break;
-			case 'j':
-				{
-					char	   *end;
-					long		jobs = strtol(optarg, &end, 10);
-
-					if (*optarg == '\0' || *end != '\0' || jobs < 1 || jobs > SOURCE_MAX_JOBS)
-						return rw_fail(err, RW_EUSAGE, "invalid --jobs \"%s\" (a number from 1 to %d)",
-									   optarg, SOURCE_MAX_JOBS);
-					opts->jobs = (int) jobs;
-				}
-				break;
-			case 'n':
-				opts->dry_run = true;
-				break;
-			case 'N':
-				opts->no_sync = true;
-				break;
-			case 'P':
-				opts->progress = true;
-				break;
-			case 'R':
-				opts->write_recovery_conf = true;
-				break;
-			case 'V':
-				opts->show_version = true;
-				break;
-			case OPT_SOURCE_PGDATA:
-				opts->source_pgdata = optarg;
-				break;
-			case OPT_SOURCE_SERVER:
-				opts->source_server = optarg;
-				break;
-			case OPT_CONFIG_FILE:
-				opts->config_file = optarg;
-				break;
-			case OPT_NO_ENSURE_SHUTDOWN:
-				opts->ensure_shutdown = false;
-				break;
-			case OPT_POSTGRES_BINDIR:
-				opts->postgres_bindir = optarg;
-				break;
-			case OPT_DEBUG:
-				opts->debug = true;
-				break;
-			case OPT_REPORT:
-				opts->report_file = optarg;
-				break;
-			case OPT_FORMAT:
-				if (strcmp(optarg, "text") == 0)
-					opts->format = FORMAT_TEXT;
-				else if (strcmp(optarg, "json") == 0)
-					opts->format = FORMAT_JSON;
-				else
-					return rw_fail(err, RW_EUSAGE,
-								   "invalid --format \"%s\" (use \"text\" or \"json\")", optarg);
-				break;
-			case OPT_CHECK:
-				opts->check = true;
-				break;
-			case OPT_SLOT:
-				opts->slot = optarg;
-				break;
-			case OPT_COPY_CONFIG:
-				opts->copy_config = true;
-				break;
-			case OPT_ROLLBACK:
-				opts->rollback = true;
-				break;
-			case OPT_SHUTDOWN_WAIT:
-				if (!parse_seconds(optarg, "--shutdown-wait", 0, OPTIONS_MAX_SHUTDOWN_WAIT,
-								   &opts->shutdown_wait, err))
-					return false;
-				break;
-			case OPT_SALVAGE:
-				if (optarg[0] == '\0')
-					return rw_fail(err, RW_EUSAGE, "--salvage needs a directory");
-				opts->salvage_dir = optarg;
-				break;
-			case OPT_TIMEOUT:
-				if (!parse_seconds(optarg, "--timeout", 1, OPTIONS_MAX_TIMEOUT, &opts->timeout,
-								   err))
-					return false;
-				break;
-			case ':':
-				return rw_fail(err, RW_EUSAGE, "option \"%s\" requires a value",
-							   argv[optind - 1]);
-			default:
-				return rw_fail(err, RW_EUSAGE, "unknown option \"%s\"",
-							   argv[optind - 1]);
-		}
-	}
-
-	if (optind < argc)
-		return rw_fail(err, RW_EUSAGE, "too many command-line arguments (first is \"%s\")",
-					   argv[optind]);
-	if (opts->show_version)
-		return true;
+/* Options that do not go together, or need one another. */
+static bool
+options_validate(const rewind_options *opts, rw_error *err)
+{
 	if (opts->target_pgdata == NULL)
 		return rw_fail(err, RW_EUSAGE, "no target data directory specified (--target-pgdata)");
 	if (opts->salvage_dir && (opts->rollback || opts->check))
@@ -316,6 +292,47 @@ options_parse(int argc, char **argv, rewind_options *opts, rw_error *err)
 		return rw_fail(err, RW_EUSAGE, "invalid --slot \"%s\" (lower case letters, digits and "
 					   "underscores, at most 63)", opts->slot);
 	return true;
+}
+
+bool
+options_parse(int argc, char **argv, rewind_options *opts, rw_error *err)
+{
+	int			c;
+
+	memset(opts, 0, sizeof(*opts));
+	opts->ensure_shutdown = true;
+	opts->jobs = OPTIONS_DEFAULT_JOBS;
+	opts->shutdown_wait = POSTMASTER_DEFAULT_WAIT_SECS;
+	opts->timeout = OPTIONS_DEFAULT_TIMEOUT;
+
+	/* "-?" is also getopt's answer to an unknown option: look for it first. */
+	for (int i = 1; i < argc; i++)
+	{
+		if (is_help_word(argv[i]))
+		{
+			opts->show_help = true;
+			return true;
+		}
+	}
+
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":cD:j:nNPRV", long_options, NULL)) != -1)
+	{
+		if (c == ':')
+			return rw_fail(err, RW_EUSAGE, "option \"%s\" requires a value",
+						   argv[optind - 1]);
+		if (c == '?')
+			return rw_fail(err, RW_EUSAGE, "unknown option \"%s\"",
+						   argv[optind - 1]);
+		if (!set_option(opts, c, optarg, err))
+			return false;
+	}
+
+	if (optind < argc)
+		return rw_fail(err, RW_EUSAGE, "too many command-line arguments (first is \"%s\")",
+					   argv[optind]);
+	return opts->show_version || options_validate(opts, err);
 }
 
 void
