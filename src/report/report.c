@@ -105,7 +105,8 @@ report_estimate_seconds(const plan *p)
 		REPORT_ASSUMED_BYTES_PER_SECOND;
 }
 
-void
+/* Plan details beyond plan_print_summary: largest relations, WAL, estimate. */
+static void
 report_print_plan_text(const report_facts *f, FILE *out)
 {
 	plan_relation_bytes top[REPORT_TOP_RELATIONS];
@@ -231,7 +232,8 @@ print_change(const report_facts *f, const ledger_change *c, FILE *out)
 	}
 }
 
-void
+/* The divergence report for people. */
+static void
 report_print_text(const report_facts *f, FILE *out)
 {
 	const ledger_result *r = ledger_get(f->ledger);

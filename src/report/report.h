@@ -66,12 +66,6 @@ uint64_t	report_estimate_seconds(const plan *p);
 /* Every relation file the report names, for rel_names_resolve. */
 void		report_want_names(const report_facts *f, rel_names *rn);
 
-/* Plan details beyond plan_print_summary: largest relations, WAL, estimate. */
-void		report_print_plan_text(const report_facts *f, FILE *out);
-
-/* The divergence report for people. */
-void		report_print_text(const report_facts *f, FILE *out);
-
 /*
  * Everything a dry run or --report shows people: the plan summary, its
  * details, then the divergence report.
