@@ -32,6 +32,10 @@ node_promote b
 node_checkpoint b
 node_psql b "INSERT INTO t SELECT g, 'on-tli2', 2 FROM generate_series(6001, 7000) g;"
 
+# C stops now: still pointed at A, it would otherwise stream what A writes
+# next on timeline 1 and could never follow B onto timeline 2.
+node_stop c fast
+
 # A comes back as a primary on timeline 1 and writes what nobody else has.
 node_start a
 node_psql a "UPDATE t SET v = 'A-ONLY' WHERE id <= 2000;
@@ -41,7 +45,6 @@ expect_gone a postgres "SELECT count(*) FROM pg_class WHERE relname = 'a_only'" 
 node_stop a fast
 
 # C follows B onto timeline 2 (recovery_target_timeline is 'latest').
-node_stop c fast
 node_set_primary c b
 node_start c
 wait_for_catchup c b
