@@ -94,9 +94,10 @@ needed_wal_gap(const needed_wal *in, rw_error *msg)
 			"needs (from " LSN_FMT " on)", first, more, LSN_ARGS(in->from));
 	if (in->target_restore_command)
 	{
-		rw_hint(msg, "The target's restore_command (%s) must be able to restore it from the "
+		/* its value may hold credentials: never printed (README, man page) */
+		rw_hint(msg, "The target's restore_command must be able to restore it from the "
 				"source's WAL archive, or the rewound node will not start. To prevent this, use "
-				"--slot or wal_keep_size on the source.", in->target_restore_command);
+				"--slot or wal_keep_size on the source.");
 		return CHECK_WARNING;
 	}
 	rw_hint(msg, "Nothing was changed. Without that WAL the rewound node could not start. Either "

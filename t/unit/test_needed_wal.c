@@ -167,7 +167,10 @@ START_TEST(test_gap_depends_on_target_restore_command)
 	ck_assert_ptr_nonnull(strstr(msg.hint, "wal_keep_size"));
 	f.in.target_restore_command = "cp /arch/%f %p";
 	ck_assert_int_eq(needed_wal_gap(&f.in, &msg), CHECK_WARNING);
-	ck_assert_ptr_nonnull(strstr(msg.hint, "cp /arch/%f %p"));
+	ck_assert_ptr_nonnull(strstr(msg.hint, "restore_command must be able"));
+	/* a restore_command may hold credentials: its value is never printed */
+	ck_assert_ptr_null(strstr(msg.hint, "/arch/"));
+	ck_assert_ptr_null(strstr(msg.msg, "/arch/"));
 	fixture_free(&f);
 }
 END_TEST
