@@ -10,6 +10,7 @@
 #include "salvage/salvage_dir.h"
 #include "salvage/salvage_wal.h"
 #include "salvage/salvage_page.h"
+#include "salvage/salvage_source.h"
 #include "salvage/salvage_toast.h"
 #include "util/log.h"
 #include "xalloc.h"
@@ -35,6 +36,13 @@ typedef struct version_key {
 	uint32_t	remover;		/* the (sub)transaction that removed it */
 } version_key;
 
+/* The source's copy of the current block, read when first needed. */
+typedef enum source_block_state {
+	SOURCE_BLOCK_UNREAD,
+	SOURCE_BLOCK_USABLE,
+	SOURCE_BLOCK_UNUSABLE
+} source_block_state;
+
 /* The salvage of one run. */
 typedef struct salvage_ctx {
 	const salvage_input *in;
@@ -46,6 +54,8 @@ typedef struct salvage_ctx {
 	uint8_t    *page;
 	uint8_t    *image;			/* a full-page image of the block */
 	lsn_t		image_lsn;
+	uint8_t    *src_page;		/* the source's copy of the block */
+	source_block_state src_state;
 	page_tuple *tuples;
 	size_t		maxtuples;
 	version_key *seen;			/* removed versions saved from the current block */
@@ -470,10 +480,38 @@ written_before(const wal_slot *w, size_t nw, uint16_t offset, lsn_t lsn)
 }
 
 /*
+ * The version at slot offset of the block from the source's copy of the
+ * page, when it is unchanged there (salvage_source.h).
+ */
+static bool
+source_version(salvage_ctx *s, relfile_locator loc, uint32_t blkno, uint16_t offset,
+			   page_tuple *t, bool *found, rw_error *err)
+{
+	*found = false;
+	if (s->src_state == SOURCE_BLOCK_UNREAD)
+	{
+		bool		usable;
+
+		if (!salvage_source_block(s->in->src, &s->in->rf, loc, blkno,
+								  ledger_get(s->in->ledger)->diverge, s->src_page, &usable,
+								  err))
+			return false;
+		s->src_state = usable ? SOURCE_BLOCK_USABLE : SOURCE_BLOCK_UNUSABLE;
+		if (!usable)
+			log_debug("salvage: block %u of relation file %u: the source's copy is not "
+					  "known to be from after the divergence point", (unsigned) blkno,
+					  (unsigned) loc.rel);
+	}
+	*found = s->src_state == SOURCE_BLOCK_USABLE &&
+		salvage_source_version(s->src_page, s->in->rf.blcksz, offset, s->wal.first_new_xid, t);
+	return true;
+}
+
+/*
  * A row from before the divergence that a lost committed transaction
  * removed, and that the page no longer shows (pruned since): from the
- * newest full-page image of the block up to the removal, else named in the
- * manifest as not saved.
+ * newest full-page image of the block up to the removal, else from the
+ * source's copy of the page, else named in the manifest as not saved.
  */
 static bool
 save_pruned(table_out *o, uint32_t blkno, const wal_slot *rm, rw_error *err)
@@ -490,8 +528,13 @@ save_pruned(table_out *o, uint32_t blkno, const wal_slot *rm, rw_error *err)
 	if (!found || !page_tuple_at(s->image, s->in->rf.blcksz, rm->offset, &t) ||
 		ledger_committed_xact(s->in->ledger, TUPLE_XMIN(t.data)) != NULL)
 	{
-		add_ctid(&o->t->pruned, blkno, rm->offset);
-		return true;
+		if (!source_version(s, o->t->loc, blkno, rm->offset, &t, &found, err))
+			return false;
+		if (!found)
+		{
+			add_ctid(&o->t->pruned, blkno, rm->offset);
+			return true;
+		}
 	}
 	mark_seen(s, rm->offset, rm->xid);
 	add_xid(o->t, SALVAGE_REMOVED, ledger_committed_xact(s->in->ledger, rm->xid));
@@ -567,6 +610,7 @@ scan_table(table_out *o, rw_error *err)
 
 		s->nseen = 0;
 		s->image_lsn = LSN_INVALID;
+		s->src_state = SOURCE_BLOCK_UNREAD;
 		if (!salvage_read_block(&s->in->rf, o->t->loc, blocks[b], s->page, &present, err) ||
 			(present && !scan_current(o, blocks[b], err)))
 			return false;
@@ -731,6 +775,7 @@ ctx_free(salvage_ctx *s)
 	salvage_wal_free(&s->wal);
 	free(s->seen);
 	free(s->image);
+	free(s->src_page);
 	free(s->page);
 	free(s->tuples);
 	text_buf_free(&s->line);
@@ -775,10 +820,11 @@ salvage_run(const salvage_input *in, salvage_result *res, rw_error *err)
 		return false;
 	s.page = xmalloc(in->rf.blcksz);
 	s.image = xmalloc(in->rf.blcksz);
+	s.src_page = xmalloc(in->rf.blcksz);
 	s.maxtuples = in->rf.blcksz / 4;
 	s.tuples = xmalloc(s.maxtuples * sizeof(page_tuple));
-	ok = salvage_wal_collect(in->wal, in->ver, in->wal_redo, in->wal_end, in->ledger, &s.wal,
-							 err);
+	ok = salvage_wal_collect(in->wal, in->ver, in->wal_redo, in->wal_end, in->wal_next_xid,
+							 in->ledger, &s.wal, err);
 	if (ok)
 		log_debug("salvage: %zu rows removed by lost transactions, %zu full-page images",
 				  s.wal.removed.n, s.wal.images.n);

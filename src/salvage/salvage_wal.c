@@ -15,6 +15,8 @@
 #define HEAP_DELETE_SIZE 8
 #define HEAP_UPDATE_SIZE 14
 
+#define FIRST_NORMAL_XID 3
+
 static int
 cmp_pos(const wal_slot *a, relfile_locator loc, uint32_t blkno)
 {
@@ -130,9 +132,17 @@ heap_slots(const pg_version_info *ver, const wal_record *rec, const ledger *l, s
 	}
 }
 
+/* An xid past the newest one seen before the divergence point. */
+static void
+xid_seen(salvage_wal *w, uint32_t xid)
+{
+	if (xid >= FIRST_NORMAL_XID && (int32_t) (xid - w->first_new_xid) >= 0)
+		w->first_new_xid = xid + 1 < FIRST_NORMAL_XID ? FIRST_NORMAL_XID : xid + 1;
+}
+
 bool
 salvage_wal_collect(wal_reader *r, const pg_version_info *ver, lsn_t redo, lsn_t end,
-					const ledger *l, salvage_wal *out, rw_error *err)
+					uint32_t next_xid, const ledger *l, salvage_wal *out, rw_error *err)
 {
 	const wal_record *rec;
 	wal_read_status st;
@@ -140,6 +150,7 @@ salvage_wal_collect(wal_reader *r, const pg_version_info *ver, lsn_t redo, lsn_t
 	rw_error	why;
 
 	memset(out, 0, sizeof(*out));
+	out->first_new_xid = next_xid < FIRST_NORMAL_XID ? FIRST_NORMAL_XID : next_xid;
 	rw_error_clear(&why);
 	for (st = walreader_read_at(r, redo, &rec, &why); st == WAL_READ_OK && rec->lsn < end;
 		 st = walreader_next(r, &rec, &why))
@@ -153,6 +164,8 @@ salvage_wal_collect(wal_reader *r, const pg_version_info *ver, lsn_t redo, lsn_t
 		}
 		if (rec->lsn >= diverge)
 			heap_slots(ver, rec, l, out);
+		else
+			xid_seen(out, rec->xid);
 	}
 	/* the scan read this WAL to its end already: only a failing read matters */
 	if (st == WAL_READ_ERROR)

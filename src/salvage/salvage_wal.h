@@ -38,15 +38,21 @@ typedef struct salvage_wal {
 	wal_slots	images;			/* full-page images from the redo point on */
 	wal_slots	written;		/* rows written after the divergence (any xact) */
 	wal_slots	removed;		/* rows removed after it by a lost committed xact */
+	/* the first xid assigned after the divergence point, on either side: the
+	 * checkpoint's nextXid, or past every xid of a record before the point
+	 * (what a standby replaying up to there takes as its own nextXid) */
+	uint32_t	first_new_xid;
 } salvage_wal;
 
 /*
  * Read the records from redo up to end (the divergence point and the
  * committed transactions come from the finished ledger), keeping those of
- * relations with lost row changes.
+ * relations with lost row changes; next_xid is the nextXid of the
+ * checkpoint whose redo point redo is.
  */
 bool		salvage_wal_collect(wal_reader *r, const pg_version_info *ver, lsn_t redo, lsn_t end,
-								const ledger *l, salvage_wal *out, rw_error *err);
+								uint32_t next_xid, const ledger *l, salvage_wal *out,
+								rw_error *err);
 void		salvage_wal_free(salvage_wal *w);
 
 /* The entries of block blkno of loc: *n of them from the returned one. */
