@@ -348,6 +348,7 @@ decoded_line(table_out *o, uint32_t block, const page_tuple *tup, bool *readable
 	text_buf   *val = &o->s->value;
 	rw_error	bad;
 	bool		first = true;
+	size_t		stored;
 
 	rw_error_clear(&bad);
 	*readable = tuple_deform(tup->data, tup->len, def->attrs, def->natts, o->values, o->lens,
@@ -358,6 +359,7 @@ decoded_line(table_out *o, uint32_t block, const page_tuple *tup, bool *readable
 				  (unsigned) tup->offset, o->t->schema, o->t->name, bad.msg);
 		return true;
 	}
+	stored = TUPLE_NATTS(tup->data);
 	for (size_t i = 0; i < def->natts; i++)
 	{
 		datum_result r;
@@ -367,6 +369,12 @@ decoded_line(table_out *o, uint32_t block, const page_tuple *tup, bool *readable
 		if (!first)
 			text_buf_append(line, ",", 1);
 		first = false;
+		if (i >= stored && def->missing_text[i] != NULL)
+		{
+			/* added after the row was written: the catalog's value, as text */
+			csv_append_field(line, def->missing_text[i], strlen(def->missing_text[i]), false);
+			continue;
+		}
 		if (o->isnull[i])
 		{
 			csv_append_field(line, "", 0, true);
@@ -701,8 +709,9 @@ raw_reason(const salvage_ctx *s, const db_info *d, const salvage_table_def *def,
 	for (size_t i = 0; i < d->naltered; i++)
 		if (d->altered[i] == def->oid)
 			return "the table's columns were changed after the divergence point";
-	if (def->has_missing)
-		return "a column was added with a default value the rows may lack";
+	if (def->missing_unknown)
+		return "a column was added with a default value the rows may lack, and the "
+			"catalog's value for them (attmissingval) could not be read";
 	return NULL;
 }
 

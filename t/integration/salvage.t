@@ -11,7 +11,9 @@
 # whole transaction, commits a prepared transaction and only locks a row.
 # Two tables: "simple" (int, bigint, text, a dropped column) and "typed"
 # (the built-in types of issue 14, arrays, an enum, a domain, a composite,
-# values compressed inline and stored out of line with pglz, lz4 and none).
+# values compressed inline and stored out of line with pglz, lz4 and none);
+# both with columns added with a default after their rows were written
+# (atthasmissing: the rows lack them, the catalog's attmissingval gives them).
 # A table created after the divergence and one whose columns a lost
 # transaction changed are saved raw (row_ctid, row_xmin, row_xmax, tuple), as the
 # manifest says; their ctids are PostgreSQL's.
@@ -44,6 +46,8 @@ ALTER TABLE simple DROP COLUMN gone;
 INSERT INTO simple SELECT g, g * 1000000000::bigint, 'row ' || g FROM generate_series(1, 300) g;
 INSERT INTO simple VALUES (0, NULL, NULL), (-1, -1, ''), (-2, 2, 'comma, \"quote\"
 newline'), (-3, 3, '\\.');
+-- added with defaults after the rows: the rows lack them (attmissingval)
+ALTER TABLE simple ADD COLUMN extra int DEFAULT 42, ADD COLUMN note text DEFAULT 'd, \"q\"';
 CREATE TABLE typed (
     id int PRIMARY KEY, i2 smallint, i8 bigint, o oid, f4 real, f8 double precision,
     num numeric, b bool, ch char(3), vc varchar(10), t text, nm name, by bytea,
@@ -73,6 +77,8 @@ INSERT INTO typed SELECT g, g::smallint, g * 3000000000::bigint, g::oid, g / 3.0
     (SELECT string_agg(md5(g::text || s::text), '') FROM generate_series(1, 100) s)
   FROM generate_series(1, 40) g;
 INSERT INTO typed (id) VALUES (0);
+ALTER TABLE typed ADD COLUMN added_ts timestamptz DEFAULT '2024-01-01 00:00:00+00',
+    ADD COLUMN added_arr text[] DEFAULT '{\"a b\",NULL,\"c,d\"}', ADD COLUMN added_num numeric DEFAULT 1.50;
 CREATE TABLE altered (a int, b text);
 INSERT INTO altered SELECT g, 'old ' || g FROM generate_series(1, 5) g;
 CHECKPOINT;"
