@@ -477,16 +477,6 @@ scan_current(table_out *o, uint32_t blkno, rw_error *err)
 	return true;
 }
 
-/* Did a row written after the divergence take this slot before lsn? */
-static bool
-written_before(const wal_slot *w, size_t nw, uint16_t offset, lsn_t lsn)
-{
-	for (size_t i = 0; i < nw; i++)
-		if (w[i].offset == offset && w[i].lsn < lsn)
-			return true;
-	return false;
-}
-
 /*
  * The version at slot offset of the block from the source's copy of the
  * page, when it is unchanged there (salvage_source.h).
@@ -522,7 +512,7 @@ source_version(salvage_ctx *s, relfile_locator loc, uint32_t blkno, uint16_t off
  * source's copy of the page, else named in the manifest as not saved.
  */
 static bool
-save_pruned(table_out *o, uint32_t blkno, const wal_slot *rm, rw_error *err)
+save_pruned(table_out *o, uint32_t blkno, const removal *rm, rw_error *err)
 {
 	salvage_ctx *s = o->s;
 	bool		found;
@@ -600,8 +590,9 @@ index_toast(table_out *o, rw_error *err)
 	return salvage_toast_index(&o->toast, err);
 }
 
+/* The blocks of the table (relation ri of the ledger), in order. */
 static bool
-scan_table(table_out *o, rw_error *err)
+scan_table(table_out *o, size_t ri, rw_error *err)
 {
 	salvage_ctx *s = o->s;
 	const uint32_t *blocks;
@@ -611,21 +602,19 @@ scan_table(table_out *o, rw_error *err)
 	for (size_t b = 0; b < nb; b++)
 	{
 		bool		present;
-		size_t		nw,
-					nr;
-		const wal_slot *w = salvage_wal_block(&s->wal.written, o->t->loc, blocks[b], &nw);
-		const wal_slot *rm = salvage_wal_block(&s->wal.removed, o->t->loc, blocks[b], &nr);
+		size_t		nr;
+		const removal *rm;
 
 		s->nseen = 0;
 		s->image_lsn = LSN_INVALID;
 		s->src_state = SOURCE_BLOCK_UNREAD;
 		if (!salvage_read_block(&s->in->rf, o->t->loc, blocks[b], s->page, &present, err) ||
-			(present && !scan_current(o, blocks[b], err)))
+			(present && !scan_current(o, blocks[b], err)) ||
+			!removal_block(&s->wal.removed, salvage_wal_block_number(&s->wal, ri, b), &rm, &nr,
+						   err))
 			return false;
 		for (size_t i = 0; i < nr; i++)
-			if (!seen(s, rm[i].offset, rm[i].xid) &&
-				!written_before(w, nw, rm[i].offset, rm[i].lsn) &&
-				!save_pruned(o, blocks[b], &rm[i], err))
+			if (!seen(s, rm[i].offset, rm[i].xid) && !save_pruned(o, blocks[b], &rm[i], err))
 				return false;
 	}
 	return true;
@@ -715,9 +704,11 @@ raw_reason(const salvage_ctx *s, const db_info *d, const salvage_table_def *def,
 	return NULL;
 }
 
+/* Relation ri of the ledger. */
 static bool
-salvage_rel(salvage_ctx *s, relfile_locator loc, rw_error *err)
+salvage_rel(salvage_ctx *s, size_t ri, rw_error *err)
 {
+	relfile_locator loc = ledger_get(s->in->ledger)->rels[ri].loc;
 	db_info    *d;
 	salvage_table_def def = {0};
 	salvage_table *t;
@@ -757,7 +748,7 @@ salvage_rel(salvage_ctx *s, relfile_locator loc, rw_error *err)
 		o.lens = xcalloc(def.natts + 1, sizeof(*o.lens));
 		o.isnull = xcalloc(def.natts + 1, sizeof(*o.isnull));
 	}
-	ok = index_toast(&o, err) && scan_table(&o, err);
+	ok = index_toast(&o, err) && scan_table(&o, ri, err);
 	ok = finish_files(&o, ok, err);
 	salvage_toast_free(&o.toast);
 	if (ok && t->rows[0] + t->rows[1] + t->uncertain.count + t->unreadable.count +
@@ -833,12 +824,13 @@ salvage_run(const salvage_input *in, salvage_result *res, rw_error *err)
 	s.maxtuples = in->rf.blcksz / 4;
 	s.tuples = xmalloc(s.maxtuples * sizeof(page_tuple));
 	ok = salvage_wal_collect(in->wal, in->ver, in->wal_redo, in->wal_end, in->wal_next_xid,
-							 in->ledger, &s.wal, err);
+							 in->ledger, in->map, in->rf.blcksz, in->dir, &s.wal, err);
 	if (ok)
-		log_debug("salvage: %zu rows removed by lost transactions, %zu full-page images",
-				  s.wal.removed.n, s.wal.images.n);
+		log_debug("salvage: %zu blocks, %zu full-page images, removed rows %s",
+				  s.wal.nblocks, s.wal.images.n,
+				  s.wal.removed.spilled ? "spilled to a temporary directory" : "in memory");
 	for (size_t r = 0; ok && r < lr->nrels; r++)
-		ok = salvage_rel(&s, lr->rels[r].loc, err);
+		ok = salvage_rel(&s, r, err);
 	ctx_free(&s);
 	ok = ok && salvage_write_manifest(in, res, err) && salvage_write_restore(in, res, err) &&
 		sync_dirs(in, res, err);

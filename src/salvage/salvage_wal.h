@@ -13,49 +13,68 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "blockmap.h"
 #include "error.h"
 #include "ledger.h"
 #include "lsn.h"
 #include "pgver.h"
+#include "salvage/salvage_spill.h"
 #include "walreader.h"
 
-/* A row slot touched by a record (offset 0 for a full-page image). */
+/* A full-page image of a block. */
 typedef struct wal_slot {
 	relfile_locator loc;
 	uint32_t	blkno;
-	uint16_t	offset;
-	uint32_t	xid;			/* removals: the (sub)transaction */
 	lsn_t		lsn;
 } wal_slot;
 
 typedef struct wal_slots {
-	wal_slot   *v;				/* sorted by locator, block, offset, LSN */
+	wal_slot   *v;				/* sorted by locator, block, LSN */
 	size_t		n,
 				cap;
 } wal_slots;
 
+/*
+ * Memory grows with the blocks the scan visits (a pointer each, and a bit
+ * per line pointer of those a row was written to after the divergence),
+ * not with the rows: the removals are kept by salvage_spill.h.
+ */
 typedef struct salvage_wal {
 	wal_slots	images;			/* full-page images from the redo point on */
-	wal_slots	written;		/* rows written after the divergence (any xact) */
-	wal_slots	removed;		/* rows removed after it by a lost committed xact */
+	removal_store removed;		/* rows from before the divergence removed after
+								 * it by a lost committed xact (a slot written
+								 * after the divergence is left out: its row is
+								 * not from before it) */
 	/* the first xid assigned after the divergence point, on either side: the
 	 * checkpoint's nextXid, or past every xid of a record before the point
 	 * (what a standby replaying up to there takes as its own nextXid) */
 	uint32_t	first_new_xid;
+	/* the blocks the scan visits, numbered as salvage_spill.h says */
+	const ledger *ledger;
+	const blockmap *map;
+	size_t	   *rel_base;		/* number of each relation's first block */
+	uint8_t   **written;		/* per block: slots written after the divergence */
+	size_t		nblocks;
+	uint32_t	slot_bits;		/* slots a bitmap of written holds */
 } salvage_wal;
 
 /*
  * Read the records from redo up to end (the divergence point and the
  * committed transactions come from the finished ledger), keeping those of
- * relations with lost row changes; next_xid is the nextXid of the
- * checkpoint whose redo point redo is.
+ * relations with lost row changes on the blocks of map; next_xid is the
+ * nextXid of the checkpoint whose redo point redo is.  Removals beyond
+ * what memory keeps go to temporary files in dir.
  */
 bool		salvage_wal_collect(wal_reader *r, const pg_version_info *ver, lsn_t redo, lsn_t end,
-								uint32_t next_xid, const ledger *l, salvage_wal *out,
+								uint32_t next_xid, const ledger *l, const blockmap *map,
+								uint32_t blcksz, const char *dir, salvage_wal *out,
 								rw_error *err);
 void		salvage_wal_free(salvage_wal *w);
 
-/* The entries of block blkno of loc: *n of them from the returned one. */
+/* The number of block index bi (in blockmap order) of the ledger's relation ri. */
+uint32_t	salvage_wal_block_number(const salvage_wal *w, size_t ri, size_t bi);
+
+/* The images of block blkno of loc: *n of them from the returned one. */
 const wal_slot *salvage_wal_block(const wal_slots *s, relfile_locator loc, uint32_t blkno,
 								  size_t *n);
 

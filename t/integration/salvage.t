@@ -19,6 +19,8 @@
 # manifest says; their ctids are PostgreSQL's.
 # A directory source (--source-pgdata) has no catalog: rows saved raw.  When
 # no rewind is required nothing is lost and DIR is not written.
+# The removed versions spilled to temporary files (test hook
+# REWIND_TEST_SALVAGE_BUFFER) give the same files.
 # Also: a non-empty DIR is refused with nothing changed; --check --salvage is
 # a usage error; --dry-run --salvage
 # writes DIR and leaves the target untouched; the real run's files equal the
@@ -241,6 +243,24 @@ done
 ok "manifest: the lost xids with commit times" \
     jq -e '[.tables[].files[] | select(. != null) | .xids[] | .commit_time | test("^[0-9]{4}-")] | all and length > 5' "$DRY/manifest.json"
 compare_salvage "$DRY" "dry run"
+
+# the removed versions spilled to temporary files beyond 4 in memory (test
+# hook; by default beyond 262144): the same files, the temporary ones gone
+SPILL=$SCRATCH/salvage-spill
+rc=0
+as_pg env REWIND_TEST_SALVAGE_BUFFER=4 "$TOOL" --target-pgdata="${NODE_DATA[old]}" \
+    --source-server="$(source_connstr new)" --dry-run --salvage "$SPILL" --debug >/dev/null 2>"$SCRATCH/spill.err" || rc=$?
+is "$rc" 0 "dry run, removed versions spilled: exit status 0"
+like "$(cat "$SCRATCH/spill.err")" "removed rows spilled to a temporary directory" "the removed versions were spilled"
+for t in "${TABLES[@]}"; do
+    for k in written removed; do
+        ok "spilled: $t.$k as without spilling" cmp -s "$DRY/postgres/public.$t.$k.csv" "$SPILL/postgres/public.$t.$k.csv"
+    done
+done
+ok "spilled: $OTHER: items.removed as without spilling" \
+    cmp -s "$DRY/sales%2Feu/public.items.removed.csv" "$SPILL/sales%2Feu/public.items.removed.csv"
+is "$(cd "$SPILL" && find . -mindepth 1 -maxdepth 1 | sort | tr '\n' ' ')" "$(cd "$DRY" && find . -mindepth 1 -maxdepth 1 | sort | tr '\n' ' ')" \
+   "spilled: no temporary file left in DIR"
 
 # raw: created after the divergence, columns changed after it
 raw=$(jq -c --argjson f "$FRESH_FILE" '.tables[] | select(.relfilenode == $f)' "$DRY/manifest.json")
