@@ -20,6 +20,10 @@
 # and a delete of 6 whose slot a new row reuses (an xmin from after the
 # divergence).  So 1-4 come from the source's page, 5 and 6 are not saved and
 # named by their ctids (PostgreSQL's, read before the lost transactions).
+# Table w: a row with a value stored out of line, deleted and vacuumed on the
+# old primary (its TOAST chunks too), taken from the source's page: the value
+# is not in the target's TOAST table any more, so it is saved as hex and
+# named in the manifest, and the run goes on.
 # Table u: the old primary deletes a row the same way, but the new primary
 # never writes u's page after the divergence; its file may lag the server's
 # buffers and is not used: the row is counted and named, not saved.
@@ -36,6 +40,9 @@ node_psql old "
 CREATE TABLE t (id int PRIMARY KEY, v text) WITH (fillfactor = 50);
 INSERT INTO t SELECT g, 'row ' || g FROM generate_series(1, 20) g;
 CREATE TABLE before_t AS SELECT * FROM t;
+CREATE TABLE w (id int, big text);
+ALTER TABLE w ALTER COLUMN big SET STORAGE EXTERNAL;
+INSERT INTO w SELECT g, repeat('big ' || g, 2000) FROM generate_series(1, 3) g;
 CREATE TABLE u (id int, v text);
 INSERT INTO u SELECT g, 'u ' || g FROM generate_series(1, 5) g;
 CHECKPOINT;"
@@ -46,7 +53,8 @@ U_CTID=$(node_psql old "SELECT ctid FROM u WHERE id = 3")
 node_failover old new
 
 # the new primary: changes 5 (HOT, pruned to a redirect) and reuses 6's slot
-node_psql new "UPDATE t SET v = 'new side' WHERE id = 5; DELETE FROM t WHERE id = 6; VACUUM t;"
+node_psql new "UPDATE t SET v = 'new side' WHERE id = 5; DELETE FROM t WHERE id = 6; VACUUM t;
+UPDATE w SET id = 10 WHERE id = 1;"
 node_psql new "INSERT INTO t VALUES (1000, 'new primary row'); CHECKPOINT;"
 is "$(node_psql new "SELECT ctid FROM t WHERE id = 1000")" "$(sed -n 2p <<<"$LOST_CTIDS")" \
    "the new primary's row took the slot of id 6"
@@ -59,8 +67,10 @@ UPDATE t SET v = v || ' hot' WHERE id IN (1, 2);
 DELETE FROM t WHERE id IN (3, 5, 6);
 UPDATE t SET id = 104 WHERE id = 4;
 INSERT INTO t VALUES (2000, 'lost insert');
-DELETE FROM u WHERE id = 3;"
+DELETE FROM u WHERE id = 3;
+DELETE FROM w WHERE id = 2;"
 node_psql old "VACUUM t"
+node_psql old "VACUUM w"
 node_psql old "VACUUM u"
 is "$(node_psql old "SELECT current_setting('full_page_writes')")" off "old primary: full_page_writes is off"
 node_stop old fast
@@ -98,6 +108,11 @@ is "$(jq -r '.not_saved_pruned.count, (.not_saved_pruned.ctids | join(" "))' <<<
    "manifest: ids 5 and 6 not saved, named by PostgreSQL's ctids"
 is "$(jq -r '.tables[] | select(.table == "u") | [(.files.removed // "none"), .not_saved_pruned.count, .not_saved_pruned.ctids[0]] | @tsv' "$DRY/manifest.json")" \
    "$(printf 'none\t1\t%s' "$U_CTID")" "manifest: u's removed row not saved (the source's page is from before the divergence), named"
+tbl=$(jq -c '.tables[] | select(.table == "w")' "$DRY/manifest.json")
+is "$(jq -r '[.files.removed.rows, (.undecoded_columns | map("\(.column) \(.values)") | join(";"))] | @tsv' <<<"$tbl")" \
+   "$(printf '1\tbig 1')" "w: the removed row saved, its vacuumed out-of-line value named as not decoded"
+like "$(jq -r '.undecoded_columns[0].why' <<<"$tbl")" "TOAST" "w: the manifest says the value is not in the TOAST table"
+is "$(tail -n +2 "$DRY/postgres/public.w.removed.csv" | cut -d, -f1)" 2 "w: the removed row is id 2"
 ok "restore.sql loads the files" as_pg bash -c \
     "cd '$DRY' && '$PGCLIENT/psql' -X -q -v ON_ERROR_STOP=1 -h '$SOCKDIR' -p '${NODE_PORT[oracle]}' -U postgres -d postgres -f restore.sql >'$SCRATCH/restore.out' 2>&1"
 last_ok || diag "$(cat "$SCRATCH/restore.out")"
