@@ -508,11 +508,12 @@ source_version(salvage_ctx *s, relfile_locator loc, uint32_t blkno, uint16_t off
 /*
  * A row from before the divergence that a lost committed transaction
  * removed, and that the page no longer shows (pruned since): from the
- * newest full-page image of the block up to the removal, else from the
- * source's copy of the page, else named in the manifest as not saved.
+ * newest full-page image of the block (number g) up to the removal, else
+ * from the source's copy of the page, else named in the manifest as not
+ * saved.
  */
 static bool
-save_pruned(table_out *o, uint32_t blkno, const removal *rm, rw_error *err)
+save_pruned(table_out *o, uint32_t blkno, uint32_t g, const removal *rm, rw_error *err)
 {
 	salvage_ctx *s = o->s;
 	bool		found;
@@ -521,9 +522,14 @@ save_pruned(table_out *o, uint32_t blkno, const removal *rm, rw_error *err)
 	if (!salvage_wal_image(s->in->wal, s->in->ver, &s->wal.images, o->t->loc, blkno, rm->lsn,
 						   s->image, s->in->rf.blcksz, &s->image_lsn, &found, err))
 		return false;
-	/* the slot holds the row from before the divergence (none written there
-	 * since): it is the one removed unless a lost transaction wrote it */
-	if (!found || !page_tuple_at(s->image, s->in->rf.blcksz, rm->offset, &t) ||
+	/*
+	 * The slot holds the row from before the divergence (none written there
+	 * after it), as the image shows it unless a row was written into the
+	 * block after the image and before the divergence (the slot may have
+	 * been pruned and taken again since), or a lost transaction wrote it.
+	 */
+	if (!found || s->image_lsn < salvage_wal_last_write(&s->wal, g) ||
+		!page_tuple_at(s->image, s->in->rf.blcksz, rm->offset, &t) ||
 		ledger_committed_xact(s->in->ledger, TUPLE_XMIN(t.data)) != NULL)
 	{
 		if (!source_version(s, o->t->loc, blkno, rm->offset, &t, &found, err))
@@ -604,17 +610,17 @@ scan_table(table_out *o, size_t ri, rw_error *err)
 		bool		present;
 		size_t		nr;
 		const removal *rm;
+		uint32_t	g = salvage_wal_block_number(&s->wal, ri, b);
 
 		s->nseen = 0;
 		s->image_lsn = LSN_INVALID;
 		s->src_state = SOURCE_BLOCK_UNREAD;
 		if (!salvage_read_block(&s->in->rf, o->t->loc, blocks[b], s->page, &present, err) ||
 			(present && !scan_current(o, blocks[b], err)) ||
-			!removal_block(&s->wal.removed, salvage_wal_block_number(&s->wal, ri, b), &rm, &nr,
-						   err))
+			!removal_block(&s->wal.removed, g, &rm, &nr, err))
 			return false;
 		for (size_t i = 0; i < nr; i++)
-			if (!seen(s, rm[i].offset, rm[i].xid) && !save_pruned(o, blocks[b], &rm[i], err))
+			if (!seen(s, rm[i].offset, rm[i].xid) && !save_pruned(o, blocks[b], g, &rm[i], err))
 				return false;
 	}
 	return true;

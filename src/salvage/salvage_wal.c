@@ -195,10 +195,39 @@ heap_slots(const pg_version_info *ver, const wal_record *rec, salvage_wal *w, rw
 	return true;
 }
 
+/* A record before the divergence point that writes a row into block 0. */
+static void
+pre_divergence_write(const pg_version_info *ver, const wal_record *rec, salvage_wal *w)
+{
+	const wal_blockref *b = block_id(rec, 0);
+	uint32_t	g;
+
+	if (b == NULL || b->fork != FORK_MAIN)
+		return;
+	switch (walrec_kind(ver, rec))
+	{
+		case WK_HEAP_INSERT:
+		case WK_HEAP2_MULTI_INSERT:
+		case WK_HEAP_UPDATE:
+		case WK_HEAP_HOT_UPDATE:
+			if (block_number(w, loc_of(b), b->blkno, &g))
+				w->last_write[g] = rec->lsn;
+			break;
+		default:
+			break;
+	}
+}
+
 uint32_t
 salvage_wal_block_number(const salvage_wal *w, size_t ri, size_t bi)
 {
 	return (uint32_t) (w->rel_base[ri] + bi);
+}
+
+lsn_t
+salvage_wal_last_write(const salvage_wal *w, uint32_t g)
+{
+	return w->last_write[g];
 }
 
 /* Number the blocks the scan visits. */
@@ -217,6 +246,7 @@ number_blocks(salvage_wal *w, uint32_t blcksz)
 		w->nblocks += nb;
 	}
 	w->written = xcalloc(w->nblocks + 1, sizeof(uint8_t *));
+	w->last_write = xcalloc(w->nblocks + 1, sizeof(lsn_t));
 	/* MaxHeapTuplesPerPage: a page header, then a line pointer and the
 	 * smallest tuple (its header, aligned to 8) per slot */
 	w->slot_bits = (blcksz - 24) / (24 + 4);
@@ -263,7 +293,10 @@ salvage_wal_collect(wal_reader *r, const pg_version_info *ver, lsn_t redo, lsn_t
 				return false;
 		}
 		else
+		{
 			xid_seen(out, rec->xid);
+			pre_divergence_write(ver, rec, out);
+		}
 	}
 	/* the scan read this WAL to its end already: only a failing read matters */
 	if (st == WAL_READ_ERROR)
@@ -281,6 +314,7 @@ salvage_wal_free(salvage_wal *w)
 	for (size_t i = 0; w->written && i < w->nblocks; i++)
 		free(w->written[i]);
 	free(w->written);
+	free(w->last_write);
 	free(w->rel_base);
 	free(w->images.v);
 	removal_store_free(&w->removed);

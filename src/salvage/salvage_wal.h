@@ -54,6 +54,10 @@ typedef struct salvage_wal {
 	const blockmap *map;
 	size_t	   *rel_base;		/* number of each relation's first block */
 	uint8_t   **written;		/* per block: slots written after the divergence */
+	/* per block: the last row written into it before the divergence point
+	 * (from redo on); an image older than that may show a slot's earlier
+	 * occupant */
+	lsn_t	   *last_write;
 	size_t		nblocks;
 	uint32_t	slot_bits;		/* slots a bitmap of written holds */
 } salvage_wal;
@@ -73,6 +77,10 @@ void		salvage_wal_free(salvage_wal *w);
 
 /* The number of block index bi (in blockmap order) of the ledger's relation ri. */
 uint32_t	salvage_wal_block_number(const salvage_wal *w, size_t ri, size_t bi);
+
+/* The LSN of the last row written into block g before the divergence
+ * point, from redo on (LSN_INVALID: none). */
+lsn_t		salvage_wal_last_write(const salvage_wal *w, uint32_t g);
 
 /* The images of block blkno of loc: *n of them from the returned one. */
 const wal_slot *salvage_wal_block(const wal_slots *s, relfile_locator loc, uint32_t blkno,

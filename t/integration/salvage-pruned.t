@@ -24,6 +24,12 @@
 # old primary (its TOAST chunks too), taken from the source's page: the value
 # is not in the target's TOAST table any more, so it is saved as hex and
 # named in the manifest, and the run goes on.
+# Table x: the page has a full-page image from before the divergence (its
+# first change after the standby's backup checkpoint, a delete of id 2), then
+# still before it VACUUM frees that slot and id 20 takes it; after the
+# divergence the old primary deletes id 20 and prunes it.  The image shows
+# the slot's earlier occupant (id 2): it is not used (a row was written into
+# the page after it), id 20 comes from the source's page.
 # Table u: the old primary deletes a row the same way, but the new primary
 # never writes u's page after the divergence; its file may lag the server's
 # buffers and is not used: the row is counted and named, not saved.
@@ -43,6 +49,8 @@ CREATE TABLE before_t AS SELECT * FROM t;
 CREATE TABLE w (id int, big text);
 ALTER TABLE w ALTER COLUMN big SET STORAGE EXTERNAL;
 INSERT INTO w SELECT g, repeat('big ' || g, 2000) FROM generate_series(1, 3) g;
+CREATE TABLE x (id int, v text) WITH (fillfactor = 50);
+INSERT INTO x SELECT g, 'x ' || g FROM generate_series(1, 5) g;
 CREATE TABLE u (id int, v text);
 INSERT INTO u SELECT g, 'u ' || g FROM generate_series(1, 5) g;
 CHECKPOINT;"
@@ -50,11 +58,21 @@ is "$(node_psql old "SELECT pg_relation_size('t') / current_setting('block_size'
 START_LSN=$(node_psql old "SELECT pg_current_wal_lsn()")
 LOST_CTIDS=$(node_psql old "SELECT ctid FROM t WHERE id IN (5, 6) ORDER BY ctid")
 U_CTID=$(node_psql old "SELECT ctid FROM u WHERE id = 3")
-node_failover old new
+# node_failover, with writes on the old primary while the standby follows
+node_backup_standby old new
+node_start new
+X2_CTID=$(node_psql old "SELECT ctid FROM x WHERE id = 2")
+node_psql old "DELETE FROM x WHERE id = 2"
+node_psql old "VACUUM x"
+node_psql old "INSERT INTO x VALUES (20, 'took the slot of id 2'); CREATE TABLE before_x AS SELECT * FROM x;"
+is "$(node_psql old "SELECT ctid FROM x WHERE id = 20")" "$X2_CTID" "x: id 20 took the slot of id 2 before the divergence"
+wait_for_catchup new old
+node_promote new
+node_checkpoint new
 
 # the new primary: changes 5 (HOT, pruned to a redirect) and reuses 6's slot
 node_psql new "UPDATE t SET v = 'new side' WHERE id = 5; DELETE FROM t WHERE id = 6; VACUUM t;
-UPDATE w SET id = 10 WHERE id = 1;"
+UPDATE w SET id = 10 WHERE id = 1; UPDATE x SET v = 'new side' WHERE id = 1;"
 node_psql new "INSERT INTO t VALUES (1000, 'new primary row'); CHECKPOINT;"
 is "$(node_psql new "SELECT ctid FROM t WHERE id = 1000")" "$(sed -n 2p <<<"$LOST_CTIDS")" \
    "the new primary's row took the slot of id 6"
@@ -68,10 +86,12 @@ DELETE FROM t WHERE id IN (3, 5, 6);
 UPDATE t SET id = 104 WHERE id = 4;
 INSERT INTO t VALUES (2000, 'lost insert');
 DELETE FROM u WHERE id = 3;
-DELETE FROM w WHERE id = 2;"
+DELETE FROM w WHERE id = 2;
+DELETE FROM x WHERE id = 20;"
 node_psql old "VACUUM t"
 node_psql old "VACUUM w"
 node_psql old "VACUUM u"
+node_psql old "VACUUM x"
 is "$(node_psql old "SELECT current_setting('full_page_writes')")" off "old primary: full_page_writes is off"
 node_stop old fast
 if [[ -x "$PGCLIENT/pg_waldump" && "$PG_MAJOR" == 15 ]]; then
@@ -113,6 +133,9 @@ is "$(jq -r '[.files.removed.rows, (.undecoded_columns | map("\(.column) \(.valu
    "$(printf '1\tbig 1')" "w: the removed row saved, its vacuumed out-of-line value named as not decoded"
 like "$(jq -r '.undecoded_columns[0].why' <<<"$tbl")" "TOAST" "w: the manifest says the value is not in the TOAST table"
 is "$(tail -n +2 "$DRY/postgres/public.w.removed.csv" | cut -d, -f1)" 2 "w: the removed row is id 2"
+is "$(tail -n +2 "$DRY/postgres/public.x.removed.csv")" \
+   "$(node_psql oracle "COPY (SELECT * FROM before_x EXCEPT ALL SELECT * FROM x) TO STDOUT (FORMAT csv)")" \
+   "x: the removed row is the slot's occupant at the divergence (id 20), not the image's"
 ok "restore.sql loads the files" as_pg bash -c \
     "cd '$DRY' && '$PGCLIENT/psql' -X -q -v ON_ERROR_STOP=1 -h '$SOCKDIR' -p '${NODE_PORT[oracle]}' -U postgres -d postgres -f restore.sql >'$SCRATCH/restore.out' 2>&1"
 last_ok || diag "$(cat "$SCRATCH/restore.out")"
