@@ -19,7 +19,7 @@
 #define FIRST_NORMAL_XID 3
 
 static int
-cmp_pos(const wal_slot *a, relfile_locator loc, uint32_t blkno)
+cmp_pos(const wal_image *a, relfile_locator loc, uint32_t blkno)
 {
 	if (a->loc.spc != loc.spc)
 		return a->loc.spc < loc.spc ? -1 : 1;
@@ -33,9 +33,9 @@ cmp_pos(const wal_slot *a, relfile_locator loc, uint32_t blkno)
 }
 
 static int
-cmp_slot(const void *x, const void *y)
+cmp_image(const void *x, const void *y)
 {
-	const wal_slot *a = x,
+	const wal_image *a = x,
 			   *b = y;
 	int			c = cmp_pos(a, b->loc, b->blkno);
 
@@ -45,18 +45,18 @@ cmp_slot(const void *x, const void *y)
 }
 
 static void
-sort_slots(wal_slots *s)
+sort_images(wal_image_list *s)
 {
 	if (s->n > 0)
-		qsort(s->v, s->n, sizeof(wal_slot), cmp_slot);
+		qsort(s->v, s->n, sizeof(wal_image), cmp_image);
 }
 
 static void
-add_image(wal_slots *s, relfile_locator loc, uint32_t blkno, lsn_t lsn)
+add_image(wal_image_list *s, relfile_locator loc, uint32_t blkno, lsn_t lsn)
 {
-	wal_slot   *e;
+	wal_image  *e;
 
-	xgrow((void **) &s->v, &s->cap, s->n + 1, sizeof(wal_slot));
+	xgrow((void **) &s->v, &s->cap, s->n + 1, sizeof(wal_image));
 	e = &s->v[s->n++];
 	e->loc = loc;
 	e->blkno = blkno;
@@ -304,7 +304,7 @@ salvage_wal_collect(wal_reader *r, const pg_version_info *ver, lsn_t redo, lsn_t
 		*err = why;
 		return false;
 	}
-	sort_slots(&out->images);
+	sort_images(&out->images);
 	return removal_finish(&out->removed, err);
 }
 
@@ -321,8 +321,8 @@ salvage_wal_free(salvage_wal *w)
 	memset(w, 0, sizeof(*w));
 }
 
-const wal_slot *
-salvage_wal_block(const wal_slots *s, relfile_locator loc, uint32_t blkno, size_t *n)
+const wal_image *
+salvage_wal_block(const wal_image_list *s, relfile_locator loc, uint32_t blkno, size_t *n)
 {
 	size_t		lo = 0,
 				hi = s->n;
@@ -383,12 +383,12 @@ restore(const pg_version_info *ver, const wal_blockref *b, uint8_t *page, uint32
 }
 
 bool
-salvage_wal_image(wal_reader *r, const pg_version_info *ver, const wal_slots *images,
+salvage_wal_image(wal_reader *r, const pg_version_info *ver, const wal_image_list *images,
 				  relfile_locator loc, uint32_t blkno, lsn_t lsn, uint8_t *page, uint32_t blcksz,
 				  lsn_t *have, bool *found, rw_error *err)
 {
 	size_t		n;
-	const wal_slot *v = salvage_wal_block(images, loc, blkno, &n);
+	const wal_image *v = salvage_wal_block(images, loc, blkno, &n);
 
 	*found = false;
 	for (size_t i = n; i-- > 0;)

@@ -22,17 +22,17 @@
 #include "walreader.h"
 
 /* A full-page image of a block. */
-typedef struct wal_slot {
+typedef struct wal_image {
 	relfile_locator loc;
 	uint32_t	blkno;
 	lsn_t		lsn;
-} wal_slot;
+} wal_image;
 
-typedef struct wal_slots {
-	wal_slot   *v;				/* sorted by locator, block, LSN */
+typedef struct wal_image_list {
+	wal_image  *v;				/* sorted by locator, block, LSN */
 	size_t		n,
 				cap;
-} wal_slots;
+} wal_image_list;
 
 /*
  * Memory grows with the blocks the scan visits (a pointer each, and a bit
@@ -40,7 +40,7 @@ typedef struct wal_slots {
  * not with the rows: the removals are kept by salvage_spill.h.
  */
 typedef struct salvage_wal {
-	wal_slots	images;			/* full-page images from the redo point on */
+	wal_image_list	images;			/* full-page images from the redo point on */
 	removal_store removed;		/* rows from before the divergence removed after
 								 * it by a lost committed xact (a slot written
 								 * after the divergence is left out: its row is
@@ -83,7 +83,7 @@ uint32_t	salvage_wal_block_number(const salvage_wal *w, size_t ri, size_t bi);
 lsn_t		salvage_wal_last_write(const salvage_wal *w, uint32_t g);
 
 /* The images of block blkno of loc: *n of them from the returned one. */
-const wal_slot *salvage_wal_block(const wal_slots *s, relfile_locator loc, uint32_t blkno,
+const wal_image *salvage_wal_block(const wal_image_list *s, relfile_locator loc, uint32_t blkno,
 								  size_t *n);
 
 /*
@@ -93,7 +93,7 @@ const wal_slot *salvage_wal_block(const wal_slots *s, relfile_locator loc, uint3
  * *have is the LSN of the image page holds (LSN_INVALID: none): the same
  * one is not read again.
  */
-bool		salvage_wal_image(wal_reader *r, const pg_version_info *ver, const wal_slots *images,
+bool		salvage_wal_image(wal_reader *r, const pg_version_info *ver, const wal_image_list *images,
 							  relfile_locator loc, uint32_t blkno, lsn_t lsn, uint8_t *page,
 							  uint32_t blcksz, lsn_t *have, bool *found, rw_error *err);
 
