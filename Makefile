@@ -46,7 +46,7 @@ UNIT        := $(BUILD)/unit-tests
 CRASHSIM    := $(BUILD)/crashsim
 
 .PHONY: FORCE fuzz-crash all check unit integration fixtures check-asan demo install clean lint \
-	lint-c lint-layers lint-shell lint-facts bench bench-scaling fuzz fuzz-smoke
+	lint-c lint-layers lint-shell lint-facts bench bench-salvage bench-scaling fuzz fuzz-smoke
 
 all: rewind $(CRASHSIM)
 
@@ -158,6 +158,11 @@ $(BENCH_WALSCAN): bench/walscan.c $(LIB_OBJS) $(APP_OBJS)
 bench: $(BIN) $(BENCH_WALSCAN)
 	BENCH_SCALE=$(BENCH_SCALE) BENCH_ROUNDS=$(BENCH_ROUNDS) REWIND_BIN=$(abspath $(BIN)) \
 	  WALSCAN_BIN=$(abspath $(BENCH_WALSCAN)) bash bench/bench.sh
+	REWIND_BIN=$(abspath $(BIN)) bash bench/salvage.sh
+
+# the peak memory of --salvage against the rows lost (see bench/salvage.sh)
+bench-salvage: $(BIN)
+	REWIND_BIN=$(abspath $(BIN)) bash bench/salvage.sh
 
 # rewind's time on a small and a large cluster with the same divergence
 # (see bench/scaling.sh; about 11 minutes and 70 GB of disk at scale 1000)

@@ -128,7 +128,12 @@ detoast(dv_ctx *ctx, const uint8_t *ptr, uint8_t **owned, size_t *plen)
 	if (!ctx->env->toast_fetch(ctx->env->ctx, toastrelid, valueid, stored, extsize, ctx->err))
 	{
 		free(stored);
-		return DV_FAIL;
+		if (ctx->err->kind != RW_ECORRUPT)
+			return DV_FAIL;
+		/* the value is not (wholly) there: this value, not the run */
+		st = dv_bad(ctx, "%s", ctx->err->msg);
+		rw_error_clear(ctx->err);
+		return st;
 	}
 	if (extsize == rawsize - VARHDRSZ)
 	{

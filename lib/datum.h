@@ -68,7 +68,11 @@ typedef struct datum_attr {
  * NULL for an unknown oid; enum_label() NULL for an unknown label oid;
  * composite_attrs() NULL when the relation is unknown.  toast_fetch() fills
  * out[0..size) with the value valueid of TOAST relation toastrelid, its
- * chunks concatenated (still compressed if the pointer says so).
+ * chunks concatenated (still compressed if the pointer says so); it fails
+ * with RW_ECORRUPT when the value is not (wholly) there, which makes that
+ * value DATUM_HEX (e.g. a removed row whose chunks were vacuumed since),
+ * and with any other kind when the TOAST table cannot be read, which fails
+ * datum_to_text.
  */
 typedef struct datum_env {
 	void	   *ctx;

@@ -298,6 +298,7 @@ salvage_lost_rows(rewind_ctx *c, rw_error *err)
 		.wal = c->reader,
 		.ver = c->tgt.ver,
 		.wal_redo = c->ckpt.redo,
+		.wal_next_xid = (uint32_t) c->ckpt.next_xid,
 		.wal_end = c->tgt_end,
 	};
 	uint64_t	rows = 0;

@@ -17,6 +17,7 @@
 #include "salvage/salvage_dir.h"
 #include "salvage/salvage_wal.h"
 #include "salvage/salvage_page.h"
+#include "salvage/salvage_source.h"
 #include "salvage/salvage_toast.h"
 #include "util/log.h"
 #include "xalloc.h"
@@ -42,6 +43,13 @@ typedef struct version_key {
 	uint32_t	remover;		/* the (sub)transaction that removed it */
 } version_key;
 
+/* The source's copy of the current block, read when first needed. */
+typedef enum source_block_state {
+	SOURCE_BLOCK_UNREAD,
+	SOURCE_BLOCK_USABLE,
+	SOURCE_BLOCK_UNUSABLE
+} source_block_state;
+
 /* The salvage of one run. */
 typedef struct salvage_ctx {
 	const salvage_input *in;
@@ -53,6 +61,8 @@ typedef struct salvage_ctx {
 	uint8_t    *page;
 	uint8_t    *image;			/* a full-page image of the block */
 	lsn_t		image_lsn;
+	uint8_t    *src_page;		/* the source's copy of the block */
+	source_block_state src_state;
 	page_tuple *tuples;
 	size_t		maxtuples;
 	version_key *seen;			/* removed versions saved from the current block */
@@ -345,6 +355,7 @@ decoded_line(table_out *o, uint32_t block, const page_tuple *tup, bool *readable
 	text_buf   *val = &o->s->value;
 	rw_error	bad;
 	bool		first = true;
+	size_t		stored;
 
 	rw_error_clear(&bad);
 	*readable = tuple_deform(tup->data, tup->len, def->attrs, def->natts, o->values, o->lens,
@@ -355,6 +366,7 @@ decoded_line(table_out *o, uint32_t block, const page_tuple *tup, bool *readable
 				  (unsigned) tup->offset, o->t->schema, o->t->name, bad.msg);
 		return true;
 	}
+	stored = TUPLE_NATTS(tup->data);
 	for (size_t i = 0; i < def->natts; i++)
 	{
 		datum_result r;
@@ -364,6 +376,12 @@ decoded_line(table_out *o, uint32_t block, const page_tuple *tup, bool *readable
 		if (!first)
 			text_buf_append(line, ",", 1);
 		first = false;
+		if (i >= stored && def->missing_text[i] != NULL)
+		{
+			/* added after the row was written: the catalog's value, as text */
+			csv_append_field(line, def->missing_text[i], strlen(def->missing_text[i]), false);
+			continue;
+		}
 		if (o->isnull[i])
 		{
 			csv_append_field(line, "", 0, true);
@@ -466,24 +484,43 @@ scan_current(table_out *o, uint32_t blkno, rw_error *err)
 	return true;
 }
 
-/* Did a row written after the divergence take this slot before lsn? */
+/*
+ * The version at slot offset of the block from the source's copy of the
+ * page, when it is unchanged there (salvage_source.h).
+ */
 static bool
-written_before(const wal_slot *w, size_t nw, uint16_t offset, lsn_t lsn)
+source_version(salvage_ctx *s, relfile_locator loc, uint32_t blkno, uint16_t offset,
+			   page_tuple *t, bool *found, rw_error *err)
 {
-	for (size_t i = 0; i < nw; i++)
-		if (w[i].offset == offset && w[i].lsn < lsn)
-			return true;
-	return false;
+	*found = false;
+	if (s->src_state == SOURCE_BLOCK_UNREAD)
+	{
+		bool		usable;
+
+		if (!salvage_source_block(s->in->src, &s->in->rf, loc, blkno,
+								  ledger_get(s->in->ledger)->diverge, s->src_page, &usable,
+								  err))
+			return false;
+		s->src_state = usable ? SOURCE_BLOCK_USABLE : SOURCE_BLOCK_UNUSABLE;
+		if (!usable)
+			log_debug("salvage: block %u of relation file %u: the source's copy is not "
+					  "known to be from after the divergence point", (unsigned) blkno,
+					  (unsigned) loc.rel);
+	}
+	*found = s->src_state == SOURCE_BLOCK_USABLE &&
+		salvage_source_version(s->src_page, s->in->rf.blcksz, offset, s->wal.first_new_xid, t);
+	return true;
 }
 
 /*
  * A row from before the divergence that a lost committed transaction
  * removed, and that the page no longer shows (pruned since): from the
- * newest full-page image of the block up to the removal, else named in the
- * manifest as not saved.
+ * newest full-page image of the block (number g) up to the removal, else
+ * from the source's copy of the page, else named in the manifest as not
+ * saved.
  */
 static bool
-save_pruned(table_out *o, uint32_t blkno, const wal_slot *rm, rw_error *err)
+save_pruned(table_out *o, uint32_t blkno, uint32_t g, const removal *rm, rw_error *err)
 {
 	salvage_ctx *s = o->s;
 	bool		found;
@@ -492,13 +529,23 @@ save_pruned(table_out *o, uint32_t blkno, const wal_slot *rm, rw_error *err)
 	if (!salvage_wal_image(s->in->wal, s->in->ver, &s->wal.images, o->t->loc, blkno, rm->lsn,
 						   s->image, s->in->rf.blcksz, &s->image_lsn, &found, err))
 		return false;
-	/* the slot holds the row from before the divergence (none written there
-	 * since): it is the one removed unless a lost transaction wrote it */
-	if (!found || !page_tuple_at(s->image, s->in->rf.blcksz, rm->offset, &t) ||
+	/*
+	 * The slot holds the row from before the divergence (none written there
+	 * after it), as the image shows it unless a row was written into the
+	 * block after the image and before the divergence (the slot may have
+	 * been pruned and taken again since), or a lost transaction wrote it.
+	 */
+	if (!found || s->image_lsn < salvage_wal_last_write(&s->wal, g) ||
+		!page_tuple_at(s->image, s->in->rf.blcksz, rm->offset, &t) ||
 		ledger_committed_xact(s->in->ledger, TUPLE_XMIN(t.data)) != NULL)
 	{
-		add_ctid(&o->t->pruned, blkno, rm->offset);
-		return true;
+		if (!source_version(s, o->t->loc, blkno, rm->offset, &t, &found, err))
+			return false;
+		if (!found)
+		{
+			add_ctid(&o->t->pruned, blkno, rm->offset);
+			return true;
+		}
 	}
 	mark_seen(s, rm->offset, rm->xid);
 	add_xid(o->t, SALVAGE_REMOVED, ledger_committed_xact(s->in->ledger, rm->xid));
@@ -556,8 +603,9 @@ index_toast(table_out *o, rw_error *err)
 	return salvage_toast_index(&o->toast, err);
 }
 
+/* The blocks of the table (relation ri of the ledger), in order. */
 static bool
-scan_table(table_out *o, rw_error *err)
+scan_table(table_out *o, size_t ri, rw_error *err)
 {
 	salvage_ctx *s = o->s;
 	const uint32_t *blocks;
@@ -567,20 +615,19 @@ scan_table(table_out *o, rw_error *err)
 	for (size_t b = 0; b < nb; b++)
 	{
 		bool		present;
-		size_t		nw,
-					nr;
-		const wal_slot *w = salvage_wal_block(&s->wal.written, o->t->loc, blocks[b], &nw);
-		const wal_slot *rm = salvage_wal_block(&s->wal.removed, o->t->loc, blocks[b], &nr);
+		size_t		nr;
+		const removal *rm;
+		uint32_t	g = salvage_wal_block_number(&s->wal, ri, b);
 
 		s->nseen = 0;
 		s->image_lsn = LSN_INVALID;
+		s->src_state = SOURCE_BLOCK_UNREAD;
 		if (!salvage_read_block(&s->in->rf, o->t->loc, blocks[b], s->page, &present, err) ||
-			(present && !scan_current(o, blocks[b], err)))
+			(present && !scan_current(o, blocks[b], err)) ||
+			!removal_block(&s->wal.removed, g, &rm, &nr, err))
 			return false;
 		for (size_t i = 0; i < nr; i++)
-			if (!seen(s, rm[i].offset, rm[i].xid) &&
-				!written_before(w, nw, rm[i].offset, rm[i].lsn) &&
-				!save_pruned(o, blocks[b], &rm[i], err))
+			if (!seen(s, rm[i].offset, rm[i].xid) && !save_pruned(o, blocks[b], g, &rm[i], err))
 				return false;
 	}
 	return true;
@@ -668,14 +715,17 @@ raw_reason(const salvage_ctx *s, const db_info *d, const salvage_table_def *def,
 	for (size_t i = 0; i < d->naltered; i++)
 		if (d->altered[i] == def->oid)
 			return "the table's columns were changed after the divergence point";
-	if (def->has_missing)
-		return "a column was added with a default value the rows may lack";
+	if (def->missing_unknown)
+		return "a column was added with a default value the rows may lack, and the "
+			"catalog's value for them (attmissingval) could not be read";
 	return NULL;
 }
 
+/* Relation ri of the ledger. */
 static bool
-salvage_rel(salvage_ctx *s, relfile_locator loc, rw_error *err)
+salvage_rel(salvage_ctx *s, size_t ri, rw_error *err)
 {
+	relfile_locator loc = ledger_get(s->in->ledger)->rels[ri].loc;
 	db_info    *d;
 	salvage_table_def def = {0};
 	salvage_table *t;
@@ -715,7 +765,7 @@ salvage_rel(salvage_ctx *s, relfile_locator loc, rw_error *err)
 		o.lens = xcalloc(def.natts + 1, sizeof(*o.lens));
 		o.isnull = xcalloc(def.natts + 1, sizeof(*o.isnull));
 	}
-	ok = index_toast(&o, err) && scan_table(&o, err);
+	ok = index_toast(&o, err) && scan_table(&o, ri, err);
 	ok = finish_files(&o, ok, err);
 	salvage_toast_free(&o.toast);
 	if (ok && t->rows[0] + t->rows[1] + t->uncertain.count + t->unreadable.count +
@@ -742,6 +792,7 @@ ctx_free(salvage_ctx *s)
 	salvage_wal_free(&s->wal);
 	free(s->seen);
 	free(s->image);
+	free(s->src_page);
 	free(s->page);
 	free(s->tuples);
 	text_buf_free(&s->line);
@@ -786,15 +837,17 @@ salvage_run(const salvage_input *in, salvage_result *res, rw_error *err)
 		return false;
 	s.page = xmalloc(in->rf.blcksz);
 	s.image = xmalloc(in->rf.blcksz);
+	s.src_page = xmalloc(in->rf.blcksz);
 	s.maxtuples = in->rf.blcksz / 4;
 	s.tuples = xmalloc(s.maxtuples * sizeof(page_tuple));
-	ok = salvage_wal_collect(in->wal, in->ver, in->wal_redo, in->wal_end, in->ledger, &s.wal,
-							 err);
+	ok = salvage_wal_collect(in->wal, in->ver, in->wal_redo, in->wal_end, in->wal_next_xid,
+							 in->ledger, in->map, in->rf.blcksz, in->dir, &s.wal, err);
 	if (ok)
-		log_debug("salvage: %zu rows removed by lost transactions, %zu full-page images",
-				  s.wal.removed.n, s.wal.images.n);
+		log_debug("salvage: %zu blocks, %zu full-page images, removed rows %s",
+				  s.wal.nblocks, s.wal.images.n,
+				  s.wal.removed.spilled ? "spilled to a temporary directory" : "in memory");
 	for (size_t r = 0; ok && r < lr->nrels; r++)
-		ok = salvage_rel(&s, lr->rels[r].loc, err);
+		ok = salvage_rel(&s, r, err);
 	ctx_free(&s);
 	ok = ok && salvage_write_manifest(in, res, err) && salvage_write_restore(in, res, err) &&
 		sync_dirs(in, res, err);

@@ -37,6 +37,7 @@ typedef struct salvage_input {
 	wal_reader *wal;
 	const pg_version_info *ver;
 	lsn_t		wal_redo;		/* the last common checkpoint's redo point */
+	uint32_t	wal_next_xid;	/* and its nextXid */
 	lsn_t		wal_end;
 } salvage_input;
 

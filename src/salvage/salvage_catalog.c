@@ -54,9 +54,11 @@ static const char table_sql[] =
 	" WHERE pg_catalog.pg_relation_filenode(c.oid) = $1::pg_catalog.oid"
 	"   AND c.relkind IN ('r', 'm', 't', 'S')";
 
+/* attmissingval as text: a one-element array literal of the column's type */
 static const char columns_sql[] =
 	"SELECT a.attname, a.atttypid, a.attlen, a.attbyval, a.attalign, a.attisdropped,"
-	"       a.atttypmod, a.atthasmissing, pg_catalog.format_type(a.atttypid, a.atttypmod)"
+	"       a.atttypmod, a.atthasmissing, pg_catalog.format_type(a.atttypid, a.atttypmod),"
+	"       CASE WHEN a.atthasmissing THEN a.attmissingval::pg_catalog.text END"
 	"  FROM pg_catalog.pg_attribute AS a"
 	" WHERE a.attrelid = $1::pg_catalog.oid AND a.attnum > 0 ORDER BY a.attnum";
 
@@ -209,9 +211,54 @@ salvage_catalog_datname(const salvage_catalog *cat)
 typedef struct column_rows {
 	datum_attr *attrs;
 	char	  **type_names;		/* NULL: not wanted */
+	char	  **missing;		/* with type_names */
 	size_t		n;
 	bool		has_missing;
+	bool		missing_unknown;
 } column_rows;
+
+/*
+ * The one element of an array literal as array_out writes it ("{42}",
+ * "{\"a, b\"}"), malloc'd; NULL when it is not one element (or is NULL).
+ */
+static char *
+missing_value(const char *lit)
+{
+	size_t		len = lit ? strlen(lit) : 0;
+	char	   *out;
+	size_t		n = 0;
+	const char *p;
+
+	if (len < 2 || lit[0] != '{' || lit[len - 1] != '}')
+		return NULL;
+	if (lit[1] != '"')
+	{
+		/* unquoted (one element, so no delimiter to look for): no quote,
+		 * brace or backslash inside */
+		if (len == 2 || strpbrk(lit + 1, "\"\\{") != NULL ||
+			memchr(lit + 1, '}', len - 2) != NULL ||
+			(len - 2 == 4 && strncmp(lit + 1, "NULL", 4) == 0))
+			return NULL;
+		out = xmalloc(len - 1);
+		memcpy(out, lit + 1, len - 2);
+		out[len - 2] = '\0';
+		return out;
+	}
+	out = xmalloc(len);
+	for (p = lit + 2; *p != '\0' && *p != '"'; p++)
+	{
+		if (*p == '\\' && p[1] != '\0')
+			p++;
+		out[n++] = *p;
+	}
+	if (*p != '"' || strcmp(p, "\"}") != 0)
+	{
+		free(out);
+		return NULL;
+	}
+	out[n] = '\0';
+	return out;
+}
 
 static bool
 column_row(void *ctx, const char *const *v, int ncols, rw_error *err)
@@ -234,8 +281,13 @@ column_row(void *ctx, const char *const *v, int ncols, rw_error *err)
 	c->has_missing = c->has_missing || to_bool(v[7]);
 	if (c->type_names)
 	{
+		char	   *missing = to_bool(v[7]) ? missing_value(v[9]) : NULL;
+
 		c->type_names = xrealloc(c->type_names, (c->n + 1) * sizeof(char *));
 		c->type_names[c->n] = xstrdup(v[8] ? v[8] : "");
+		c->missing = xrealloc(c->missing, (c->n + 1) * sizeof(char *));
+		c->missing[c->n] = missing;
+		c->missing_unknown = c->missing_unknown || (to_bool(v[7]) && missing == NULL);
 	}
 	c->n++;
 	return true;
@@ -266,6 +318,7 @@ salvage_table_describe(salvage_catalog *cat, uint32_t relfilenode, salvage_table
 {
 	char		num[16];
 	column_rows cols = {.type_names = xcalloc(1, sizeof(char *))};
+	bool		ok;
 
 	memset(out, 0, sizeof(*out));
 	snprintf(num, sizeof(num), "%u", (unsigned) relfilenode);
@@ -280,19 +333,15 @@ salvage_table_describe(salvage_catalog *cat, uint32_t relfilenode, salvage_table
 		return true;
 	}
 	snprintf(num, sizeof(num), "%u", (unsigned) out->oid);
-	if (!query(cat, columns_sql, num, 9, column_row, &cols, err))
-	{
-		out->attrs = cols.attrs;
-		out->type_names = cols.type_names;
-		out->natts = cols.n;
-		salvage_table_def_free(out);
-		return false;
-	}
+	ok = query(cat, columns_sql, num, 10, column_row, &cols, err);
 	out->attrs = cols.attrs;
 	out->type_names = cols.type_names;
+	out->missing_text = cols.missing;
 	out->natts = cols.n;
-	out->has_missing = cols.has_missing;
-	return true;
+	out->missing_unknown = cols.missing_unknown;
+	if (!ok)
+		salvage_table_def_free(out);
+	return ok;
 }
 
 void
@@ -300,7 +349,10 @@ salvage_table_def_free(salvage_table_def *def)
 {
 	for (size_t i = 0; def->type_names && i < def->natts; i++)
 		free(def->type_names[i]);
+	for (size_t i = 0; def->missing_text && i < def->natts; i++)
+		free(def->missing_text[i]);
 	free(def->type_names);
+	free(def->missing_text);
 	free(def->attrs);
 	memset(def, 0, sizeof(*def));
 }
@@ -374,7 +426,7 @@ salvage_catalog_composite(salvage_catalog *cat, uint32_t relid, size_t *n)
 		}
 	snprintf(num, sizeof(num), "%u", (unsigned) relid);
 	rw_error_clear(&err);
-	if (!query(cat, columns_sql, num, 9, column_row, &cols, &err) || cols.has_missing)
+	if (!query(cat, columns_sql, num, 10, column_row, &cols, &err) || cols.has_missing)
 	{
 		free(cols.attrs);
 		cols.attrs = NULL;

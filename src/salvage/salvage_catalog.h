@@ -42,10 +42,12 @@ typedef struct salvage_table_def {
 	uint32_t	toast_relfilenode;	/* 0: none */
 	datum_attr *attrs;			/* attnum order, dropped ones included */
 	char	  **type_names;		/* format_type of each, malloc'd */
+	/* a column added with a default after rows were written (atthasmissing):
+	 * the value those rows read, as its output function writes it (from
+	 * attmissingval), malloc'd; NULL for the others */
+	char	  **missing_text;
 	size_t		natts;
-	bool		has_missing;	/* a column added with a default after rows were
-								 * written (atthasmissing): such rows are not
-								 * decoded here */
+	bool		missing_unknown;	/* such a value could not be read */
 } salvage_table_def;
 
 bool		salvage_table_describe(salvage_catalog *cat, uint32_t relfilenode,

@@ -18,6 +18,7 @@
 #define TUPLE_XMAX(t)		get32((t) + 4)
 #define TUPLE_INFOMASK(t)	get16((t) + 20)
 #define TUPLE_HOFF(t)		((t)[22])
+#define TUPLE_NATTS(t)		(get16((t) + 18) & 0x07FF)	/* attributes stored */
 
 /* One normal line pointer's tuple, pointing into the page. */
 typedef struct page_tuple {

@@ -11,6 +11,7 @@
 
 #include "bytes.h"
 #include "datum.h"				/* varlena_decompress */
+#include "util/test_hooks.h"
 #include "walrec.h"
 #include "xalloc.h"
 
@@ -21,8 +22,10 @@
 #define HEAP_DELETE_SIZE 8
 #define HEAP_UPDATE_SIZE 14
 
+#define FIRST_NORMAL_XID 3
+
 static int
-cmp_pos(const wal_slot *a, relfile_locator loc, uint32_t blkno)
+cmp_pos(const wal_image *a, relfile_locator loc, uint32_t blkno)
 {
 	if (a->loc.spc != loc.spc)
 		return a->loc.spc < loc.spc ? -1 : 1;
@@ -36,38 +39,33 @@ cmp_pos(const wal_slot *a, relfile_locator loc, uint32_t blkno)
 }
 
 static int
-cmp_slot(const void *x, const void *y)
+cmp_image(const void *x, const void *y)
 {
-	const wal_slot *a = x,
+	const wal_image *a = x,
 			   *b = y;
 	int			c = cmp_pos(a, b->loc, b->blkno);
 
 	if (c != 0)
 		return c;
-	if (a->offset != b->offset)
-		return a->offset < b->offset ? -1 : 1;
 	return a->lsn < b->lsn ? -1 : a->lsn > b->lsn;
 }
 
 static void
-sort_slots(wal_slots *s)
+sort_images(wal_image_list *s)
 {
 	if (s->n > 0)
-		qsort(s->v, s->n, sizeof(wal_slot), cmp_slot);
+		qsort(s->v, s->n, sizeof(wal_image), cmp_image);
 }
 
 static void
-add(wal_slots *s, relfile_locator loc, uint32_t blkno, uint16_t offset, uint32_t xid,
-	lsn_t lsn)
+add_image(wal_image_list *s, relfile_locator loc, uint32_t blkno, lsn_t lsn)
 {
-	wal_slot   *e;
+	wal_image  *e;
 
-	xgrow((void **) &s->v, &s->cap, s->n + 1, sizeof(wal_slot));
+	xgrow((void **) &s->v, &s->cap, s->n + 1, sizeof(wal_image));
 	e = &s->v[s->n++];
 	e->loc = loc;
 	e->blkno = blkno;
-	e->offset = offset;
-	e->xid = xid;
 	e->lsn = lsn;
 }
 
@@ -88,37 +86,103 @@ loc_of(const wal_blockref *b)
 	return loc;
 }
 
-/* The rows a heap record writes and removes, after the divergence point. */
+/* The number of block blkno of loc in the scan; false when it visits none. */
+static bool
+block_number(const salvage_wal *w, relfile_locator loc, uint32_t blkno, uint32_t *out)
+{
+	const ledger_rel *rel = ledger_find_rel(w->ledger, loc);
+	const uint32_t *blocks;
+	size_t		nb,
+				lo = 0,
+				hi;
+
+	if (rel == NULL)
+		return false;
+	blocks = blockmap_blocks(w->map, loc, &nb);
+	for (hi = nb; lo < hi;)
+	{
+		size_t		mid = lo + (hi - lo) / 2;
+
+		if (blocks[mid] < blkno)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == nb || blocks[lo] != blkno)
+		return false;
+	*out = salvage_wal_block_number(w, (size_t) (rel - ledger_get(w->ledger)->rels), lo);
+	return true;
+}
+
+/* A row was written into slot offset of block g after the divergence. */
 static void
-heap_slots(const pg_version_info *ver, const wal_record *rec, const ledger *l, salvage_wal *w)
+mark_written(salvage_wal *w, uint32_t g, uint16_t offset)
+{
+	if (offset == 0 || offset > w->slot_bits)
+		return;					/* not a heap tuple's slot */
+	if (w->written[g] == NULL)
+		w->written[g] = xcalloc((w->slot_bits + 7) / 8, 1);
+	w->written[g][(offset - 1) / 8] |= (uint8_t) (1u << ((offset - 1) % 8));
+}
+
+static bool
+was_written(const salvage_wal *w, uint32_t g, uint16_t offset)
+{
+	return offset > 0 && offset <= w->slot_bits && w->written[g] != NULL &&
+		(w->written[g][(offset - 1) / 8] & (1u << ((offset - 1) % 8))) != 0;
+}
+
+static void
+written(salvage_wal *w, const wal_blockref *b, uint16_t offset)
+{
+	uint32_t	g;
+
+	if (block_number(w, loc_of(b), b->blkno, &g))
+		mark_written(w, g, offset);
+}
+
+/* A removal by a committed lost xact, unless the slot's row is a newer one. */
+static bool
+removed(salvage_wal *w, relfile_locator loc, uint32_t blkno, uint16_t offset,
+		const wal_record *rec, rw_error *err)
+{
+	removal		r = {.offset = offset, .xid = rec->xid, .lsn = rec->lsn};
+
+	if (!block_number(w, loc, blkno, &r.block) || was_written(w, r.block, offset))
+		return true;
+	return removal_add(&w->removed, &r, err);
+}
+
+/* The rows a heap record writes and removes, after the divergence point. */
+static bool
+heap_slots(const pg_version_info *ver, const wal_record *rec, salvage_wal *w, rw_error *err)
 {
 	const wal_blockref *b = block_id(rec, 0);
 	const wal_blockref *old;
 	const uint8_t *d = rec->main_data;
-	bool		committed = ledger_committed_xact(l, rec->xid) != NULL;
+	bool		committed = ledger_committed_xact(w->ledger, rec->xid) != NULL;
 	uint32_t	n;
 	rw_error	scratch;
 
-	if (b == NULL || b->fork != FORK_MAIN || ledger_find_rel(l, loc_of(b)) == NULL)
-		return;
+	if (b == NULL || b->fork != FORK_MAIN || ledger_find_rel(w->ledger, loc_of(b)) == NULL)
+		return true;
 	switch (walrec_kind(ver, rec))
 	{
 		case WK_HEAP_INSERT:
 			if (rec->main_len >= HEAP_INSERT_SIZE)
-				add(&w->written, loc_of(b), b->blkno, get16(d), rec->xid, rec->lsn);
+				written(w, b, get16(d));
 			break;
 		case WK_HEAP2_MULTI_INSERT:
 			if (!walrec_multi_insert_ntuples(rec, &n, &scratch) ||
 				(!(rec->info & HEAP_INIT_PAGE) && rec->main_len < 4 + 2 * (uint64_t) n))
 				break;
 			for (uint32_t i = 0; i < n; i++)
-				add(&w->written, loc_of(b), b->blkno,
-					(rec->info & HEAP_INIT_PAGE) ? (uint16_t) (i + 1) : get16(d + 4 + 2 * i),
-					rec->xid, rec->lsn);
+				written(w, b, (rec->info & HEAP_INIT_PAGE) ? (uint16_t) (i + 1) :
+						get16(d + 4 + 2 * i));
 			break;
 		case WK_HEAP_DELETE:
 			if (rec->main_len >= HEAP_DELETE_SIZE && committed && !(d[7] & HEAP_DELETE_IS_SUPER))
-				add(&w->removed, loc_of(b), b->blkno, get16(d + 4), rec->xid, rec->lsn);
+				return removed(w, loc_of(b), b->blkno, get16(d + 4), rec, err);
 			break;
 		case WK_HEAP_UPDATE:
 		case WK_HEAP_HOT_UPDATE:
@@ -126,19 +190,86 @@ heap_slots(const pg_version_info *ver, const wal_record *rec, const ledger *l, s
 				break;
 			/* the old row is on block 1, or on block 0 when it is the same page */
 			old = block_id(rec, 1);
-			add(&w->written, loc_of(b), b->blkno, get16(d + 12), rec->xid, rec->lsn);
-			if (committed)
-				add(&w->removed, loc_of(b), old ? old->blkno : b->blkno, get16(d + 4), rec->xid,
-					rec->lsn);
+			if (committed && !removed(w, loc_of(b), old ? old->blkno : b->blkno, get16(d + 4),
+									  rec, err))
+				return false;
+			written(w, b, get16(d + 12));
+			break;
+		default:
+			break;
+	}
+	return true;
+}
+
+/* A record before the divergence point that writes a row into block 0. */
+static void
+pre_divergence_write(const pg_version_info *ver, const wal_record *rec, salvage_wal *w)
+{
+	const wal_blockref *b = block_id(rec, 0);
+	uint32_t	g;
+
+	if (b == NULL || b->fork != FORK_MAIN)
+		return;
+	switch (walrec_kind(ver, rec))
+	{
+		case WK_HEAP_INSERT:
+		case WK_HEAP2_MULTI_INSERT:
+		case WK_HEAP_UPDATE:
+		case WK_HEAP_HOT_UPDATE:
+			if (block_number(w, loc_of(b), b->blkno, &g))
+				w->last_write[g] = rec->lsn;
 			break;
 		default:
 			break;
 	}
 }
 
+uint32_t
+salvage_wal_block_number(const salvage_wal *w, size_t ri, size_t bi)
+{
+	return (uint32_t) (w->rel_base[ri] + bi);
+}
+
+lsn_t
+salvage_wal_last_write(const salvage_wal *w, uint32_t g)
+{
+	return w->last_write[g];
+}
+
+/* Number the blocks the scan visits. */
+static void
+number_blocks(salvage_wal *w, uint32_t blcksz)
+{
+	const ledger_result *lr = ledger_get(w->ledger);
+
+	w->rel_base = xcalloc(lr->nrels + 1, sizeof(size_t));
+	for (size_t i = 0; i < lr->nrels; i++)
+	{
+		size_t		nb;
+
+		(void) blockmap_blocks(w->map, lr->rels[i].loc, &nb);
+		w->rel_base[i] = w->nblocks;
+		w->nblocks += nb;
+	}
+	w->written = xcalloc(w->nblocks + 1, sizeof(uint8_t *));
+	w->last_write = xcalloc(w->nblocks + 1, sizeof(lsn_t));
+	/* MaxHeapTuplesPerPage: a page header, then a line pointer and the
+	 * smallest tuple (its header, aligned to 8) per slot */
+	w->slot_bits = (blcksz - 24) / (24 + 4);
+}
+
+/* An xid past the newest one seen before the divergence point. */
+static void
+xid_seen(salvage_wal *w, uint32_t xid)
+{
+	if (xid >= FIRST_NORMAL_XID && (int32_t) (xid - w->first_new_xid) >= 0)
+		w->first_new_xid = xid + 1 < FIRST_NORMAL_XID ? FIRST_NORMAL_XID : xid + 1;
+}
+
 bool
 salvage_wal_collect(wal_reader *r, const pg_version_info *ver, lsn_t redo, lsn_t end,
-					const ledger *l, salvage_wal *out, rw_error *err)
+					uint32_t next_xid, const ledger *l, const blockmap *map, uint32_t blcksz,
+					const char *dir, salvage_wal *out, rw_error *err)
 {
 	const wal_record *rec;
 	wal_read_status st;
@@ -146,6 +277,11 @@ salvage_wal_collect(wal_reader *r, const pg_version_info *ver, lsn_t redo, lsn_t
 	rw_error	why;
 
 	memset(out, 0, sizeof(*out));
+	out->ledger = l;
+	out->map = map;
+	removal_store_init(&out->removed, dir, (size_t) test_hook_salvage_buffer());
+	number_blocks(out, blcksz);
+	out->first_new_xid = next_xid < FIRST_NORMAL_XID ? FIRST_NORMAL_XID : next_xid;
 	rw_error_clear(&why);
 	for (st = walreader_read_at(r, redo, &rec, &why); st == WAL_READ_OK && rec->lsn < end;
 		 st = walreader_next(r, &rec, &why))
@@ -155,10 +291,18 @@ salvage_wal_collect(wal_reader *r, const pg_version_info *ver, lsn_t redo, lsn_t
 			const wal_blockref *b = &rec->blocks[i];
 
 			if (b->has_image && b->fork == FORK_MAIN && ledger_find_rel(l, loc_of(b)) != NULL)
-				add(&out->images, loc_of(b), b->blkno, 0, 0, rec->lsn);
+				add_image(&out->images, loc_of(b), b->blkno, rec->lsn);
 		}
 		if (rec->lsn >= diverge)
-			heap_slots(ver, rec, l, out);
+		{
+			if (!heap_slots(ver, rec, out, err))
+				return false;
+		}
+		else
+		{
+			xid_seen(out, rec->xid);
+			pre_divergence_write(ver, rec, out);
+		}
 	}
 	/* the scan read this WAL to its end already: only a failing read matters */
 	if (st == WAL_READ_ERROR)
@@ -166,23 +310,25 @@ salvage_wal_collect(wal_reader *r, const pg_version_info *ver, lsn_t redo, lsn_t
 		*err = why;
 		return false;
 	}
-	sort_slots(&out->images);
-	sort_slots(&out->written);
-	sort_slots(&out->removed);
-	return true;
+	sort_images(&out->images);
+	return removal_finish(&out->removed, err);
 }
 
 void
 salvage_wal_free(salvage_wal *w)
 {
+	for (size_t i = 0; w->written && i < w->nblocks; i++)
+		free(w->written[i]);
+	free(w->written);
+	free(w->last_write);
+	free(w->rel_base);
 	free(w->images.v);
-	free(w->written.v);
-	free(w->removed.v);
+	removal_store_free(&w->removed);
 	memset(w, 0, sizeof(*w));
 }
 
-const wal_slot *
-salvage_wal_block(const wal_slots *s, relfile_locator loc, uint32_t blkno, size_t *n)
+const wal_image *
+salvage_wal_block(const wal_image_list *s, relfile_locator loc, uint32_t blkno, size_t *n)
 {
 	size_t		lo = 0,
 				hi = s->n;
@@ -243,12 +389,12 @@ restore(const pg_version_info *ver, const wal_blockref *b, uint8_t *page, uint32
 }
 
 bool
-salvage_wal_image(wal_reader *r, const pg_version_info *ver, const wal_slots *images,
+salvage_wal_image(wal_reader *r, const pg_version_info *ver, const wal_image_list *images,
 				  relfile_locator loc, uint32_t blkno, lsn_t lsn, uint8_t *page, uint32_t blcksz,
 				  lsn_t *have, bool *found, rw_error *err)
 {
 	size_t		n;
-	const wal_slot *v = salvage_wal_block(images, loc, blkno, &n);
+	const wal_image *v = salvage_wal_block(images, loc, blkno, &n);
 
 	*found = false;
 	for (size_t i = n; i-- > 0;)

@@ -32,3 +32,11 @@ test_hook_free_bytes(uint64_t *bytes)
 	*bytes = strtoull(v, NULL, 10);
 	return true;
 }
+
+uint64_t
+test_hook_salvage_buffer(void)
+{
+	const char *v = getenv("REWIND_TEST_SALVAGE_BUFFER");
+
+	return v ? strtoull(v, NULL, 10) : 0;
+}

@@ -32,4 +32,11 @@ uint64_t	test_hook_kill_after_writes(void);
  */
 bool		test_hook_free_bytes(uint64_t *bytes);
 
+/*
+ * REWIND_TEST_SALVAGE_BUFFER=N: --salvage keeps at most N removed row
+ * versions in memory before it spills them to temporary files
+ * (salvage/salvage_spill.h; salvage.t).  0 when unset.
+ */
+uint64_t	test_hook_salvage_buffer(void);
+
 #endif

@@ -11,12 +11,16 @@
 # whole transaction, commits a prepared transaction and only locks a row.
 # Two tables: "simple" (int, bigint, text, a dropped column) and "typed"
 # (the built-in types of issue 14, arrays, an enum, a domain, a composite,
-# values compressed inline and stored out of line with pglz, lz4 and none).
+# values compressed inline and stored out of line with pglz, lz4 and none);
+# both with columns added with a default after their rows were written
+# (atthasmissing: the rows lack them, the catalog's attmissingval gives them).
 # A table created after the divergence and one whose columns a lost
 # transaction changed are saved raw (row_ctid, row_xmin, row_xmax, tuple), as the
 # manifest says; their ctids are PostgreSQL's.
 # A directory source (--source-pgdata) has no catalog: rows saved raw.  When
 # no rewind is required nothing is lost and DIR is not written.
+# The removed versions spilled to temporary files (test hook
+# REWIND_TEST_SALVAGE_BUFFER) give the same files.
 # Also: a non-empty DIR is refused with nothing changed; --check --salvage is
 # a usage error; --dry-run --salvage
 # writes DIR and leaves the target untouched; the real run's files equal the
@@ -44,6 +48,8 @@ ALTER TABLE simple DROP COLUMN gone;
 INSERT INTO simple SELECT g, g * 1000000000::bigint, 'row ' || g FROM generate_series(1, 300) g;
 INSERT INTO simple VALUES (0, NULL, NULL), (-1, -1, ''), (-2, 2, 'comma, \"quote\"
 newline'), (-3, 3, '\\.');
+-- added with defaults after the rows: the rows lack them (attmissingval)
+ALTER TABLE simple ADD COLUMN extra int DEFAULT 42, ADD COLUMN note text DEFAULT 'd, \"q\"';
 CREATE TABLE typed (
     id int PRIMARY KEY, i2 smallint, i8 bigint, o oid, f4 real, f8 double precision,
     num numeric, b bool, ch char(3), vc varchar(10), t text, nm name, by bytea,
@@ -73,6 +79,8 @@ INSERT INTO typed SELECT g, g::smallint, g * 3000000000::bigint, g::oid, g / 3.0
     (SELECT string_agg(md5(g::text || s::text), '') FROM generate_series(1, 100) s)
   FROM generate_series(1, 40) g;
 INSERT INTO typed (id) VALUES (0);
+ALTER TABLE typed ADD COLUMN added_ts timestamptz DEFAULT '2024-01-01 00:00:00+00',
+    ADD COLUMN added_arr text[] DEFAULT '{\"a b\",NULL,\"c,d\"}', ADD COLUMN added_num numeric DEFAULT 1.50;
 CREATE TABLE altered (a int, b text);
 INSERT INTO altered SELECT g, 'old ' || g FROM generate_series(1, 5) g;
 CHECKPOINT;"
@@ -235,6 +243,24 @@ done
 ok "manifest: the lost xids with commit times" \
     jq -e '[.tables[].files[] | select(. != null) | .xids[] | .commit_time | test("^[0-9]{4}-")] | all and length > 5' "$DRY/manifest.json"
 compare_salvage "$DRY" "dry run"
+
+# the removed versions spilled to temporary files beyond 4 in memory (test
+# hook; by default beyond 262144): the same files, the temporary ones gone
+SPILL=$SCRATCH/salvage-spill
+rc=0
+as_pg env REWIND_TEST_SALVAGE_BUFFER=4 "$TOOL" --target-pgdata="${NODE_DATA[old]}" \
+    --source-server="$(source_connstr new)" --dry-run --salvage "$SPILL" --debug >/dev/null 2>"$SCRATCH/spill.err" || rc=$?
+is "$rc" 0 "dry run, removed versions spilled: exit status 0"
+like "$(cat "$SCRATCH/spill.err")" "removed rows spilled to a temporary directory" "the removed versions were spilled"
+for t in "${TABLES[@]}"; do
+    for k in written removed; do
+        ok "spilled: $t.$k as without spilling" cmp -s "$DRY/postgres/public.$t.$k.csv" "$SPILL/postgres/public.$t.$k.csv"
+    done
+done
+ok "spilled: $OTHER: items.removed as without spilling" \
+    cmp -s "$DRY/sales%2Feu/public.items.removed.csv" "$SPILL/sales%2Feu/public.items.removed.csv"
+is "$(cd "$SPILL" && find . -mindepth 1 -maxdepth 1 | sort | tr '\n' ' ')" "$(cd "$DRY" && find . -mindepth 1 -maxdepth 1 | sort | tr '\n' ' ')" \
+   "spilled: no temporary file left in DIR"
 
 # raw: created after the divergence, columns changed after it
 raw=$(jq -c --argjson f "$FRESH_FILE" '.tables[] | select(.relfilenode == $f)' "$DRY/manifest.json")

@@ -338,6 +338,8 @@ fx_toast_fetch(void *ctx, uint32_t toastrelid, uint32_t valueid,
 	f->toast_fetches++;
 	if (f->toast_fail)
 		return rw_fail(err, RW_EIO, "TOAST relation %u cannot be read (test)", toastrelid);
+	if (f->toast_missing)
+		return rw_fail(err, RW_ECORRUPT, "TOAST value %u not found (test)", valueid);
 	for (size_t i = 0; i < f->nchunks; i++)
 	{
 		const fx_chunk *c = &f->chunks[i];

@@ -62,6 +62,7 @@ typedef struct datum_fixture {
 	size_t		nchunks;
 	size_t		toast_fetches;	/* calls of toast_fetch */
 	bool		toast_fail;		/* make toast_fetch fail */
+	bool		toast_missing;	/* make toast_fetch find no chunk */
 } datum_fixture;
 
 /* Load the fixture file at path; NULL (with a message on stderr) if absent

@@ -357,6 +357,34 @@ START_TEST(decompress_postgres_data)
 }
 END_TEST
 
+/* A value whose chunks are not in the TOAST table (vacuumed since) is
+ * written as hex, with why; not a failure. */
+START_TEST(toast_value_missing_is_hex)
+{
+	datum_fixture *f = load15();
+	datum_env	env = datum_fixture_env(f);
+	const fx_table *t;
+	size_t		row,
+				att,
+				len;
+	const uint8_t *v;
+	text_buf	out = {0};
+	datum_result res;
+	rw_error	err;
+
+	ck_assert(find_form(f, FORM_EXTERNAL_PGLZ, 0, &t, &row, &att, &v, &len));
+	f->toast_missing = true;
+	rw_error_clear(&err);
+	ck_assert(datum_to_text(&env, t->attrs[att].typid, v, len, &out, &res, &err));
+	ck_assert_int_eq(res.outcome, DATUM_HEX);
+	ck_assert_ptr_nonnull(strstr(res.why, "not found (test)"));
+	ck_assert(strncmp(out.data, "\\x", 2) == 0);
+	ck_assert_int_eq(err.kind, RW_OK);
+	text_buf_free(&out);
+	datum_fixture_free(f);
+}
+END_TEST
+
 /* A TOAST table that cannot be read stops the run: false, err set, out
  * as it was. */
 START_TEST(toast_fetch_failure_is_an_error)
@@ -611,6 +639,7 @@ datum_suite(void)
 	tcase_add_loop_test(tc, fixture_has_every_storage_form, 0, NMAJORS);
 	tcase_add_test(tc, decompress_postgres_data);
 	tcase_add_test(tc, toast_fetch_failure_is_an_error);
+	tcase_add_test(tc, toast_value_missing_is_hex);
 	tcase_add_test(tc, damaged_values_are_hex);
 	tcase_add_test(tc, unknown_type_is_hex_of_its_data);
 	tcase_add_test(tc, tuple_deform_rejects);
