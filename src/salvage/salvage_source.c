@@ -1,3 +1,8 @@
+/*
+ * Pruned removed versions from the source's copy of the page, when it
+ * provably still holds them (salvage_source.h).  Reads blocks through the
+ * source interface; writes nothing.
+ */
 #include "salvage/salvage_source.h"
 
 #include <limits.h>

@@ -1,3 +1,7 @@
+/*
+ * The removed versions kept by block, spilled to temporary files in the
+ * salvage directory beyond a bound (salvage_spill.h).  Writes only there.
+ */
 #include "salvage/salvage_spill.h"
 
 #include <dirent.h>
