@@ -85,8 +85,9 @@ last_ok || diag "$(cat "$REWIND_OUT")"
 st=0; run_rewind old new -R || st=$?
 out=$(cat "$REWIND_OUT")
 is "$st" 0 "with restore_command on the target, the run proceeds"
-like "$out" "warning: the source no longer has WAL segment $NEED_SEG.*restore_command \\(cp $ARCHIVE" \
+like "$out" "warning: the source no longer has WAL segment $NEED_SEG.*restore_command must be able" \
     "... warning about $NEED_SEG and the target's restore_command"
+unlike "$out" "$ARCHIVE" "... without printing the restore_command's value (it may hold credentials)"
 like "$out" 'Done!' "... and says Done!"
 last_ok || diag "$out"
 verify_standby "restore_command" old new
