@@ -51,8 +51,14 @@ is "$(jq -r '.tables[] | select(.table == "lost") | "\(.files.written.rows) \(.f
    "$((2 * HALF)) $HALF" "all the lost rows saved: $((2 * HALF)) written, $HALF removed"
 plain=$(peak_kb "$SCRATCH/plain.err") salvage=$(peak_kb "$SCRATCH/salvage.err")
 note "peak RSS: $plain kB without --salvage, $salvage kB with it"
-ok "--salvage adds less than $BOUND_KB kB to the peak RSS for $((2 * HALF)) lost row changes ($((salvage - plain)) kB)" \
-    test $((salvage - plain)) -lt "$BOUND_KB"
+# Under AddressSanitizer the resident set is its shadow memory and the
+# quarantine of freed blocks, not the program's own: the bound means nothing.
+if grep -qa __asan_init "$TOOL"; then
+    note "built with AddressSanitizer: the peak RSS bound is not checked"
+else
+    ok "--salvage adds less than $BOUND_KB kB to the peak RSS for $((2 * HALF)) lost row changes ($((salvage - plain)) kB)" \
+        test $((salvage - plain)) -lt "$BOUND_KB"
+fi
 node_stop new fast
 
 done_testing
