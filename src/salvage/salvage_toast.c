@@ -84,24 +84,20 @@ cmp_pos(const void *a, const void *b)
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
-bool
-salvage_toast_index(salvage_toast *t, rw_error *err)
+/*
+ * One scan of the TOAST relation: where every chunk of the values in
+ * want[0..nwant) (sorted, distinct) lies, appended to *pos, sorted by value
+ * and chunk number.
+ */
+static bool
+collect_chunks(const salvage_toast *t, const uint32_t *want, size_t nwant,
+			   toast_chunk_pos **pos, size_t *n, size_t *cap, rw_error *err)
 {
-	uint8_t    *page;
-	page_tuple *tups;
-	size_t		n = 0;
+	uint8_t    *page = xmalloc(t->rf->blcksz);
+	page_tuple *tups = xmalloc(t->rf->blcksz / 4 * sizeof(page_tuple));
 	bool		present = true,
 				ok = true;
 
-	if (t->nwant == 0 || t->loc.rel == 0)
-		return true;
-	qsort(t->want, t->nwant, sizeof(uint32_t), cmp_u32);
-	for (size_t i = 0; i < t->nwant; i++)
-		if (n == 0 || t->want[n - 1] != t->want[i])
-			t->want[n++] = t->want[i];
-	t->nwant = n;
-	page = xmalloc(t->rf->blcksz);
-	tups = xmalloc(t->rf->blcksz / 4 * sizeof(page_tuple));
 	for (uint32_t blk = 0; ok && present; blk++)
 	{
 		size_t		nt;
@@ -114,24 +110,34 @@ salvage_toast_index(salvage_toast *t, rw_error *err)
 						seq;
 			const uint8_t *data;
 			size_t		len;
-			toast_chunk_pos *c;
 
 			if (!chunk_of(&tups[i], &valueid, &seq, &data, &len) ||
-				bsearch(&valueid, t->want, t->nwant, sizeof(uint32_t), cmp_u32) == NULL)
+				bsearch(&valueid, want, nwant, sizeof(uint32_t), cmp_u32) == NULL)
 				continue;
-			xgrow((void **) &t->chunks, &t->capchunks, t->nchunks + 1, sizeof(toast_chunk_pos));
-			c = &t->chunks[t->nchunks++];
-			c->valueid = valueid;
-			c->seq = seq;
-			c->blkno = blk;
-			c->offset = tups[i].offset;
+			xgrow((void **) pos, cap, *n + 1, sizeof(toast_chunk_pos));
+			(*pos)[(*n)++] = (toast_chunk_pos) {valueid, seq, blk, tups[i].offset};
 		}
 	}
-	if (ok && t->nchunks > 0)
-		qsort(t->chunks, t->nchunks, sizeof(toast_chunk_pos), cmp_pos);
+	if (ok && *n > 0)
+		qsort(*pos, *n, sizeof(toast_chunk_pos), cmp_pos);
 	free(tups);
 	free(page);
 	return ok;
+}
+
+bool
+salvage_toast_index(salvage_toast *t, rw_error *err)
+{
+	size_t		n = 0;
+
+	if (t->nwant == 0 || t->loc.rel == 0)
+		return true;
+	qsort(t->want, t->nwant, sizeof(uint32_t), cmp_u32);
+	for (size_t i = 0; i < t->nwant; i++)
+		if (n == 0 || t->want[n - 1] != t->want[i])
+			t->want[n++] = t->want[i];
+	t->nwant = n;
+	return collect_chunks(t, t->want, t->nwant, &t->chunks, &t->nchunks, &t->capchunks, err);
 }
 
 void
@@ -185,46 +191,6 @@ copy_chunks(const salvage_toast *t, const toast_chunk_pos *pos, size_t n, uint32
 	return ok;
 }
 
-/* Every chunk of valueid, by a scan of the whole TOAST relation. */
-static bool
-scan_chunks(const salvage_toast *t, uint32_t valueid, toast_chunk_pos **pos, size_t *n,
-			rw_error *err)
-{
-	uint8_t    *page = xmalloc(t->rf->blcksz);
-	page_tuple *tups = xmalloc(t->rf->blcksz / 4 * sizeof(page_tuple));
-	size_t		cap = 0;
-	bool		present = true,
-				ok = true;
-
-	*pos = NULL;
-	*n = 0;
-	for (uint32_t blk = 0; ok && present; blk++)
-	{
-		size_t		nt;
-
-		ok = salvage_read_block(t->rf, t->loc, blk, page, &present, err);
-		nt = ok && present ? page_tuples(page, t->rf->blcksz, tups, t->rf->blcksz / 4) : 0;
-		for (size_t i = 0; i < nt; i++)
-		{
-			uint32_t	id,
-						seq;
-			const uint8_t *data;
-			size_t		len;
-
-			if (!chunk_of(&tups[i], &id, &seq, &data, &len) || id != valueid)
-				continue;
-			xgrow((void **) pos, &cap, *n + 1, sizeof(toast_chunk_pos));
-			(*pos)[*n] = (toast_chunk_pos) {id, seq, blk, tups[i].offset};
-			(*n)++;
-		}
-	}
-	if (ok && *n > 0)
-		qsort(*pos, *n, sizeof(toast_chunk_pos), cmp_pos);
-	free(tups);
-	free(page);
-	return ok;
-}
-
 bool
 salvage_toast_fetch(const salvage_toast *t, uint32_t toastrelid, uint32_t valueid, uint8_t *out,
 					size_t size, rw_error *err)
@@ -245,8 +211,15 @@ salvage_toast_fetch(const salvage_toast *t, uint32_t toastrelid, uint32_t valuei
 	if (hit != NULL)
 		for (n = 1; hit + n < t->chunks + t->nchunks && hit[n].valueid == valueid; n++)
 			;
-	else if (!scan_chunks(t, valueid, &found, &n, err))
-		return false;
+	else
+	{
+		/* a value not noted before the index (a version taken from an
+		 * image or the source): a scan of its own */
+		size_t		cap = 0;
+
+		if (!collect_chunks(t, &valueid, 1, &found, &n, &cap, err))
+			return false;
+	}
 	ok = copy_chunks(t, hit ? hit : found, n, valueid, out, size, &got, err);
 	free(found);
 	if (ok && got != size)
