@@ -341,6 +341,9 @@ open_target_wal(rewind_ctx *c, const tl_history *history, rw_error *err)
 	}
 	c->twal = target_wal_open(c->tgt.pgdata, history, ctl->xlog_seg_size, ctl->xlog_blcksz,
 							  c->restore_command);
+	/* the history both sides share: the source has the same segments */
+	if (c->diverged)
+		target_wal_share_source(c->twal, c->src, c->diverge);
 	c->reader = walreader_new(c->tgt.ver, ctl->system_identifier, ctl->xlog_seg_size,
 							  ctl->xlog_blcksz, target_wal_page_reader(c->twal));
 	return true;
@@ -518,6 +521,11 @@ steps_build_plan(rewind_ctx *c, bool compare_contents, rw_error *err)
 	log_debug("planned %zu entries", c->plan.n);
 	if (compare_contents && !plan_skip_identical(&c->plan, c->src, c->tgt.pgdata, err))
 		return STEP_STOP;
+	/* the only method this build has: the WAL could be read, or the scan failed above */
+	c->method.requested = c->opts->method;
+	c->method.used = METHOD_WAL;
+	c->method.segments_restored = target_wal_restored_count(c->twal);
+	c->method.segments_from_source = target_wal_from_source_count(c->twal);
 	c->planned = true;
 	if (log_debug_enabled())
 		plan_print_entries(&c->plan, stderr);

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 
 #include "blockmap.h"
+#include "plan/method.h"
 #include "plan/needed_wal.h"
 #include "control.h"
 #include "error.h"
@@ -89,6 +90,7 @@ typedef struct rewind_ctx {
 	ledger	   *ledger;			/* what the target loses, filled by the scan */
 	bool		planned;
 	plan		plan;
+	method_choice method;		/* how the plan found the changed blocks, once planned */
 	needed_wal	wal_needed;		/* the WAL the rewound node needs
 								 * (steps_list_source_wal) */
 	source_wal_retention retention;	/* --check: what keeps that WAL on the source */
