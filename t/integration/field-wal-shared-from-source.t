@@ -97,6 +97,12 @@ like "$(cat "$SCRATCH/dry-run.err")" "method: wal \\(the first method that can b
     "dry run text: says the method and why"
 is "$(snapshot_dir "${NODE_DATA[old]}" | sha256sum)" "$(sha256sum <<<"$before")" "the dry run changed nothing"
 
+# --check finds the target's WAL readable, and says where it came from.
+st=0; run_rewind old new --check || st=$?
+is "$st" 0 "--check: exit status 0"
+like "$(cat "$REWIND_OUT")" "check: ok +target_wal: .*0 segments through restore_command, ${#shared[@]} of the shared history from the source" \
+    "--check: target_wal ok, ${#shared[@]} segments from the source"
+
 rewind_and_verify old new -R --method=wal
 like "$(cat "$REWIND_OUT")" "method: wal \\(asked for with --method.*${#shared[@]} of the history shared before the divergence point read from the source" \
     "the run says it read the shared segments from the source"
