@@ -97,6 +97,14 @@ like "$(cat "$SCRATCH/dry-run.err")" "method: wal \\(the first method that can b
     "dry run text: says the method and why"
 is "$(snapshot_dir "${NODE_DATA[old]}" | sha256sum)" "$(sha256sum <<<"$before")" "the dry run changed nothing"
 
+# A stopped source directory serves the same segments.
+node_stop new fast
+as_pg "$TOOL" -D "${NODE_DATA[old]}" --source-pgdata="${NODE_DATA[new]}" -n --format=json \
+    >"$json" 2>"$SCRATCH/dry-run-pgdata.err" || { diag "$(cat "$SCRATCH/dry-run-pgdata.err")"; fail "dry run from a directory"; }
+is "$(jq -r '.plan.method.wal_segments_from_source' "$json")" "${#shared[@]}" \
+    "--source-pgdata: the ${#shared[@]} segments were read from the source directory"
+node_start new
+
 # --check finds the target's WAL readable, and says where it came from.
 st=0; run_rewind old new --check || st=$?
 is "$st" 0 "--check: exit status 0"
