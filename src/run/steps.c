@@ -534,6 +534,24 @@ steps_build_plan(rewind_ctx *c, bool compare_contents, rw_error *err)
 
 /* --- WAL the rewound node needs from the source --------------------------- */
 
+lsn_t
+steps_needed_wal_from(const rewind_ctx *c)
+{
+	uint32_t	segsize = c->tgt.control.xlog_seg_size;
+	char		path[sizeof("pg_wal/") + WAL_FILE_NAME_LEN];
+
+	for (uint64_t segno = lsn_segno(c->start_redo, segsize);
+		 segno_start(segno + 1, segsize) <= c->diverge; segno++)
+	{
+		memcpy(path, "pg_wal/", strlen("pg_wal/"));
+		wal_file_name(path + strlen("pg_wal/"), tl_tli_for_segment(&c->tgt_history, segno, segsize),
+					  segno, segsize);
+		if (file_list_find(&c->tgt_files, path) == NULL)
+			return segno_start(segno, segsize);
+	}
+	return c->diverge;
+}
+
 /* The segments from 'from' on, named after history, up to the source's WAL position. */
 void
 steps_source_wal_input(const rewind_ctx *c, lsn_t from, const tl_history *history,

@@ -186,6 +186,14 @@ step_outcome steps_list_source_wal(rewind_ctx *c, lsn_t from, const tl_history *
  */
 step_outcome steps_target_restore_command(rewind_ctx *c, rw_error *err);
 
+/*
+ * Where the WAL the rewound node needs from the source begins, once both
+ * sides are listed: the divergence point, or the start of the first segment
+ * of the shared history (from the recovery start on) that the target's
+ * pg_wal lacks, which the plan copies from the source.
+ */
+lsn_t		steps_needed_wal_from(const rewind_ctx *c);
+
 /* The source's WAL segments from 'from' on, named after history, up to its end. */
 void		steps_source_wal_input(const rewind_ctx *c, lsn_t from, const tl_history *history,
 								   needed_wal *in);

@@ -6,21 +6,28 @@
 # old timeline's names.  rewind reads them from the source instead of
 # failing, the rewound node replays them (the plan copies them), and it
 # passes the usual verification.  When the source lacks them too,
-# --method=wal refuses, naming the segment, and changes nothing.
+# --method=wal refuses, naming the segment, and changes nothing.  With -c,
+# a copy of the target restores them from its archive instead; the run
+# warns that the source lacks WAL the rewound node needs (its
+# restore_command must supply it), and that node too is verified.
 set -euo pipefail
 # shellcheck source=t/lib/harness.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/harness.sh"
 
 SKIP_REF_REASON="pg_rewind cannot read the last common checkpoint: the target's WAL before the divergence point was removed on purpose"
 
+archive=$SCRATCH/archive
+as_pg mkdir -p "$archive"
 node_init old --checksums
 # No checkpoint may come between the one taken below and the divergence
 # point: it would become the last common checkpoint.
-node_conf old "max_wal_size = '1GB'"
+node_conf old "max_wal_size = '1GB'" "archive_mode = on" \
+    "archive_command = 'test ! -f $archive/%f && cp %p $archive/%f'"
 node_start old
 node_psql old "CREATE TABLE t (id int PRIMARY KEY, v text);
 INSERT INTO t SELECT g, 'base' FROM generate_series(1, 5000) g;"
 node_backup_standby old new
+node_conf new "archive_mode = off"
 node_start new
 wait_for_catchup new old
 
@@ -65,6 +72,11 @@ for name in "${shared[@]}"; do
     rm -f "${NODE_DATA[old]}/pg_wal/archive_status/$name".*
 done
 ok "the target still has the segment holding the divergence point" test -f "${NODE_DATA[old]}/pg_wal/$div_seg"
+ok "the target's archive has them" test -f "$archive/${shared[-1]}"
+# a copy of the target for the run with -c (the original gets no
+# restore_command: its replay must find the segments the plan copies)
+node_copy old arch
+node_conf arch "restore_command = 'cp $archive/%f %p'"
 
 # Neither side has the shared WAL: --method=wal refuses and changes nothing.
 hidden=$SCRATCH/hidden-wal
@@ -81,6 +93,13 @@ ok "... a segment of the shared history that both lack ($named)" \
     test -n "$named" -a ! -e "${NODE_DATA[old]}/pg_wal/${named:-x}" -a -f "$hidden/${named:-x}"
 like "$out" "hint: .*cloned again" "... with a hint saying what to do"
 is "$(snapshot_dir "${NODE_DATA[old]}" | sha256sum)" "$(sha256sum <<<"$before")" "... and changes nothing in the target"
+
+# With -c the archive has them: the scan and the rewound node restore them.
+rewind_and_verify arch new -R -c
+like "$(cat "$REWIND_OUT")" "warning: the source no longer has WAL segment ${shared[0]}[, ].*which the rewound node needs" \
+    "-c: warns that the rewound node must restore ${shared[0]} with its restore_command"
+like "$(cat "$REWIND_OUT")" "method: wal \\(.*${#shared[@]} restored with restore_command, 0 of the history shared" \
+    "-c: the segments came from the archive"
 for name in "${shared[@]}"; do as_pg mv "$hidden/$name" "${NODE_DATA[new]}/pg_wal/"; done
 
 # The source has it: a dry run says the method and how many segments came
