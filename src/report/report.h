@@ -14,6 +14,7 @@
 
 #include "util/json.h"
 #include "ledger.h"
+#include "plan/method.h"
 #include "plan/plan.h"
 #include "plan/scan.h"
 #include "report/relnames.h"
@@ -38,6 +39,7 @@ typedef struct report_facts {
 	uint32_t	ckpt_tli;
 	const scan_stats *scan;
 	const plan *plan;
+	const method_choice *method;	/* with plan */
 	const char *tsdir;
 	const ledger *ledger;		/* finished */
 	const rel_names *names;

@@ -78,6 +78,23 @@ action_entry(json_writer *w, const char *name, uint64_t files, uint64_t blocks,
 	json_end_object(w);
 }
 
+/* "method": how the changed blocks were found, and why. */
+static void
+method_member(const method_choice *m, json_writer *w)
+{
+	char		reason[512];
+
+	method_reason(m, reason, sizeof(reason));
+	json_key(w, "method");
+	json_begin_object(w);
+	json_kv_string(w, "name", method_name(m->used));
+	json_kv_string(w, "requested", method_name(m->requested));
+	json_kv_string(w, "reason", reason);
+	json_kv_uint(w, "wal_segments_restored", m->segments_restored);
+	json_kv_uint(w, "wal_segments_from_source", m->segments_from_source);
+	json_end_object(w);
+}
+
 void
 report_json_plan(const report_facts *f, json_writer *w)
 {
@@ -104,6 +121,7 @@ report_json_plan(const report_facts *f, json_writer *w)
 	json_kv_uint(w, "shrunk_files", f->shrunk_files);
 	json_kv_uint(w, "grown_files", f->grown_files);
 	json_kv_uint(w, "missing_wal_segments", f->missing_wal_segments);
+	method_member(f->method, w);
 	json_key(w, "largest_relations");
 	json_begin_array(w);
 	for (size_t i = 0; i < ntop; i++)

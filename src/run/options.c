@@ -28,7 +28,8 @@ enum {
 	OPT_ROLLBACK,
 	OPT_SHUTDOWN_WAIT,
 	OPT_TIMEOUT,
-	OPT_SALVAGE
+	OPT_SALVAGE,
+	OPT_METHOD
 };
 
 static const struct option long_options[] = {
@@ -53,6 +54,7 @@ static const struct option long_options[] = {
 	{"shutdown-wait", required_argument, NULL, OPT_SHUTDOWN_WAIT},
 	{"timeout", required_argument, NULL, OPT_TIMEOUT},
 	{"salvage", required_argument, NULL, OPT_SALVAGE},
+	{"method", required_argument, NULL, OPT_METHOD},
 	{"debug", no_argument, NULL, OPT_DEBUG},
 	{"version", no_argument, NULL, 'V'},
 	{"help", no_argument, NULL, '?'},
@@ -109,6 +111,11 @@ options_print_help(const char *progname)
 "      --salvage=DIR              save the rows the target loses (CSV files per\n"
 		   "                                 table, manifest.json, restore.sql) in DIR, a\n"
 		   "                                 new or empty directory, before any change\n"
+		   "      --method=auto|wal          how the blocks the target changed are found:\n"
+		   "                                 wal, from its WAL since the last common\n"
+		   "                                 checkpoint; auto (default): the first method\n"
+		   "                                 that can be proven (pagelsn and compare: not\n"
+		   "                                 available yet)\n"
 		   "      --format=text|json         json: print plan, report and result as one JSON\n"
 		   "                                 document on stdout (fields: see the manual)\n"
 		   "      --debug                    write debug messages, each with its time\n"
@@ -145,6 +152,23 @@ static bool
 is_help_word(const char *arg)
 {
 	return strcmp(arg, "--help") == 0 || strcmp(arg, "-?") == 0;
+}
+
+/* --method: one this build can carry out. */
+static bool
+parse_method(const char *arg, rewind_method *out, rw_error *err)
+{
+	if (!method_parse(arg, out))
+		return rw_fail(err, RW_EUSAGE, "invalid --method \"%s\" (use \"auto\" or \"wal\")",
+					   arg);
+	if (!method_available(*out))
+	{
+		rw_fail(err, RW_EUSAGE, "--method=%s is not available yet in this version of rewind",
+				arg);
+		rw_hint(err, "Use --method=auto or --method=wal.");
+		return false;
+	}
+	return true;
 }
 
 /* A whole number of seconds from min to max, for option name. */
@@ -253,6 +277,10 @@ set_option(rewind_options *opts, int c, const char *arg, rw_error *err)
 			if (arg[0] == '\0')
 				return rw_fail(err, RW_EUSAGE, "--salvage needs a directory");
 			opts->salvage_dir = arg;
+			break;
+		case OPT_METHOD:
+			if (!parse_method(arg, &opts->method, err))
+				return false;
 			break;
 		case OPT_TIMEOUT:
 			if (!parse_seconds(arg, "--timeout", 1, OPTIONS_MAX_TIMEOUT, &opts->timeout,

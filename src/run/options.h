@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 
+#include "plan/method.h"
 #include "source/source.h"
 #include "error.h"
 
@@ -33,6 +34,7 @@ typedef struct rewind_options {
 	const char *slot;			/* --slot: physical replication slot on the source */
 	const char *salvage_dir;	/* --salvage: where the lost rows are saved */
 	output_format format;
+	rewind_method method;		/* --method: how changed blocks are found */
 	int			jobs;			/* --jobs: connections to fetch with */
 	int			shutdown_wait;	/* --shutdown-wait: seconds, for a target shutting down */
 	int			timeout;		/* --timeout: seconds of silence from the source */

@@ -86,7 +86,7 @@ report_copy_changes(rewind_ctx *c)
 	needed_wal	in;
 	char		first[WAL_FILE_NAME_LEN + 1];
 
-	steps_source_wal_input(c, c->diverge, &c->src_history, &in);
+	steps_source_wal_input(c, steps_needed_wal_from(c), &c->src_history, &in);
 	c->wal_vanished = needed_wal_vanished(&in, &o->vanished, first);
 	if (o->vanished.n > c->wal_vanished || o->shrunk_files > 0 || o->grown_files > 0)
 		log_info("%zu files vanished and %llu shrank on the source during the copy, and %llu "

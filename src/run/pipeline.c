@@ -157,7 +157,7 @@ diverged(pipeline *p)
 		return false;
 	o = steps_build_plan(c, p->mode->compares_contents, &e);
 	return step(p, plan_failure(&e), o, &e, EV_PLANNED) &&
-		wal_needed(p, c->diverge, &c->src_history);
+		wal_needed(p, steps_needed_wal_from(c), &c->src_history);
 }
 
 bool

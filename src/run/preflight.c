@@ -56,8 +56,9 @@ planned(rewind_ctx *c)
 {
 	check_add(&c->findings, "target_wal", CHECK_OK, NULL, "the target's WAL from the last common "
 			  "checkpoint's redo " LSN_FMT " to its end " LSN_FMT " is readable (%u segments "
-			  "through restore_command)", LSN_ARGS(c->ckpt.redo), LSN_ARGS(c->tgt_end),
-			  target_wal_restored_count(c->twal));
+			  "through restore_command, %u of the shared history from the source)",
+			  LSN_ARGS(c->ckpt.redo), LSN_ARGS(c->tgt_end), c->method.segments_restored,
+			  c->method.segments_from_source);
 	check_add(&c->findings, "divergence", CHECK_OK, NULL, "a rewind is required: the servers "
 			  "diverged at " LSN_FMT " on timeline %u, last common checkpoint " LSN_FMT "; it "
 			  "would fetch %llu kB", LSN_ARGS(c->diverge),

@@ -43,6 +43,7 @@ collect_facts(const rewind_ctx *c, report_facts *f)
 	f->ckpt_tli = c->ckpt.tli;
 	f->scan = c->planned ? &c->stats : NULL;
 	f->plan = c->planned ? &c->plan : NULL;
+	f->method = c->planned ? &c->method : NULL;
 	f->tsdir = c->tgt.tsdir;
 	f->ledger = c->planned ? c->ledger : NULL;
 	f->names = &c->names;
@@ -344,6 +345,16 @@ ready(rewind_ctx *c, rw_error *err)
 	return STEP_DONE;
 }
 
+/* Which method finds the changed blocks, and why (the JSON plan's "method"). */
+static void
+log_method(const method_choice *m)
+{
+	char		reason[512];
+
+	method_reason(m, reason, sizeof(reason));
+	log_info("method: %s (%s)", method_name(m->used), reason);
+}
+
 static step_outcome
 run_at(rewind_ctx *c, pipeline_event ev, rw_error *err)
 {
@@ -373,13 +384,15 @@ run_at(rewind_ctx *c, pipeline_event ev, rw_error *err)
 		case EV_STANDBY_SETTINGS:
 			log_standby_settings(c);
 			break;
+		case EV_PLANNED:
+			log_method(&c->method);
+			break;
 		case EV_READY:
 			return ready(c, err);
 		case EV_TARGET_REWINDABLE:
 		case EV_SOURCE_FITS:
 		case EV_HISTORIES:
 		case EV_NO_REWIND:
-		case EV_PLANNED:
 		case EV_SOURCE_LISTED:
 			break;
 	}

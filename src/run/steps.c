@@ -341,6 +341,9 @@ open_target_wal(rewind_ctx *c, const tl_history *history, rw_error *err)
 	}
 	c->twal = target_wal_open(c->tgt.pgdata, history, ctl->xlog_seg_size, ctl->xlog_blcksz,
 							  c->restore_command);
+	/* the history both sides share: the source has the same segments */
+	if (c->diverged)
+		target_wal_share_source(c->twal, c->src, c->diverge);
 	c->reader = walreader_new(c->tgt.ver, ctl->system_identifier, ctl->xlog_seg_size,
 							  ctl->xlog_blcksz, target_wal_page_reader(c->twal));
 	return true;
@@ -518,6 +521,11 @@ steps_build_plan(rewind_ctx *c, bool compare_contents, rw_error *err)
 	log_debug("planned %zu entries", c->plan.n);
 	if (compare_contents && !plan_skip_identical(&c->plan, c->src, c->tgt.pgdata, err))
 		return STEP_STOP;
+	/* the only method this build has: the WAL could be read, or the scan failed above */
+	c->method.requested = c->opts->method;
+	c->method.used = METHOD_WAL;
+	c->method.segments_restored = target_wal_restored_count(c->twal);
+	c->method.segments_from_source = target_wal_from_source_count(c->twal);
 	c->planned = true;
 	if (log_debug_enabled())
 		plan_print_entries(&c->plan, stderr);
@@ -525,6 +533,24 @@ steps_build_plan(rewind_ctx *c, bool compare_contents, rw_error *err)
 }
 
 /* --- WAL the rewound node needs from the source --------------------------- */
+
+lsn_t
+steps_needed_wal_from(const rewind_ctx *c)
+{
+	uint32_t	segsize = c->tgt.control.xlog_seg_size;
+	char		path[sizeof("pg_wal/") + WAL_FILE_NAME_LEN];
+
+	for (uint64_t segno = lsn_segno(c->start_redo, segsize);
+		 segno_start(segno + 1, segsize) <= c->diverge; segno++)
+	{
+		memcpy(path, "pg_wal/", strlen("pg_wal/"));
+		wal_file_name(path + strlen("pg_wal/"), tl_tli_for_segment(&c->tgt_history, segno, segsize),
+					  segno, segsize);
+		if (file_list_find(&c->tgt_files, path) == NULL)
+			return segno_start(segno, segsize);
+	}
+	return c->diverge;
+}
 
 /* The segments from 'from' on, named after history, up to the source's WAL position. */
 void

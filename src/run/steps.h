@@ -13,6 +13,7 @@
 #include <stdbool.h>
 
 #include "blockmap.h"
+#include "plan/method.h"
 #include "plan/needed_wal.h"
 #include "control.h"
 #include "error.h"
@@ -89,6 +90,7 @@ typedef struct rewind_ctx {
 	ledger	   *ledger;			/* what the target loses, filled by the scan */
 	bool		planned;
 	plan		plan;
+	method_choice method;		/* how the plan found the changed blocks, once planned */
 	needed_wal	wal_needed;		/* the WAL the rewound node needs
 								 * (steps_list_source_wal) */
 	source_wal_retention retention;	/* --check: what keeps that WAL on the source */
@@ -183,6 +185,14 @@ step_outcome steps_list_source_wal(rewind_ctx *c, lsn_t from, const tl_history *
  * Stops when that cannot be read.
  */
 step_outcome steps_target_restore_command(rewind_ctx *c, rw_error *err);
+
+/*
+ * Where the WAL the rewound node needs from the source begins, once both
+ * sides are listed: the divergence point, or the start of the first segment
+ * of the shared history (from the recovery start on) that the target's
+ * pg_wal lacks, which the plan copies from the source.
+ */
+lsn_t		steps_needed_wal_from(const rewind_ctx *c);
 
 /* The source's WAL segments from 'from' on, named after history, up to its end. */
 void		steps_source_wal_input(const rewind_ctx *c, lsn_t from, const tl_history *history,

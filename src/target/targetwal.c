@@ -2,7 +2,9 @@
  * Reading the target's WAL pages for the WAL reader: the segment that
  * holds a page, by the target's history, from pg_wal or, with
  * --restore-target-wal, restored by its restore_command into a temporary
- * directory (never into the target).  Reads the target; writes only there.
+ * directory (never into the target); a segment of the history both sides
+ * share that neither has, read from the source's pg_wal into that same
+ * directory.  Reads the target; writes only there.
  */
 
 #include "target/targetwal.h"
@@ -29,10 +31,13 @@ struct target_wal {
 	uint32_t	segsize;
 	uint32_t	page_size;
 	const char *restore_command;
+	source	   *src;			/* NULL: nothing is read from the source */
+	lsn_t		diverge;		/* segments ending at or before it are shared */
 	char	   *restore_dir;	/* private temporary directory, created on first use */
-	char	  **restored;		/* names of the segments restored into it */
+	char	  **restored;		/* names of the segments put into it */
 	size_t		nrestored;
 	size_t		restored_cap;
+	uint32_t	nfrom_source;	/* of which read from the source */
 
 	int			fd;				/* open segment, or -1 */
 	uint64_t	segno;
@@ -94,10 +99,23 @@ target_wal_close(target_wal *w)
 	free(w);
 }
 
+void
+target_wal_share_source(target_wal *w, source *src, lsn_t diverge)
+{
+	w->src = src;
+	w->diverge = diverge;
+}
+
 uint32_t
 target_wal_restored_count(const target_wal *w)
 {
-	return (uint32_t) w->nrestored;
+	return (uint32_t) w->nrestored - w->nfrom_source;
+}
+
+uint32_t
+target_wal_from_source_count(const target_wal *w)
+{
+	return w->nfrom_source;
 }
 
 uint64_t
@@ -151,6 +169,55 @@ expand_restore_command(const char *cmd, const char *fname, const char *dest,
 	return out;
 }
 
+/* The private directory segments are fetched into, created on first use. */
+static bool
+private_dir(target_wal *w, rw_error *err)
+{
+	const char *tmp = getenv("TMPDIR");
+	char	   *templ;
+
+	if (w->restore_dir != NULL)
+		return true;
+	templ = xasprintf("%s/rewind-wal-XXXXXX", (tmp && *tmp) ? tmp : "/tmp");
+	if (mkdtemp(templ) == NULL)
+	{
+		rw_fail_errno(err, errno, "could not create temporary directory \"%s\"", templ);
+		free(templ);
+		return false;
+	}
+	w->restore_dir = templ;
+	return true;
+}
+
+/* fname is in the private directory now: it goes when w is closed. */
+static void
+keep_fetched(target_wal *w, const char *fname)
+{
+	xgrow((void **) &w->restored, &w->restored_cap, w->nrestored + 1, sizeof(char *));
+	w->restored[w->nrestored++] = xstrdup(fname);
+}
+
+/*
+ * A segment fetched earlier (the scans read some segments more than once):
+ * its descriptor, or -1.
+ */
+static int
+open_fetched(const target_wal *w, const char *fname)
+{
+	for (size_t i = 0; i < w->nrestored; i++)
+	{
+		if (strcmp(w->restored[i], fname) == 0)
+		{
+			char	   *p = xasprintf("%s/%s", w->restore_dir, fname);
+			int			fd = open(p, O_RDONLY | O_CLOEXEC);
+
+			free(p);
+			return fd;
+		}
+	}
+	return -1;
+}
+
 /*
  * Fetch a segment with restore_command into the private directory.  Returns
  * an open descriptor, or -1 with err set.
@@ -163,19 +230,8 @@ restore_segment(target_wal *w, const char *fname, rw_error *err)
 	int			status, fd;
 	struct stat st;
 
-	if (w->restore_dir == NULL)
-	{
-		const char *tmp = getenv("TMPDIR");
-		char	   *templ = xasprintf("%s/rewind-wal-XXXXXX", (tmp && *tmp) ? tmp : "/tmp");
-
-		if (mkdtemp(templ) == NULL)
-		{
-			rw_fail_errno(err, errno, "could not create temporary directory \"%s\"", templ);
-			free(templ);
-			return -1;
-		}
-		w->restore_dir = templ;
-	}
+	if (!private_dir(w, err))
+		return -1;
 	dest = xasprintf("%s/%s", w->restore_dir, fname);
 	/* %r: the oldest file still needed; the start of this timeline is safe */
 	memcpy(restart_name, fname, 8);
@@ -198,18 +254,180 @@ restore_segment(target_wal *w, const char *fname, rw_error *err)
 		free(dest);
 		return -1;
 	}
-	xgrow((void **) &w->restored, &w->restored_cap, w->nrestored + 1, sizeof(char *));
-	w->restored[w->nrestored++] = xstrdup(fname);
 	if (fstat(fd, &st) != 0 || (uint64_t) st.st_size != w->segsize)
 	{
 		rw_fail(err, RW_ECORRUPT, "restored file \"%s\" has size %lld, expected %u",
 				fname, (long long) st.st_size, w->segsize);
 		close(fd);
+		unlink(dest);
 		free(dest);
 		return -1;
 	}
+	keep_fetched(w, fname);
 	free(dest);
 	return fd;
+}
+
+/* Receives the source's copy of a segment into the private directory. */
+typedef struct source_copy {
+	int			fd;
+	const char *path;
+	const fetch_range *ranges;
+	size_t		missing;		/* ranges of a file the source does not have */
+	bool		short_read;		/* a range shorter than asked */
+} source_copy;
+
+static bool
+source_copy_sink(void *ctx, size_t index, const uint8_t *data, size_t len, bool missing,
+				 rw_error *err)
+{
+	source_copy *sc = ctx;
+	size_t		done = 0;
+
+	if (missing)
+	{
+		sc->missing++;
+		return true;
+	}
+	if (len < sc->ranges[index].len)
+		sc->short_read = true;
+	while (done < len)
+	{
+		ssize_t		n = pwrite(sc->fd, data + done, len - done,
+							   (off_t) (sc->ranges[index].offset + done));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return rw_fail_errno(err, errno, "could not write file \"%s\"", sc->path);
+		done += (size_t) n;
+	}
+	return true;
+}
+
+/*
+ * Read segment fname from the source's pg_wal into the private directory.
+ * Returns an open descriptor; -1 with *found false when the source does not
+ * have it, or with err set when it could not be read whole.
+ */
+static int
+source_segment(target_wal *w, const char *fname, bool *found, rw_error *err)
+{
+	size_t		n = (w->segsize + FETCH_RANGE_MAX - 1) / FETCH_RANGE_MAX;
+	fetch_range *ranges = xcalloc(n, sizeof(*ranges));
+	char	   *rel = xasprintf("pg_wal/%s", fname);
+	char	   *dest;
+	source_copy sc = {.ranges = ranges};
+	bool		ok;
+
+	*found = false;
+	if (!private_dir(w, err))
+	{
+		free(ranges);
+		free(rel);
+		return -1;
+	}
+	dest = xasprintf("%s/%s", w->restore_dir, fname);
+	for (size_t i = 0; i < n; i++)
+	{
+		ranges[i].path = rel;
+		ranges[i].offset = (uint64_t) i * FETCH_RANGE_MAX;
+		ranges[i].len = (uint32_t) (w->segsize - ranges[i].offset < FETCH_RANGE_MAX ?
+									w->segsize - ranges[i].offset : FETCH_RANGE_MAX);
+	}
+	sc.path = dest;
+	/* the directory is private: a file left there by restore_command is overwritten */
+	sc.fd = open(dest, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (sc.fd < 0)
+		ok = rw_fail_errno(err, errno, "could not create file \"%s\"", dest);
+	else
+	{
+		log_debug("reading WAL file \"%s\" from the source", fname);
+		ok = w->src->ops->fetch(w->src, ranges, n, source_copy_sink, &sc, err);
+	}
+	if (ok && sc.missing > 0 && sc.missing < n)
+		ok = rw_fail(err, RW_EMISSING, "WAL file \"%s\" was removed from the source while it "
+					 "was read", rel);
+	else if (ok && sc.missing == 0 && sc.short_read)
+		ok = rw_fail(err, RW_ECORRUPT, "WAL file \"%s\" of the source is shorter than a "
+					 "segment (%u bytes)", rel, w->segsize);
+	*found = ok && sc.missing == 0;
+	if (*found)
+	{
+		keep_fetched(w, fname);
+		w->nfrom_source++;
+	}
+	else if (sc.fd >= 0)
+	{
+		close(sc.fd);
+		unlink(dest);
+		sc.fd = -1;
+	}
+	free(ranges);
+	free(rel);
+	free(dest);
+	return sc.fd;
+}
+
+/*
+ * A segment the target's pg_wal lacks: from the archive with
+ * restore_command, then, when it lies wholly before the divergence point
+ * (the same bytes are on both sides), from the source's pg_wal.  Returns an
+ * open descriptor, or -1 with err set (RW_EMISSING when no side has it).
+ */
+static int
+fetch_missing(target_wal *w, uint64_t segno, const char *fname, const char *path,
+			  rw_error *err)
+{
+	bool		shared = w->src != NULL &&
+		segno_start(segno + 1, w->segsize) <= w->diverge;
+	bool		found = false;
+	int			fd = open_fetched(w, fname);
+
+	if (fd >= 0)
+		return fd;
+	if (w->restore_command)
+	{
+		fd = restore_segment(w, fname, err);
+		if (fd >= 0)
+		{
+			log_debug("restored WAL file \"%s\" from archive", fname);
+			return fd;
+		}
+		if (!shared || err->kind != RW_EMISSING)
+		{
+			rw_context(err, "could not open file \"%s\": not in pg_wal", path);
+			rw_hint(err, "Check that restore_command of the target can fetch \"%s\" from the archive.",
+					fname);
+			return -1;
+		}
+	}
+	if (shared)
+	{
+		rw_error_clear(err);
+		fd = source_segment(w, fname, &found, err);
+		if (found)
+			return fd;
+		if (err->kind != RW_OK)
+		{
+			rw_context(err, "could not open file \"%s\": not in pg_wal", path);
+			return -1;
+		}
+		rw_fail(err, RW_EMISSING, "could not open file \"%s\": not in the target's pg_wal%s, "
+				"nor in the source's pg_wal (WAL both servers share, before the divergence "
+				"point at " LSN_FMT ")", path,
+				w->restore_command ? ", nor restorable with its restore_command" : "",
+				LSN_ARGS(w->diverge));
+		rw_hint(err, "The target's WAL from the last common checkpoint's redo point to its end "
+				"is needed (--method=wal). Put the segment back into its pg_wal or, if it was "
+				"archived, set restore_command for the target and pass -c/--restore-target-wal; "
+				"otherwise the target must be cloned again.");
+		return -1;
+	}
+	rw_fail_errno(err, ENOENT, "could not open file \"%s\"", path);
+	rw_hint(err, "The target's WAL from the last common checkpoint on is needed. If it was "
+			"archived, set restore_command for the target and pass -c/--restore-target-wal.");
+	return -1;
 }
 
 static bool
@@ -226,30 +444,19 @@ open_segment(target_wal *w, uint64_t segno, rw_error *err)
 	wal_file_name(fname, tli, segno, w->segsize);
 	path = xasprintf("%s/pg_wal/%s", w->pgdata, fname);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 && errno == ENOENT && w->restore_command)
+	if (fd < 0 && errno != ENOENT)
 	{
-		rw_error	rerr;
-
-		fd = restore_segment(w, fname, &rerr);
-		if (fd < 0)
-		{
-			*err = rerr;
-			rw_context(err, "could not open file \"%s\": not in pg_wal", path);
-			rw_hint(err, "Check that restore_command of the target can fetch \"%s\" from the archive.",
-					fname);
-			free(path);
-			return false;
-		}
-		log_debug("restored WAL file \"%s\" from archive", fname);
+		rw_fail_errno(err, errno, "could not open file \"%s\"", path);
+		free(path);
+		return false;
 	}
-	else if (fd < 0)
+	if (fd < 0)
 	{
-		int			saved = errno;
-
-		rw_fail_errno(err, saved, "could not open file \"%s\"", path);
-		if (saved == ENOENT)
-			rw_hint(err, "The target's WAL from the last common checkpoint on is needed. If it was "
-					"archived, set restore_command for the target and pass -c/--restore-target-wal.");
+		rw_error_clear(err);
+		fd = fetch_missing(w, segno, fname, path, err);
+	}
+	if (fd < 0)
+	{
 		free(path);
 		return false;
 	}

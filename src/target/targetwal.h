@@ -1,7 +1,8 @@
 /*
  * Reading the target's WAL: which file holds a page (by the target's
  * timeline history), from pg_wal or, with --restore-target-wal, from the
- * archive through the target's restore_command.
+ * archive through the target's restore_command; for the history it shares
+ * with the source, from the source's pg_wal as a last resort.
  */
 #ifndef RW_TARGETWAL_H
 #define RW_TARGETWAL_H
@@ -11,6 +12,7 @@
 
 #include "error.h"
 #include "lsn.h"
+#include "source/source.h"
 #include "timeline.h"
 #include "walreader.h"
 
@@ -25,11 +27,21 @@ target_wal *target_wal_open(const char *pgdata, const tl_history *history,
 							const char *restore_command);
 void		target_wal_close(target_wal *w);
 
+/*
+ * Let segments that lie wholly before diverge (the history both sides
+ * share) be read from the source's pg_wal when neither pg_wal nor
+ * restore_command has them.  The source must outlive w.
+ */
+void		target_wal_share_source(target_wal *w, source *src, lsn_t diverge);
+
 /* The page source to hand to walreader_new(). */
 wal_page_reader target_wal_page_reader(target_wal *w);
 
 /* Number of segments fetched with restore_command so far. */
 uint32_t	target_wal_restored_count(const target_wal *w);
+
+/* Number of segments read from the source so far (target_wal_share_source). */
+uint32_t	target_wal_from_source_count(const target_wal *w);
 
 /* Bytes of WAL read from files so far. */
 uint64_t	target_wal_bytes_read(const target_wal *w);

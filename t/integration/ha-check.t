@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # --check: a preflight that changes nothing.  On a running old primary it
 # reads pg_control and pg_wal as they are; stopped, it fails (exit status 3)
-# when a WAL segment the rewind needs is gone from pg_wal and passes again
-# once the segment is back; --format json carries the findings.  A real
+# when a WAL segment the rewind needs is gone from pg_wal (and from the
+# source's, which has it when it ends before the divergence point) and passes
+# again once the segment is back; --format json carries the findings.  A real
 # rewind afterwards proves the check left the target intact.
 set -euo pipefail
 # shellcheck source=t/lib/harness.sh
@@ -57,6 +58,12 @@ like "$out" 'check: ok +target_state: target was shut down cleanly' "... says it
 is "$(snapshot_dir "${NODE_DATA[old]}" | sha256sum)" "$(sha256sum <<<"$before")" "... and changes nothing in the target"
 
 as_pg mv "${NODE_DATA[old]}/pg_wal/$switch_seg" "$SCRATCH/$switch_seg"
+# a divergence point at a segment's start leaves the segment before it (the
+# one named) to the history both share: the source must lack it too
+as_pg mkdir "$SCRATCH/source-wal"
+if [[ -f "${NODE_DATA[new]}/pg_wal/$switch_seg" ]]; then
+    as_pg mv "${NODE_DATA[new]}/pg_wal/$switch_seg" "$SCRATCH/source-wal/"
+fi
 check_run old
 is "$st" 3 "--check without WAL segment $switch_seg exits 3"
 like "$out" "check: error +target_wal: .*$switch_seg" "... an error finding names the segment"
@@ -73,6 +80,9 @@ is "$(jq -r '[.findings[] | keys | join(",")] | unique | join(" ")' <<<"$json")"
     "... every finding has code, severity, message and hint"
 
 as_pg mv "$SCRATCH/$switch_seg" "${NODE_DATA[old]}/pg_wal/$switch_seg"
+if [[ -f "$SCRATCH/source-wal/$switch_seg" ]]; then
+    as_pg mv "$SCRATCH/source-wal/$switch_seg" "${NODE_DATA[new]}/pg_wal/"
+fi
 before=$(snapshot_dir "${NODE_DATA[old]}")
 check_json old
 is "$st" 0 "--check passes again once $switch_seg is back"

@@ -149,6 +149,38 @@ START_TEST(timeout_seconds)
 }
 END_TEST
 
+START_TEST(method)
+{
+	char	   *dflt[] = {"rewind", "-D", "/d", "--source-server=x", NULL};
+	char	   *wal[] = {"rewind", "-D", "/d", "--source-server=x", "--method=wal", NULL};
+	char	   *spaced[] = {"rewind", "-D", "/d", "--source-server=x", "--method", "auto", NULL};
+	char	   *pagelsn[] = {"rewind", "-D", "/d", "--source-server=x", "--method=pagelsn", NULL};
+	char	   *compare[] = {"rewind", "-D", "/d", "--source-server=x", "--method", "compare", NULL};
+	char	   *bad[] = {"rewind", "-D", "/d", "--source-server=x", "--method=WAL", NULL};
+	char	   *empty[] = {"rewind", "-D", "/d", "--source-server=x", "--method=", NULL};
+	rewind_options o;
+	rw_error	err;
+
+	ck_assert(parse(&o, &err, dflt));
+	ck_assert_int_eq(o.method, METHOD_AUTO);
+	ck_assert(parse(&o, &err, wal));
+	ck_assert_int_eq(o.method, METHOD_WAL);
+	ck_assert(parse(&o, &err, spaced));
+	ck_assert_int_eq(o.method, METHOD_AUTO);
+	/* named, but not carried out by this version: refused, not taken for another */
+	ck_assert(!parse(&o, &err, pagelsn));
+	ck_assert_int_eq(err.kind, RW_EUSAGE);
+	ck_assert_ptr_nonnull(strstr(err.msg, "--method=pagelsn is not available yet"));
+	ck_assert_ptr_nonnull(strstr(err.hint, "--method=auto"));
+	ck_assert(!parse(&o, &err, compare));
+	ck_assert_ptr_nonnull(strstr(err.msg, "--method=compare is not available yet"));
+	ck_assert(!parse(&o, &err, bad));
+	ck_assert_ptr_nonnull(strstr(err.msg, "invalid --method \"WAL\""));
+	ck_assert(!parse(&o, &err, empty));
+	ck_assert_int_eq(err.kind, RW_EUSAGE);
+}
+END_TEST
+
 extern Suite *options_suite(void);
 
 Suite *options_suite(void)
@@ -162,6 +194,7 @@ Suite *options_suite(void)
 	tcase_add_test(tc, usage_errors);
 	tcase_add_test(tc, timeout_seconds);
 	tcase_add_test(tc, salvage_dir);
+	tcase_add_test(tc, method);
 	suite_add_tcase(s, tc);
 	return s;
 }
