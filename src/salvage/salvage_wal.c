@@ -280,6 +280,7 @@ salvage_wal_collect(wal_reader *r, const pg_version_info *ver, lsn_t redo, lsn_t
 	out->ledger = l;
 	out->map = map;
 	removal_store_init(&out->removed, dir, (size_t) test_hook_salvage_buffer());
+	out->removed.kill_after_spill = test_hook_salvage_kill();
 	number_blocks(out, blcksz);
 	out->first_new_xid = next_xid < FIRST_NORMAL_XID ? FIRST_NORMAL_XID : next_xid;
 	rw_error_clear(&why);
