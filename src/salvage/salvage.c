@@ -145,7 +145,8 @@ find_altered(salvage_ctx *s, db_info *d, rw_error *err)
 				const ledger_xact *xmin_x,
 						   *xmax_x;
 				const page_tuple *t = &s->tuples[i];
-				tuple_verdict v = tuple_judge(s->in->ledger, t->data, t->len, &xmin_x, &xmax_x);
+				tuple_verdict v = tuple_judge(s->in->ledger, &s->wal.multis, t->data, t->len,
+											  &xmin_x, &xmax_x);
 
 				if ((v != TV_NONE || xmin_x || xmax_x) &&
 					(size_t) TUPLE_HOFF(t->data) + 4 <= t->len)
@@ -460,8 +461,9 @@ scan_current(table_out *o, uint32_t blkno, rw_error *err)
 		const ledger_xact *xmin_x,
 				   *xmax_x;
 		const page_tuple *t = &s->tuples[i];
+		bool		unknown_multi;
 
-		switch (tuple_judge(s->in->ledger, t->data, t->len, &xmin_x, &xmax_x))
+		switch (tuple_judge(s->in->ledger, &s->wal.multis, t->data, t->len, &xmin_x, &xmax_x))
 		{
 			case TV_NONE:
 				break;
@@ -474,7 +476,8 @@ scan_current(table_out *o, uint32_t blkno, rw_error *err)
 					return false;
 				break;
 			case TV_REMOVED:
-				mark_seen(s, t->offset, TUPLE_XMAX(t->data));
+				mark_seen(s, t->offset,
+						  tuple_remover(&s->wal.multis, t->data, t->len, &unknown_multi));
 				add_xid(o->t, SALVAGE_REMOVED, xmax_x);
 				if (!save_tuple(o, blkno, t, SALVAGE_REMOVED, err))
 					return false;
@@ -593,8 +596,8 @@ index_toast(table_out *o, rw_error *err)
 		{
 			const ledger_xact *xmin_x,
 					   *xmax_x;
-			tuple_verdict v = tuple_judge(s->in->ledger, s->tuples[i].data, s->tuples[i].len,
-										  &xmin_x, &xmax_x);
+			tuple_verdict v = tuple_judge(s->in->ledger, &s->wal.multis, s->tuples[i].data,
+										  s->tuples[i].len, &xmin_x, &xmax_x);
 
 			if (v == TV_WRITTEN || v == TV_REMOVED)
 				want_toast(o, &s->tuples[i]);

@@ -258,6 +258,31 @@ number_blocks(salvage_wal *w, uint32_t blcksz)
 	w->slot_bits = (blcksz - 24) / (24 + 4);
 }
 
+/* A multixact created, with its updater (those with none are left out). */
+static void
+multixact_created(const wal_record *rec, salvage_wal *w)
+{
+	uint32_t	multi,
+				updater;
+	rw_error	bad;
+
+	if (!walrec_multixact_create(rec, &multi, &updater, &bad) || updater == 0)
+		return;
+	xgrow((void **) &w->multis.v, &w->multis.cap, w->multis.n + 1, sizeof(multi_updater));
+	w->multis.v[w->multis.n].multi = multi;
+	w->multis.v[w->multis.n].updater = updater;
+	w->multis.n++;
+}
+
+static int
+cmp_multi_updater(const void *x, const void *y)
+{
+	const multi_updater *a = x,
+			   *b = y;
+
+	return a->multi < b->multi ? -1 : a->multi > b->multi;
+}
+
 /* An xid past the newest one seen before the divergence point. */
 static void
 xid_seen(salvage_wal *w, uint32_t xid)
@@ -294,6 +319,8 @@ salvage_wal_collect(wal_reader *r, const pg_version_info *ver, lsn_t redo, lsn_t
 			if (b->has_image && b->fork == FORK_MAIN && ledger_find_rel(l, loc_of(b)) != NULL)
 				add_image(&out->images, loc_of(b), b->blkno, rec->lsn);
 		}
+		if (walrec_kind(ver, rec) == WK_MULTIXACT_CREATE)
+			multixact_created(rec, out);
 		if (rec->lsn >= diverge)
 		{
 			if (!heap_slots(ver, rec, out, err))
@@ -312,6 +339,8 @@ salvage_wal_collect(wal_reader *r, const pg_version_info *ver, lsn_t redo, lsn_t
 		return false;
 	}
 	sort_images(&out->images);
+	if (out->multis.n > 0)
+		qsort(out->multis.v, out->multis.n, sizeof(multi_updater), cmp_multi_updater);
 	return removal_finish(&out->removed, err);
 }
 
@@ -324,6 +353,7 @@ salvage_wal_free(salvage_wal *w)
 	free(w->last_write);
 	free(w->rel_base);
 	free(w->images.v);
+	free(w->multis.v);
 	removal_store_free(&w->removed);
 	memset(w, 0, sizeof(*w));
 }

@@ -18,6 +18,7 @@
 #include "ledger.h"
 #include "lsn.h"
 #include "pgver.h"
+#include "salvage/salvage_page.h"
 #include "salvage/salvage_spill.h"
 #include "walreader.h"
 
@@ -49,6 +50,9 @@ typedef struct salvage_wal {
 	 * checkpoint's nextXid, or past every xid of a record before the point
 	 * (what a standby replaying up to there takes as its own nextXid) */
 	uint32_t	first_new_xid;
+	/* the updaters of the multixacts created from redo on (a row's xmax
+	 * may be one: its updater is the remover) */
+	multi_updaters multis;
 	/* the blocks the scan visits, numbered as salvage_spill.h says */
 	const ledger *ledger;
 	const blockmap *map;
