@@ -763,6 +763,8 @@ salvage_rel(salvage_ctx *s, size_t ri, rw_error *err)
 		o.toast.rf = &s->in->rf;
 		o.toast.loc = loc;
 		o.toast.loc.rel = def.toast_relfilenode;
+		o.toast.src = s->in->src;
+		o.toast.first_new_xid = s->wal.first_new_xid;
 		out_env(&o);
 		o.values = xcalloc(def.natts + 1, sizeof(*o.values));
 		o.lens = xcalloc(def.natts + 1, sizeof(*o.lens));
