@@ -13,9 +13,8 @@
 #include "bytes.h"
 #include "salvage/salvage_page.h"
 #include "salvage/salvage_source.h"
+#include "varlena.h"
 #include "xalloc.h"
-
-#define VARTAG_ONDISK 18
 
 /*
  * A chunk row: chunk_id oid, chunk_seq int4, chunk_data bytea (never
@@ -26,45 +25,24 @@ chunk_of(const page_tuple *t, uint32_t *valueid, uint32_t *seq, const uint8_t **
 		 size_t *len)
 {
 	const uint8_t *d;
-	size_t		avail,
-				hdr,
-				vlen;
 
 	if ((size_t) TUPLE_HOFF(t->data) + 9 > t->len)
 		return false;
 	d = t->data + TUPLE_HOFF(t->data);
-	avail = t->len - TUPLE_HOFF(t->data) - 8;
 	*valueid = get32(d);
 	*seq = get32(d + 4);
-	d += 8;
-	if (d[0] & 1)
-	{
-		hdr = 1;
-		vlen = d[0] >> 1;
-	}
-	else
-	{
-		if (avail < 4)
-			return false;
-		hdr = 4;
-		vlen = get32(d) >> 2;
-	}
-	if (vlen < hdr || vlen > avail)
-		return false;
-	*data = d + hdr;
-	*len = vlen - hdr;
-	return true;
+	return varlena_inline(d + 8, t->len - TUPLE_HOFF(t->data) - 8, data, len);
 }
 
 void
 salvage_toast_want(salvage_toast *t, const uint8_t *data, size_t len)
 {
-	/* varattrib_1b_e: 0x01, tag, then varatt_external (rawsize, extinfo,
-	 * valueid, toastrelid) */
-	if (len < 18 || data[0] != 0x01 || data[1] != VARTAG_ONDISK)
+	uint32_t	valueid;
+
+	if (!varlena_toast_valueid(data, len, &valueid))
 		return;
 	xgrow((void **) &t->want, &t->capwant, t->nwant + 1, sizeof(uint32_t));
-	t->want[t->nwant++] = get32(data + 10);
+	t->want[t->nwant++] = valueid;
 }
 
 static int
