@@ -526,11 +526,12 @@ static bool
 save_pruned(table_out *o, uint32_t blkno, uint32_t g, const removal *rm, rw_error *err)
 {
 	salvage_ctx *s = o->s;
-	bool		found;
+	bool		found,
+				zstd;
 	page_tuple	t;
 
 	if (!salvage_wal_image(s->in->wal, s->in->ver, &s->wal.images, o->t->loc, blkno, rm->lsn,
-						   s->image, s->in->rf.blcksz, &s->image_lsn, &found, err))
+						   s->image, s->in->rf.blcksz, &s->image_lsn, &found, &zstd, err))
 		return false;
 	/*
 	 * The slot holds the row from before the divergence (none written there
@@ -546,7 +547,8 @@ save_pruned(table_out *o, uint32_t blkno, uint32_t g, const removal *rm, rw_erro
 			return false;
 		if (!found)
 		{
-			add_ctid(&o->t->pruned, blkno, rm->offset);
+			/* an image compressed with zstd has it: say so, it is why */
+			add_ctid(zstd ? &o->t->zstd_image : &o->t->pruned, blkno, rm->offset);
 			return true;
 		}
 	}
@@ -702,6 +704,13 @@ drop_last_table(salvage_result *res)
 	salvage_table_free(&res->tables[--res->n]);
 }
 
+/* The row versions of t counted but not saved. */
+static uint64_t
+not_saved(const salvage_table *t)
+{
+	return t->uncertain.count + t->unreadable.count + t->pruned.count + t->zstd_image.count;
+}
+
 /* Why the catalog's layout cannot be used for rel, or NULL when it can. */
 static const char *
 raw_reason(const salvage_ctx *s, const db_info *d, const salvage_table_def *def,
@@ -773,8 +782,7 @@ salvage_rel(salvage_ctx *s, size_t ri, rw_error *err)
 	ok = index_toast(&o, err) && scan_table(&o, ri, err);
 	ok = finish_files(&o, ok, err);
 	salvage_toast_free(&o.toast);
-	if (ok && t->rows[0] + t->rows[1] + t->uncertain.count + t->unreadable.count +
-		t->pruned.count == 0)
+	if (ok && t->rows[0] + t->rows[1] + not_saved(t) == 0)
 		drop_last_table(s->res);
 	free(o.values);
 	free(o.lens);
@@ -877,12 +885,6 @@ salvage_result_free(salvage_result *res)
 }
 
 /* --- counts for the dry run and the report ---------------------------------- */
-
-static uint64_t
-not_saved(const salvage_table *t)
-{
-	return t->uncertain.count + t->unreadable.count + t->pruned.count;
-}
 
 static void
 label(const salvage_table *t, char *out, size_t outlen)

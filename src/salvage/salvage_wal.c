@@ -378,17 +378,24 @@ salvage_wal_block(const wal_image_list *s, relfile_locator loc, uint32_t blkno, 
 	return *n > 0 ? &s->v[lo] : NULL;
 }
 
-/* Restore the image of block b into page; false when it cannot be here. */
-static bool
+typedef enum image_restore {
+	IMAGE_RESTORED,
+	IMAGE_ZSTD,					/* compressed with a method not read here:
+								 * zstd, the only other one (15+) */
+	IMAGE_DAMAGED
+} image_restore;
+
+/* Restore the image of block b into page. */
+static image_restore
 restore(const pg_version_info *ver, const wal_blockref *b, uint8_t *page, uint32_t blcksz)
 {
 	uint8_t    *raw = NULL;
 	const uint8_t *img = b->image;
 	size_t		len = b->image_len;
-	bool		ok = false;
+	image_restore res = IMAGE_DAMAGED;
 
 	if (b->hole_length > blcksz || (size_t) b->hole_offset > blcksz - b->hole_length)
-		return false;
+		return IMAGE_DAMAGED;
 	if (b->image_compressed)
 	{
 		int			method = (b->bimg_info & ver->bimg_pglz) ? 0 :
@@ -396,13 +403,13 @@ restore(const pg_version_info *ver, const wal_blockref *b, uint8_t *page, uint32
 		rw_error	why;
 
 		if (method < 0)
-			return false;
+			return IMAGE_ZSTD;
 		raw = xmalloc(blcksz);
 		if (!varlena_decompress(method, b->image, b->image_len, raw, blcksz - b->hole_length,
 								&why))
 		{
 			free(raw);
-			return false;
+			return IMAGE_DAMAGED;
 		}
 		img = raw;
 		len = blcksz - b->hole_length;
@@ -413,21 +420,22 @@ restore(const pg_version_info *ver, const wal_blockref *b, uint8_t *page, uint32
 		memset(page + b->hole_offset, 0, b->hole_length);
 		memcpy(page + b->hole_offset + b->hole_length, img + b->hole_offset,
 			   len - b->hole_offset);
-		ok = true;
+		res = IMAGE_RESTORED;
 	}
 	free(raw);
-	return ok;
+	return res;
 }
 
 bool
 salvage_wal_image(wal_reader *r, const pg_version_info *ver, const wal_image_list *images,
 				  relfile_locator loc, uint32_t blkno, lsn_t lsn, uint8_t *page, uint32_t blcksz,
-				  lsn_t *have, bool *found, rw_error *err)
+				  lsn_t *have, bool *found, bool *zstd, rw_error *err)
 {
 	size_t		n;
 	const wal_image *v = salvage_wal_block(images, loc, blkno, &n);
 
 	*found = false;
+	*zstd = false;
 	for (size_t i = n; i-- > 0;)
 		if (v[i].lsn <= lsn)
 		{
@@ -458,7 +466,12 @@ salvage_wal_image(wal_reader *r, const pg_version_info *ver, const wal_image_lis
 
 			if (br->has_image && br->fork == FORK_MAIN && br->blkno == blkno &&
 				br->rel == loc.rel && br->db == loc.db && br->spc == loc.spc)
-				*found = restore(ver, br, page, blcksz);
+			{
+				image_restore res = restore(ver, br, page, blcksz);
+
+				*found = res == IMAGE_RESTORED;
+				*zstd = *zstd || res == IMAGE_ZSTD;
+			}
 		}
 		*have = *found ? v[i].lsn : LSN_INVALID;
 	}

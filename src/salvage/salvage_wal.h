@@ -93,12 +93,14 @@ const wal_image *salvage_wal_block(const wal_image_list *s, relfile_locator loc,
 /*
  * The page as its newest image at or before lsn shows it, into page
  * (blcksz bytes); *found is false (no error) when there is none that can
- * be restored here (none, or compressed with a method not read here).
- * *have is the LSN of the image page holds (LSN_INVALID: none): the same
- * one is not read again.
+ * be restored here (none, or compressed with zstd: there is no zstd
+ * library here).  *zstd: a newer image than the one restored, or the only
+ * ones, were compressed with zstd.  *have is the LSN of the image page
+ * holds (LSN_INVALID: none): the same one is not read again.
  */
 bool		salvage_wal_image(wal_reader *r, const pg_version_info *ver, const wal_image_list *images,
 							  relfile_locator loc, uint32_t blkno, lsn_t lsn, uint8_t *page,
-							  uint32_t blcksz, lsn_t *have, bool *found, rw_error *err);
+							  uint32_t blcksz, lsn_t *have, bool *found, bool *zstd,
+							  rw_error *err);
 
 #endif
