@@ -197,7 +197,12 @@ salvage_dir_check(const char *dir, const char *pgdata, rw_error *err)
 	if (!empty)
 	{
 		rw_fail(err, RW_EUSAGE, "salvage directory \"%s\" is not empty", dir);
-		rw_hint(err, "Give --salvage a new or empty directory; nothing was changed.");
+		if (leftover)
+			rw_hint(err, "It holds the files of an interrupted run (" SALVAGE_SPILL_DIR
+					") and others: remove it or give --salvage a new directory; nothing "
+					"was changed.");
+		else
+			rw_hint(err, "Give --salvage a new or empty directory; nothing was changed.");
 		return false;
 	}
 	return true;

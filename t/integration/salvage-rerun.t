@@ -51,6 +51,7 @@ touch "$DIR/mine.txt"
 rc=0; run_rewind old new --salvage "$DIR" || rc=$?
 isnt "$rc" 0 "a foreign file next to the leftovers: refused"
 like "$(cat "$REWIND_OUT")" "salvage directory \"$DIR\" is not empty" "the message says DIR is not empty"
+like "$(cat "$REWIND_OUT")" "files of an interrupted run" "the hint says it holds an interrupted run's files"
 ok "the leftovers are kept" test -d "$DIR/.removed-versions.tmp"
 rm "$DIR/mine.txt"
 # a foreign file in the temporary directory: not ours, refused
