@@ -32,8 +32,6 @@
 #define JSONBOID 3802
 #define INT2VECTOROID 22
 #define OIDVECTOROID 30
-#define VARTAG_ONDISK 18
-#define TOAST_POINTER_SIZE (2 + 16)
 #define RAWSIZE_MASK 0x3FFFFFFFu
 #define MAX_VALUE_SIZE 0x3FFFFFFFu	/* 1 GB - 1: no value is larger */
 
@@ -46,41 +44,6 @@ dv_bad(dv_ctx *ctx, const char *fmt,...)
 	vsnprintf(ctx->why, ctx->why_len, fmt, ap);
 	va_end(ap);
 	return DV_BAD;
-}
-
-size_t
-dv_varlena_size(const uint8_t *p, size_t avail)
-{
-	if (avail < 1)
-		return 0;
-	if (p[0] == 0x01)
-		return (avail >= 2 && p[1] == VARTAG_ONDISK) ? TOAST_POINTER_SIZE : 0;
-	if (p[0] & 0x01)
-		return p[0] >> 1;
-	if (avail < 4 || (get32(p) >> 2) < VARHDRSZ)
-		return 0;
-	return get32(p) >> 2;
-}
-
-bool
-dv_varlena_inline(const uint8_t *data, size_t len,
-				  const uint8_t **payload, size_t *plen)
-{
-	size_t		size = dv_varlena_size(data, len);
-
-	if (size == 0 || size > len || data[0] == 0x01)
-		return false;
-	if (data[0] & 0x01)
-	{
-		*payload = data + 1;
-		*plen = size - 1;
-		return true;
-	}
-	if ((data[0] & 0x03) != 0)
-		return false;			/* compressed */
-	*payload = data + VARHDRSZ;
-	*plen = size - VARHDRSZ;
-	return true;
 }
 
 /* Decompress in[0..in_len) into a new buffer of rawsize bytes. */
@@ -161,7 +124,7 @@ static dv_status
 varlena_payload(dv_ctx *ctx, const uint8_t *data, size_t len,
 				const uint8_t **payload, size_t *plen, uint8_t **owned)
 {
-	size_t		size = dv_varlena_size(data, len);
+	size_t		size = varlena_size(data, len);
 
 	*owned = NULL;
 	if (size == 0 || size != len)
@@ -187,7 +150,7 @@ varlena_payload(dv_ctx *ctx, const uint8_t *data, size_t len,
 		*plen = tcinfo & RAWSIZE_MASK;
 		return st;
 	}
-	if (!dv_varlena_inline(data, len, payload, plen))
+	if (!varlena_inline(data, len, payload, plen))
 		return dv_bad(ctx, "damaged varlena header");
 	return DV_OK;
 }

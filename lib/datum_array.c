@@ -71,7 +71,7 @@ next_element(array_walk *w, text_buf *out)
 		return dv_bad(ctx, "array element %zu lies beyond the array", item + 1);
 	p = w->base + (w->off - VARHDRSZ);
 	size = w->elem->len > 0 ? (size_t) w->elem->len :
-		dv_varlena_size(p, w->len - (w->off - VARHDRSZ));
+		varlena_size(p, w->len - (w->off - VARHDRSZ));
 	if (w->elem->len == -2 || size == 0 || size > w->len - (w->off - VARHDRSZ))
 		return dv_bad(ctx, "array element %zu does not fit the array", item + 1);
 	w->off += size;

@@ -7,6 +7,7 @@
 #define RW_DATUM_INTERNAL_H
 
 #include "datum.h"
+#include "varlena.h"
 
 typedef enum dv_status {
 	DV_OK,						/* text appended */
@@ -31,10 +32,6 @@ dv_status	dv_bad(dv_ctx *ctx, const char *fmt,...)
  * or an array), appended to out; the core of datum_to_text. */
 dv_status	dv_value(dv_ctx *ctx, uint32_t typid, const uint8_t *data, size_t len,
 					 text_buf *out);
-
-/* An in-line, uncompressed varlena's data: false when data is not one. */
-bool		dv_varlena_inline(const uint8_t *data, size_t len,
-							  const uint8_t **payload, size_t *plen);
 
 /* The types decoded here, from the data after their varlena header. */
 dv_status	dv_numeric(dv_ctx *ctx, const uint8_t *p, size_t len, text_buf *out);
@@ -63,10 +60,6 @@ dv_align(size_t off, char align)
 	return (off + a - 1) & ~(a - 1);
 }
 
-/* The size of the varlena at p, whatever its header (0 when damaged). */
-size_t		dv_varlena_size(const uint8_t *p, size_t avail);
-
 #define DV_MAX_DEPTH 64
-#define VARHDRSZ 4
 
 #endif

@@ -88,7 +88,7 @@ element(dv_ctx *ctx, uint32_t je, const uint8_t *base, size_t start, size_t end,
 			json_string(out, base + start, end - start);
 			return DV_OK;
 		case JENTRY_ISNUMERIC:
-			if (aligned > end || !dv_varlena_inline(base + aligned, end - aligned, &np, &nlen))
+			if (aligned > end || !varlena_inline(base + aligned, end - aligned, &np, &nlen))
 				return dv_bad(ctx, "jsonb number at offset %zu is damaged", start);
 			return dv_numeric(ctx, np, nlen, out);
 		case JENTRY_ISBOOL_FALSE:

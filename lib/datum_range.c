@@ -106,7 +106,7 @@ bound(dv_ctx *ctx, const datum_type *sub, const uint8_t *p, size_t end, size_t *
 		return dv_bad(ctx, "range bound lies beyond the value");
 	at = p + (*off - VARHDRSZ);
 	size = sub->len > 0 ? (size_t) sub->len :
-		sub->len == -1 ? dv_varlena_size(at, end - (*off - VARHDRSZ)) : 0;
+		sub->len == -1 ? varlena_size(at, end - (*off - VARHDRSZ)) : 0;
 	if (size == 0 || size > end - (*off - VARHDRSZ))
 		return dv_bad(ctx, "range bound does not fit the value");
 	*off += size;

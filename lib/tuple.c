@@ -77,7 +77,7 @@ tuple_deform(const uint8_t *tuple, size_t tuple_len,
 		{
 			if (off >= tuple_len || tuple[off] == 0)
 				off = dv_align(off, a->align);
-			size = off < tuple_len ? dv_varlena_size(tuple + off, tuple_len - off) : 0;
+			size = off < tuple_len ? varlena_size(tuple + off, tuple_len - off) : 0;
 		}
 		else if (a->len == -2)
 		{

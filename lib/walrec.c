@@ -55,6 +55,14 @@
 #define XLOG_HEAP_HOT_UPDATE 0x40
 #define XLOG_HEAP2_MULTI_INSERT 0x50
 
+/* multixact: CREATE_ID's main data is the multixact, its first member's
+ * offset and the member count, then {xid, status} per member; a status
+ * above FOR UPDATE is an update */
+#define XLOG_MULTIXACT_CREATE_ID 0x20
+#define MULTIXACT_CREATE_HEADER 12
+#define MULTIXACT_MEMBER_SIZE 8
+#define MULTIXACT_STATUS_FOR_UPDATE 3
+
 #define RELFILE_LOCATOR_SIZE 12
 #define INVAL_MESSAGE_SIZE 16
 #define MAX_FORK FORK_INIT
@@ -173,6 +181,8 @@ walrec_kind(const pg_version_info *ver, const wal_record *rec)
 				WK_HEAP2_MULTI_INSERT : WK_OTHER;
 		case RM_SEQ_ID:
 			return op == XLOG_SEQ_LOG ? WK_SEQ_LOG : WK_OTHER;
+		case RM_MULTIXACT_ID:
+			return op == XLOG_MULTIXACT_CREATE_ID ? WK_MULTIXACT_CREATE : WK_OTHER;
 	}
 	return WK_OTHER;
 }
@@ -485,6 +495,36 @@ walrec_end_of_recovery(const pg_version_info *ver, const wal_record *rec,
 		return false;
 	*tli = get32(rec->main_data + 8);
 	*prev_tli = get32(rec->main_data + 12);
+	return true;
+}
+
+bool
+walrec_multixact_create(const wal_record *rec, uint32_t *multi, uint32_t *updater,
+						rw_error *err)
+{
+	uint32_t	n;
+
+	if (rec->rmid != RM_MULTIXACT_ID || rmgr_op(rec) != XLOG_MULTIXACT_CREATE_ID)
+		return rw_fail(err, RW_EINTERNAL, "record at " LSN_FMT " is not a multixact creation",
+					   LSN_ARGS(rec->lsn));
+	if (rec->main_len < MULTIXACT_CREATE_HEADER)
+		return want_size(rec, MULTIXACT_CREATE_HEADER, "multixact creation", err);
+	n = get32(rec->main_data + 8);
+	if (n > (rec->main_len - MULTIXACT_CREATE_HEADER) / MULTIXACT_MEMBER_SIZE)
+		return rw_fail(err, RW_ECORRUPT, "multixact creation record at " LSN_FMT
+					   " has %u members in %u bytes", LSN_ARGS(rec->lsn), n, rec->main_len);
+	if (!want_size(rec, MULTIXACT_CREATE_HEADER + n * MULTIXACT_MEMBER_SIZE,
+				   "multixact creation", err))
+		return false;
+	*multi = get32(rec->main_data);
+	*updater = 0;
+	for (uint32_t i = 0; i < n; i++)
+	{
+		const uint8_t *m = rec->main_data + MULTIXACT_CREATE_HEADER + i * MULTIXACT_MEMBER_SIZE;
+
+		if (get32(m + 4) > MULTIXACT_STATUS_FOR_UPDATE)
+			*updater = get32(m);
+	}
 	return true;
 }
 

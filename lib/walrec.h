@@ -46,7 +46,8 @@ typedef enum wal_kind {
 	WK_HEAP_HOT_UPDATE,
 	WK_HEAP_TRUNCATE,
 	WK_HEAP2_MULTI_INSERT,
-	WK_SEQ_LOG
+	WK_SEQ_LOG,
+	WK_MULTIXACT_CREATE
 } wal_kind;
 
 /* Classify a record for this major version. */
@@ -108,6 +109,13 @@ bool		walrec_parameter_change(const wal_record *rec, wal_parameters *out,
 /* END_OF_RECOVERY: new and previous timeline. */
 bool		walrec_end_of_recovery(const pg_version_info *ver, const wal_record *rec,
 								   uint32_t *tli, uint32_t *prev_tli, rw_error *err);
+
+/*
+ * MULTIXACT CREATE_ID: the multixact and its updater, the member whose
+ * status is an update (no-key or full), 0 when every member only locks.
+ */
+bool		walrec_multixact_create(const wal_record *rec, uint32_t *multi, uint32_t *updater,
+									rw_error *err);
 
 /* Heap MULTI_INSERT: number of tuples. */
 bool		walrec_multi_insert_ntuples(const wal_record *rec, uint32_t *ntuples,

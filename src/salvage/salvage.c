@@ -145,7 +145,8 @@ find_altered(salvage_ctx *s, db_info *d, rw_error *err)
 				const ledger_xact *xmin_x,
 						   *xmax_x;
 				const page_tuple *t = &s->tuples[i];
-				tuple_verdict v = tuple_judge(s->in->ledger, t->data, t->len, &xmin_x, &xmax_x);
+				tuple_verdict v = tuple_judge(s->in->ledger, &s->wal.multis, t->data, t->len,
+											  &xmin_x, &xmax_x);
 
 				if ((v != TV_NONE || xmin_x || xmax_x) &&
 					(size_t) TUPLE_HOFF(t->data) + 4 <= t->len)
@@ -460,8 +461,9 @@ scan_current(table_out *o, uint32_t blkno, rw_error *err)
 		const ledger_xact *xmin_x,
 				   *xmax_x;
 		const page_tuple *t = &s->tuples[i];
+		bool		unknown_multi;
 
-		switch (tuple_judge(s->in->ledger, t->data, t->len, &xmin_x, &xmax_x))
+		switch (tuple_judge(s->in->ledger, &s->wal.multis, t->data, t->len, &xmin_x, &xmax_x))
 		{
 			case TV_NONE:
 				break;
@@ -474,7 +476,8 @@ scan_current(table_out *o, uint32_t blkno, rw_error *err)
 					return false;
 				break;
 			case TV_REMOVED:
-				mark_seen(s, t->offset, TUPLE_XMAX(t->data));
+				mark_seen(s, t->offset,
+						  tuple_remover(&s->wal.multis, t->data, t->len, &unknown_multi));
 				add_xid(o->t, SALVAGE_REMOVED, xmax_x);
 				if (!save_tuple(o, blkno, t, SALVAGE_REMOVED, err))
 					return false;
@@ -523,11 +526,12 @@ static bool
 save_pruned(table_out *o, uint32_t blkno, uint32_t g, const removal *rm, rw_error *err)
 {
 	salvage_ctx *s = o->s;
-	bool		found;
+	bool		found,
+				zstd;
 	page_tuple	t;
 
 	if (!salvage_wal_image(s->in->wal, s->in->ver, &s->wal.images, o->t->loc, blkno, rm->lsn,
-						   s->image, s->in->rf.blcksz, &s->image_lsn, &found, err))
+						   s->image, s->in->rf.blcksz, &s->image_lsn, &found, &zstd, err))
 		return false;
 	/*
 	 * The slot holds the row from before the divergence (none written there
@@ -543,7 +547,8 @@ save_pruned(table_out *o, uint32_t blkno, uint32_t g, const removal *rm, rw_erro
 			return false;
 		if (!found)
 		{
-			add_ctid(&o->t->pruned, blkno, rm->offset);
+			/* an image compressed with zstd has it: say so, it is why */
+			add_ctid(zstd ? &o->t->zstd_image : &o->t->pruned, blkno, rm->offset);
 			return true;
 		}
 	}
@@ -593,8 +598,8 @@ index_toast(table_out *o, rw_error *err)
 		{
 			const ledger_xact *xmin_x,
 					   *xmax_x;
-			tuple_verdict v = tuple_judge(s->in->ledger, s->tuples[i].data, s->tuples[i].len,
-										  &xmin_x, &xmax_x);
+			tuple_verdict v = tuple_judge(s->in->ledger, &s->wal.multis, s->tuples[i].data,
+										  s->tuples[i].len, &xmin_x, &xmax_x);
 
 			if (v == TV_WRITTEN || v == TV_REMOVED)
 				want_toast(o, &s->tuples[i]);
@@ -699,6 +704,13 @@ drop_last_table(salvage_result *res)
 	salvage_table_free(&res->tables[--res->n]);
 }
 
+/* The row versions of t counted but not saved. */
+static uint64_t
+not_saved(const salvage_table *t)
+{
+	return t->uncertain.count + t->unreadable.count + t->pruned.count + t->zstd_image.count;
+}
+
 /* Why the catalog's layout cannot be used for rel, or NULL when it can. */
 static const char *
 raw_reason(const salvage_ctx *s, const db_info *d, const salvage_table_def *def,
@@ -760,6 +772,8 @@ salvage_rel(salvage_ctx *s, size_t ri, rw_error *err)
 		o.toast.rf = &s->in->rf;
 		o.toast.loc = loc;
 		o.toast.loc.rel = def.toast_relfilenode;
+		o.toast.src = s->in->src;
+		o.toast.first_new_xid = s->wal.first_new_xid;
 		out_env(&o);
 		o.values = xcalloc(def.natts + 1, sizeof(*o.values));
 		o.lens = xcalloc(def.natts + 1, sizeof(*o.lens));
@@ -768,8 +782,7 @@ salvage_rel(salvage_ctx *s, size_t ri, rw_error *err)
 	ok = index_toast(&o, err) && scan_table(&o, ri, err);
 	ok = finish_files(&o, ok, err);
 	salvage_toast_free(&o.toast);
-	if (ok && t->rows[0] + t->rows[1] + t->uncertain.count + t->unreadable.count +
-		t->pruned.count == 0)
+	if (ok && t->rows[0] + t->rows[1] + not_saved(t) == 0)
 		drop_last_table(s->res);
 	free(o.values);
 	free(o.lens);
@@ -872,12 +885,6 @@ salvage_result_free(salvage_result *res)
 }
 
 /* --- counts for the dry run and the report ---------------------------------- */
-
-static uint64_t
-not_saved(const salvage_table *t)
-{
-	return t->uncertain.count + t->unreadable.count + t->pruned.count;
-}
 
 static void
 label(const salvage_table *t, char *out, size_t outlen)

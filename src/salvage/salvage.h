@@ -86,6 +86,8 @@ typedef struct salvage_table {
 	salvage_ctids uncertain;	/* xmax a multixact: not decided */
 	salvage_ctids unreadable;	/* tuple does not fit the catalog's layout */
 	salvage_ctids pruned;		/* removed, pruned from the page, in no image */
+	salvage_ctids zstd_image;	/* likewise, but an image compressed with zstd
+								 * (not read here) has it */
 } salvage_table;
 
 typedef struct salvage_result {

@@ -13,12 +13,22 @@
 #include "error.h"
 
 /*
+ * The temporary directory of the spilled removed versions (salvage_spill.h),
+ * in DIR; its files are named by decimal numbers.  A run killed while it
+ * existed leaves it behind: the next run recognises it and clears it.
+ */
+#define SALVAGE_SPILL_DIR ".removed-versions.tmp"
+
+/*
  * DIR must not exist (its parent must) or be an empty directory, and must
- * not be inside pgdata (the rewind would overwrite or remove it).
+ * not be inside pgdata (the rewind would overwrite or remove it).  The
+ * temporary directory of an interrupted run (SALVAGE_SPILL_DIR, holding
+ * nothing but its own files) does not count.
  */
 bool		salvage_dir_check(const char *dir, const char *pgdata, rw_error *err);
 
-/* Create dir (mode 0700) unless it exists as an empty directory. */
+/* Create dir (mode 0700) unless it exists as an empty directory; clear the
+ * temporary files an interrupted run left there. */
 bool		salvage_dir_make(const char *dir, const char *pgdata, rw_error *err);
 
 /* A file name part for a database, schema or table name: "/" and "%"

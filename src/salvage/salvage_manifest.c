@@ -113,6 +113,7 @@ json_table(json_writer *w, const salvage_input *in, const salvage_table *t)
 	json_ctids(w, "not_saved_multixact_xmax", &t->uncertain);
 	json_ctids(w, "not_saved_unreadable", &t->unreadable);
 	json_ctids(w, "not_saved_pruned", &t->pruned);
+	json_ctids(w, "not_saved_zstd_page_image", &t->zstd_image);
 	json_end_object(w);
 }
 

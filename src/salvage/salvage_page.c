@@ -4,6 +4,8 @@
  */
 #include "salvage/salvage_page.h"
 
+#include <stdlib.h>
+
 /* t_infomask bits */
 #define XMAX_KEYSHR_LOCK	0x0010
 #define XMAX_EXCL_LOCK		0x0040
@@ -59,26 +61,56 @@ xmax_lock_only(uint16_t infomask)
 		(infomask & (XMAX_IS_MULTI | XMAX_EXCL_LOCK | XMAX_KEYSHR_LOCK)) == XMAX_EXCL_LOCK;
 }
 
-tuple_verdict
-tuple_judge(const ledger *l, const uint8_t *tuple, size_t len,
-			const ledger_xact **xmin_x, const ledger_xact **xmax_x)
+static int
+cmp_multi(const void *key, const void *elem)
+{
+	uint32_t	a = *(const uint32_t *) key,
+				b = ((const multi_updater *) elem)->multi;
+
+	return a < b ? -1 : a > b;
+}
+
+uint32_t
+tuple_remover(const multi_updaters *m, const uint8_t *tuple, size_t len, bool *unknown_multi)
 {
 	uint16_t	infomask;
-	bool		xmax_valid;
+	uint32_t	xmax;
+	const multi_updater *u;
+
+	*unknown_multi = false;
+	if (len < TUPLE_HEADER_MIN)
+		return 0;
+	infomask = TUPLE_INFOMASK(tuple);
+	xmax = TUPLE_XMAX(tuple);
+	if ((infomask & XMAX_INVALID) != 0 || xmax == 0 || xmax_lock_only(infomask))
+		return 0;
+	if ((infomask & XMAX_IS_MULTI) == 0)
+		return xmax;
+	u = m != NULL && m->n > 0 ? bsearch(&xmax, m->v, m->n, sizeof(multi_updater), cmp_multi) :
+		NULL;
+	*unknown_multi = u == NULL;
+	return u != NULL ? u->updater : 0;
+}
+
+tuple_verdict
+tuple_judge(const ledger *l, const multi_updaters *m, const uint8_t *tuple, size_t len,
+			const ledger_xact **xmin_x, const ledger_xact **xmax_x)
+{
+	bool		unknown_multi;
+	uint32_t	remover;
 
 	*xmin_x = *xmax_x = NULL;
 	if (len < TUPLE_HEADER_MIN)
 		return TV_NONE;
-	infomask = TUPLE_INFOMASK(tuple);
 	*xmin_x = ledger_committed_xact(l, TUPLE_XMIN(tuple));
-	xmax_valid = (infomask & XMAX_INVALID) == 0 && TUPLE_XMAX(tuple) != 0 &&
-		!xmax_lock_only(infomask);
-	if (xmax_valid && (infomask & XMAX_IS_MULTI) != 0)
-		/* the updater hides in the multixact (pg_multixact is not read):
-		 * a lost version is not decided, one from before stays unsaved */
+	remover = tuple_remover(m, tuple, len, &unknown_multi);
+	if (unknown_multi)
+		/* the updater hides in a multixact created before the WAL read
+		 * (pg_multixact is not read): a lost version is not decided, one
+		 * from before is left to the removals the WAL shows */
 		return *xmin_x != NULL ? TV_UNCERTAIN : TV_NONE;
-	if (xmax_valid)
-		*xmax_x = ledger_committed_xact(l, TUPLE_XMAX(tuple));
+	if (remover != 0)
+		*xmax_x = ledger_committed_xact(l, remover);
 	if (*xmin_x != NULL && *xmax_x == NULL)
 		return TV_WRITTEN;
 	if (*xmin_x == NULL && *xmax_x != NULL)

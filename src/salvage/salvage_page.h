@@ -37,20 +37,44 @@ size_t		page_tuples(const uint8_t *page, size_t blcksz, page_tuple *out, size_t 
 /* The tuple of line pointer offset (from 1) when it is a normal one. */
 bool		page_tuple_at(const uint8_t *page, size_t blcksz, uint16_t offset, page_tuple *out);
 
+/* A multixact and its updater (0: none), from the WAL's multixact records. */
+typedef struct multi_updater {
+	uint32_t	multi;
+	uint32_t	updater;
+} multi_updater;
+
+/* The multixacts created in the WAL read, sorted by multixact for lookup. */
+typedef struct multi_updaters {
+	multi_updater *v;
+	size_t		n,
+				cap;
+} multi_updaters;
+
+/*
+ * The xid that removed the tuple (its xmax when that is an update or a
+ * delete; for a multixact, its updater) or 0: none, only locked, or a
+ * multixact not in m (created before the WAL read: not known).
+ * *unknown_multi tells the last case.
+ */
+uint32_t	tuple_remover(const multi_updaters *m, const uint8_t *tuple, size_t len,
+						  bool *unknown_multi);
+
 typedef enum tuple_verdict {
 	TV_NONE,					/* not changed by a lost committed transaction */
 	TV_WRITTEN,					/* written by one, still live at the end */
 	TV_REMOVED,					/* from before the divergence, removed by one */
-	TV_UNCERTAIN				/* written by one, xmax a multixact that may hold
-								 * an update: not decided */
+	TV_UNCERTAIN				/* written by one, xmax a multixact whose
+								 * members are not known: not decided */
 } tuple_verdict;
 
 /*
- * Judge a tuple: xmin and xmax against the lost committed transactions
- * (and their committed subtransactions).  A lock-only xmax removes nothing.
- * *xmin_x / *xmax_x: the lost transactions involved, or NULL.
+ * Judge a tuple: xmin and its remover (tuple_remover) against the lost
+ * committed transactions (and their committed subtransactions).  A
+ * lock-only xmax removes nothing.  *xmin_x / *xmax_x: the lost
+ * transactions involved, or NULL.
  */
-tuple_verdict tuple_judge(const ledger *l, const uint8_t *tuple, size_t len,
+tuple_verdict tuple_judge(const ledger *l, const multi_updaters *m, const uint8_t *tuple,
+						  size_t len,
 						  const ledger_xact **xmin_x, const ledger_xact **xmax_x);
 
 #endif

@@ -71,6 +71,59 @@ salvage_source_block(source *src, const salvage_relfile *rf, relfile_locator loc
 	return true;
 }
 
+/* Consecutive blocks read whole. */
+typedef struct run_reads {
+	uint8_t    *buf;
+	uint32_t	blcksz;
+	bool	   *whole;
+	size_t		n;
+} run_reads;
+
+static bool
+take_run(void *ctx, size_t index, const uint8_t *data, size_t len, bool missing, rw_error *err)
+{
+	run_reads  *r = ctx;
+
+	(void) err;
+	if (index < r->n && !missing && len == r->blcksz)
+	{
+		memcpy(r->buf + index * r->blcksz, data, len);
+		r->whole[index] = true;
+	}
+	return true;
+}
+
+bool
+salvage_source_blocks(source *src, const salvage_relfile *rf, relfile_locator loc,
+					  uint32_t first, uint32_t n, uint8_t *buf, uint32_t *got, rw_error *err)
+{
+	fetch_range *ranges = xcalloc(n, sizeof(fetch_range));
+	char	   *paths = xmalloc((size_t) n * PATH_MAX);
+	run_reads	r = {.buf = buf, .blcksz = rf->blcksz, .whole = xcalloc(n, sizeof(bool)), .n = n};
+	bool		ok;
+
+	for (uint32_t i = 0; i < n; i++)
+	{
+		uint32_t	blkno = first + i;
+
+		relpath_format(paths + (size_t) i * PATH_MAX, PATH_MAX, rf->tsdir, loc, FORK_MAIN,
+					   blkno / rf->relseg_size);
+		ranges[i].path = paths + (size_t) i * PATH_MAX;
+		ranges[i].offset = (uint64_t) (blkno % rf->relseg_size) * rf->blcksz;
+		ranges[i].len = rf->blcksz;
+	}
+	ok = src->ops->fetch(src, ranges, n, take_run, &r, err);
+	if (!ok)
+		rw_context(err, "reading blocks %u to %u of relation file %u from the source",
+				   (unsigned) first, (unsigned) (first + n - 1), (unsigned) loc.rel);
+	for (*got = 0; ok && *got < n && r.whole[*got]; (*got)++)
+		;
+	free(r.whole);
+	free(paths);
+	free(ranges);
+	return ok;
+}
+
 /* a before b, 32-bit xids compared modulo 2^32 as PostgreSQL does */
 static bool
 xid_precedes(uint32_t a, uint32_t b)

@@ -36,6 +36,16 @@ bool		salvage_source_block(source *src, const salvage_relfile *rf, relfile_locat
 								 rw_error *err);
 
 /*
+ * Blocks first, first + 1, ... of loc from the source, up to n, into buf
+ * (n x blcksz bytes): *got whole ones from first on (fewer than n: the
+ * relation ends there).  No check of their LSN: for what they hold that
+ * cannot change (salvage_toast.h), not for row versions.
+ */
+bool		salvage_source_blocks(source *src, const salvage_relfile *rf, relfile_locator loc,
+								  uint32_t first, uint32_t n, uint8_t *buf, uint32_t *got,
+								  rw_error *err);
+
+/*
  * The version at offset of a usable source page, when it is the one from
  * before the divergence: a normal line pointer and an xmin assigned before
  * first_new_xid (the first xid assigned after the divergence, on either

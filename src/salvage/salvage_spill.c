@@ -7,15 +7,15 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "salvage/salvage_dir.h"
 #include "xalloc.h"
-
-#define SPILL_DIR_NAME ".removed-versions.tmp"
 
 static int
 cmp_removal(const void *x, const void *y)
@@ -58,7 +58,7 @@ spill(removal_store *s, rw_error *err)
 {
 	if (!s->spilled)
 	{
-		if ((size_t) snprintf(s->dir, sizeof(s->dir), "%s/%s", s->parent, SPILL_DIR_NAME) >=
+		if ((size_t) snprintf(s->dir, sizeof(s->dir), "%s/%s", s->parent, SALVAGE_SPILL_DIR) >=
 			sizeof(s->dir))
 			return rw_fail(err, RW_EUSAGE, "salvage directory path too long");
 		if (mkdir(s->dir, 0700) != 0)
@@ -100,6 +100,8 @@ spill(removal_store *s, rw_error *err)
 			return rw_fail_errno(err, errno, "could not write \"%s\"", path);
 	}
 	s->n = 0;
+	if (s->kill_after_spill)
+		raise(SIGKILL);
 	return true;
 }
 

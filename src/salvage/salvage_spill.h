@@ -43,6 +43,7 @@ typedef struct removal_store {
 				buffer;			/* entries v holds before spilling */
 	bool		spilled;
 	uint32_t	loaded;			/* range in v once spilled; UINT32_MAX: none */
+	bool		kill_after_spill;	/* test hook: SIGKILL after the first spill */
 } removal_store;
 
 /* buffer: entries kept in memory before spilling, 0 for SPILL_BUFFER. */

@@ -1,7 +1,9 @@
 /*
  * Out-of-line values from the target's own TOAST relations
  * (salvage_toast.h): the wanted value ids, one scan to find their chunks,
- * then each value assembled on request.  Reads the target's files only.
+ * then each value assembled on request; a value the target no longer has
+ * from the source's copy.  Reads the target's files and the source's
+ * blocks.
  */
 #include "salvage/salvage_toast.h"
 
@@ -10,9 +12,9 @@
 
 #include "bytes.h"
 #include "salvage/salvage_page.h"
+#include "salvage/salvage_source.h"
+#include "varlena.h"
 #include "xalloc.h"
-
-#define VARTAG_ONDISK 18
 
 /*
  * A chunk row: chunk_id oid, chunk_seq int4, chunk_data bytea (never
@@ -23,45 +25,24 @@ chunk_of(const page_tuple *t, uint32_t *valueid, uint32_t *seq, const uint8_t **
 		 size_t *len)
 {
 	const uint8_t *d;
-	size_t		avail,
-				hdr,
-				vlen;
 
 	if ((size_t) TUPLE_HOFF(t->data) + 9 > t->len)
 		return false;
 	d = t->data + TUPLE_HOFF(t->data);
-	avail = t->len - TUPLE_HOFF(t->data) - 8;
 	*valueid = get32(d);
 	*seq = get32(d + 4);
-	d += 8;
-	if (d[0] & 1)
-	{
-		hdr = 1;
-		vlen = d[0] >> 1;
-	}
-	else
-	{
-		if (avail < 4)
-			return false;
-		hdr = 4;
-		vlen = get32(d) >> 2;
-	}
-	if (vlen < hdr || vlen > avail)
-		return false;
-	*data = d + hdr;
-	*len = vlen - hdr;
-	return true;
+	return varlena_inline(d + 8, t->len - TUPLE_HOFF(t->data) - 8, data, len);
 }
 
 void
 salvage_toast_want(salvage_toast *t, const uint8_t *data, size_t len)
 {
-	/* varattrib_1b_e: 0x01, tag, then varatt_external (rawsize, extinfo,
-	 * valueid, toastrelid) */
-	if (len < 18 || data[0] != 0x01 || data[1] != VARTAG_ONDISK)
+	uint32_t	valueid;
+
+	if (!varlena_toast_valueid(data, len, &valueid))
 		return;
 	xgrow((void **) &t->want, &t->capwant, t->nwant + 1, sizeof(uint32_t));
-	t->want[t->nwant++] = get32(data + 10);
+	t->want[t->nwant++] = valueid;
 }
 
 static int
@@ -191,6 +172,85 @@ copy_chunks(const salvage_toast *t, const toast_chunk_pos *pos, size_t n, uint32
 	return ok;
 }
 
+/* A chunk of a value from the source, copied. */
+typedef struct source_chunk {
+	uint32_t	seq;
+	size_t		len;
+	uint8_t    *data;
+} source_chunk;
+
+static int
+cmp_seq(const void *a, const void *b)
+{
+	const source_chunk *x = a,
+			   *y = b;
+
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+#define SOURCE_BATCH 32			/* blocks asked for at once */
+
+/*
+ * The chunks of valueid in the source's copy of the TOAST relation whose
+ * xmin was assigned before the divergence point (salvage_toast.h), in
+ * order into out; *got: the bytes assembled.
+ */
+static bool
+source_value(const salvage_toast *t, uint32_t valueid, uint8_t *out, size_t size,
+			 size_t *got, rw_error *err)
+{
+	uint32_t	blcksz = t->rf->blcksz;
+	uint8_t    *buf = xmalloc((size_t) SOURCE_BATCH * blcksz);
+	source_chunk *v = NULL;
+	size_t		n = 0,
+				cap = 0;
+	uint32_t	nread = SOURCE_BATCH,
+				next = 0;
+	bool		ok = true;
+
+	for (uint32_t first = 0; ok && nread == SOURCE_BATCH; first += SOURCE_BATCH)
+	{
+		ok = salvage_source_blocks(t->src, t->rf, t->loc, first, SOURCE_BATCH, buf, &nread,
+								   err);
+		for (uint32_t b = 0; ok && b < nread; b++)
+			for (uint32_t off = 1; off <= blcksz / 4; off++)
+			{
+				page_tuple	tup;
+				uint32_t	id,
+							seq;
+				const uint8_t *data;
+				size_t		len;
+
+				if (!salvage_source_version(buf + (size_t) b * blcksz, blcksz, (uint16_t) off,
+											t->first_new_xid, &tup) ||
+					!chunk_of(&tup, &id, &seq, &data, &len) || id != valueid)
+					continue;
+				xgrow((void **) &v, &cap, n + 1, sizeof(source_chunk));
+				v[n].seq = seq;
+				v[n].len = len;
+				v[n].data = xmalloc(len + 1);
+				memcpy(v[n].data, data, len);
+				n++;
+			}
+	}
+	if (n > 0)
+		qsort(v, n, sizeof(source_chunk), cmp_seq);
+	*got = 0;
+	for (size_t i = 0; i < n; i++)
+	{
+		if (v[i].seq == next && *got + v[i].len <= size)
+		{
+			memcpy(out + *got, v[i].data, v[i].len);
+			*got += v[i].len;
+			next++;
+		}
+		free(v[i].data);
+	}
+	free(v);
+	free(buf);
+	return ok;
+}
+
 bool
 salvage_toast_fetch(const salvage_toast *t, uint32_t toastrelid, uint32_t valueid, uint8_t *out,
 					size_t size, rw_error *err)
@@ -222,6 +282,16 @@ salvage_toast_fetch(const salvage_toast *t, uint32_t toastrelid, uint32_t valuei
 	}
 	ok = copy_chunks(t, hit ? hit : found, n, valueid, out, size, &got, err);
 	free(found);
+	if (ok && got != size && t->src != NULL)
+	{
+		size_t		in_target = got;
+
+		ok = source_value(t, valueid, out, size, &got, err);
+		if (ok && got != size)
+			return rw_fail(err, RW_ECORRUPT, "TOAST value %u of relation %u: %zu of its %zu "
+						   "bytes found in the target's TOAST relation, %zu in the source's",
+						   (unsigned) valueid, (unsigned) toastrelid, in_target, size, got);
+	}
 	if (ok && got != size)
 		ok = rw_fail(err, RW_ECORRUPT, "TOAST value %u of relation %u: %zu of its %zu bytes "
 					 "found in the target's TOAST relation", (unsigned) valueid,

@@ -6,13 +6,19 @@
  * one scan of the TOAST relation then records where their chunks are
  * (salvage_toast_index), so memory grows with the values wanted, not with
  * the TOAST relation.  A value not found there (a row version taken from a
- * full-page image) is looked for by a scan of its own.
+ * full-page image or the source's page) is looked for by a scan of its
+ * own, then, when the target has vacuumed it away, in the source's copy of
+ * the TOAST relation: a chunk there whose xmin was assigned before the
+ * divergence point is one of the value the row points to (chunks are never
+ * changed, and a value id is not reused while the value exists; anything
+ * the source wrote since has a newer xmin).
  */
 #ifndef RW_SALVAGE_TOAST_H
 #define RW_SALVAGE_TOAST_H
 
 #include "datum.h"
 #include "salvage/salvage_relfile.h"
+#include "source/source.h"
 
 /* Where one chunk of a wanted value is. */
 typedef struct toast_chunk_pos {
@@ -25,6 +31,8 @@ typedef struct toast_chunk_pos {
 typedef struct salvage_toast {
 	const salvage_relfile *rf;
 	relfile_locator loc;		/* the table's TOAST relation; rel 0: none */
+	source	   *src;			/* to ask for values the target lost; NULL: not */
+	uint32_t	first_new_xid;	/* the first xid assigned after the divergence */
 	uint32_t   *want;			/* value ids, sorted and distinct once indexed */
 	size_t		nwant,
 				capwant;

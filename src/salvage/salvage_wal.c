@@ -258,6 +258,31 @@ number_blocks(salvage_wal *w, uint32_t blcksz)
 	w->slot_bits = (blcksz - 24) / (24 + 4);
 }
 
+/* A multixact created, with its updater (those with none are left out). */
+static void
+multixact_created(const wal_record *rec, salvage_wal *w)
+{
+	uint32_t	multi,
+				updater;
+	rw_error	bad;
+
+	if (!walrec_multixact_create(rec, &multi, &updater, &bad) || updater == 0)
+		return;
+	xgrow((void **) &w->multis.v, &w->multis.cap, w->multis.n + 1, sizeof(multi_updater));
+	w->multis.v[w->multis.n].multi = multi;
+	w->multis.v[w->multis.n].updater = updater;
+	w->multis.n++;
+}
+
+static int
+cmp_multi_updater(const void *x, const void *y)
+{
+	const multi_updater *a = x,
+			   *b = y;
+
+	return a->multi < b->multi ? -1 : a->multi > b->multi;
+}
+
 /* An xid past the newest one seen before the divergence point. */
 static void
 xid_seen(salvage_wal *w, uint32_t xid)
@@ -280,6 +305,7 @@ salvage_wal_collect(wal_reader *r, const pg_version_info *ver, lsn_t redo, lsn_t
 	out->ledger = l;
 	out->map = map;
 	removal_store_init(&out->removed, dir, (size_t) test_hook_salvage_buffer());
+	out->removed.kill_after_spill = test_hook_salvage_kill();
 	number_blocks(out, blcksz);
 	out->first_new_xid = next_xid < FIRST_NORMAL_XID ? FIRST_NORMAL_XID : next_xid;
 	rw_error_clear(&why);
@@ -293,6 +319,8 @@ salvage_wal_collect(wal_reader *r, const pg_version_info *ver, lsn_t redo, lsn_t
 			if (b->has_image && b->fork == FORK_MAIN && ledger_find_rel(l, loc_of(b)) != NULL)
 				add_image(&out->images, loc_of(b), b->blkno, rec->lsn);
 		}
+		if (walrec_kind(ver, rec) == WK_MULTIXACT_CREATE)
+			multixact_created(rec, out);
 		if (rec->lsn >= diverge)
 		{
 			if (!heap_slots(ver, rec, out, err))
@@ -311,6 +339,8 @@ salvage_wal_collect(wal_reader *r, const pg_version_info *ver, lsn_t redo, lsn_t
 		return false;
 	}
 	sort_images(&out->images);
+	if (out->multis.n > 0)
+		qsort(out->multis.v, out->multis.n, sizeof(multi_updater), cmp_multi_updater);
 	return removal_finish(&out->removed, err);
 }
 
@@ -323,6 +353,7 @@ salvage_wal_free(salvage_wal *w)
 	free(w->last_write);
 	free(w->rel_base);
 	free(w->images.v);
+	free(w->multis.v);
 	removal_store_free(&w->removed);
 	memset(w, 0, sizeof(*w));
 }
@@ -347,17 +378,24 @@ salvage_wal_block(const wal_image_list *s, relfile_locator loc, uint32_t blkno, 
 	return *n > 0 ? &s->v[lo] : NULL;
 }
 
-/* Restore the image of block b into page; false when it cannot be here. */
-static bool
+typedef enum image_restore {
+	IMAGE_RESTORED,
+	IMAGE_ZSTD,					/* compressed with a method not read here:
+								 * zstd, the only other one (15+) */
+	IMAGE_DAMAGED
+} image_restore;
+
+/* Restore the image of block b into page. */
+static image_restore
 restore(const pg_version_info *ver, const wal_blockref *b, uint8_t *page, uint32_t blcksz)
 {
 	uint8_t    *raw = NULL;
 	const uint8_t *img = b->image;
 	size_t		len = b->image_len;
-	bool		ok = false;
+	image_restore res = IMAGE_DAMAGED;
 
 	if (b->hole_length > blcksz || (size_t) b->hole_offset > blcksz - b->hole_length)
-		return false;
+		return IMAGE_DAMAGED;
 	if (b->image_compressed)
 	{
 		int			method = (b->bimg_info & ver->bimg_pglz) ? 0 :
@@ -365,13 +403,13 @@ restore(const pg_version_info *ver, const wal_blockref *b, uint8_t *page, uint32
 		rw_error	why;
 
 		if (method < 0)
-			return false;
+			return IMAGE_ZSTD;
 		raw = xmalloc(blcksz);
 		if (!varlena_decompress(method, b->image, b->image_len, raw, blcksz - b->hole_length,
 								&why))
 		{
 			free(raw);
-			return false;
+			return IMAGE_DAMAGED;
 		}
 		img = raw;
 		len = blcksz - b->hole_length;
@@ -382,21 +420,22 @@ restore(const pg_version_info *ver, const wal_blockref *b, uint8_t *page, uint32
 		memset(page + b->hole_offset, 0, b->hole_length);
 		memcpy(page + b->hole_offset + b->hole_length, img + b->hole_offset,
 			   len - b->hole_offset);
-		ok = true;
+		res = IMAGE_RESTORED;
 	}
 	free(raw);
-	return ok;
+	return res;
 }
 
 bool
 salvage_wal_image(wal_reader *r, const pg_version_info *ver, const wal_image_list *images,
 				  relfile_locator loc, uint32_t blkno, lsn_t lsn, uint8_t *page, uint32_t blcksz,
-				  lsn_t *have, bool *found, rw_error *err)
+				  lsn_t *have, bool *found, bool *zstd, rw_error *err)
 {
 	size_t		n;
 	const wal_image *v = salvage_wal_block(images, loc, blkno, &n);
 
 	*found = false;
+	*zstd = false;
 	for (size_t i = n; i-- > 0;)
 		if (v[i].lsn <= lsn)
 		{
@@ -427,7 +466,12 @@ salvage_wal_image(wal_reader *r, const pg_version_info *ver, const wal_image_lis
 
 			if (br->has_image && br->fork == FORK_MAIN && br->blkno == blkno &&
 				br->rel == loc.rel && br->db == loc.db && br->spc == loc.spc)
-				*found = restore(ver, br, page, blcksz);
+			{
+				image_restore res = restore(ver, br, page, blcksz);
+
+				*found = res == IMAGE_RESTORED;
+				*zstd = *zstd || res == IMAGE_ZSTD;
+			}
 		}
 		*have = *found ? v[i].lsn : LSN_INVALID;
 	}

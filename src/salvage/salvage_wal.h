@@ -18,6 +18,7 @@
 #include "ledger.h"
 #include "lsn.h"
 #include "pgver.h"
+#include "salvage/salvage_page.h"
 #include "salvage/salvage_spill.h"
 #include "walreader.h"
 
@@ -49,6 +50,9 @@ typedef struct salvage_wal {
 	 * checkpoint's nextXid, or past every xid of a record before the point
 	 * (what a standby replaying up to there takes as its own nextXid) */
 	uint32_t	first_new_xid;
+	/* the updaters of the multixacts created from redo on (a row's xmax
+	 * may be one: its updater is the remover) */
+	multi_updaters multis;
 	/* the blocks the scan visits, numbered as salvage_spill.h says */
 	const ledger *ledger;
 	const blockmap *map;
@@ -89,12 +93,14 @@ const wal_image *salvage_wal_block(const wal_image_list *s, relfile_locator loc,
 /*
  * The page as its newest image at or before lsn shows it, into page
  * (blcksz bytes); *found is false (no error) when there is none that can
- * be restored here (none, or compressed with a method not read here).
- * *have is the LSN of the image page holds (LSN_INVALID: none): the same
- * one is not read again.
+ * be restored here (none, or compressed with zstd: there is no zstd
+ * library here).  *zstd: a newer image than the one restored, or the only
+ * ones, were compressed with zstd.  *have is the LSN of the image page
+ * holds (LSN_INVALID: none): the same one is not read again.
  */
 bool		salvage_wal_image(wal_reader *r, const pg_version_info *ver, const wal_image_list *images,
 							  relfile_locator loc, uint32_t blkno, lsn_t lsn, uint8_t *page,
-							  uint32_t blcksz, lsn_t *have, bool *found, rw_error *err);
+							  uint32_t blcksz, lsn_t *have, bool *found, bool *zstd,
+							  rw_error *err);
 
 #endif

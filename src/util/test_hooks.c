@@ -5,6 +5,7 @@
 #include "util/test_hooks.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "util/io_trace.h"
 
@@ -39,4 +40,12 @@ test_hook_salvage_buffer(void)
 	const char *v = getenv("REWIND_TEST_SALVAGE_BUFFER");
 
 	return v ? strtoull(v, NULL, 10) : 0;
+}
+
+bool
+test_hook_salvage_kill(void)
+{
+	const char *v = getenv("REWIND_TEST_SALVAGE_KILL");
+
+	return v != NULL && strcmp(v, "1") == 0;
 }

@@ -39,4 +39,11 @@ bool		test_hook_free_bytes(uint64_t *bytes);
  */
 uint64_t	test_hook_salvage_buffer(void);
 
+/*
+ * REWIND_TEST_SALVAGE_KILL=1: --salvage kills the process with SIGKILL
+ * right after it first spills removed row versions to its temporary files
+ * (an interrupted run; salvage-rerun.t).  False when unset.
+ */
+bool		test_hook_salvage_kill(void);
+
 #endif

@@ -14,6 +14,7 @@
 #include "bytes.h"
 #include "datum.h"
 #include "datum_fixture.h"
+#include "varlena.h"
 
 static const int majors[] = {14, 15, 16, 17, 18};
 
@@ -49,6 +50,40 @@ deform(const fx_table *t, const fx_row *r, const uint8_t **values, size_t *lens,
 
 /* Every attribute of every tuple is where pageinspect finds it; columns
  * added after the row was written take the default's bytes. */
+/* The varlena headers: short, 4-byte, compressed, a TOAST pointer. */
+START_TEST(varlena_headers)
+{
+	const uint8_t short_v[] = {0x07, 'a', 'b', 'c'};	/* 1-byte header, 3 bytes */
+	const uint8_t long_v[] = {0x1c, 0, 0, 0, 'a', 'b', 'c'};	/* 4-byte header, 7 */
+	const uint8_t compressed[] = {0x1e, 0, 0, 0, 3, 0, 0, 0};	/* low bits 10 */
+	uint8_t		pointer[TOAST_POINTER_SIZE] = {0x01, VARTAG_ONDISK};
+	const uint8_t *payload;
+	size_t		plen;
+	uint32_t	valueid;
+
+	ck_assert_uint_eq(varlena_size(short_v, sizeof(short_v)), 3);
+	ck_assert(varlena_inline(short_v, sizeof(short_v), &payload, &plen));
+	ck_assert_uint_eq(plen, 2);
+	ck_assert_int_eq(payload[0], 'a');
+	ck_assert(varlena_inline(long_v, sizeof(long_v), &payload, &plen));
+	ck_assert_uint_eq(plen, 3);
+	ck_assert(!varlena_inline(long_v, 6, &payload, &plen));	/* runs past */
+	ck_assert(!varlena_inline(compressed, sizeof(compressed), &payload, &plen));
+	pointer[10] = 0x39;
+	pointer[11] = 0x30;			/* value id 12345 */
+	ck_assert_uint_eq(varlena_size(pointer, sizeof(pointer)), TOAST_POINTER_SIZE);
+	ck_assert(!varlena_inline(pointer, sizeof(pointer), &payload, &plen));
+	ck_assert(varlena_toast_valueid(pointer, sizeof(pointer), &valueid));
+	ck_assert_uint_eq(valueid, 12345);
+	ck_assert(!varlena_toast_valueid(pointer, sizeof(pointer) - 1, &valueid));
+	pointer[1] = 1;				/* another tag (in memory, never on disk) */
+	ck_assert(!varlena_toast_valueid(pointer, sizeof(pointer), &valueid));
+	/* a 1-byte header whose size is that of a pointer is no pointer */
+	pointer[0] = (uint8_t) (TOAST_POINTER_SIZE << 1 | 1);
+	ck_assert(!varlena_toast_valueid(pointer, sizeof(pointer), &valueid));
+}
+END_TEST
+
 START_TEST(tuples_deform_as_pageinspect)
 {
 	datum_fixture *f = load();
@@ -637,6 +672,7 @@ datum_suite(void)
 	tcase_add_loop_test(tc, values_as_postgres_prints_them, 0, NMAJORS);
 	tcase_add_loop_test(tc, rows_as_copy_writes_them, 0, NMAJORS);
 	tcase_add_loop_test(tc, fixture_has_every_storage_form, 0, NMAJORS);
+	tcase_add_test(tc, varlena_headers);
 	tcase_add_test(tc, decompress_postgres_data);
 	tcase_add_test(tc, toast_fetch_failure_is_an_error);
 	tcase_add_test(tc, toast_value_missing_is_hex);

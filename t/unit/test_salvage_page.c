@@ -76,6 +76,11 @@ header(uint8_t *t, uint32_t xmin, uint32_t xmax, uint16_t infomask)
 	t[22] = 24;
 }
 
+/* Multixacts 8 (updater 510, lost), 9 (updater 502, aborted), 11 (only
+ * lockers); 7 is not known. */
+static multi_updater multis_v[] = {{8, 510}, {9, 502}, {11, 0}};
+static const multi_updaters multis = {multis_v, 3, 3};
+
 static tuple_verdict
 judge(const ledger *l, uint32_t xmin, uint32_t xmax, uint16_t infomask)
 {
@@ -84,7 +89,7 @@ judge(const ledger *l, uint32_t xmin, uint32_t xmax, uint16_t infomask)
 			   *b;
 
 	header(t, xmin, xmax, infomask);
-	return tuple_judge(l, t, sizeof(t), &a, &b);
+	return tuple_judge(l, &multis, t, sizeof(t), &a, &b);
 }
 
 START_TEST(verdicts)
@@ -114,18 +119,27 @@ START_TEST(verdicts)
 	ck_assert_int_eq(judge(l, 400, 0, XMAX_INVALID), TV_NONE);
 	ck_assert_int_eq(judge(l, 400, 502, 0), TV_NONE);
 	ck_assert_int_eq(judge(l, 502, 0, 0), TV_NONE);
-	/* a multixact xmax that may hold an update */
+	/* a multixact xmax whose members are not known (7) */
 	ck_assert_int_eq(judge(l, 500, 7, XMAX_IS_MULTI), TV_UNCERTAIN);
 	ck_assert_int_eq(judge(l, 400, 7, XMAX_IS_MULTI), TV_NONE);
+	/* known: its updater is the remover */
+	ck_assert_int_eq(judge(l, 400, 8, XMAX_IS_MULTI), TV_REMOVED);
+	ck_assert_int_eq(judge(l, 500, 8, XMAX_IS_MULTI), TV_NONE);
+	ck_assert_int_eq(judge(l, 500, 9, XMAX_IS_MULTI), TV_WRITTEN);
+	ck_assert_int_eq(judge(l, 400, 9, XMAX_IS_MULTI), TV_NONE);
+	ck_assert_int_eq(judge(l, 500, 11, XMAX_IS_MULTI), TV_WRITTEN);
 	ck_assert_int_eq(judge(l, 500, 7, XMAX_IS_MULTI | XMAX_LOCK_ONLY | XMAX_KEYSHR_LOCK),
 					 TV_WRITTEN);
 	/* the transactions involved */
 	header(t, 400, 501, 0);
-	ck_assert_int_eq(tuple_judge(l, t, sizeof(t), &xmin_x, &xmax_x), TV_REMOVED);
+	ck_assert_int_eq(tuple_judge(l, &multis, t, sizeof(t), &xmin_x, &xmax_x), TV_REMOVED);
 	ck_assert_ptr_null(xmin_x);
 	ck_assert_uint_eq(xmax_x->xid, 500);
 	/* too short for a header */
-	ck_assert_int_eq(tuple_judge(l, t, 22, &xmin_x, &xmax_x), TV_NONE);
+	ck_assert_int_eq(tuple_judge(l, &multis, t, 22, &xmin_x, &xmax_x), TV_NONE);
+	header(t, 400, 8, XMAX_IS_MULTI);
+	ck_assert_int_eq(tuple_judge(l, &multis, t, sizeof(t), &xmin_x, &xmax_x), TV_REMOVED);
+	ck_assert_uint_eq(xmax_x->xid, 510);
 	ledger_free(l);
 }
 END_TEST

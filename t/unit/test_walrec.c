@@ -67,6 +67,8 @@ START_TEST(test_kinds)
 		ck_assert_int_eq(kind_of(v, RM_HEAP2_ID, 0xD0), WK_HEAP2_MULTI_INSERT);
 		ck_assert_int_eq(kind_of(v, RM_HEAP2_ID, 0x10), WK_OTHER);
 		ck_assert_int_eq(kind_of(v, RM_SEQ_ID, 0x00), WK_SEQ_LOG);
+		ck_assert_int_eq(kind_of(v, RM_MULTIXACT_ID, 0x20), WK_MULTIXACT_CREATE);
+		ck_assert_int_eq(kind_of(v, RM_MULTIXACT_ID, 0x00), WK_OTHER);
 		ck_assert_int_eq(kind_of(v, RM_BTREE_ID, 0x00), WK_OTHER);
 		ck_assert_int_eq(kind_of(v, 200, 0x00), WK_OTHER);
 		/* database: the one place where opcodes moved */
@@ -483,6 +485,39 @@ START_TEST(test_multi_insert)
 }
 END_TEST
 
+START_TEST(test_multixact_create)
+{
+	/* multixact 7, offset 9, 3 members: 100 key share, 101 no-key update,
+	 * 102 share */
+	uint8_t		b[12 + 3 * 8] = {7, 0, 0, 0, 9, 0, 0, 0, 3, 0, 0, 0,
+		100, 0, 0, 0, 0, 0, 0, 0, 101, 0, 0, 0, 4, 0, 0, 0, 102, 0, 0, 0, 1, 0, 0, 0};
+	uint32_t	multi,
+				updater;
+	wal_record	r;
+	rw_error	err;
+
+	r = make_rec(RM_MULTIXACT_ID, 0x20, b, sizeof(b));
+	ck_assert(walrec_multixact_create(&r, &multi, &updater, &err));
+	ck_assert_uint_eq(multi, 7);
+	ck_assert_uint_eq(updater, 101);
+	b[20 + 4] = 3;				/* FOR UPDATE: a lock, no updater */
+	ck_assert(walrec_multixact_create(&r, &multi, &updater, &err));
+	ck_assert_uint_eq(updater, 0);
+	b[20 + 4] = 5;				/* UPDATE */
+	ck_assert(walrec_multixact_create(&r, &multi, &updater, &err));
+	ck_assert_uint_eq(updater, 101);
+	r = make_rec(RM_MULTIXACT_ID, 0x20, b, sizeof(b) - 1);
+	ck_assert(!walrec_multixact_create(&r, &multi, &updater, &err));
+	b[8] = 200;					/* more members than bytes */
+	r = make_rec(RM_MULTIXACT_ID, 0x20, b, sizeof(b));
+	ck_assert(!walrec_multixact_create(&r, &multi, &updater, &err));
+	r = make_rec(RM_MULTIXACT_ID, 0x20, b, 11);
+	ck_assert(!walrec_multixact_create(&r, &multi, &updater, &err));
+	r = make_rec(RM_HEAP_ID, 0x20, b, sizeof(b));
+	ck_assert(!walrec_multixact_create(&r, &multi, &updater, &err));
+}
+END_TEST
+
 extern Suite *walrec_suite(void);
 
 Suite *walrec_suite(void)
@@ -499,6 +534,7 @@ Suite *walrec_suite(void)
 	tcase_add_test(tc, test_dbase);
 	tcase_add_test(tc, test_xlog_payloads);
 	tcase_add_test(tc, test_multi_insert);
+	tcase_add_test(tc, test_multixact_create);
 	suite_add_tcase(s, tc);
 	return s;
 }
