@@ -82,7 +82,7 @@ action_entry(json_writer *w, const char *name, uint64_t files, uint64_t blocks,
 static void
 method_member(const method_choice *m, json_writer *w)
 {
-	char		reason[512];
+	char		reason[METHOD_REASON_MAX];
 
 	method_reason(m, reason, sizeof(reason));
 	json_key(w, "method");
@@ -275,6 +275,15 @@ report_json_report(const report_facts *f, json_writer *w)
 	const ledger_result *r = ledger_get(f->ledger);
 
 	json_begin_object(w);
+	if (report_lost_unavailable(f))
+	{
+		/* no counts: zeros would claim that nothing is lost */
+		json_kv_bool(w, "available", false);
+		json_kv_string(w, "unavailable_reason", report_lost_unavailable(f));
+		json_end_object(w);
+		return;
+	}
+	json_kv_bool(w, "available", true);
 	json_kv_bool(w, "committed_data_lost", r->nxacts > 0);
 	transactions(r, w);
 	relations(f, r, w);
