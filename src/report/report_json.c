@@ -92,6 +92,21 @@ method_member(const method_choice *m, json_writer *w)
 	json_kv_string(w, "reason", reason);
 	json_kv_uint(w, "wal_segments_restored", m->segments_restored);
 	json_kv_uint(w, "wal_segments_from_source", m->segments_from_source);
+	if (m->used == METHOD_PAGELSN)
+	{
+		const pagelsn_stats *p = &m->pagelsn;
+
+		json_kv_string(w, "wal_failure", m->wal_failure);
+		json_key(w, "pagelsn");
+		json_begin_object(w);
+		json_kv_uint(w, "files_read", p->files);
+		json_kv_uint(w, "blocks_read", p->blocks);
+		json_kv_uint(w, "blocks_by_lsn", p->by_lsn);
+		json_kv_uint(w, "blocks_all_zero", p->all_zero);
+		json_kv_uint(w, "blocks_invalid", p->invalid);
+		json_kv_uint(w, "blocks_bad_checksum", p->bad_checksum);
+		json_end_object(w);
+	}
 	json_end_object(w);
 }
 

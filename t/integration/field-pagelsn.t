@@ -22,16 +22,23 @@ source "$(dirname "${BASH_SOURCE[0]}")/../lib/harness.sh"
 
 SKIP_REF_REASON="pg_rewind cannot read the target's WAL after the divergence point: it was removed on purpose"
 
-# diverge OLD NEW [node_init options] — a primary, its standby promoted, both
-# written to; the old primary runs on over several segments and checkpoints.
+# diverge OLD NEW [--checksums] [SETTING] — a primary, its standby promoted,
+# both written to; the old primary runs on over several segments and
+# checkpoints.  Sets last_seg: the segment the old primary's shutdown
+# checkpoint went to.
+last_seg=""
 diverge() {
     local old=$1 new=$2; shift 2
-    node_init "$old" "$@"
+    if [[ "${1:-}" == --checksums ]]; then node_init "$old" --checksums; shift
+    else node_init "$old"; fi
+    if [[ $# -gt 0 ]]; then node_conf "$old" "$1"; fi
     node_start "$old"
     node_psql "$old" "CREATE TABLE t (id int PRIMARY KEY, v text);
     INSERT INTO t SELECT g, 'base' FROM generate_series(1, 20000) g;
     CREATE TABLE h (id int, v text);
-    INSERT INTO h SELECT g, 'hint' FROM generate_series(1, 5000) g;"
+    INSERT INTO h SELECT g, 'hint' FROM generate_series(1, 5000) g;
+    CREATE TABLE cold AS SELECT g AS id, repeat('c', 50) AS v FROM generate_series(1, 2000) g;
+    SELECT count(*) FROM cold;"
     node_backup_standby "$old" "$new"
     node_start "$new"
     wait_for_catchup "$new" "$old"
@@ -51,6 +58,9 @@ diverge() {
     done
     node_psql "$old" "SELECT count(*) FROM h" >/dev/null
     expect_gone "$old" postgres "SELECT count(*) FROM t WHERE v LIKE 'OLD-ONLY%'" "rows written on the old primary"
+    # the shutdown checkpoint goes where WAL is inserted now (a new segment
+    # began at the last switch)
+    last_seg=$(node_psql "$old" "SELECT pg_walfile_name(pg_current_wal_insert_lsn())")
     node_stop "$old" fast
 }
 
@@ -70,17 +80,20 @@ drop_wal_after() {
     echo "$n"
 }
 
-checkpoint_segment() {
-    as_pg "$PGBIN/pg_controldata" -D "${NODE_DATA[$1]}" |
-        sed -n "s/^Latest checkpoint's REDO WAL file: *//p"
-}
-
 # --- data checksums; the segment of the last checkpoint kept ----------------
 diverge ck ck_new --checksums
-keep=$(checkpoint_segment ck)
+keep=$last_seg
 n=$(drop_wal_after ck ck_new "$keep")
 note "removed $n segments of ck after the divergence point (kept $keep)"
 ok "ck: at least two segments after the divergence point removed" test "$n" -ge 2
+ok "ck: the segment of its shutdown checkpoint is kept" test -f "${NODE_DATA[ck]}/pg_wal/$keep"
+# A page of a table nobody wrote after the divergence point, damaged on the
+# target: its page LSN is older than the divergence point, but its checksum
+# fails, so the scan takes it from the source (else the standby reads the
+# damage, or fails on the checksum).  The byte is in the first row, at the
+# end of the page.
+cold=${NODE_DATA[ck]}/$(node_psql ck_new "SELECT pg_relation_filepath('cold')")
+printf 'X' | dd of="$cold" bs=1 seek=8180 conv=notrunc status=none
 
 before=$(snapshot_dir "${NODE_DATA[ck]}")
 st=0; run_rewind ck ck_new --method=wal || st=$?
@@ -95,8 +108,11 @@ as_pg "$TOOL" -D "${NODE_DATA[ck]}" --source-server="$(source_connstr ck_new)" -
     >"$json" 2>"$SCRATCH/ck-dry-run.err" || { diag "$(cat "$SCRATCH/ck-dry-run.err")"; fail "ck: dry run"; }
 is "$(jq -r '.plan.method.name' "$json")" pagelsn "ck: dry run JSON: plan.method.name is pagelsn"
 is "$(jq -r '.plan.method.requested' "$json")" auto "ck: ... requested auto"
-like "$(jq -r '.plan.method.reason' "$json")" "WAL after the divergence point cannot be read.*data checksums.* 0 failing their checksum" \
-    "ck: ... the reason names the unreadable WAL and the data checksums (and no page fails its checksum)"
+like "$(jq -r '.plan.method.reason' "$json")" "WAL after the divergence point cannot be read.*data checksums" \
+    "ck: ... the reason names the unreadable WAL and the data checksums"
+is "$(jq -r '.plan.method.pagelsn.blocks_bad_checksum' "$json")" 1 \
+    "ck: ... the one damaged page fails its checksum, and only it"
+ok "ck: ... blocks were taken by their page LSN" test "$(jq -r '.plan.method.pagelsn.blocks_by_lsn' "$json")" -gt 0
 is "$(jq -r '.report.available' "$json")" false "ck: ... the lost-transactions report is unavailable"
 like "$(jq -r '.report.unavailable_reason' "$json")" "page-LSN scan" "ck: ... saying why"
 is "$(jq -r '.report.committed_data_lost // "absent"' "$json")" absent "ck: ... with no counts that would read as zero"
@@ -122,11 +138,8 @@ like "$(cat "$REWIND_OUT")" "method: pagelsn \\(asked for with --method; the tar
 node_stop wh_new fast
 
 # --- neither data checksums nor wal_log_hints -------------------------------
-diverge no no_new
-# the harness turned wal_log_hints on; the last line wins
-node_conf no "wal_log_hints = off"
-node_start no
-node_stop no fast
+# (the harness turns wal_log_hints on; the last line wins)
+diverge no no_new "wal_log_hints = off"
 before=$(snapshot_dir "${NODE_DATA[no]}")
 st=0; run_rewind no no_new --method=pagelsn || st=$?
 is "$st" 1 "no: --method=pagelsn without checksums and wal_log_hints: exit status 1"
