@@ -64,10 +64,11 @@ scan_file(const char *pgdata, const file_entry *f, const relpath_info *rp, lsn_t
 		free(path);
 		return false;
 	}
-	for (uint64_t b = 0; ok && b < whole; b += CHUNK_BLOCKS)
+	for (uint64_t b = 0, n; ok && b < whole; b += n)
 	{
-		uint64_t	n = whole - b < CHUNK_BLOCKS ? whole - b : CHUNK_BLOCKS;
-
+		n = whole - b;
+		if (n > CHUNK_BLOCKS)
+			n = CHUNK_BLOCKS;
 		ok = file_pread_exact(fd, path, buf, n * BLCKSZ, b * BLCKSZ, err);
 		for (uint64_t i = 0; ok && i < n; i++)
 		{
