@@ -119,6 +119,10 @@ is "$(jq -r '.report.committed_data_lost // "absent"' "$json")" absent "ck: ... 
 like "$(cat "$SCRATCH/ck-dry-run.err")" "method: pagelsn \\(the first method that can be proven" "ck: dry run text: says the method and why"
 like "$(cat "$SCRATCH/ck-dry-run.err")" "lost transactions: unavailable" "ck: dry run text: the report is unavailable"
 is "$(snapshot_dir "${NODE_DATA[ck]}" | sha256sum)" "$(sha256sum <<<"$before")" "ck: the dry run changed nothing"
+st=0; run_rewind ck ck_new --check || st=$?
+is "$st" 0 "ck: --check passes"
+like "$(cat "$REWIND_OUT")" "check: warning +target_wal: the page-LSN scan would be used \\(the target has data checksums.*\\): could not open file .*pg_wal/" \
+    "ck: ... with a warning that the page-LSN scan would be used, and why"
 
 rewind_and_verify ck ck_new -R
 like "$(cat "$REWIND_OUT")" "method: pagelsn \\(the first method that can be proven; the target's WAL after the divergence point cannot be read" \
