@@ -521,7 +521,7 @@ steps_build_plan(rewind_ctx *c, bool compare_contents, rw_error *err)
 		.keep_config = !c->opts->copy_config,
 		.config_files = &c->config_files,
 	};
-	bool		pagelsn = c->opts->method == METHOD_PAGELSN || c->method.wal_failure[0];
+	bool		pagelsn = c->opts->method == METHOD_PAGELSN || c->method.wal_failure[0] != '\0';
 
 	if (c->config_files.n == 0 && !config_target_files(c->tgt.pgdata, &c->config_files, err))
 		return STEP_STOP;

@@ -119,6 +119,11 @@ is "$(jq -r '.report.committed_data_lost // "absent"' "$json")" absent "ck: ... 
 like "$(cat "$SCRATCH/ck-dry-run.err")" "method: pagelsn \\(the first method that can be proven" "ck: dry run text: says the method and why"
 like "$(cat "$SCRATCH/ck-dry-run.err")" "lost transactions: unavailable" "ck: dry run text: the report is unavailable"
 is "$(snapshot_dir "${NODE_DATA[ck]}" | sha256sum)" "$(sha256sum <<<"$before")" "ck: the dry run changed nothing"
+st=0; run_rewind ck ck_new --salvage="$SCRATCH/salvage-ck" || st=$?
+is "$st" 1 "ck: --salvage refused: the rows lost are found in the WAL that is gone"
+like "$(cat "$REWIND_OUT")" "error: --salvage needs the target's WAL after the divergence point, which cannot be read" \
+    "ck: ... saying so"
+is "$(snapshot_dir "${NODE_DATA[ck]}" | sha256sum)" "$(sha256sum <<<"$before")" "ck: ... and changing nothing"
 st=0; run_rewind ck ck_new --check || st=$?
 is "$st" 0 "ck: --check passes"
 like "$(cat "$REWIND_OUT")" "check: warning +target_wal: the page-LSN scan would be used \\(the target has data checksums.*\\): could not open file .*pg_wal/" \
