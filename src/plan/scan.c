@@ -282,7 +282,12 @@ process_record(const pg_version_info *ver, const wal_record *rec, block_proof *p
 				"safely; clone it again from the new primary.");
 		return false;
 	}
-	return block_proof_record(proof, ver, rec, map, err);
+	if (!block_proof_record(proof, ver, rec, map, err))
+	{
+		stats->unreadable = false;	/* a setting refused: the WAL itself was read */
+		return false;
+	}
+	return true;
 }
 
 /* The loop of scan_changed_blocks. */
@@ -292,6 +297,7 @@ scan_records(const pg_version_info *ver, wal_reader *r, lsn_t end, block_proof *
 {
 	const wal_record *rec;
 
+	stats->unreadable = true;	/* any failure but a refused setting */
 	if (!read_required(r, stats->start, &rec, "WAL record", err))
 		return false;
 	for (;;)
@@ -336,8 +342,12 @@ scan_changed_blocks(const pg_version_info *ver, wal_reader *r, lsn_t start, lsn_
 	bool		ok;
 
 	stats->start = start;
-	ok = scan_records(ver, r, end, proof, map, ldg, stats, err) &&
-		block_proof_finish(proof, map, &stats->blocks, err);
+	ok = scan_records(ver, r, end, proof, map, ldg, stats, err);
+	if (ok)
+	{
+		stats->unreadable = false;
+		ok = block_proof_finish(proof, map, &stats->blocks, err);
+	}
 	if (ok)
 		log_debug("scanned %llu WAL records from " LSN_FMT " to " LSN_FMT ", %llu block references",
 				  (unsigned long long) stats->records, LSN_ARGS(stats->start),

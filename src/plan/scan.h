@@ -56,6 +56,12 @@ typedef struct scan_stats {
 	lsn_t		start;
 	lsn_t		end;
 	block_proof_summary blocks; /* what the block map holds */
+	/*
+	 * scan_changed_blocks failed on WAL it could not read or a record it
+	 * does not understand (not on a setting it refuses): the WAL from end
+	 * on is unusable
+	 */
+	bool		unreadable;
 } scan_stats;
 
 /*

@@ -232,6 +232,15 @@ print_change(const report_facts *f, const ledger_change *c, FILE *out)
 	}
 }
 
+const char *
+report_lost_unavailable(const report_facts *f)
+{
+	if (f->method == NULL || f->method->used != METHOD_PAGELSN)
+		return NULL;
+	return "the page-LSN scan was used: no WAL of the target after the divergence point was "
+		"read, so the transactions and changes the target loses cannot be listed";
+}
+
 /* The divergence report for people. */
 static void
 report_print_text(const report_facts *f, FILE *out)
@@ -246,6 +255,11 @@ report_print_text(const report_facts *f, FILE *out)
 	if (f->have_checkpoint)
 		fprintf(out, "  last common checkpoint: " LSN_FMT " (redo " LSN_FMT ") on timeline %u\n",
 				LSN_ARGS(f->ckpt_lsn), LSN_ARGS(f->ckpt_redo), (unsigned) f->ckpt_tli);
+	if (report_lost_unavailable(f))
+	{
+		fprintf(out, "  lost transactions: unavailable (%s)\n", report_lost_unavailable(f));
+		return;
+	}
 	print_transactions(r, out);
 	print_relations(f, r, out);
 	if (r->nchanges > 0)

@@ -56,6 +56,12 @@ typedef struct report_facts {
 } report_facts;
 
 /*
+ * Why the transactions and changes the target loses cannot be listed (the
+ * page-LSN scan read no WAL after the divergence point); NULL when they can.
+ */
+const char *report_lost_unavailable(const report_facts *f);
+
+/*
  * What is known about a relation file: "known" (*name set), "created after
  * divergence" or "unknown" (*name NULL).
  */

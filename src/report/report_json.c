@@ -82,7 +82,7 @@ action_entry(json_writer *w, const char *name, uint64_t files, uint64_t blocks,
 static void
 method_member(const method_choice *m, json_writer *w)
 {
-	char		reason[512];
+	char		reason[METHOD_REASON_MAX];
 
 	method_reason(m, reason, sizeof(reason));
 	json_key(w, "method");
@@ -92,6 +92,21 @@ method_member(const method_choice *m, json_writer *w)
 	json_kv_string(w, "reason", reason);
 	json_kv_uint(w, "wal_segments_restored", m->segments_restored);
 	json_kv_uint(w, "wal_segments_from_source", m->segments_from_source);
+	if (m->used == METHOD_PAGELSN)
+	{
+		const pagelsn_stats *p = &m->pagelsn;
+
+		json_kv_string(w, "wal_failure", m->wal_failure);
+		json_key(w, "pagelsn");
+		json_begin_object(w);
+		json_kv_uint(w, "files_read", p->files);
+		json_kv_uint(w, "blocks_read", p->blocks);
+		json_kv_uint(w, "blocks_by_lsn", p->by_lsn);
+		json_kv_uint(w, "blocks_all_zero", p->all_zero);
+		json_kv_uint(w, "blocks_invalid", p->invalid);
+		json_kv_uint(w, "blocks_bad_checksum", p->bad_checksum);
+		json_end_object(w);
+	}
 	json_end_object(w);
 }
 
@@ -275,6 +290,15 @@ report_json_report(const report_facts *f, json_writer *w)
 	const ledger_result *r = ledger_get(f->ledger);
 
 	json_begin_object(w);
+	if (report_lost_unavailable(f))
+	{
+		/* no counts: zeros would claim that nothing is lost */
+		json_kv_bool(w, "available", false);
+		json_kv_string(w, "unavailable_reason", report_lost_unavailable(f));
+		json_end_object(w);
+		return;
+	}
+	json_kv_bool(w, "available", true);
 	json_kv_bool(w, "committed_data_lost", r->nxacts > 0);
 	transactions(r, w);
 	relations(f, r, w);

@@ -54,11 +54,17 @@ no_rewind(rewind_ctx *c)
 static void
 planned(rewind_ctx *c)
 {
-	check_add(&c->findings, "target_wal", CHECK_OK, NULL, "the target's WAL from the last common "
-			  "checkpoint's redo " LSN_FMT " to its end " LSN_FMT " is readable (%u segments "
-			  "through restore_command, %u of the shared history from the source)",
-			  LSN_ARGS(c->ckpt.redo), LSN_ARGS(c->tgt_end), c->method.segments_restored,
-			  c->method.segments_from_source);
+	if (c->method.used == METHOD_PAGELSN)
+		check_add(&c->findings, "target_wal", CHECK_WARNING, NULL, "the page-LSN scan would be "
+				  "used (%s): %s; the transactions the target loses cannot be listed",
+				  c->method.pagelsn_basis, c->method.wal_failure[0] ? c->method.wal_failure :
+				  "asked for with --method");
+	else
+		check_add(&c->findings, "target_wal", CHECK_OK, NULL, "the target's WAL from the last "
+				  "common checkpoint's redo " LSN_FMT " to its end " LSN_FMT " is readable (%u "
+				  "segments through restore_command, %u of the shared history from the source)",
+				  LSN_ARGS(c->ckpt.redo), LSN_ARGS(c->tgt_end), c->method.segments_restored,
+				  c->method.segments_from_source);
 	check_add(&c->findings, "divergence", CHECK_OK, NULL, "a rewind is required: the servers "
 			  "diverged at " LSN_FMT " on timeline %u, last common checkpoint " LSN_FMT "; it "
 			  "would fetch %llu kB", LSN_ARGS(c->diverge),

@@ -349,7 +349,7 @@ ready(rewind_ctx *c, rw_error *err)
 static void
 log_method(const method_choice *m)
 {
-	char		reason[512];
+	char		reason[METHOD_REASON_MAX];
 
 	method_reason(m, reason, sizeof(reason));
 	log_info("method: %s (%s)", method_name(m->used), reason);

@@ -420,8 +420,10 @@ steps_same_timeline(rewind_ctx *c, rw_error *err)
 step_outcome
 steps_read_target_wal(rewind_ctx *c, rw_error *err)
 {
-	return open_target_wal(c, &c->tgt_history, err) && find_target_end(c, err) ?
-		STEP_OK : STEP_STOP;
+	if (!open_target_wal(c, &c->tgt_history, err))
+		return STEP_STOP;
+	/* rung 3: its end unread, the page-LSN scan may still find what changed */
+	return find_target_end(c, err) || steps_pagelsn_wal_end(c, err) ? STEP_OK : STEP_STOP;
 }
 
 /*
@@ -485,6 +487,26 @@ source_wal_end(const rewind_ctx *c)
 	return c->src_pos.lsn != LSN_INVALID ? c->src_pos.lsn : c->src_control.checkpoint;
 }
 
+/* Rungs 1 and 2: the blocks the target's WAL says changed, and what it loses. */
+static bool
+scan_target_wal(rewind_ctx *c, rw_error *err)
+{
+	if (c->opts->progress)
+		log_info("reading WAL in target");
+	c->map = blockmap_new();
+	c->ledger = ledger_new(c->tgt.ver, c->diverge);
+	/* the promoted side: the target's own timeline begins at the divergence point */
+	if (c->tgt_history.entries[c->common_index].end == c->diverge &&
+		!scan_promoted_side(c->tgt.ver, c->reader, c->ckpt.redo, &c->ckpt, c->map, err))
+		return false;
+	if (!scan_changed_blocks(c->tgt.ver, c->reader, c->ckpt.redo, c->tgt_end, c->diverge,
+							 c->tgt.control.data_checksum_version != 0, c->map, c->ledger,
+							 &c->stats, err))
+		return false;
+	ledger_finish(c->ledger);
+	return true;
+}
+
 step_outcome
 steps_build_plan(rewind_ctx *c, bool compare_contents, rw_error *err)
 {
@@ -499,31 +521,28 @@ steps_build_plan(rewind_ctx *c, bool compare_contents, rw_error *err)
 		.keep_config = !c->opts->copy_config,
 		.config_files = &c->config_files,
 	};
+	bool		pagelsn = c->opts->method == METHOD_PAGELSN || c->method.wal_failure[0] != '\0';
 
-	if (c->opts->progress)
-		log_info("reading WAL in target");
-	c->map = blockmap_new();
-	c->ledger = ledger_new(c->tgt.ver, c->diverge);
 	if (c->config_files.n == 0 && !config_target_files(c->tgt.pgdata, &c->config_files, err))
 		return STEP_STOP;
-	/* the promoted side: the target's own timeline begins at the divergence point */
-	if (c->tgt_history.entries[c->common_index].end == c->diverge &&
-		!scan_promoted_side(c->tgt.ver, c->reader, c->ckpt.redo, &c->ckpt, c->map, err))
+	c->method.requested = c->opts->method;
+	if (!pagelsn && !scan_target_wal(c, err))
+	{
+		/* rung 3: WAL the scan could not read or understand */
+		if (c->opts->method != METHOD_AUTO || !c->stats.unreadable)
+			return STEP_STOP;
+		steps_pagelsn_note(c, err);
+		pagelsn = true;
+	}
+	if (pagelsn && !steps_pagelsn_blocks(c, err))
 		return STEP_STOP;
-	if (!scan_changed_blocks(c->tgt.ver, c->reader, c->ckpt.redo, c->tgt_end, c->diverge,
-							 c->tgt.control.data_checksum_version != 0, c->map, c->ledger,
-							 &c->stats, err))
-		return STEP_STOP;
-	ledger_finish(c->ledger);
 	if (!plan_build(&in, &c->src_files, &c->tgt_files, c->map, &c->plan, err) ||
 		!listing_tablespaces_free(&c->plan, c->tgt.tsdir, err))
 		return STEP_STOP;
 	log_debug("planned %zu entries", c->plan.n);
 	if (compare_contents && !plan_skip_identical(&c->plan, c->src, c->tgt.pgdata, err))
 		return STEP_STOP;
-	/* the only method this build has: the WAL could be read, or the scan failed above */
-	c->method.requested = c->opts->method;
-	c->method.used = METHOD_WAL;
+	c->method.used = pagelsn ? METHOD_PAGELSN : METHOD_WAL;
 	c->method.segments_restored = target_wal_restored_count(c->twal);
 	c->method.segments_from_source = target_wal_from_source_count(c->twal);
 	c->planned = true;

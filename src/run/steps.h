@@ -156,6 +156,20 @@ step_outcome steps_find_divergence(rewind_ctx *c, rw_error *err);
 /* Step 4: the target's WAL along its history, and where it ends. */
 step_outcome steps_read_target_wal(rewind_ctx *c, rw_error *err);
 
+/*
+ * Rung 3 (steps_pagelsn.c).  steps_pagelsn_wal_end: after find_target_end
+ * failed with err, may the page-LSN scan take over (not --method=wal, WAL
+ * that could not be read, a target whose last checkpoint is past the
+ * divergence point)?  Then the failure is noted, err cleared and tgt_end
+ * set from the control file.  steps_pagelsn_note: note why the WAL could
+ * not be used.  steps_pagelsn_blocks: refuse when the scan cannot be proven
+ * (see method_pagelsn_provable; --salvage), otherwise the block map of
+ * rung 3 and an empty ledger.
+ */
+bool		steps_pagelsn_wal_end(rewind_ctx *c, rw_error *err);
+void		steps_pagelsn_note(rewind_ctx *c, const rw_error *err);
+bool		steps_pagelsn_blocks(rewind_ctx *c, rw_error *err);
+
 /* Step 5: the last common checkpoint ... */
 step_outcome steps_find_checkpoint(rewind_ctx *c, rw_error *err);
 

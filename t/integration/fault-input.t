@@ -56,8 +56,13 @@ ok "the target has the segment of the divergence" test -f "${NODE_DATA[old]}/pg_
 fresh_bad
 off=$(( (16#${DIVERGE#*/} % 16777216) + 3 * 8192 + 1060 ))
 printf '\xa5\xa5\xa5\xa5' | dd of="${NODE_DATA[bad]}/pg_wal/$DIV_SEG" bs=1 seek="$off" conv=notrunc status=none
-refused "damaged WAL record" "error: .*[0-9A-F]+/[0-9A-F]+.*pg_wal/$DIV_SEG" new -R
+# (--method=wal: by default the page-LSN scan takes over, field-pagelsn.t)
+refused "damaged WAL record" "error: .*[0-9A-F]+/[0-9A-F]+.*pg_wal/$DIV_SEG" new -R --method=wal
 like "$(cat "$REWIND_OUT")" "hint: .*archive.*$DIV_SEG" "damaged WAL record: says what to do"
+st=0; run_rewind bad new -n || st=$?
+is "$st" 0 "damaged WAL record, --method=auto: the dry run succeeds"
+like "$(cat "$REWIND_OUT")" "method: pagelsn \\(the first method that can be proven; the target's WAL after the divergence point cannot be read \\(.*pg_wal/$DIV_SEG" \
+    "damaged WAL record, --method=auto: the page-LSN scan, naming the damaged segment"
 
 # 1b. A torn record after the divergence point: its length (xl_tot_len, the
 # first 4 bytes of the record header) impossible, then shorter than a header.
@@ -73,7 +78,7 @@ torn() {
     # shellcheck disable=SC2059  # the escapes are the point
     printf "$bytes" | dd of="${NODE_DATA[bad]}/pg_wal/$TORN_SEG" bs=1 \
         seek=$((16#${TORN_LSN#*/} % 16777216)) conv=notrunc status=none
-    refused "$label" "error: .*pg_wal/$TORN_SEG: .*record length.*$TORN_LSN" new -R
+    refused "$label" "error: .*pg_wal/$TORN_SEG: .*record length.*$TORN_LSN" new -R --method=wal
     like "$(cat "$REWIND_OUT")" "$re" "$label: says what is wrong with the length"
     like "$(cat "$REWIND_OUT")" "hint: .*archive has an intact $TORN_SEG.*clone the target again" \
         "$label: says what to do"
@@ -87,7 +92,7 @@ next_seg=$(find "${NODE_DATA[bad]}/pg_wal" -maxdepth 1 -name '00000001*' -printf
     | grep -E '^00000001[0-9A-F]{16}$' | LC_ALL=C sort | grep -A1 -x "$DIV_SEG" | tail -n 1)
 isnt "$next_seg" "$DIV_SEG" "there is a segment after the divergence ($next_seg)"
 rm -f "${NODE_DATA[bad]}/pg_wal/$next_seg"
-refused "missing WAL segment" "$next_seg" new -R
+refused "missing WAL segment" "$next_seg" new -R --method=wal
 like "$(cat "$REWIND_OUT")" 'restore_command' "missing WAL segment: suggests restore_command"
 like "$(cat "$REWIND_OUT")" '(-c|--restore-target-wal)' "missing WAL segment: suggests -c"
 

@@ -7,7 +7,8 @@
 # commits it; the old primary commits it after the divergence and a SELECT
 # sets hint bits on X's pages without any WAL (wal_log_hints was off), pages
 # no record since the redo point refers to.  No scan of the WAL can find
-# them: rewind refuses, naming the setting, and changes nothing.  On 15 the
+# them: rewind refuses, naming the setting, and changes nothing; so does
+# --method=pagelsn (X's pages kept their page LSNs).  On 15 the
 # reference pg_rewind, which trusts pg_control, rewinds the copy into a node
 # that, once X is rolled back there, shows X's updates: the pages the
 # refusal is about.
@@ -80,6 +81,14 @@ run_rewind old new --check || st=$?
 ok "--check fails too (exit status $st)" test "$st" -ne 0
 like "$(cat "$REWIND_OUT")" "wal_log_hints = off and without data checksums after the divergence point" \
     "... for the same reason"
+# X's pages kept their page LSNs: the page-LSN scan would miss them too
+st=0
+run_rewind old new -R --method=pagelsn || st=$?
+is "$st" 1 "--method=pagelsn refuses too"
+like "$(cat "$REWIND_OUT")" "error: the page-LSN scan cannot be used: the target ran with wal_log_hints = off and without data checksums after the divergence point" \
+    "... for the same reason, read in its WAL (its pg_control says on)"
+is "$(content_fingerprint "${NODE_DATA[old]}" | sha256sum)" "$(sha256sum <<<"$before")" \
+    "... and the target is unchanged"
 
 if [[ "$REF_ENABLED" == 1 ]]; then
     st=0
