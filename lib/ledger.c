@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ledger_rows.h"
 #include "locmap.h"
 #include "xalloc.h"
 
@@ -55,10 +56,16 @@ typedef struct pending_event {
 	uint8_t		kind;
 } pending_event;
 
+/*
+ * An open transaction (top-level or sub): its row changes summed per
+ * relation as they come, and the few other changes as records.
+ */
 typedef struct pending {
-	pending_event *ev;
+	pending_event *ev;			/* changes that are not row changes */
 	size_t		n;
 	size_t		cap;
+	xact_rows **rows;			/* one per relation, in rows_open */
+	size_t		nrows, caprows;
 	bool		prepared;
 	uint32_t	xid;
 } pending;
@@ -74,6 +81,7 @@ struct ledger {
 	locmap		parent;			/* subtransaction xid -> top-level xid */
 	locmap		created;		/* relations created after diverge -> 0 */
 	locmap		committed;		/* committed xid (top or sub) -> xacts index */
+	rows_open	open;			/* the rows of every pending entry */
 
 	ledger_xact *xacts;
 	size_t		nxacts, capxacts;
@@ -109,8 +117,12 @@ ledger_free(ledger *l)
 	if (l == NULL)
 		return;
 	for (size_t i = 0; i < l->npend; i++)
+	{
 		free(l->pend[i].ev);
+		free(l->pend[i].rows);
+	}
 	free(l->pend);
+	rows_open_free(&l->open);
 	locmap_free(&l->pend_map);
 	locmap_free(&l->parent);
 	locmap_free(&l->created);
@@ -150,11 +162,16 @@ pending_find(ledger *l, uint32_t xid)
 }
 
 static void
-pending_clear(pending *p)
+pending_clear(ledger *l, pending *p)
 {
 	free(p->ev);
 	p->ev = NULL;
 	p->n = p->cap = 0;
+	for (size_t i = 0; i < p->nrows; i++)
+		rows_open_drop(&l->open, p->rows[i]);
+	free(p->rows);
+	p->rows = NULL;
+	p->nrows = p->caprows = 0;
 	p->prepared = false;
 }
 
@@ -192,65 +209,52 @@ rel_for(ledger *l, relfile_locator loc)
 	return &l->rels[i];
 }
 
-static void
-ctid_add(ledger_rel *r, uint32_t block, uint16_t offset)
+static bool
+same_loc(relfile_locator a, relfile_locator b)
 {
-	if (r->nctids < LEDGER_CTID_CAP)
-	{
-		r->ctids[r->nctids].block = block;
-		r->ctids[r->nctids].offset = offset;
-		r->nctids++;
-	}
-	else
-		r->ctids_unlisted++;
+	return a.spc == b.spc && a.db == b.db && a.rel == b.rel;
 }
 
-/* A row version that a later change replaced or deleted is not the newest. */
-static void
-ctid_remove(ledger_rel *r, uint32_t block, uint16_t offset)
+/* The relation's committed totals so far, NULL when it has none. */
+static const ledger_rel *
+committed_rel(const ledger *l, relfile_locator loc)
 {
-	for (size_t i = 0; i < r->nctids; i++)
-	{
-		if (r->ctids[i].block == block && r->ctids[i].offset == offset)
-		{
-			memmove(&r->ctids[i], &r->ctids[i + 1],
-					(r->nctids - i - 1) * sizeof(ledger_ctid));
-			r->nctids--;
-			return;
-		}
-	}
+	size_t		i;
+
+	return locmap_get(&l->rel_map, loc, &i) ? &l->rels[i] : NULL;
 }
 
+/* Sum one row change into x. */
 static void
-apply_row_event(ledger *l, const pending_event *e)
+add_row_change(ledger *l, xact_rows *x, const pending_event *e)
 {
-	ledger_rel *r = rel_for(l, e->loc);
+	const ledger_rel *done = committed_rel(l, e->loc);
 
 	switch ((ev_kind) e->kind)
 	{
 		case EV_INSERT:
-			r->inserted++;
-			ctid_add(r, e->block, e->offset);
+			x->inserted++;
+			rows_write(x, e->lsn, e->block, e->offset);
 			break;
 		case EV_UPDATE:
 		case EV_HOT_UPDATE:
 			if (e->kind == EV_UPDATE)
-				r->updated++;
+				x->updated++;
 			else
-				r->hot_updated++;
-			ctid_remove(r, e->old_block, e->old_offset);
-			ctid_add(r, e->block, e->offset);
+				x->hot_updated++;
+			rows_remove(&l->open, x, done, e->old_block, e->old_offset);
+			rows_write(x, e->lsn, e->block, e->offset);
 			break;
 		case EV_DELETE:
-			r->deleted++;
-			ctid_remove(r, e->block, e->offset);
+			x->deleted++;
+			rows_remove(&l->open, x, done, e->block, e->offset);
 			break;
-		case EV_SUPER_DELETE:
-			if (r->inserted > 0)
-				r->inserted--;
-			ctid_remove(r, e->block, e->offset);
-			break;
-		default:
+		default:				/* EV_SUPER_DELETE */
+			if (x->inserted > 0)
+				x->inserted--;
+			else
+				x->taken_back++;
+			rows_remove(&l->open, x, done, e->block, e->offset);
 			break;
 	}
 }
@@ -272,8 +276,7 @@ apply_event(ledger *l, const pending_event *e, uint32_t top)
 		case EV_HEAP_TRUNCATE:
 			add_change(l, LC_HEAP_TRUNCATE, e->loc, e->lsn, top);
 			break;
-		default:
-			apply_row_event(l, e);
+		default:				/* row changes are summed in xact_rows */
 			break;
 	}
 }
@@ -288,41 +291,73 @@ cmp_event(const void *a, const void *b)
 	return (x->offset > y->offset) - (x->offset < y->offset);
 }
 
-/*
- * Apply the changes of a committed transaction and its subtransactions in
- * WAL order (a subtransaction's row may be updated by its parent).
- */
-static void
-apply_committed(ledger *l, uint32_t top, const uint32_t *subs, size_t nsubs)
-{
-	pending_event *all = NULL;
-	size_t		n = 0, cap = 0;
-
-	for (size_t i = 0; i <= nsubs; i++)
-	{
-		pending    *p = pending_find(l, i == 0 ? top : subs[i - 1]);
-
-		if (p == NULL || p->n == 0)
-			continue;
-		xgrow((void **) &all, &cap, n + p->n, sizeof(pending_event));
-		memcpy(all + n, p->ev, p->n * sizeof(pending_event));
-		n += p->n;
-		pending_clear(p);
-	}
-	if (n > 0)
-		qsort(all, n, sizeof(pending_event), cmp_event);
-	for (size_t i = 0; i < n; i++)
-		apply_event(l, &all[i], top);
-	free(all);
-}
-
 static void
 discard(ledger *l, uint32_t xid)
 {
 	pending    *p = pending_find(l, xid);
 
 	if (p != NULL)
-		pending_clear(p);
+		pending_clear(l, p);
+}
+
+/*
+ * Apply the changes of a committed transaction and its subtransactions: the
+ * other changes in WAL order, the row changes relation by relation.
+ */
+static void
+apply_committed(ledger *l, uint32_t top, const uint32_t *subs, size_t nsubs)
+{
+	pending_event *all = NULL;
+	size_t		n = 0, cap = 0;
+	xact_rows **rows = NULL, **group = NULL;
+	size_t		nrows = 0, caprows = 0;
+
+	for (size_t i = 0; i <= nsubs; i++)
+	{
+		pending    *p = pending_find(l, i == 0 ? top : subs[i - 1]);
+
+		if (p == NULL)
+			continue;
+		if (p->n > 0)
+		{
+			xgrow((void **) &all, &cap, n + p->n, sizeof(pending_event));
+			memcpy(all + n, p->ev, p->n * sizeof(pending_event));
+			n += p->n;
+		}
+		if (p->nrows > 0)
+		{
+			xgrow((void **) &rows, &caprows, nrows + p->nrows, sizeof(xact_rows *));
+			memcpy(rows + nrows, p->rows, p->nrows * sizeof(xact_rows *));
+			nrows += p->nrows;
+		}
+	}
+	if (n > 0)
+		qsort(all, n, sizeof(pending_event), cmp_event);
+	for (size_t i = 0; i < n; i++)
+		apply_event(l, &all[i], top);
+	free(all);
+
+	/* one group per relation: the tree's xact_rows of it */
+	group = xmalloc((nrows + 1) * sizeof(xact_rows *));
+	for (size_t i = 0; i < nrows; i++)
+	{
+		size_t		k = 0;
+
+		if (rows[i] == NULL)
+			continue;
+		for (size_t j = i; j < nrows; j++)
+			if (rows[j] != NULL && same_loc(rows[j]->loc, rows[i]->loc))
+			{
+				group[k++] = rows[j];
+				if (j > i)
+					rows[j] = NULL;
+			}
+		rows_commit(rel_for(l, rows[i]->loc), group, k);
+	}
+	free(group);
+	free(rows);
+	for (size_t i = 0; i <= nsubs; i++)
+		discard(l, i == 0 ? top : subs[i - 1]);
 }
 
 /* --- decoding ------------------------------------------------------------ */
@@ -353,18 +388,51 @@ block_loc(const wal_blockref *b)
 	return loc;
 }
 
+static bool
+is_row_change(const pending_event *e)
+{
+	return e->kind == EV_INSERT || e->kind == EV_UPDATE || e->kind == EV_HOT_UPDATE ||
+		e->kind == EV_DELETE || e->kind == EV_SUPER_DELETE;
+}
+
+/* The xact_rows of p for loc, new when p has none yet. */
+static xact_rows *
+rows_of(ledger *l, pending *p, relfile_locator loc)
+{
+	for (size_t i = p->nrows; i-- > 0;)
+		if (same_loc(p->rows[i]->loc, loc))
+			return p->rows[i];
+	xgrow((void **) &p->rows, &p->caprows, p->nrows + 1, sizeof(xact_rows *));
+	p->rows[p->nrows] = rows_open_add(&l->open, p->xid, loc);
+	return p->rows[p->nrows++];
+}
+
 static void
 add_event(ledger *l, uint32_t xid, const pending_event *e)
 {
 	pending    *p;
 
 	/* without a transaction it is in effect at once */
+	if (xid == 0 && is_row_change(e))
+	{
+		xact_rows  *x = rows_open_add(&l->open, 0, e->loc);
+
+		add_row_change(l, x, e);
+		rows_commit(rel_for(l, e->loc), &x, 1);
+		rows_open_drop(&l->open, x);
+		return;
+	}
 	if (xid == 0)
 	{
 		apply_event(l, e, 0);
 		return;
 	}
 	p = pending_for(l, xid);
+	if (is_row_change(e))
+	{
+		add_row_change(l, rows_of(l, p, e->loc), e);
+		return;
+	}
 	xgrow((void **) &p->ev, &p->cap, p->n + 1, sizeof(pending_event));
 	p->ev[p->n++] = *e;
 }
@@ -737,7 +805,7 @@ ledger_finish(ledger *l)
 	{
 		if (l->pend[i].prepared)
 			l->prepared[l->nprepared++] = l->pend[i].xid;
-		pending_clear(&l->pend[i]);
+		pending_clear(l, &l->pend[i]);
 	}
 	qsort(l->prepared, l->nprepared, sizeof(uint32_t), cmp_xid);
 

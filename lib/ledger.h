@@ -3,10 +3,13 @@
  * point, and therefore loses when it is rewound.
  *
  * Fed every record the WAL scan decodes (records before the divergence
- * point are ignored here).  Row changes are held per transaction id until
- * the transaction ends: a commit (directly or as COMMIT PREPARED) moves its
- * own changes and those of its committed subtransactions into per-relation
- * totals; an abort drops them.  Pure: no I/O, no names, only file numbers.
+ * point are ignored here).  Row changes are summed per transaction id and
+ * relation as they come (lib/ledger_rows.h: counts and at most
+ * LEDGER_CTID_CAP row positions, so memory does not grow with the rows a
+ * transaction changes) until the transaction ends: a commit (directly or as
+ * COMMIT PREPARED) adds its own sums and those of its committed
+ * subtransactions to per-relation totals; an abort drops them.  Pure: no
+ * I/O, no names, only file numbers.
  */
 #ifndef RW_LEDGER_H
 #define RW_LEDGER_H
@@ -45,7 +48,9 @@ typedef struct ledger_rel {
 	 * no later committed change replaced or deleted, in WAL order */
 	ledger_ctid ctids[LEDGER_CTID_CAP];
 	size_t		nctids;
-	uint64_t	ctids_unlisted; /* written beyond the cap; some may since be gone */
+	uint64_t	ctids_unlisted; /* written beyond the cap and not removed by the
+								 * transaction that wrote them; some may since be
+								 * gone */
 } ledger_rel;
 
 typedef enum ledger_change_kind {

@@ -444,6 +444,142 @@ START_TEST(other_changes)
 }
 END_TEST
 
+/*
+ * Row changes are summed per transaction and relation as they come; what a
+ * commit adds must be what applying every change in WAL order would give.
+ */
+START_TEST(subtransaction_rolled_back_keeps_rows)
+{
+	ledger	   *l = new_ledger();
+	const ledger_rel *a;
+	uint32_t	subs[] = {802};
+
+	insert(l, 800, REL_A, 0, 1);
+	insert(l, 800, REL_A, 0, 2);
+	delete(l, 801, REL_A, 0, 1, 0);	/* a subtransaction deletes the parent's row */
+	update(l, 801, true, REL_A, 0, 2, 0, 3);
+	abort_xact(l, 801);				/* ... and is rolled back */
+	insert(l, 802, REL_A, 0, 4);
+	delete(l, 800, REL_A, 0, 4, 0);	/* the parent deletes a subtransaction's row */
+	commit(l, 800, subs, 1);
+	ledger_finish(l);
+	a = ledger_find_rel(l, REL_A);
+	ck_assert_uint_eq(a->inserted, 3);
+	ck_assert_uint_eq(a->deleted, 1);
+	ck_assert_uint_eq(a->hot_updated, 0);
+	assert_ctids(a, "(0,1) (0,2)");
+	ck_assert_uint_eq(a->ctids_unlisted, 0);
+	ck_assert_ptr_null(ledger_committed_xact(l, 801));
+	ck_assert_uint_eq(ledger_committed_xact(l, 802)->xid, 800);
+	ledger_free(l);
+}
+END_TEST
+
+START_TEST(update_of_own_rows)
+{
+	ledger	   *l = new_ledger();
+	const ledger_rel *a;
+
+	insert(l, 810, REL_A, 1, 1);
+	insert(l, 810, REL_A, 1, 2);
+	insert(l, 810, REL_A, 1, 3);
+	update(l, 810, false, REL_A, 1, 1, 2, 4);
+	update(l, 810, true, REL_A, 2, 4, 2, 5);	/* the version it just wrote */
+	delete(l, 810, REL_A, 1, 2, 0);
+	commit(l, 810, NULL, 0);
+	ledger_finish(l);
+	a = ledger_find_rel(l, REL_A);
+	ck_assert_uint_eq(a->inserted, 3);
+	ck_assert_uint_eq(a->updated, 1);
+	ck_assert_uint_eq(a->hot_updated, 1);
+	ck_assert_uint_eq(a->deleted, 1);
+	assert_ctids(a, "(1,3) (2,5)");
+	ledger_free(l);
+}
+END_TEST
+
+START_TEST(delete_of_listed_row)
+{
+	ledger	   *l = new_ledger();
+	const ledger_rel *a;
+
+	insert(l, 820, REL_A, 2, 1);
+	insert(l, 820, REL_A, 2, 2);
+	insert(l, 820, REL_A, 2, 3);
+	commit(l, 820, NULL, 0);
+	delete(l, 821, REL_A, 2, 2, 0);	/* listed by a committed transaction */
+	delete(l, 822, REL_A, 2, 3, 0);
+	insert(l, 823, REL_A, 2, 4);		/* concurrent, commits last */
+	abort_xact(l, 822);				/* its delete has no effect */
+	commit(l, 821, NULL, 0);
+	commit(l, 823, NULL, 0);
+	ledger_finish(l);
+	a = ledger_find_rel(l, REL_A);
+	ck_assert_uint_eq(a->inserted, 4);
+	ck_assert_uint_eq(a->deleted, 1);
+	assert_ctids(a, "(2,1) (2,3) (2,4)");
+	ledger_free(l);
+}
+END_TEST
+
+START_TEST(cap_across_transactions)
+{
+	ledger	   *l = new_ledger();
+	const ledger_rel *a;
+
+	for (uint16_t i = 1; i <= LEDGER_CTID_CAP + 10; i++)
+		insert(l, 830, REL_A, 3, i);
+	commit(l, 830, NULL, 0);
+	for (uint16_t i = 1; i <= 5; i++)
+		delete(l, 831, REL_A, 3, i, 0);	/* listed: 5 places free */
+	delete(l, 831, REL_A, 3, LEDGER_CTID_CAP + 1, 0);	/* written beyond the cap */
+	for (uint16_t i = 1; i <= 9; i++)
+		insert(l, 831, REL_A, 4, i);
+	delete(l, 831, REL_A, 4, 9, 0);	/* one of its own */
+	commit(l, 831, NULL, 0);
+	ledger_finish(l);
+	a = ledger_find_rel(l, REL_A);
+	ck_assert_uint_eq(a->inserted, LEDGER_CTID_CAP + 10 + 9);
+	ck_assert_uint_eq(a->deleted, 7);
+	ck_assert_uint_eq(a->nctids, LEDGER_CTID_CAP);
+	ck_assert_uint_eq(a->ctids[0].block, 3);
+	ck_assert_uint_eq(a->ctids[0].offset, 6);
+	ck_assert_uint_eq(a->ctids[LEDGER_CTID_CAP - 1].block, 4);
+	ck_assert_uint_eq(a->ctids[LEDGER_CTID_CAP - 1].offset, 5);
+	/*
+	 * 10 beyond the cap at the first commit, (4,6) to (4,8) at the second:
+	 * (4,9), deleted by the transaction that wrote it, is not counted
+	 */
+	ck_assert_uint_eq(a->ctids_unlisted, 13);
+	ledger_free(l);
+}
+END_TEST
+
+START_TEST(large_transaction)
+{
+	ledger	   *l = new_ledger();
+	const ledger_rel *a;
+	const uint32_t n = 50000;
+
+	for (uint32_t i = 0; i < n; i++)
+		insert(l, 840, REL_B, i / 100, (uint16_t) (i % 100 + 1));
+	for (uint32_t i = 0; i < n; i++)
+		update(l, 840, false, REL_B, i / 100, (uint16_t) (i % 100 + 1),
+			   1000 + i / 100, (uint16_t) (i % 100 + 1));
+	commit(l, 840, NULL, 0);
+	ledger_finish(l);
+	a = ledger_find_rel(l, REL_B);
+	ck_assert_uint_eq(a->inserted, n);
+	ck_assert_uint_eq(a->updated, n);
+	/* the first rows' new versions took the places of the versions replaced */
+	ck_assert_uint_eq(a->nctids, LEDGER_CTID_CAP);
+	ck_assert_uint_eq(a->ctids[0].block, 1000);
+	ck_assert_uint_eq(a->ctids[LEDGER_CTID_CAP - 1].offset, 100);
+	ck_assert_uint_eq(a->ctids_unlisted, 2 * (uint64_t) (n - LEDGER_CTID_CAP));
+	ledger_free(l);
+}
+END_TEST
+
 extern Suite *ledger_suite(void);
 
 Suite *ledger_suite(void)
@@ -459,6 +595,13 @@ Suite *ledger_suite(void)
 	tcase_add_test(tc, multi_inserts);
 	tcase_add_test(tc, ctid_cap_and_bad_records);
 	tcase_add_test(tc, other_changes);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("aggregation");
+	tcase_add_test(tc, subtransaction_rolled_back_keeps_rows);
+	tcase_add_test(tc, update_of_own_rows);
+	tcase_add_test(tc, delete_of_listed_row);
+	tcase_add_test(tc, cap_across_transactions);
+	tcase_add_test(tc, large_transaction);
 	suite_add_tcase(s, tc);
 	return s;
 }
