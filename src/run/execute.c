@@ -159,6 +159,42 @@ sink(void *ctx, size_t index, const uint8_t *data, size_t len, bool missing,
 	return target_writer_write(q->w, r->path, r->offset, data, len, err);
 }
 
+/*
+ * Gaps up to this between the ranges of a file are read ahead with them:
+ * one call for a file's scattered blocks rather than one per block.
+ */
+#define PREFETCH_GAP (64 * 1024)
+
+/* Start reading what the queued ranges overwrite on the target. */
+static void
+prefetch(const fetch_queue *q)
+{
+	size_t		i = 0;
+
+	while (i < q->n)
+	{
+		const fetch_range *r = &q->ranges[i];
+		uint64_t	end = r->offset + r->len;
+		size_t		j = i + 1;
+
+		if (q->owners[i].probe)
+		{
+			i++;
+			continue;
+		}
+		/* a file's ranges are queued in offset order */
+		while (j < q->n && !q->owners[j].probe && strcmp(q->ranges[j].path, r->path) == 0 &&
+			   q->ranges[j].offset >= r->offset && q->ranges[j].offset <= end + PREFETCH_GAP)
+		{
+			if (q->ranges[j].offset + q->ranges[j].len > end)
+				end = q->ranges[j].offset + q->ranges[j].len;
+			j++;
+		}
+		target_writer_prefetch(q->w, r->path, r->offset, end - r->offset);
+		i = j;
+	}
+}
+
 static bool
 flush(fetch_queue *q, rw_error *err)
 {
@@ -167,9 +203,7 @@ flush(fetch_queue *q, rw_error *err)
 	if (q->n == 0)
 		return true;
 	/* save what the batch overwrites; its first write syncs the journal once */
-	for (size_t i = 0; i < q->n; i++)
-		if (!q->owners[i].probe)
-			target_writer_prefetch(q->w, q->ranges[i].path, q->ranges[i].offset, q->ranges[i].len);
+	prefetch(q);
 	for (size_t i = 0; i < q->n; i++)
 		if (!q->owners[i].probe &&
 			!target_writer_protect(q->w, q->ranges[i].path, q->ranges[i].offset, q->ranges[i].len, err))
