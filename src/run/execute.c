@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <time.h>
 
 #include "byte_size.h"
 #include "pathname.h"
@@ -34,6 +35,58 @@ typedef struct range_owner {
 #define FILE_SHRUNK 0x02
 #define FILE_GROWN 0x04
 
+/*
+ * The link's use over time, for --debug: a line per LINK_INTERVAL_S or
+ * more with the bytes received since the last one (an interval without a
+ * byte shows as a long one: the link idled while the target was written).
+ */
+#define LINK_INTERVAL_S 1.0
+
+typedef struct link_meter {
+	bool		on;				/* --debug */
+	double		last_s;			/* when the last line was printed */
+	uint64_t	last_bytes;		/* src->bytes_fetched then */
+} link_meter;
+
+static double
+now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
+}
+
+static void
+meter_start(link_meter *m, const source *src)
+{
+	m->on = log_debug_enabled();
+	m->last_s = m->on ? now_s() : 0;
+	m->last_bytes = src->bytes_fetched;
+}
+
+/* A line when an interval has passed (or at the end, when final). */
+static void
+meter_tick(link_meter *m, const source *src, bool final)
+{
+	double		now, span;
+	uint64_t	bytes;
+	char		got[BYTE_SIZE_LEN], rate[BYTE_SIZE_LEN];
+
+	if (!m->on)
+		return;
+	now = now_s();
+	span = now - m->last_s;
+	if (span < LINK_INTERVAL_S && !(final && span > 0))
+		return;
+	bytes = src->bytes_fetched - m->last_bytes;
+	byte_size_format(got, sizeof(got), bytes);
+	byte_size_format(rate, sizeof(rate), (uint64_t) ((double) bytes / span));
+	log_debug("link: %s received in %.2f s (%s/s)", got, span, rate);
+	m->last_s = now;
+	m->last_bytes = src->bytes_fetched;
+}
+
 typedef struct fetch_queue {
 	fetch_range ranges[QUEUE_RANGES];
 	range_owner owners[QUEUE_RANGES];
@@ -43,6 +96,7 @@ typedef struct fetch_queue {
 	progress   *prog;
 	const plan_entry *entries;	/* the plan's, to index changes */
 	uint8_t    *changes;		/* FILE_* per plan entry */
+	link_meter	meter;
 } fetch_queue;
 
 /*
@@ -78,6 +132,7 @@ sink(void *ctx, size_t index, const uint8_t *data, size_t len, bool missing,
 	const plan_entry *e = q->owners[index].entry;
 	uint8_t    *change = &q->changes[e - q->entries];
 
+	meter_tick(&q->meter, q->src, false);
 	if (missing)
 	{
 		/*
@@ -104,6 +159,42 @@ sink(void *ctx, size_t index, const uint8_t *data, size_t len, bool missing,
 	return target_writer_write(q->w, r->path, r->offset, data, len, err);
 }
 
+/*
+ * Gaps up to this between the ranges of a file are read ahead with them:
+ * one call for a file's scattered blocks rather than one per block.
+ */
+#define PREFETCH_GAP (64 * 1024)
+
+/* Start reading what the queued ranges overwrite on the target. */
+static void
+prefetch(const fetch_queue *q)
+{
+	size_t		i = 0;
+
+	while (i < q->n)
+	{
+		const fetch_range *r = &q->ranges[i];
+		uint64_t	end = r->offset + r->len;
+		size_t		j = i + 1;
+
+		if (q->owners[i].probe)
+		{
+			i++;
+			continue;
+		}
+		/* a file's ranges are queued in offset order */
+		while (j < q->n && !q->owners[j].probe && strcmp(q->ranges[j].path, r->path) == 0 &&
+			   q->ranges[j].offset >= r->offset && q->ranges[j].offset <= end + PREFETCH_GAP)
+		{
+			if (q->ranges[j].offset + q->ranges[j].len > end)
+				end = q->ranges[j].offset + q->ranges[j].len;
+			j++;
+		}
+		target_writer_prefetch(q->w, r->path, r->offset, end - r->offset);
+		i = j;
+	}
+}
+
 static bool
 flush(fetch_queue *q, rw_error *err)
 {
@@ -112,9 +203,7 @@ flush(fetch_queue *q, rw_error *err)
 	if (q->n == 0)
 		return true;
 	/* save what the batch overwrites; its first write syncs the journal once */
-	for (size_t i = 0; i < q->n; i++)
-		if (!q->owners[i].probe)
-			target_writer_prefetch(q->w, q->ranges[i].path, q->ranges[i].offset, q->ranges[i].len);
+	prefetch(q);
 	for (size_t i = 0; i < q->n; i++)
 		if (!q->owners[i].probe &&
 			!target_writer_protect(q->w, q->ranges[i].path, q->ranges[i].offset, q->ranges[i].len, err))
@@ -269,11 +358,13 @@ execute_plan(const plan *p, source *src, target_writer *w, progress *prog,
 	q->entries = p->entries;
 	q->changes = xcalloc(p->n, 1);
 	prog->total = p->totals.fetch_bytes;
+	meter_start(&q->meter, src);
 
 	/* parents sort before their children: create and copy in path order */
 	for (size_t i = 0; ok && i < p->n; i++)
 		ok = start_entry(q, &p->entries[i], err);
 	ok = ok && flush(q, err);
+	meter_tick(&q->meter, src, true);
 	collect_changes(p, q->changes, out);
 	free(q->changes);
 	free(q);

@@ -120,7 +120,8 @@ options_print_help(const char *progname)
 		   "                                 available yet)\n"
 		   "      --format=text|json         json: print plan, report and result as one JSON\n"
 		   "                                 document on stdout (fields: see the manual)\n"
-		   "      --debug                    write debug messages, each with its time\n"
+		   "      --debug                    write debug messages, each with its time, and the\n"
+		   "                                 bytes received from the source every second\n"
 		   "  -V, --version                  output version information, then exit\n"
 		   "  -?, --help                     show this help, then exit\n\n",
 		   OPTIONS_DEFAULT_JOBS, SOURCE_MAX_JOBS, OPTIONS_DEFAULT_TIMEOUT, OPTIONS_MAX_TIMEOUT,

@@ -85,9 +85,11 @@ fail_stalled(pq_source *ps, rw_error *err)
 
 /*
  * Send what is queued on the busy connections and read what arrives on
- * them until conns[want] has a whole result to give (PQgetResult will not
- * block), so that no server waits on a full socket.  No byte from any of
- * them for the stall limit fails the wait.
+ * them until conns[want] has a whole result (or row) to give (PQgetResult
+ * will not block), so that no server waits on a full socket.  What the
+ * others have sent is read even when conns[want] is ready at once: while
+ * its rows are written, theirs keep coming.  No byte from any of them for
+ * the stall limit fails the wait.
  */
 bool
 pq_wait_conns(pq_source *ps, PGconn *const *conns, const bool *busy, int nconns, int want,
@@ -101,6 +103,7 @@ pq_wait_conns(pq_source *ps, PGconn *const *conns, const bool *busy, int nconns,
 	{
 		int			nfds = 0;
 		bool		want_unsent = false;
+		bool		ready;
 		int64_t		left;
 
 		for (int c = 0; c < nconns; c++)
@@ -117,10 +120,9 @@ pq_wait_conns(pq_source *ps, PGconn *const *conns, const bool *busy, int nconns,
 			fds[nfds].revents = 0;
 			map[nfds++] = c;
 		}
-		if (!want_unsent && !PQisBusy(conns[want]))
-			return true;
-		left = (int64_t) ps->timeout_s * 1000 - (now_ms() - last_byte);
-		if (left <= 0)
+		ready = !want_unsent && !PQisBusy(conns[want]);
+		left = ready ? 0 : (int64_t) ps->timeout_s * 1000 - (now_ms() - last_byte);
+		if (!ready && left <= 0)
 			return fail_stalled(ps, err);
 		if (poll(fds, (nfds_t) nfds, (int) left) < 0)
 		{
@@ -136,6 +138,8 @@ pq_wait_conns(pq_source *ps, PGconn *const *conns, const bool *busy, int nconns,
 				return pq_fail(err, conns[map[i]], NULL, "could not read from the source server");
 			last_byte = now_ms();
 		}
+		if (ready)
+			return true;
 	}
 }
 

@@ -128,8 +128,9 @@ pq_list_files(source *s, file_list *out, rw_error *err)
 #define FETCH_BATCH_MIN_BYTES (256 * 1024)
 /*
  * All connections' round trips in flight together carry at most this much:
- * libpq holds each whole result in memory (twice while it is parsed), so
- * memory stays bounded whatever --jobs is.
+ * rows are taken one at a time from the connection whose turn it is, but
+ * libpq buffers what the others send meanwhile (they are read so that no
+ * server waits on a full socket), so memory stays bounded whatever --jobs is.
  */
 #define FETCH_INFLIGHT_BYTES (16 * 1024 * 1024)
 /*
@@ -200,19 +201,30 @@ build_batch_params(const fetch_range *ranges, size_t count, strbuf *paths,
 
 /*
  * One query per batch of ranges, answered with one row per range in order:
- * column 0 the 1-based position (int8), column 1 the value (bytea).
- * result() is called for batch 0, 1, 2, ... in that order, from this
- * thread; what is in flight meanwhile is only buffered by libpq.
+ * column 0 the 1-based position (int8), column 1 the value (bytea).  Rows
+ * are taken one at a time as they arrive (libpq's single-row mode), so the
+ * server reads and sends the next ranges while this one is written, and no
+ * batch is held whole in memory.  row() is called for range 0, 1, 2, ... in
+ * that order, from this thread; what is in flight meanwhile on the other
+ * connections is only buffered by libpq.
  */
 typedef struct range_query {
 	const char *sql;			/* $1 text[] paths, $2 int8[] offsets, $3 int8[] lengths */
 	const char *verb;			/* "fetch", "hash": for messages */
 	const fetch_range *ranges;
 	batch_plan	batches;
-	bool		(*result) (void *ctx, pq_source *ps, const PGresult *res,
-						   size_t first, size_t count, rw_error *err);
+	/* row 0 of res (two columns) is the answer for ranges[index] */
+	bool		(*row) (void *ctx, pq_source *ps, const PGresult *res, size_t index,
+						rw_error *err);
 	void	   *ctx;
 } range_query;
+
+/* The connections a range query runs on, and which have a query in flight. */
+typedef struct conn_set {
+	PGconn	   *conns[SOURCE_MAX_JOBS];
+	bool		busy[SOURCE_MAX_JOBS];
+	int			n;
+} conn_set;
 
 static void
 describe_batch(const range_query *q, size_t b, char *what, size_t size)
@@ -241,7 +253,8 @@ send_batch(PGconn *conn, const range_query *q, size_t b, rw_error *err)
 	params[1] = offsets.data;
 	params[2] = lens.data;
 	/* binary results: bytea arrives as raw bytes, not hex text */
-	ok = PQsendQueryParams(conn, q->sql, 3, NULL, params, NULL, NULL, 1) == 1;
+	ok = PQsendQueryParams(conn, q->sql, 3, NULL, params, NULL, NULL, 1) == 1 &&
+		PQsetSingleRowMode(conn) == 1;
 	free(paths.data);
 	free(offsets.data);
 	free(lens.data);
@@ -255,53 +268,104 @@ send_batch(PGconn *conn, const range_query *q, size_t b, rw_error *err)
 	return true;
 }
 
-/* Take batch b's result from conn and hand it to q->result. */
+/* The row for r must be at (0-based) position in its batch. */
 static bool
-finish_batch(pq_source *ps, PGconn *conn, const range_query *q, size_t b, rw_error *err)
+check_row_order(const PGresult *res, size_t position, const fetch_range *r, rw_error *err)
+{
+	return reply_range_position(PQgetvalue(res, 0, 0), PQgetlength(res, 0, 0),
+								PQgetisnull(res, 0, 0), position, r->path, err);
+}
+
+/*
+ * One result of batch b (got rows taken so far): a row handed to q->row,
+ * the end of the rows, or an error.  *done is set at the end.
+ */
+static bool
+take_result(pq_source *ps, PGconn *conn, const range_query *q, size_t b, PGresult *res,
+			size_t *got, bool *done, rw_error *err)
 {
 	size_t		first = q->batches.starts[b];
 	size_t		count = q->batches.starts[b + 1] - first;
-	PGresult   *res = pq_collect_result(ps, conn, err);
+	ExecStatusType st = PQresultStatus(res);
 	char		what[1200];
+
+	if (st == PGRES_SINGLE_TUPLE && *got < count && PQnfields(res) == 2)
+	{
+		size_t		index = first + (*got)++;
+
+		return check_row_order(res, *got - 1, &q->ranges[index], err) &&
+			q->row(q->ctx, ps, res, index, err);
+	}
+	describe_batch(q, b, what, sizeof(what));
+	if (st != PGRES_SINGLE_TUPLE && st != PGRES_TUPLES_OK)
+		return pq_fail(err, conn, res, what);
+	if (st == PGRES_TUPLES_OK && *got == count)
+	{
+		*done = true;
+		return true;
+	}
+	/* too many rows, too few, or not two columns */
+	return rw_fail(err, RW_ESOURCE, "%s: unexpected result with %zu rows and %d columns",
+				   what, *got + (st == PGRES_SINGLE_TUPLE), PQnfields(res));
+}
+
+/*
+ * Take batch b's rows from conns->conns[c] as they arrive and hand them to
+ * q->row; reading the other busy connections meanwhile.  Afterwards the
+ * connection is idle, unless the source went silent.
+ */
+static bool
+finish_batch(pq_source *ps, conn_set *cs, int c, const range_query *q, size_t b,
+			 rw_error *err)
+{
+	PGconn	   *conn = cs->conns[c];
+	size_t		got = 0;
+	bool		done = false;
 	bool		ok = true;
 
-	if (res == NULL)
-		return false;
-	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+	while (ok)
 	{
-		describe_batch(q, b, what, sizeof(what));
-		ok = pq_fail(err, conn, res, what);
+		PGresult   *res;
+
+		if (!pq_wait_conns(ps, cs->conns, cs->busy, cs->n, c, err))
+			return false;		/* busy[c] stays set: unusable, or drained later */
+		if ((res = PQgetResult(conn)) == NULL)
+			break;
+		if (!done)
+			ok = take_result(ps, conn, q, b, res, &got, &done, err);
+		PQclear(res);
 	}
-	else if (PQntuples(res) != (int) count || PQnfields(res) != 2)
+	if (ok && !done)
+		ok = pq_fail(err, conn, NULL, "no result from the source server");
+	if (!ok && !ps->stalled)
 	{
-		describe_batch(q, b, what, sizeof(what));
-		ok = pq_expect_shape(res, (int) count, 2, what, err);
+		rw_error	drain_err;
+
+		/* the rest of the answer is read and dropped: conn takes the next query */
+		PQclear(pq_collect_result(ps, conn, &drain_err));
 	}
-	if (ok)
-		ok = q->result(q->ctx, ps, res, first, count, err);
-	PQclear(res);
+	cs->busy[c] = false;
 	return ok;
 }
 
 /*
- * Run q's batches, batch b on connection b % nconns, at most one query in
- * flight per connection: up to nconns round trips overlap, and results are
- * still handed over in order.
+ * Run q's batches, batch b on connection b % n, at most one query in
+ * flight per connection: up to n round trips overlap, and rows are still
+ * handed over in order.
  */
 static bool
 run_range_query(pq_source *ps, range_query *q, rw_error *err)
 {
-	PGconn	   *conns[SOURCE_MAX_JOBS];
-	bool		busy[SOURCE_MAX_JOBS] = {false};
+	conn_set	cs = {{NULL}, {false}, 0};
 	size_t		nb = q->batches.nbatches;
-	int			nconns = ps->jobs < (int) nb ? ps->jobs : (int) nb;
 	bool		ok = true;
 
-	for (int c = 0; c < nconns; c++)
+	cs.n = ps->jobs < (int) nb ? ps->jobs : (int) nb;
+	for (int c = 0; c < cs.n; c++)
 	{
 		rw_error	conn_err;
 
-		if ((conns[c] = pq_job_conn(ps, c, &conn_err)) != NULL)
+		if ((cs.conns[c] = pq_job_conn(ps, c, &conn_err)) != NULL)
 			continue;
 		/*
 		 * Only the extra connections are opened here (the first is the
@@ -310,41 +374,31 @@ run_range_query(pq_source *ps, range_query *q, rw_error *err)
 		 */
 		log_warning("could not open connection %d of %d to the source, continuing with %d: %s",
 					c + 1, ps->jobs, c, conn_err.msg);
-		ps->jobs = nconns = c;
+		ps->jobs = cs.n = c;
 		break;
 	}
-	for (int c = 0; ok && c < nconns; c++)
-		busy[c] = ok = send_batch(conns[c], q, (size_t) c, err);
+	for (int c = 0; ok && c < cs.n; c++)
+		cs.busy[c] = ok = send_batch(cs.conns[c], q, (size_t) c, err);
 	for (size_t b = 0; ok && b < nb; b++)
 	{
-		int			c = (int) (b % (size_t) nconns);
+		int			c = (int) (b % (size_t) cs.n);
 
-		ok = pq_wait_conns(ps, conns, busy, nconns, c, err) &&
-			finish_batch(ps, conns[c], q, b, err);
-		busy[c] = false;
-		if (ok && b + (size_t) nconns < nb)
-			busy[c] = ok = send_batch(conns[c], q, b + (size_t) nconns, err);
+		ok = finish_batch(ps, &cs, c, q, b, err);
+		if (ok && b + (size_t) cs.n < nb)
+			cs.busy[c] = ok = send_batch(cs.conns[c], q, b + (size_t) cs.n, err);
 	}
 	/*
 	 * After a failure the other connections must be idle for the next query;
 	 * a silent source would only make that wait again.
 	 */
-	for (int c = 0; c < nconns && !ps->stalled; c++)
+	for (int c = 0; c < cs.n && !ps->stalled; c++)
 	{
 		rw_error	drain_err;
 
-		if (busy[c])
-			PQclear(pq_collect_result(ps, conns[c], &drain_err));
+		if (cs.busy[c])
+			PQclear(pq_collect_result(ps, cs.conns[c], &drain_err));
 	}
 	return ok;
-}
-
-/* Row `row` of a range query's result must be range number row + 1. */
-static bool
-check_row_order(const PGresult *res, int row, const fetch_range *r, rw_error *err)
-{
-	return reply_range_position(PQgetvalue(res, row, 0), PQgetlength(res, row, 0),
-								PQgetisnull(res, row, 0), (size_t) row, r->path, err);
 }
 
 /*
@@ -359,11 +413,6 @@ static const char fetch_sql[] =
 	"       WITH ORDINALITY AS r(p, o, l, i)"
 	" ORDER BY r.i";
 
-typedef struct hash_ctx {
-	const fetch_range *ranges;
-	source_digest *out;
-} hash_ctx;
-
 typedef struct fetch_ctx {
 	const fetch_range *ranges;
 	fetch_sink	sink;
@@ -371,28 +420,19 @@ typedef struct fetch_ctx {
 } fetch_ctx;
 
 static bool
-fetch_result(void *ctx, pq_source *ps, const PGresult *res, size_t first, size_t count,
-			 rw_error *err)
+fetch_row(void *ctx, pq_source *ps, const PGresult *res, size_t index, rw_error *err)
 {
 	fetch_ctx  *fc = ctx;
-	bool		ok = true;
+	const fetch_range *r = &fc->ranges[index];
+	const uint8_t *data;
+	size_t		len;
+	bool		missing;
 
-	for (int row = 0; ok && row < (int) count; row++)
-	{
-		const fetch_range *r = &fc->ranges[first + (size_t) row];
-		const uint8_t *data;
-		size_t		len;
-		bool		missing;
-
-		if (!check_row_order(res, row, r, err) ||
-			!reply_fetch_value(PQgetvalue(res, row, 1), PQgetlength(res, row, 1),
-							   PQgetisnull(res, row, 1), r->len, r->path, &data, &len,
-							   &missing, err))
-			return false;
-		ps->base.bytes_fetched += len;
-		ok = fc->sink(fc->sink_ctx, first + (size_t) row, data, len, missing, err);
-	}
-	return ok;
+	if (!reply_fetch_value(PQgetvalue(res, 0, 1), PQgetlength(res, 0, 1),
+						   PQgetisnull(res, 0, 1), r->len, r->path, &data, &len, &missing, err))
+		return false;
+	ps->base.bytes_fetched += len;
+	return fc->sink(fc->sink_ctx, index, data, len, missing, err);
 }
 
 static bool
@@ -412,7 +452,7 @@ pq_fetch(source *s, const fetch_range *ranges, size_t n, fetch_sink sink,
 {
 	pq_source  *ps = (pq_source *) s;
 	fetch_ctx	fc = {ranges, sink, ctx};
-	range_query q = {fetch_sql, "fetch", ranges, {NULL, 0}, fetch_result, &fc};
+	range_query q = {fetch_sql, "fetch", ranges, {NULL, 0}, fetch_row, &fc};
 	uint64_t	total = 0, per_batch;
 	bool		ok;
 
@@ -445,24 +485,15 @@ static const char hash_sql[] =
 	" ORDER BY r.i";
 
 static bool
-hash_result(void *ctx, pq_source *ps, const PGresult *res, size_t first, size_t count,
-			rw_error *err)
+hash_row(void *ctx, pq_source *ps, const PGresult *res, size_t index, rw_error *err)
 {
-	hash_ctx   *hc = ctx;
+	source_digest *d = (source_digest *) ctx + index;
 
-	for (int row = 0; row < (int) count; row++)
-	{
-		source_digest *d = &hc->out[first + (size_t) row];
-
-		if (!check_row_order(res, row, &hc->ranges[first + (size_t) row], err))
-			return false;
-		if (!reply_digest_value(PQgetvalue(res, row, 1), PQgetlength(res, row, 1),
-								PQgetisnull(res, row, 1), d->sha256, &d->missing, err))
-			return false;
-		if (d->missing)
-			continue;
+	if (!reply_digest_value(PQgetvalue(res, 0, 1), PQgetlength(res, 0, 1),
+							PQgetisnull(res, 0, 1), d->sha256, &d->missing, err))
+		return false;
+	if (!d->missing)
 		ps->base.bytes_fetched += sizeof(d->sha256);
-	}
 	return true;
 }
 
@@ -471,8 +502,7 @@ pq_hash_ranges(source *s, const fetch_range *ranges, size_t n, source_digest *ou
 			   rw_error *err)
 {
 	pq_source  *ps = (pq_source *) s;
-	hash_ctx	hc = {ranges, out};
-	range_query q = {hash_sql, "hash", ranges, {NULL, 0}, hash_result, &hc};
+	range_query q = {hash_sql, "hash", ranges, {NULL, 0}, hash_row, out};
 	bool		ok;
 
 	if (n == 0)

@@ -49,6 +49,7 @@ struct target_writer {
 	int			rfd;			/* file being read for the journal, or -1 */
 	char	   *rfd_path;		/* its relative path */
 	char	   *rfd_full;		/* and its full path, for messages */
+	uint64_t	rfd_size;		/* its size when opened: every change forgets rfd */
 	uint8_t    *save_buf;		/* JOURNAL_PIECE_MAX bytes, for save_range */
 
 	char	  **touched;		/* relative paths to fsync (files and directories) */
@@ -255,6 +256,7 @@ static bool
 read_fd(target_writer *w, const char *path, int *fd)
 {
 	char	   *full;
+	struct stat st;
 
 	if (w->rfd >= 0 && strcmp(w->rfd_path, path) == 0)
 	{
@@ -264,14 +266,18 @@ read_fd(target_writer *w, const char *path, int *fd)
 	forget_read(w);
 	full = full_path(w, path);
 	w->rfd = io_open_read(w->io, full);
-	if (w->rfd < 0)
+	if (w->rfd < 0 || fstat(w->rfd, &st) != 0)
 	{
 		int			e = errno;
 
+		if (w->rfd >= 0)
+			close(w->rfd);
+		w->rfd = -1;
 		free(full);
 		errno = e;
 		return false;
 	}
+	w->rfd_size = (uint64_t) st.st_size;
 	w->rfd_path = xstrdup(path);
 	w->rfd_full = full;
 	*fd = w->rfd;
@@ -345,7 +351,6 @@ save_range(target_writer *w, const char *path, uint64_t offset, uint64_t len,
 		   rw_error *err)
 {
 	int			fd;
-	struct stat st;
 	uint64_t	end;
 	bool		ok = true;
 
@@ -359,9 +364,7 @@ save_range(target_writer *w, const char *path, uint64_t offset, uint64_t len,
 			return true;		/* nothing there to lose */
 		return target_fail(err, errno, "could not read target file \"%s/%s\"", w->pgdata, path);
 	}
-	if (fstat(fd, &st) != 0)
-		return target_fail(err, errno, "could not read target file \"%s\"", w->rfd_full);
-	end = (uint64_t) st.st_size;
+	end = w->rfd_size;
 	if (len < end - offset && offset < end)
 		end = offset + len;
 	if (offset < end && w->save_buf == NULL)
