@@ -26,6 +26,8 @@ source_offers(const source *s, source_offer what)
 			return s->ops->wal_retention != NULL && s->ops->ensure_slot != NULL;
 		case SOURCE_QUERIES_CATALOG:
 			return s->ops->catalog_query != NULL;
+		case SOURCE_TAKES_BACKUP:
+			return s->ops->backup_start != NULL && s->ops->backup_stop != NULL;
 	}
 	return false;
 }

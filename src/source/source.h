@@ -83,6 +83,13 @@ typedef struct source_wal_retention {
 	bool		can_create_slot;	/* the role has REPLICATION or is a superuser */
 } source_wal_retention;
 
+/* A base backup that ended on the source (backup_stop). */
+typedef struct source_backup_end {
+	lsn_t		stop_lsn;		/* where the node that restores it is consistent */
+	char	   *label;			/* backup_label's text, malloc'd */
+	char	   *tablespace_map;	/* tablespace_map's text, malloc'd; NULL: none */
+} source_backup_end;
+
 /* One row of a catalog query: vals[0..ncols), NULL for SQL NULL. */
 typedef bool (*catalog_row_fn) (void *ctx, const char *const *vals, int ncols,
 								rw_error *err);
@@ -162,6 +169,19 @@ typedef struct source_ops {
 								  catalog_row_fn row, void *ctx, bool *reached,
 								  rw_error *err);
 
+	/*
+	 * Optional (SOURCE_TAKES_BACKUP): start a base backup labelled label on
+	 * a session of its own (fast checkpoint), held until backup_stop or
+	 * close (which aborts it); *start is its redo point.
+	 */
+	bool		(*backup_start) (source *s, const char *label, lsn_t *start, rw_error *err);
+
+	/*
+	 * Optional (SOURCE_TAKES_BACKUP): stop the backup backup_start started,
+	 * without waiting for the archive; out's strings are the caller's.
+	 */
+	bool		(*backup_stop) (source *s, source_backup_end *out, rw_error *err);
+
 	/* Disconnect and free s. */
 	void		(*close) (source *s);
 } source_ops;
@@ -190,7 +210,8 @@ typedef enum source_offer {
 	SOURCE_GIVES_CONNINFO,		/* standby_conninfo: a standby can stream from it */
 	SOURCE_NAMES_RELATIONS,		/* describe_relations: it has a catalog to ask */
 	SOURCE_RETAINS_WAL,			/* wal_retention and ensure_slot: WAL retention, slots */
-	SOURCE_QUERIES_CATALOG		/* catalog_query: table layouts for --salvage */
+	SOURCE_QUERIES_CATALOG,		/* catalog_query: table layouts for --salvage */
+	SOURCE_TAKES_BACKUP			/* backup_start and backup_stop: a running server */
 } source_offer;
 
 /* Does s offer what, i.e. are the operations behind it there? */

@@ -323,6 +323,7 @@ pq_close(source *s)
 
 	for (int c = 0; c < SOURCE_MAX_JOBS - 1; c++)
 		PQfinish(ps->extra[c]);
+	PQfinish(ps->backup);
 	PQfinish(ps->conn);
 	free(ps->connstr);
 	free(ps);
@@ -340,6 +341,8 @@ static const source_ops pq_ops = {
 	.wal_retention = pq_wal_retention,
 	.ensure_slot = pq_ensure_slot,
 	.catalog_query = pq_catalog_query,
+	.backup_start = pq_backup_start,
+	.backup_stop = pq_backup_stop,
 	.close = pq_close,
 };
 

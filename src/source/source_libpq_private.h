@@ -26,6 +26,7 @@ typedef struct pq_source {
 	int			timeout_s;		/* --timeout: longest silence from the source */
 	bool		stalled;		/* the source went silent: its connections are unusable */
 	PGconn	   *extra[SOURCE_MAX_JOBS - 1];	/* the others, opened on first use */
+	PGconn	   *backup;			/* the session of a base backup in progress */
 } pq_source;
 
 /* A growing NUL-terminated string; data is malloc'd and owned by the user. */
@@ -120,5 +121,10 @@ bool		pq_describe_relations(source *s, uint32_t db_oid, const uint32_t *relfilen
 bool		pq_catalog_query(source *s, uint32_t db_oid, const char *sql,
 							 const char *const *params, int nparams, int ncols,
 							 catalog_row_fn row, void *ctx, bool *reached, rw_error *err);
+
+/* --- base backups (source_libpq_backup.c) -------------------------------- */
+
+bool		pq_backup_start(source *s, const char *label, lsn_t *start, rw_error *err);
+bool		pq_backup_stop(source *s, source_backup_end *out, rw_error *err);
 
 #endif
