@@ -37,7 +37,7 @@ method_parse(const char *s, rewind_method *out)
 bool
 method_available(rewind_method m)
 {
-	return m == METHOD_AUTO || m == METHOD_WAL;
+	return m == METHOD_AUTO || m == METHOD_WAL || m == METHOD_COMPARE;
 }
 
 void
@@ -45,6 +45,14 @@ method_reason(const method_choice *m, char *buf, size_t len)
 {
 	int			n;
 
+	if (m->used == METHOD_COMPARE)
+	{
+		snprintf(buf, len, "%s; every file of both sides compared by SHA-256 digests within a "
+				 "base backup of the source, the target's WAL not read",
+				 m->requested == METHOD_AUTO ? "no other method could be proven" :
+				 "asked for with --method");
+		return;
+	}
 	n = snprintf(buf, len, "%s; the target's WAL from the last common checkpoint's redo point "
 				 "to its end could be read",
 				 m->requested == METHOD_AUTO ? "the first method that can be proven" :

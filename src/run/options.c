@@ -111,11 +111,13 @@ options_print_help(const char *progname)
 "      --salvage=DIR              save the rows the target loses (CSV files per\n"
 		   "                                 table, manifest.json, restore.sql) in DIR, a\n"
 		   "                                 new or empty directory, before any change\n"
-		   "      --method=auto|wal          how the blocks the target changed are found:\n"
+		   "      --method=auto|wal|compare  how the blocks the target changed are found:\n"
 		   "                                 wal, from its WAL since the last common\n"
-		   "                                 checkpoint; auto (default): the first method\n"
-		   "                                 that can be proven (pagelsn and compare: not\n"
-		   "                                 available yet)\n"
+		   "                                 checkpoint; compare, every file compared with\n"
+		   "                                 the source's within a base backup of it (no\n"
+		   "                                 checksums, wal_log_hints or WAL needed);\n"
+		   "                                 auto (default): the first method that can be\n"
+		   "                                 proven (pagelsn: not available yet)\n"
 		   "      --format=text|json         json: print plan, report and result as one JSON\n"
 		   "                                 document on stdout (fields: see the manual)\n"
 		   "      --debug                    write debug messages, each with its time\n"
@@ -159,13 +161,13 @@ static bool
 parse_method(const char *arg, rewind_method *out, rw_error *err)
 {
 	if (!method_parse(arg, out))
-		return rw_fail(err, RW_EUSAGE, "invalid --method \"%s\" (use \"auto\" or \"wal\")",
+		return rw_fail(err, RW_EUSAGE, "invalid --method \"%s\" (use \"auto\", \"wal\" or \"compare\")",
 					   arg);
 	if (!method_available(*out))
 	{
 		rw_fail(err, RW_EUSAGE, "--method=%s is not available yet in this version of rewind",
 				arg);
-		rw_hint(err, "Use --method=auto or --method=wal.");
+		rw_hint(err, "Use --method=auto, --method=wal or --method=compare.");
 		return false;
 	}
 	return true;

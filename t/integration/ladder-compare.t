@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# Issue 15, rung 4, the block compare (--method=compare): a cluster with
+# neither data checksums nor wal_log_hints, whose new primary no longer has
+# the WAL from the divergence point on (recycled, no archive).  Nothing in
+# the old primary's WAL can show every page it changed: a prepared
+# transaction X, from before the divergence, commits only on the old
+# primary, and a SELECT there sets hint bits on X's pages without any WAL.
+# The new primary rolls X back.  rewind --method=compare compares every
+# file of both sides within a base backup of the new primary and copies
+# what differs, X's pages included; the rewound node follows the new
+# primary with its data.  A big table the old primary changed in one row
+# costs a few blocks, not the table.
+set -euo pipefail
+# shellcheck source=t/lib/harness.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/harness.sh"
+
+node_init old
+node_conf old "wal_log_hints = off"
+node_start old
+is "$(as_pg "$PGBIN/pg_controldata" "${NODE_DATA[old]}" | grep -E '^(wal_log_hints setting|Data page checksum version)' | tr -s ' ')" \
+    "$(printf 'wal_log_hints setting: off\nData page checksum version: 0')" \
+    "the cluster has neither wal_log_hints nor data checksums"
+# Sparse pages for X: its updates are HOT updates on the same pages and the
+# SELECT prunes nothing (pruning would write WAL).
+node_psql old "
+CREATE TABLE hinted (id int PRIMARY KEY, v text NOT NULL);
+INSERT INTO hinted SELECT g, repeat('a', 60) FROM generate_series(1, 40000) g;
+DELETE FROM hinted WHERE id % 10 <> 0;
+VACUUM hinted;
+CREATE TABLE big (id int PRIMARY KEY, v text NOT NULL);
+INSERT INTO big SELECT g, repeat('b', 200) FROM generate_series(1, 200000) g;
+VACUUM big;"
+node_backup_standby old new
+node_start new
+node_psql old "BEGIN; UPDATE hinted SET v = 'X-COMMITTED-ONLY-ON-OLD'; PREPARE TRANSACTION 'x';"
+node_checkpoint old
+wait_for_catchup new old
+node_promote new
+
+# the old primary goes on: X commits, hint bits without WAL, one row of big
+node_psql old "COMMIT PREPARED 'x';"
+node_psql old "SELECT count(*) FROM hinted WHERE v = 'X-COMMITTED-ONLY-ON-OLD';" >/dev/null
+node_psql old "UPDATE big SET v = 'OLD-ONLY' WHERE id = 50000;"
+node_stop old fast
+
+# the new primary: X rolled back, its own writes, and its WAL from the
+# divergence point recycled
+node_psql new "ROLLBACK PREPARED 'x';
+SELECT count(*) FROM hinted WHERE v = 'X-COMMITTED-ONLY-ON-OLD';
+UPDATE big SET v = 'NEW' WHERE id = 10;
+CREATE TABLE after_promotion AS SELECT g FROM generate_series(1, 1000) g;" >/dev/null
+node_conf new "wal_keep_size = 0"
+node_psql new "SELECT pg_reload_conf()" >/dev/null
+div=$(history_switchpoint new "$(node_tli new)" "$(control_tli old)")
+div_seg=$(node_psql new "SELECT pg_walfile_name('$div'::pg_lsn)")
+# the segment is named on the new timeline; the old timeline's ends there too
+div_seg_old=$(printf '%08X%s' "$(control_tli old)" "${div_seg:8}")
+for _ in 1 2 3 4 5 6; do
+    node_psql new "CREATE TABLE filler AS SELECT g FROM generate_series(1, 100000) g; DROP TABLE filler;
+                   SELECT pg_switch_wal(); CHECKPOINT;" >/dev/null
+done
+is "$(node_psql new "SELECT count(*) FROM pg_ls_waldir() WHERE name IN ('$div_seg', '$div_seg_old')")" 0 \
+    "the new primary no longer has the WAL segment of the divergence point $div ($div_seg)"
+
+# the one method that needs nothing of the WAL
+big_size=$(node_psql new "SELECT pg_relation_size('big')")
+st=0
+run_rewind old new -R --method=compare --format json || st=$?
+out=$(cat "$REWIND_OUT")
+is "$st" 0 "rewind --method=compare exits with status 0"
+last_ok || diag "$out"
+like "$out" "method: compare" "... and says it used the block compare"
+like "$out" "base backup started on the source at WAL location" "... within a base backup of the source"
+like "$out" "base backup stopped on the source at WAL location" "... stopped after the copy"
+like "$out" "Done!" "... and is done"
+like "$(cat "${NODE_DATA[old]}/backup_label")" "LABEL: rewind --method=compare" \
+    "the target's backup_label is the base backup's"
+
+json=$(sed -n '/^{/,$p' "$REWIND_OUT" | sed '/^\[exit status/d')
+blocks_bytes=$(jq '[.plan.actions[] | select(.action == "copy blocks") | .bytes] | add' <<<"$json")
+note "bytes in copied blocks: $blocks_bytes; fetched from the source: $(jq '.plan.bytes_fetched' <<<"$json"); big: $big_size bytes"
+ok "blocks were copied ($blocks_bytes bytes)" test "$blocks_bytes" -gt 0
+ok "a table changed in two rows costs a few blocks: all blocks copied are under a quarter of it" \
+    test "$blocks_bytes" -lt $((big_size / 4))
+
+verify_standby "compare" old new
+
+done_testing
