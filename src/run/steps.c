@@ -173,7 +173,8 @@ steps_open_source(rewind_ctx *c, rw_error *err)
 step_outcome
 steps_source_server(rewind_ctx *c, rw_error *err)
 {
-	return c->src->ops->check_server(c->src, err) ? STEP_OK : STEP_FINDING;
+	return c->src->ops->check_server(c->src, c->opts->method == METHOD_COMPARE, err) ?
+		STEP_OK : STEP_FINDING;
 }
 
 step_outcome

@@ -9,7 +9,8 @@ source *
 source_open(const source_spec *spec, rw_error *err)
 {
 	if (spec->connstr != NULL)
-		return source_libpq_open(spec->connstr, spec->jobs, spec->timeout_s, err);
+		return source_libpq_open(spec->connstr, spec->jobs, spec->timeout_s, spec->max_rate,
+								 err);
 	return source_local_open(spec->datadir, err);
 }
 

@@ -124,9 +124,10 @@ typedef struct source_ops {
 	/*
 	 * Check what a rewind requires of the source that the control file does
 	 * not tell: a server's full_page_writes setting and the privileges of
-	 * the role.  A directory source has nothing to check.
+	 * the role (with base_backup, also on the functions backup_start and
+	 * backup_stop call).  A directory source has nothing to check.
 	 */
-	bool		(*check_server) (source *s, rw_error *err);
+	bool		(*check_server) (source *s, bool base_backup, rw_error *err);
 
 	/* Optional (SOURCE_GIVES_CONNINFO): the primary_conninfo a standby of
 	 * this source should use, malloc'd. */
@@ -223,6 +224,7 @@ typedef struct source_spec {
 	const char *connstr;		/* a running server: a libpq connection string */
 	int			jobs;			/* connections a server source may use (--jobs) */
 	int			timeout_s;		/* longest silence from a server source (--timeout) */
+	uint64_t	max_rate;		/* bytes a server source reads per second, 0: no limit */
 } source_spec;
 
 /* Open the source spec names, of the kind it names; NULL with err set. */
@@ -236,9 +238,13 @@ source	   *source_open(const source_spec *spec, rw_error *err);
  * when first needed, with the same connection string).  A source that sends
  * nothing for timeout_s seconds while an answer is awaited fails the call
  * that waits (and connecting, with libpq's connect_timeout, TCP keepalives
- * and user timeout, unless the connection string sets its own).
+ * and user timeout, unless the connection string sets its own).  With
+ * max_rate (bytes per second; 0: no limit), fetch and hash_ranges send
+ * their queries no faster than the server reads max_rate bytes of files
+ * per second.
  */
-source	   *source_libpq_open(const char *connstr, int jobs, int timeout_s, rw_error *err);
+source	   *source_libpq_open(const char *connstr, int jobs, int timeout_s, uint64_t max_rate,
+							  rw_error *err);
 
 /* A stopped data directory on this machine. */
 source	   *source_local_open(const char *datadir, rw_error *err);

@@ -17,9 +17,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/../lib/harness.sh"
 node_init old
 node_conf old "wal_log_hints = off"
 node_start old
-is "$(as_pg "$PGBIN/pg_controldata" "${NODE_DATA[old]}" | grep -E '^(wal_log_hints setting|Data page checksum version)' | tr -s ' ')" \
-    "$(printf 'wal_log_hints setting: off\nData page checksum version: 0')" \
-    "the cluster has neither wal_log_hints nor data checksums"
+is "$(node_psql old "SELECT current_setting('wal_log_hints') || ' ' || current_setting('data_checksums')")" \
+    "off off" "the cluster has neither wal_log_hints nor data checksums"
 # Sparse pages for X: its updates are HOT updates on the same pages and the
 # SELECT prunes nothing (pruning would write WAL).
 node_psql old "
@@ -61,6 +60,27 @@ for _ in 1 2 3 4 5 6; do
 done
 is "$(node_psql new "SELECT count(*) FROM pg_ls_waldir() WHERE name IN ('$div_seg', '$div_seg_old')")" 0 \
     "the new primary no longer has the WAL segment of the divergence point $div ($div_seg)"
+
+# --check names what a role granted the file functions only lacks for it
+node_psql new "CREATE ROLE rw_compare LOGIN;
+GRANT EXECUTE ON FUNCTION pg_catalog.pg_ls_dir(text, boolean, boolean) TO rw_compare;
+GRANT EXECUTE ON FUNCTION pg_catalog.pg_stat_file(text, boolean) TO rw_compare;
+GRANT EXECUTE ON FUNCTION pg_catalog.pg_read_binary_file(text) TO rw_compare;
+GRANT EXECUTE ON FUNCTION pg_catalog.pg_read_binary_file(text, bigint, bigint, boolean) TO rw_compare;"
+if [[ "$PG_MAJOR" == 14 ]]; then start_fn='pg_start_backup\(text, boolean, boolean\)'
+else start_fn='pg_backup_start\(text, boolean\)'; fi
+before=$(content_fingerprint "${NODE_DATA[old]}")
+st=0
+as_pg "$TOOL" --target-pgdata="${NODE_DATA[old]}" --method=compare --check \
+    --source-server="host=127.0.0.1 port=${NODE_PORT[new]} user=rw_compare dbname=postgres" \
+    >"$SCRATCH/check.out" 2>&1 || st=$?
+is "$st" 3 "--check --method=compare with a role lacking EXECUTE on the backup functions: exit status 3"
+like "$(cat "$SCRATCH/check.out")" "GRANT EXECUTE ON FUNCTION pg_catalog\.$start_fn TO \"?rw_compare" \
+    "... naming the GRANT on the function that starts a backup"
+last_ok || diag "$(cat "$SCRATCH/check.out")"
+unlike "$(cat "$SCRATCH/check.out")" "pg_ls_dir" "... and not the functions it has"
+is "$(content_fingerprint "${NODE_DATA[old]}" | sha256sum)" "$(sha256sum <<<"$before")" \
+    "... and the target is unchanged"
 
 # the one method that needs nothing of the WAL
 big_size=$(node_psql new "SELECT pg_relation_size('big')")
