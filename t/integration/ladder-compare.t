@@ -85,7 +85,9 @@ is "$(content_fingerprint "${NODE_DATA[old]}" | sha256sum)" "$(sha256sum <<<"$be
 # the one method that needs nothing of the WAL
 big_size=$(node_psql new "SELECT pg_relation_size('big')")
 st=0
+t0=$(date +%s%N)
 run_rewind old new -R --method=compare --format json || st=$?
+t_free=$(( ($(date +%s%N) - t0) / 1000000 ))
 out=$(cat "$REWIND_OUT")
 is "$st" 0 "rewind --method=compare exits with status 0"
 last_ok || diag "$out"
@@ -104,5 +106,24 @@ ok "a table changed in two rows costs a few blocks: all blocks copied are under 
     test "$blocks_bytes" -lt $((big_size / 4))
 
 verify_standby "compare" old new
+
+# Promoted by the verification, old has diverged again.  --max-rate paces
+# what the source reads: all of big at least is hashed there, so at 4 MB/s
+# the run takes at least big's size / 4 MB seconds, which the run without a
+# limit above took less than.
+rate=$((4 * 1024 * 1024))
+bound_ms=$((big_size * 1000 / rate))
+t0=$(date +%s%N)
+st=0
+run_rewind old new -R --method=compare --max-rate=4M || st=$?
+t_rate=$(( ($(date +%s%N) - t0) / 1000000 ))
+is "$st" 0 "a second --method=compare, with --max-rate=4M, exits with status 0"
+last_ok || diag "$(cat "$REWIND_OUT")"
+note "without a limit: $t_free ms; with --max-rate=4M: $t_rate ms; big alone at 4 MB/s: $bound_ms ms"
+ok "the run without a limit took less than reading big at 4 MB/s ($t_free < $bound_ms ms)" \
+    test "$t_free" -lt "$bound_ms"
+ok "with --max-rate=4M it took at least that long ($t_rate >= $bound_ms ms)" \
+    test "$t_rate" -ge "$bound_ms"
+verify_standby "compare again" old new
 
 done_testing
