@@ -82,6 +82,17 @@ unlike "$(cat "$SCRATCH/check.out")" "pg_ls_dir" "... and not the functions it h
 is "$(content_fingerprint "${NODE_DATA[old]}" | sha256sum)" "$(sha256sum <<<"$before")" \
     "... and the target is unchanged"
 
+# a dry run plans from the listings: no backup, no change
+before=$(content_fingerprint "${NODE_DATA[old]}")
+st=0
+run_rewind old new --method=compare --dry-run || st=$?
+is "$st" 0 "a dry run of --method=compare exits with status 0"
+last_ok || diag "$(cat "$REWIND_OUT")"
+like "$(cat "$REWIND_OUT")" "method: compare" "... says it would use the block compare"
+unlike "$(cat "$REWIND_OUT")" "base backup started" "... starts no base backup"
+is "$(content_fingerprint "${NODE_DATA[old]}" | sha256sum)" "$(sha256sum <<<"$before")" \
+    "... and the target is unchanged"
+
 # the one method that needs nothing of the WAL
 big_size=$(node_psql new "SELECT pg_relation_size('big')")
 st=0
@@ -125,5 +136,19 @@ ok "the run without a limit took less than reading big at 4 MB/s ($t_free < $bou
 ok "with --max-rate=4M it took at least that long ($t_rate >= $bound_ms ms)" \
     test "$t_rate" -ge "$bound_ms"
 verify_standby "compare again" old new
+
+# a stopped source (--source-pgdata): no base backup, recovery starts at its
+# last checkpoint
+node_stop new fast
+SOURCE_MODE=pgdata
+st=0
+run_rewind old new --method=compare || st=$?
+SOURCE_MODE=server
+is "$st" 0 "--method=compare from a stopped --source-pgdata exits with status 0"
+last_ok || diag "$(cat "$REWIND_OUT")"
+unlike "$(cat "$REWIND_OUT")" "base backup started" "... without a base backup"
+node_start new
+if [[ $st == 0 ]]; then verify_standby "compare from a data directory" old new
+else fail "compare from a data directory: verified (not attempted: the run failed)"; fi
 
 done_testing
