@@ -236,7 +236,7 @@ print_change(const report_facts *f, const ledger_change *c, FILE *out)
 static void
 report_print_text(const report_facts *f, FILE *out)
 {
-	const ledger_result *r = ledger_get(f->ledger);
+	const ledger_result *r;
 
 	fprintf(out, "Divergence report:\n");
 	fprintf(out, "  the servers diverged at " LSN_FMT " on timeline %u; the target went on to "
@@ -246,6 +246,13 @@ report_print_text(const report_facts *f, FILE *out)
 	if (f->have_checkpoint)
 		fprintf(out, "  last common checkpoint: " LSN_FMT " (redo " LSN_FMT ") on timeline %u\n",
 				LSN_ARGS(f->ckpt_lsn), LSN_ARGS(f->ckpt_redo), (unsigned) f->ckpt_tli);
+	if (f->ledger == NULL)
+	{
+		fprintf(out, "  what the target loses is not known: its WAL was not read "
+				"(--method=compare)\n");
+		return;
+	}
+	r = ledger_get(f->ledger);
 	print_transactions(r, out);
 	print_relations(f, r, out);
 	if (r->nchanges > 0)

@@ -272,9 +272,18 @@ change(const report_facts *f, const ledger_change *c, json_writer *w)
 void
 report_json_report(const report_facts *f, json_writer *w)
 {
-	const ledger_result *r = ledger_get(f->ledger);
+	const ledger_result *r;
 
 	json_begin_object(w);
+	if (f->ledger == NULL)
+	{
+		/* --method=compare: the target's WAL was not read */
+		json_key(w, "committed_data_lost");
+		json_null(w);
+		json_end_object(w);
+		return;
+	}
+	r = ledger_get(f->ledger);
 	json_kv_bool(w, "committed_data_lost", r->nxacts > 0);
 	transactions(r, w);
 	relations(f, r, w);

@@ -345,6 +345,9 @@ options_validate(const rewind_options *opts, rw_error *err)
 	if (opts->salvage_dir && (opts->rollback || opts->check))
 		return rw_fail(err, RW_EUSAGE, "--salvage cannot be used with %s",
 					   opts->rollback ? "--rollback" : "--check");
+	/* the rows lost are found in the target's WAL, which the compare does not read */
+	if (opts->salvage_dir && opts->method == METHOD_COMPARE)
+		return rw_fail(err, RW_EUSAGE, "--salvage cannot be used with --method=compare");
 	if (opts->rollback)
 		return opts->dry_run || opts->check ?
 			rw_fail(err, RW_EUSAGE, "--rollback cannot be used with --dry-run or --check") : true;

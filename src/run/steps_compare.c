@@ -18,6 +18,9 @@ steps_compare_start(rewind_ctx *c, bool take_backup, rw_error *err)
 	lsn_t		start;
 
 	c->ckpt_lsn = LSN_INVALID;
+	/* where the target went on to: at least its control file's positions */
+	c->tgt_end = c->tgt.control.checkpoint > c->tgt.control.min_recovery_point ?
+		c->tgt.control.checkpoint : c->tgt.control.min_recovery_point;
 	if (c->src->stopped || !take_backup)
 	{
 		/* a stopped source's files stand at its last checkpoint, and hold still */
@@ -64,10 +67,11 @@ steps_build_compare_plan(rewind_ctx *c, bool compare_contents, rw_error *err)
 		.keep_common = true,
 	};
 
-	/* no block is known to differ before the files are compared */
+	/*
+	 * no block is known to differ before the files are compared; what the
+	 * target loses is not known (no ledger): its WAL is not read
+	 */
 	c->map = blockmap_new();
-	c->ledger = ledger_new(c->tgt.ver, c->diverge);
-	ledger_finish(c->ledger);
 	if (c->config_files.n == 0 && !config_target_files(c->tgt.pgdata, &c->config_files, err))
 		return STEP_STOP;
 	if (!plan_build(&in, &c->src_files, &c->tgt_files, c->map, &c->plan, err) ||

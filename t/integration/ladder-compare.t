@@ -90,8 +90,15 @@ is "$st" 0 "a dry run of --method=compare exits with status 0"
 last_ok || diag "$(cat "$REWIND_OUT")"
 like "$(cat "$REWIND_OUT")" "method: compare" "... says it would use the block compare"
 unlike "$(cat "$REWIND_OUT")" "base backup started" "... starts no base backup"
+like "$(cat "$REWIND_OUT")" "what the target loses is not known: its WAL was not read" \
+    "... and does not claim to know what the target loses"
 is "$(content_fingerprint "${NODE_DATA[old]}" | sha256sum)" "$(sha256sum <<<"$before")" \
     "... and the target is unchanged"
+
+st=0
+run_rewind old new --method=compare --salvage="$SCRATCH/salvage" || st=$?
+is "$st" 2 "--salvage (which needs the target's WAL) is refused with --method=compare"
+ok "... before anything is written" test ! -e "$SCRATCH/salvage"
 
 # the one method that needs nothing of the WAL
 big_size=$(node_psql new "SELECT pg_relation_size('big')")
@@ -110,6 +117,8 @@ like "$(cat "${NODE_DATA[old]}/backup_label")" "LABEL: rewind --method=compare" 
     "the target's backup_label is the base backup's"
 
 json=$(sed -n '/^{/,$p' "$REWIND_OUT" | sed '/^\[exit status/d')
+is "$(jq -c '.report' <<<"$json")" '{"committed_data_lost":null}' \
+    "the JSON report says what the target loses is not known"
 blocks_bytes=$(jq '[.plan.actions[] | select(.action == "copy blocks") | .bytes] | add' <<<"$json")
 note "bytes in copied blocks: $blocks_bytes; fetched from the source: $(jq '.plan.bytes_fetched' <<<"$json"); big: $big_size bytes"
 ok "blocks were copied ($blocks_bytes bytes)" test "$blocks_bytes" -gt 0
