@@ -31,6 +31,10 @@ static const pg_version_info versions[] = {
 		.max_builtin_rmid = 21, .custom_rmgrs = false,
 		.has_wal_summaries = false,
 		.has_transaction_timeout = false,
+		.backup_start_sql = "SELECT pg_catalog.pg_start_backup($1, true, false)",
+		.backup_stop_sql = "SELECT lsn, labelfile, spcmapfile FROM pg_catalog.pg_stop_backup(false, false)",
+		.backup_start_fn = "pg_catalog.pg_start_backup(text, boolean, boolean)",
+		.backup_stop_fn = "pg_catalog.pg_stop_backup(boolean, boolean)",
 	},
 	{
 		.major = 15, .wal_page_magic = 0xD110, .control_version = 1300,
@@ -46,6 +50,10 @@ static const pg_version_info versions[] = {
 		.max_builtin_rmid = 21, .custom_rmgrs = true,
 		.has_wal_summaries = false,
 		.has_transaction_timeout = false,
+		.backup_start_sql = "SELECT pg_catalog.pg_backup_start($1, true)",
+		.backup_stop_sql = "SELECT lsn, labelfile, spcmapfile FROM pg_catalog.pg_backup_stop(false)",
+		.backup_start_fn = "pg_catalog.pg_backup_start(text, boolean)",
+		.backup_stop_fn = "pg_catalog.pg_backup_stop(boolean)",
 	},
 	{
 		.major = 16, .wal_page_magic = 0xD113, .control_version = 1300,
@@ -61,6 +69,10 @@ static const pg_version_info versions[] = {
 		.max_builtin_rmid = 21, .custom_rmgrs = true,
 		.has_wal_summaries = false,
 		.has_transaction_timeout = false,
+		.backup_start_sql = "SELECT pg_catalog.pg_backup_start($1, true)",
+		.backup_stop_sql = "SELECT lsn, labelfile, spcmapfile FROM pg_catalog.pg_backup_stop(false)",
+		.backup_start_fn = "pg_catalog.pg_backup_start(text, boolean)",
+		.backup_stop_fn = "pg_catalog.pg_backup_stop(boolean)",
 	},
 	{
 		.major = 17, .wal_page_magic = 0xD116, .control_version = 1700,
@@ -76,6 +88,10 @@ static const pg_version_info versions[] = {
 		.max_builtin_rmid = 21, .custom_rmgrs = true,
 		.has_wal_summaries = true,
 		.has_transaction_timeout = true,
+		.backup_start_sql = "SELECT pg_catalog.pg_backup_start($1, true)",
+		.backup_stop_sql = "SELECT lsn, labelfile, spcmapfile FROM pg_catalog.pg_backup_stop(false)",
+		.backup_start_fn = "pg_catalog.pg_backup_start(text, boolean)",
+		.backup_stop_fn = "pg_catalog.pg_backup_stop(boolean)",
 	},
 	{
 		.major = 18, .wal_page_magic = 0xD118, .control_version = 1800,
@@ -91,6 +107,10 @@ static const pg_version_info versions[] = {
 		.max_builtin_rmid = 21, .custom_rmgrs = true,
 		.has_wal_summaries = true,
 		.has_transaction_timeout = true,
+		.backup_start_sql = "SELECT pg_catalog.pg_backup_start($1, true)",
+		.backup_stop_sql = "SELECT lsn, labelfile, spcmapfile FROM pg_catalog.pg_backup_stop(false)",
+		.backup_start_fn = "pg_catalog.pg_backup_start(text, boolean)",
+		.backup_stop_fn = "pg_catalog.pg_backup_stop(boolean)",
 	},
 };
 

@@ -73,6 +73,17 @@ typedef struct pg_version_info {
 
 	/* server settings */
 	bool		has_transaction_timeout;	/* the setting exists (17+) */
+
+	/*
+	 * The base backup functions, renamed in 15: the statement that starts
+	 * one ($1: the label; fast checkpoint, non-exclusive) and the one that
+	 * stops it (lsn, labelfile, spcmapfile; not waiting for the archive),
+	 * with the signatures whose EXECUTE privilege they need.
+	 */
+	const char *backup_start_sql;
+	const char *backup_stop_sql;
+	const char *backup_start_fn;
+	const char *backup_stop_fn;
 } pg_version_info;
 
 /* The facts for a major version, or NULL when it is not supported. */

@@ -36,12 +36,6 @@ method_parse(const char *s, rewind_method *out)
 }
 
 bool
-method_available(rewind_method m)
-{
-	return m != METHOD_COMPARE;
-}
-
-bool
 method_pagelsn_provable(const pg_control *ctl, bool unclean, const char **basis, rw_error *err)
 {
 	/* a crash may have left torn pages whose header is older than their contents */
@@ -105,6 +99,14 @@ method_reason(const method_choice *m, char *buf, size_t len)
 	if (m->used == METHOD_PAGELSN)
 	{
 		pagelsn_reason(m, buf, len);
+		return;
+	}
+	if (m->used == METHOD_COMPARE)
+	{
+		snprintf(buf, len, "%s; every file of both sides compared by SHA-256 digests within a "
+				 "base backup of the source, the target's WAL not read",
+				 m->requested == METHOD_AUTO ? "no other method could be proven" :
+				 "asked for with --method");
 		return;
 	}
 	n = snprintf(buf, len, "%s; the target's WAL from the last common checkpoint's redo point "

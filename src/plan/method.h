@@ -28,9 +28,6 @@ const char *method_name(rewind_method m);
 /* The method named s; false when s names none. */
 bool		method_parse(const char *s, rewind_method *out);
 
-/* Can this build carry the method out (auto: whichever it picks)? */
-bool		method_available(rewind_method m);
-
 /* The method a run used, and what it took. */
 typedef struct method_choice {
 	rewind_method requested;	/* --method */

@@ -173,7 +173,7 @@ plan_common_file(plan *p, const plan_input *in, const file_entry *s, const file_
 	else if (t->size < s->size)
 		e->action = ACT_COPY_TAIL;
 	collect_blocks(e, &rp, map);
-	if (e->action == ACT_NONE && e->nblocks == 0)
+	if (e->action == ACT_NONE && e->nblocks == 0 && !in->keep_common)
 	{
 		free(e->path);
 		free(e->blocks);

@@ -79,6 +79,9 @@ typedef struct plan_input {
 	/* with keep_config: the target's configuration files and directories
 	 * (config_target_files), kept as they are; NULL: the four top-level ones */
 	const str_list *config_files;
+	/* the block compare: keep the relation files both sides have at the same
+	 * size without blocks to copy (ACT_NONE), for plan_block_compare */
+	bool		keep_common;
 } plan_input;
 
 bool		plan_build(const plan_input *in, const file_list *source,

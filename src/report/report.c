@@ -235,6 +235,9 @@ print_change(const report_facts *f, const ledger_change *c, FILE *out)
 const char *
 report_lost_unavailable(const report_facts *f)
 {
+	if (f->ledger == NULL || (f->method != NULL && f->method->used == METHOD_COMPARE))
+		return "the files were compared (--method=compare): no WAL of the target was read, so "
+			"the transactions and changes the target loses cannot be listed";
 	if (f->method == NULL || f->method->used != METHOD_PAGELSN)
 		return NULL;
 	return "the page-LSN scan was used: no WAL of the target after the divergence point was "
@@ -245,7 +248,7 @@ report_lost_unavailable(const report_facts *f)
 static void
 report_print_text(const report_facts *f, FILE *out)
 {
-	const ledger_result *r = ledger_get(f->ledger);
+	const ledger_result *r;
 
 	fprintf(out, "Divergence report:\n");
 	fprintf(out, "  the servers diverged at " LSN_FMT " on timeline %u; the target went on to "
@@ -260,6 +263,7 @@ report_print_text(const report_facts *f, FILE *out)
 		fprintf(out, "  lost transactions: unavailable (%s)\n", report_lost_unavailable(f));
 		return;
 	}
+	r = ledger_get(f->ledger);
 	print_transactions(r, out);
 	print_relations(f, r, out);
 	if (r->nchanges > 0)

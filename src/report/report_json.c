@@ -287,7 +287,7 @@ change(const report_facts *f, const ledger_change *c, json_writer *w)
 void
 report_json_report(const report_facts *f, json_writer *w)
 {
-	const ledger_result *r = ledger_get(f->ledger);
+	const ledger_result *r;
 
 	json_begin_object(w);
 	if (report_lost_unavailable(f))
@@ -299,6 +299,7 @@ report_json_report(const report_facts *f, json_writer *w)
 		return;
 	}
 	json_kv_bool(w, "available", true);
+	r = ledger_get(f->ledger);
 	json_kv_bool(w, "committed_data_lost", r->nxacts > 0);
 	transactions(r, w);
 	relations(f, r, w);

@@ -5,6 +5,7 @@
 
 #include "run/options.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,7 +30,8 @@ enum {
 	OPT_SHUTDOWN_WAIT,
 	OPT_TIMEOUT,
 	OPT_SALVAGE,
-	OPT_METHOD
+	OPT_METHOD,
+	OPT_MAX_RATE
 };
 
 static const struct option long_options[] = {
@@ -55,6 +57,7 @@ static const struct option long_options[] = {
 	{"timeout", required_argument, NULL, OPT_TIMEOUT},
 	{"salvage", required_argument, NULL, OPT_SALVAGE},
 	{"method", required_argument, NULL, OPT_METHOD},
+	{"max-rate", required_argument, NULL, OPT_MAX_RATE},
 	{"debug", no_argument, NULL, OPT_DEBUG},
 	{"version", no_argument, NULL, 'V'},
 	{"help", no_argument, NULL, '?'},
@@ -78,6 +81,9 @@ options_print_help(const char *progname)
 		   "      --source-server=CONNSTR    source server to synchronize with\n"
 		   "  -j, --jobs=N                   fetch from the source server over N connections\n"
 		   "                                 at once (default %d, 1 to %d)\n"
+		   "      --max-rate=RATE            read at most RATE from the source server's\n"
+		   "                                 files per second (kB, or with suffix k or M;\n"
+		   "                                 32k to 1024M; default: no limit)\n"
 		   "  -n, --dry-run                  stop before modifying anything; print the plan\n"
 		   "                                 and what the target loses (divergence report)\n"
 		   "  -N, --no-sync                  do not wait for changes to be written\n"
@@ -111,13 +117,14 @@ options_print_help(const char *progname)
 "      --salvage=DIR              save the rows the target loses (CSV files per\n"
 		   "                                 table, manifest.json, restore.sql) in DIR, a\n"
 		   "                                 new or empty directory, before any change\n"
-		   "      --method=auto|wal|pagelsn  how the blocks the target changed are found:\n"
+		   "      --method=METHOD            how the blocks the target changed are found:\n"
 		   "                                 wal, from its WAL since the last common\n"
 		   "                                 checkpoint; pagelsn, from the page LSNs of its\n"
 		   "                                 relation files (needs data checksums or\n"
-		   "                                 wal_log_hints); auto (default): the first\n"
-		   "                                 method that can be proven (compare: not\n"
-		   "                                 available yet)\n"
+		   "                                 wal_log_hints); compare, every file compared\n"
+		   "                                 with the source's within a base backup of it\n"
+		   "                                 (no checksums, wal_log_hints or WAL needed);\n"
+		   "                                 auto (default): the first that can be proven\n"
 		   "      --format=text|json         json: print plan, report and result as one JSON\n"
 		   "                                 document on stdout (fields: see the manual)\n"
 		   "      --debug                    write debug messages, each with its time, and the\n"
@@ -157,21 +164,47 @@ is_help_word(const char *arg)
 	return strcmp(arg, "--help") == 0 || strcmp(arg, "-?") == 0;
 }
 
-/* --method: one this build can carry out. */
+/*
+ * --max-rate: kB per second unless the suffix is k or M, from 32 kB/s to
+ * 1024 MB/s, as pg_basebackup takes it.
+ */
+static bool
+parse_max_rate(const char *arg, uint64_t *out, rw_error *err)
+{
+	char	   *end;
+	unsigned long long n;
+	uint64_t	kb;
+
+	errno = 0;
+	n = strtoull(arg, &end, 10);
+	kb = (uint64_t) n;
+	if (end != arg && errno == 0 && arg[0] != '-' && n <= 1024ULL * 1024)
+	{
+		if (*end == 'M')
+		{
+			kb *= 1024;
+			end++;
+		}
+		else if (*end == 'k')
+			end++;
+		if (*end == '\0' && kb >= 32 && kb <= 1024 * 1024)
+		{
+			*out = kb * 1024;
+			return true;
+		}
+	}
+	return rw_fail(err, RW_EUSAGE, "invalid --max-rate \"%s\" (kB per second, or with "
+				   "suffix k or M; from 32k to 1024M)", arg);
+}
+
+/* --method: one of the names method_parse knows. */
 static bool
 parse_method(const char *arg, rewind_method *out, rw_error *err)
 {
 	if (!method_parse(arg, out))
-		return rw_fail(err, RW_EUSAGE, "invalid --method \"%s\" (use \"auto\", \"wal\" or "
-					   "\"pagelsn\")",
+		return rw_fail(err, RW_EUSAGE, "invalid --method \"%s\" (use \"auto\", \"wal\", "
+					   "\"pagelsn\" or \"compare\")",
 					   arg);
-	if (!method_available(*out))
-	{
-		rw_fail(err, RW_EUSAGE, "--method=%s is not available yet in this version of rewind",
-				arg);
-		rw_hint(err, "Use --method=auto, --method=wal or --method=pagelsn.");
-		return false;
-	}
 	return true;
 }
 
@@ -286,6 +319,10 @@ set_option(rewind_options *opts, int c, const char *arg, rw_error *err)
 			if (!parse_method(arg, &opts->method, err))
 				return false;
 			break;
+		case OPT_MAX_RATE:
+			if (!parse_max_rate(arg, &opts->max_rate, err))
+				return false;
+			break;
 		case OPT_TIMEOUT:
 			if (!parse_seconds(arg, "--timeout", 1, OPTIONS_MAX_TIMEOUT, &opts->timeout,
 							   err))
@@ -304,6 +341,9 @@ options_validate(const rewind_options *opts, rw_error *err)
 	if (opts->salvage_dir && (opts->rollback || opts->check))
 		return rw_fail(err, RW_EUSAGE, "--salvage cannot be used with %s",
 					   opts->rollback ? "--rollback" : "--check");
+	/* the rows lost are found in the target's WAL, which the compare does not read */
+	if (opts->salvage_dir && opts->method == METHOD_COMPARE)
+		return rw_fail(err, RW_EUSAGE, "--salvage cannot be used with --method=compare");
 	if (opts->rollback)
 		return opts->dry_run || opts->check ?
 			rw_fail(err, RW_EUSAGE, "--rollback cannot be used with --dry-run or --check") : true;
@@ -374,4 +414,5 @@ options_source_spec(const rewind_options *opts, source_spec *out)
 	out->connstr = opts->source_server;
 	out->jobs = opts->jobs;
 	out->timeout_s = opts->timeout;
+	out->max_rate = opts->max_rate;
 }

@@ -36,6 +36,8 @@ typedef struct rewind_options {
 	output_format format;
 	rewind_method method;		/* --method: how changed blocks are found */
 	int			jobs;			/* --jobs: connections to fetch with */
+	uint64_t	max_rate;		/* --max-rate: bytes per second read on the source
+								 * server, 0: no limit */
 	int			shutdown_wait;	/* --shutdown-wait: seconds, for a target shutting down */
 	int			timeout;		/* --timeout: seconds of silence from the source */
 	bool		dry_run;

@@ -14,6 +14,7 @@
 #include "target/writer.h"
 #include "target/finalize.h"
 #include "util/log.h"
+#include "xalloc.h"
 
 static bool
 write_standby_config(rewind_ctx *c, target_writer *w, rw_error *err)
@@ -166,8 +167,15 @@ finalize(rewind_ctx *c, target_writer *w, rw_error *err)
 		log_info("creating backup label and updating control file");
 	if (!steps_read_source_control(c, &after, err) || !recovery_end(c, &after, &end, &end_tli, err))
 		return false;
-	label = finalize_backup_label(c->start_redo, c->start_tli, c->start_ckpt,
-								  c->tgt.control.xlog_seg_size);
+	if (c->backup.label && c->backup.stop_lsn > end)
+	{
+		end = c->backup.stop_lsn;
+		end_tli = c->start_tli;
+	}
+	/* a base backup's own label (--method=compare), else one of ours */
+	label = c->backup.label ? xstrdup(c->backup.label) :
+		finalize_backup_label(c->start_redo, c->start_tli, c->start_ckpt,
+							  c->tgt.control.xlog_seg_size);
 	ok = target_writer_replace_file(w, "backup_label", (const uint8_t *) label, strlen(label),
 									err);
 	free(label);
@@ -176,6 +184,24 @@ finalize(rewind_ctx *c, target_writer *w, rw_error *err)
 	/* last: until this is written the target still describes its old self */
 	finalize_control(&after, end, end_tli, control);
 	return target_writer_replace_file(w, "global/pg_control", control, sizeof(control), err);
+}
+
+/*
+ * --method=compare: the base backup ends after the last copy; the rewound
+ * node is consistent once it has replayed up to where it stopped.
+ */
+static bool
+stop_backup(rewind_ctx *c, rw_error *err)
+{
+	if (!c->backup_started)
+		return true;
+	c->backup_started = false;
+	if (!c->src->ops->backup_stop(c->src, &c->backup, err))
+		return false;
+	log_info("base backup stopped on the source at WAL location " LSN_FMT
+			 "; the rewound node is consistent once it has replayed up to there",
+			 LSN_ARGS(c->backup.stop_lsn));
+	return true;
 }
 
 /*
@@ -227,6 +253,7 @@ perform_rewind(rewind_ctx *c, rw_error *err)
 	ok = execute_plan(&c->plan, c->src, w, &prog, &c->copied, err);
 	if (ok)
 		log_debug("plan executed");
+	ok = ok && stop_backup(c, err);
 	report_copy_changes(c);
 	/* data first, so the control file never points at data not on disk */
 	if (ok && !c->opts->no_sync)

@@ -135,6 +135,27 @@ plan_failure(const rw_error *e)
 		"target_wal" : "plan";
 }
 
+/*
+ * --method=compare: every file compared within a base backup of the
+ * source; the target's WAL is not read.  Only a run takes the backup and
+ * reads the files; a dry run and --check plan from the listings.
+ */
+static bool
+compared(pipeline *p)
+{
+	rewind_ctx *c = p->c;
+	rw_error	e;
+	step_outcome o;
+
+	rw_error_clear(&e);
+	if (!go(p, "base_backup", steps_compare_start(c, p->mode->compares_contents, &e), &e) ||
+		!go(p, "file_list", steps_list_both(c, &e), &e))
+		return false;
+	o = steps_build_compare_plan(c, p->mode->compares_contents, &e);
+	return step(p, "plan", o, &e, EV_PLANNED) &&
+		wal_needed(p, steps_needed_wal_from(c), &c->src_history);
+}
+
 /* Diverged timelines: where, and what the target must lose. */
 static bool
 diverged(pipeline *p)
@@ -145,8 +166,11 @@ diverged(pipeline *p)
 
 	rw_error_clear(&e);
 	if (!step(p, "timeline_history", steps_load_histories(c, &e), &e, EV_HISTORIES) ||
-		!step(p, "divergence", steps_find_divergence(c, &e), &e, EV_DIVERGED) ||
-		!go(p, "target_wal", steps_read_target_wal(c, &e), &e))
+		!step(p, "divergence", steps_find_divergence(c, &e), &e, EV_DIVERGED))
+		return false;
+	if (c->opts->method == METHOD_COMPARE)
+		return compared(p);
+	if (!go(p, "target_wal", steps_read_target_wal(c, &e), &e))
 		return false;
 	if (c->tgt_end <= c->diverge)
 		return no_rewind(p, &c->src_history);

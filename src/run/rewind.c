@@ -336,7 +336,7 @@ ready(rewind_ctx *c, rw_error *err)
 		c->status = "dry run";
 		return STEP_DONE;
 	}
-	if (ledger_get(c->ledger)->nxacts > 0)
+	if (c->ledger && ledger_get(c->ledger)->nxacts > 0)
 		log_info("the target loses %zu transactions it committed after the divergence point "
 				 "(--dry-run or --report lists them)", ledger_get(c->ledger)->nxacts);
 	if (!perform_rewind(c, err))

@@ -44,6 +44,8 @@ steps_free(rewind_ctx *c)
 		c->src->ops->close(c->src);
 	free(c->restore_command);
 	free(c->postgres);
+	free(c->backup.label);
+	free(c->backup.tablespace_map);
 }
 
 static bool
@@ -101,13 +103,18 @@ steps_settle_target(rewind_ctx *c, bool recover, bool as_is, rw_error *err)
 	return STEP_OK;
 }
 
-/* A crashed standby is taken as it is; so is any target the pipeline took as it is. */
+/*
+ * A crashed standby is taken as it is; so is any target the pipeline took
+ * as it is.  The block compare reads every file and needs no hint bits in
+ * the WAL.
+ */
 step_outcome
 steps_target_rewindable(rewind_ctx *c, rw_error *err)
 {
 	const pg_control *ctl = &c->tgt.control;
 
-	return target_check_rewindable(&c->tgt, !c->target_unclean &&
+	return target_check_rewindable(&c->tgt, c->opts->method != METHOD_COMPARE,
+								   !c->target_unclean &&
 								   ctl->state != DBSTATE_IN_ARCHIVE_RECOVERY, err) ?
 		STEP_OK : STEP_FINDING;
 }
@@ -166,7 +173,8 @@ steps_open_source(rewind_ctx *c, rw_error *err)
 step_outcome
 steps_source_server(rewind_ctx *c, rw_error *err)
 {
-	return c->src->ops->check_server(c->src, err) ? STEP_OK : STEP_FINDING;
+	return c->src->ops->check_server(c->src, c->opts->method == METHOD_COMPARE, err) ?
+		STEP_OK : STEP_FINDING;
 }
 
 step_outcome
@@ -559,6 +567,9 @@ steps_needed_wal_from(const rewind_ctx *c)
 	uint32_t	segsize = c->tgt.control.xlog_seg_size;
 	char		path[sizeof("pg_wal/") + WAL_FILE_NAME_LEN];
 
+	/* the block compare keeps none of the target's WAL past its start */
+	if (c->method.used == METHOD_COMPARE)
+		return c->start_redo;
 	for (uint64_t segno = lsn_segno(c->start_redo, segsize);
 		 segno_start(segno + 1, segsize) <= c->diverge; segno++)
 	{

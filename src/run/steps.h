@@ -13,6 +13,7 @@
 #include <stdbool.h>
 
 #include "blockmap.h"
+#include "plan/block_compare.h"
 #include "plan/method.h"
 #include "plan/needed_wal.h"
 #include "control.h"
@@ -91,6 +92,9 @@ typedef struct rewind_ctx {
 	bool		planned;
 	plan		plan;
 	method_choice method;		/* how the plan found the changed blocks, once planned */
+	compare_stats compared;		/* --method=compare: what the compare read and found */
+	bool		backup_started;	/* --method=compare: a base backup runs on the source */
+	source_backup_end backup;	/* ... and what it left when it stopped */
 	needed_wal	wal_needed;		/* the WAL the rewound node needs
 								 * (steps_list_source_wal) */
 	source_wal_retention retention;	/* --check: what keeps that WAL on the source */
@@ -183,6 +187,22 @@ void		steps_choose_recovery_start(rewind_ctx *c);
  */
 step_outcome steps_list_both(rewind_ctx *c, rw_error *err);
 step_outcome steps_build_plan(rewind_ctx *c, bool compare_contents, rw_error *err);
+
+/*
+ * --method=compare, in place of steps 4 to 8 (steps_compare.c).  Where
+ * recovery of the rewound node starts: with take_backup, a base backup
+ * started on a running source now (stopped after the copy, perform.c);
+ * a stopped source's last checkpoint; else (a dry run, --check) the
+ * source's last checkpoint as an estimate.
+ */
+step_outcome steps_compare_start(rewind_ctx *c, bool take_backup, rw_error *err);
+
+/*
+ * The plan of the block compare: both listings, and with compare_contents
+ * every file both sides have compared (without, only the listings decide,
+ * as an estimate).
+ */
+step_outcome steps_build_compare_plan(rewind_ctx *c, bool compare_contents, rw_error *err);
 
 /*
  * The WAL the rewound node needs from the source, from 'from' on along

@@ -9,7 +9,8 @@ source *
 source_open(const source_spec *spec, rw_error *err)
 {
 	if (spec->connstr != NULL)
-		return source_libpq_open(spec->connstr, spec->jobs, spec->timeout_s, err);
+		return source_libpq_open(spec->connstr, spec->jobs, spec->timeout_s, spec->max_rate,
+								 err);
 	return source_local_open(spec->datadir, err);
 }
 
@@ -26,6 +27,8 @@ source_offers(const source *s, source_offer what)
 			return s->ops->wal_retention != NULL && s->ops->ensure_slot != NULL;
 		case SOURCE_QUERIES_CATALOG:
 			return s->ops->catalog_query != NULL;
+		case SOURCE_TAKES_BACKUP:
+			return s->ops->backup_start != NULL && s->ops->backup_stop != NULL;
 	}
 	return false;
 }

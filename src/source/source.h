@@ -83,6 +83,13 @@ typedef struct source_wal_retention {
 	bool		can_create_slot;	/* the role has REPLICATION or is a superuser */
 } source_wal_retention;
 
+/* A base backup that ended on the source (backup_stop). */
+typedef struct source_backup_end {
+	lsn_t		stop_lsn;		/* where the node that restores it is consistent */
+	char	   *label;			/* backup_label's text, malloc'd */
+	char	   *tablespace_map;	/* tablespace_map's text, malloc'd; NULL: none */
+} source_backup_end;
+
 /* One row of a catalog query: vals[0..ncols), NULL for SQL NULL. */
 typedef bool (*catalog_row_fn) (void *ctx, const char *const *vals, int ncols,
 								rw_error *err);
@@ -117,9 +124,10 @@ typedef struct source_ops {
 	/*
 	 * Check what a rewind requires of the source that the control file does
 	 * not tell: a server's full_page_writes setting and the privileges of
-	 * the role.  A directory source has nothing to check.
+	 * the role (with base_backup, also on the functions backup_start and
+	 * backup_stop call).  A directory source has nothing to check.
 	 */
-	bool		(*check_server) (source *s, rw_error *err);
+	bool		(*check_server) (source *s, bool base_backup, rw_error *err);
 
 	/* Optional (SOURCE_GIVES_CONNINFO): the primary_conninfo a standby of
 	 * this source should use, malloc'd. */
@@ -162,6 +170,19 @@ typedef struct source_ops {
 								  catalog_row_fn row, void *ctx, bool *reached,
 								  rw_error *err);
 
+	/*
+	 * Optional (SOURCE_TAKES_BACKUP): start a base backup labelled label on
+	 * a session of its own (fast checkpoint), held until backup_stop or
+	 * close (which aborts it); *start is its redo point.
+	 */
+	bool		(*backup_start) (source *s, const char *label, lsn_t *start, rw_error *err);
+
+	/*
+	 * Optional (SOURCE_TAKES_BACKUP): stop the backup backup_start started,
+	 * without waiting for the archive; out's strings are the caller's.
+	 */
+	bool		(*backup_stop) (source *s, source_backup_end *out, rw_error *err);
+
 	/* Disconnect and free s. */
 	void		(*close) (source *s);
 } source_ops;
@@ -190,7 +211,8 @@ typedef enum source_offer {
 	SOURCE_GIVES_CONNINFO,		/* standby_conninfo: a standby can stream from it */
 	SOURCE_NAMES_RELATIONS,		/* describe_relations: it has a catalog to ask */
 	SOURCE_RETAINS_WAL,			/* wal_retention and ensure_slot: WAL retention, slots */
-	SOURCE_QUERIES_CATALOG		/* catalog_query: table layouts for --salvage */
+	SOURCE_QUERIES_CATALOG,		/* catalog_query: table layouts for --salvage */
+	SOURCE_TAKES_BACKUP			/* backup_start and backup_stop: a running server */
 } source_offer;
 
 /* Does s offer what, i.e. are the operations behind it there? */
@@ -202,6 +224,7 @@ typedef struct source_spec {
 	const char *connstr;		/* a running server: a libpq connection string */
 	int			jobs;			/* connections a server source may use (--jobs) */
 	int			timeout_s;		/* longest silence from a server source (--timeout) */
+	uint64_t	max_rate;		/* bytes a server source reads per second, 0: no limit */
 } source_spec;
 
 /* Open the source spec names, of the kind it names; NULL with err set. */
@@ -215,9 +238,13 @@ source	   *source_open(const source_spec *spec, rw_error *err);
  * when first needed, with the same connection string).  A source that sends
  * nothing for timeout_s seconds while an answer is awaited fails the call
  * that waits (and connecting, with libpq's connect_timeout, TCP keepalives
- * and user timeout, unless the connection string sets its own).
+ * and user timeout, unless the connection string sets its own).  With
+ * max_rate (bytes per second; 0: no limit), fetch and hash_ranges send
+ * their queries no faster than the server reads max_rate bytes of files
+ * per second.
  */
-source	   *source_libpq_open(const char *connstr, int jobs, int timeout_s, rw_error *err);
+source	   *source_libpq_open(const char *connstr, int jobs, int timeout_s, uint64_t max_rate,
+							  rw_error *err);
 
 /* A stopped data directory on this machine. */
 source	   *source_local_open(const char *datadir, rw_error *err);

@@ -251,6 +251,26 @@ pq_setup_session(pq_source *ps, rw_error *err)
 	return true;
 }
 
+void
+pq_pace(pq_source *ps, uint64_t bytes)
+{
+	int64_t		due_ms;
+	int64_t		wait_ms;
+	struct timespec ts;
+
+	if (ps->max_rate == 0)
+		return;
+	ps->rate_bytes += bytes;
+	due_ms = (int64_t) (ps->rate_bytes * 1000 / ps->max_rate);
+	wait_ms = due_ms - (now_ms() - ps->rate_start_ms);
+	if (wait_ms <= 0)
+		return;
+	ts.tv_sec = wait_ms / 1000;
+	ts.tv_nsec = (long) (wait_ms % 1000) * 1000000L;
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
 /* Connection c (0: the main one), opened on first use. */
 PGconn *
 pq_job_conn(pq_source *ps, int c, rw_error *err)
@@ -327,6 +347,7 @@ pq_close(source *s)
 
 	for (int c = 0; c < SOURCE_MAX_JOBS - 1; c++)
 		PQfinish(ps->extra[c]);
+	PQfinish(ps->backup);
 	PQfinish(ps->conn);
 	free(ps->connstr);
 	free(ps);
@@ -344,11 +365,14 @@ static const source_ops pq_ops = {
 	.wal_retention = pq_wal_retention,
 	.ensure_slot = pq_ensure_slot,
 	.catalog_query = pq_catalog_query,
+	.backup_start = pq_backup_start,
+	.backup_stop = pq_backup_stop,
 	.close = pq_close,
 };
 
 source *
-source_libpq_open(const char *connstr, int jobs, int timeout_s, rw_error *err)
+source_libpq_open(const char *connstr, int jobs, int timeout_s, uint64_t max_rate,
+				  rw_error *err)
 {
 	PGconn	   *conn;
 	pq_source  *ps;
@@ -361,6 +385,8 @@ source_libpq_open(const char *connstr, int jobs, int timeout_s, rw_error *err)
 	ps->connstr = xstrdup(connstr);
 	ps->jobs = jobs < 1 ? 1 : jobs > SOURCE_MAX_JOBS ? SOURCE_MAX_JOBS : jobs;
 	ps->timeout_s = timeout_s;
+	ps->max_rate = max_rate;
+	ps->rate_start_ms = now_ms();
 	ps->base.stopped = false;	/* a running server */
 	snprintf(ps->base.description, sizeof(ps->base.description), "server %s:%s",
 			 PQhost(conn), PQport(conn));

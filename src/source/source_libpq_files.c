@@ -240,12 +240,17 @@ describe_batch(const range_query *q, size_t b, char *what, size_t size)
 }
 
 static bool
-send_batch(PGconn *conn, const range_query *q, size_t b, rw_error *err)
+send_batch(pq_source *ps, PGconn *conn, const range_query *q, size_t b, rw_error *err)
 {
 	size_t		first = q->batches.starts[b];
 	strbuf		paths = {0}, offsets = {0}, lens = {0};
 	const char *params[3];
+	uint64_t	bytes = 0;
 	bool		ok;
+
+	for (size_t i = first; i < q->batches.starts[b + 1]; i++)
+		bytes += q->ranges[i].len;
+	pq_pace(ps, bytes);
 
 	build_batch_params(q->ranges + first, q->batches.starts[b + 1] - first, &paths, &offsets,
 					   &lens);
@@ -378,14 +383,14 @@ run_range_query(pq_source *ps, range_query *q, rw_error *err)
 		break;
 	}
 	for (int c = 0; ok && c < cs.n; c++)
-		cs.busy[c] = ok = send_batch(cs.conns[c], q, (size_t) c, err);
+		cs.busy[c] = ok = send_batch(ps, cs.conns[c], q, (size_t) c, err);
 	for (size_t b = 0; ok && b < nb; b++)
 	{
 		int			c = (int) (b % (size_t) cs.n);
 
 		ok = finish_batch(ps, &cs, c, q, b, err);
 		if (ok && b + (size_t) cs.n < nb)
-			cs.busy[c] = ok = send_batch(cs.conns[c], q, b + (size_t) cs.n, err);
+			cs.busy[c] = ok = send_batch(ps, cs.conns[c], q, b + (size_t) cs.n, err);
 	}
 	/*
 	 * After a failure the other connections must be idle for the next query;

@@ -26,6 +26,10 @@ typedef struct pq_source {
 	int			timeout_s;		/* --timeout: longest silence from the source */
 	bool		stalled;		/* the source went silent: its connections are unusable */
 	PGconn	   *extra[SOURCE_MAX_JOBS - 1];	/* the others, opened on first use */
+	PGconn	   *backup;			/* the session of a base backup in progress */
+	uint64_t	max_rate;		/* --max-rate: bytes per second, 0: no limit */
+	int64_t		rate_start_ms;	/* when the source was opened (monotonic clock) */
+	uint64_t	rate_bytes;		/* bytes asked of the source's files since then */
 } pq_source;
 
 /* A growing NUL-terminated string; data is malloc'd and owned by the user. */
@@ -77,6 +81,12 @@ bool		pq_connect(const char *connstr, const char *dbname, int timeout_s, PGconn 
 /* Make a new connection's session safe to query (search_path, timeouts). */
 bool		pq_setup_session(pq_source *ps, rw_error *err);
 
+/*
+ * --max-rate: about to ask the source to read bytes more of its files;
+ * sleep until that keeps its reads since it was opened under max_rate.
+ */
+void		pq_pace(pq_source *ps, uint64_t bytes);
+
 /* Connection c of the --jobs connections (0: ps->conn), opened on first use. */
 PGconn	   *pq_job_conn(pq_source *ps, int c, rw_error *err);
 
@@ -111,7 +121,7 @@ bool		pq_hash_ranges(source *s, const fetch_range *ranges, size_t n,
 /* --- the server and its catalog (source_libpq_server.c) ------------------- */
 
 bool		pq_wal_position(source *s, source_wal_position *out, rw_error *err);
-bool		pq_check_server(source *s, rw_error *err);
+bool		pq_check_server(source *s, bool base_backup, rw_error *err);
 bool		pq_wal_retention(source *s, const char *slot, source_wal_retention *out,
 							 rw_error *err);
 bool		pq_ensure_slot(source *s, const char *name, bool *created, rw_error *err);
@@ -120,5 +130,10 @@ bool		pq_describe_relations(source *s, uint32_t db_oid, const uint32_t *relfilen
 bool		pq_catalog_query(source *s, uint32_t db_oid, const char *sql,
 							 const char *const *params, int nparams, int ncols,
 							 catalog_row_fn row, void *ctx, bool *reached, rw_error *err);
+
+/* --- base backups (source_libpq_backup.c) -------------------------------- */
+
+bool		pq_backup_start(source *s, const char *label, lsn_t *start, rw_error *err);
+bool		pq_backup_stop(source *s, source_backup_end *out, rw_error *err);
 
 #endif

@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "pgver.h"
+
 /* The timeline in the first 8 hex digits of a WAL file name. */
 static bool
 parse_walfile_tli(const char *name, uint32_t *tli)
@@ -123,24 +125,25 @@ static const char *const needed_functions[] = {
 	"pg_catalog.pg_read_binary_file(text, bigint, bigint, boolean)",
 };
 
-#define N_NEEDED (int) (sizeof(needed_functions) / sizeof(needed_functions[0]))
+#define N_ALWAYS (int) (sizeof(needed_functions) / sizeof(needed_functions[0]))
+#define N_NEEDED (N_ALWAYS + 2)	/* and a base backup's start and stop */
 
 /* Fail naming role and the functions it lacks, with the GRANTs as hint. */
 static bool
-fail_privileges(pq_source *ps, const char *role, const bool *granted,
-				rw_error *err)
+fail_privileges(pq_source *ps, const char *role, const char *const *needed, int n,
+				const bool *granted, rw_error *err)
 {
 	char	   *quoted = PQescapeIdentifier(ps->conn, role, strlen(role));
 	strbuf		list = {0}, grants = {0};
 
-	for (int i = 0; i < N_NEEDED; i++)
+	for (int i = 0; i < n; i++)
 	{
 		if (granted[i])
 			continue;
 		sb_puts(&list, list.len > 0 ? ", " : "");
-		sb_puts(&list, needed_functions[i]);
+		sb_puts(&list, needed[i]);
 		sb_puts(&grants, "\n  GRANT EXECUTE ON FUNCTION ");
-		sb_puts(&grants, needed_functions[i]);
+		sb_puts(&grants, needed[i]);
 		sb_puts(&grants, " TO ");
 		sb_puts(&grants, quoted ? quoted : role);
 		sb_puts(&grants, ";");
@@ -156,40 +159,55 @@ fail_privileges(pq_source *ps, const char *role, const bool *granted,
 }
 
 static bool
-check_privileges(pq_source *ps, rw_error *err)
+check_privileges(pq_source *ps, bool base_backup, rw_error *err)
 {
 	static const char what[] = "could not check the privileges of the source role";
-	static const char sql[] =
-		"SELECT CURRENT_USER,"
-		"       pg_catalog.has_function_privilege($1::pg_catalog.text, 'EXECUTE'),"
-		"       pg_catalog.has_function_privilege($2::pg_catalog.text, 'EXECUTE'),"
-		"       pg_catalog.has_function_privilege($3::pg_catalog.text, 'EXECUTE'),"
-		"       pg_catalog.has_function_privilege($4::pg_catalog.text, 'EXECUTE')";
-	PGresult   *res = pq_run(ps, sql, N_NEEDED, needed_functions, false, what, err);
+	const pg_version_info *ver = pgver_lookup(PQserverVersion(ps->conn) / 10000);
+	const char *needed[N_NEEDED];
+	int			n = N_ALWAYS;
+	strbuf		sql = {0};
+	PGresult   *res;
 	bool		granted[N_NEEDED];
 	bool		all = true;
 	bool		ok;
 
+	memcpy(needed, needed_functions, sizeof(needed_functions));
+	if (base_backup && ver != NULL)
+	{
+		needed[n++] = ver->backup_start_fn;
+		needed[n++] = ver->backup_stop_fn;
+	}
+	sb_puts(&sql, "SELECT CURRENT_USER");
+	for (int i = 0; i < n; i++)
+	{
+		char		col[96];
+
+		snprintf(col, sizeof(col),
+				 ", pg_catalog.has_function_privilege($%d::pg_catalog.text, 'EXECUTE')", i + 1);
+		sb_puts(&sql, col);
+	}
+	res = pq_run(ps, sql.data, n, needed, false, what, err);
+	free(sql.data);
 	if (res == NULL)
 		return false;
-	ok = pq_expect_shape(res, 1, N_NEEDED + 1, what, err);
-	for (int i = 0; ok && i < N_NEEDED; i++)
+	ok = pq_expect_shape(res, 1, n + 1, what, err);
+	for (int i = 0; ok && i < n; i++)
 	{
 		granted[i] = strcmp(PQgetvalue(res, 0, i + 1), "t") == 0;
 		all = all && granted[i];
 	}
 	if (ok && !all)
-		ok = fail_privileges(ps, PQgetvalue(res, 0, 0), granted, err);
+		ok = fail_privileges(ps, PQgetvalue(res, 0, 0), needed, n, granted, err);
 	PQclear(res);
 	return ok;
 }
 
 bool
-pq_check_server(source *s, rw_error *err)
+pq_check_server(source *s, bool base_backup, rw_error *err)
 {
 	pq_source  *ps = (pq_source *) s;
 
-	return check_full_page_writes(ps, err) && check_privileges(ps, err);
+	return check_full_page_writes(ps, err) && check_privileges(ps, base_backup, err);
 }
 
 /* --- WAL retention and replication slots ------------------------------- */

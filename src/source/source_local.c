@@ -238,9 +238,10 @@ local_wal_position(source *s, source_wal_position *out, rw_error *err)
 }
 
 static bool
-local_check_server(source *s, rw_error *err)
+local_check_server(source *s, bool base_backup, rw_error *err)
 {
 	(void) s;
+	(void) base_backup;
 	(void) err;
 	return true;
 }

@@ -136,17 +136,18 @@ target_check_not_running(const char *pgdata, rw_error *err)
 }
 
 bool
-target_check_rewindable(const target *t, bool require_clean, rw_error *err)
+target_check_rewindable(const target *t, bool need_hints, bool require_clean,
+						rw_error *err)
 {
 	const pg_control *c = &t->control;
 
-	if (c->data_checksum_version == 0 && !c->wal_log_hints)
+	if (need_hints && c->data_checksum_version == 0 && !c->wal_log_hints)
 	{
 		rw_fail(err, RW_ESTATE,
 				"target server needs to use either data checksums or \"wal_log_hints = on\"");
 		rw_hint(err, "Without them, changes to hint bits are not in the WAL and a rewind could "
 				"silently miss changed pages. Set wal_log_hints = on (restart needed) on every node "
-				"before the next failover; this target has to be cloned again.");
+				"before the next failover; until then, rewind this target with --method=compare.");
 		return false;
 	}
 	if (require_clean && c->state != DBSTATE_SHUTDOWNED &&

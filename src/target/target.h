@@ -36,10 +36,12 @@ bool		target_peek_control(const char *pgdata, pg_control *out, rw_error *err);
 bool		target_check_not_running(const char *pgdata, rw_error *err);
 
 /*
- * The cluster can be rewound: it has data checksums or wal_log_hints, and
+ * The cluster can be rewound: it has data checksums or wal_log_hints (when
+ * need_hints: the WAL or the page LSNs must show every changed page), and
  * (when require_clean) was shut down cleanly.
  */
-bool		target_check_rewindable(const target *t, bool require_clean, rw_error *err);
+bool		target_check_rewindable(const target *t, bool need_hints, bool require_clean,
+									rw_error *err);
 
 /*
  * Locate the "postgres" program of the target's major version: the given

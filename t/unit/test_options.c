@@ -169,15 +169,42 @@ START_TEST(method)
 	ck_assert_int_eq(o.method, METHOD_AUTO);
 	ck_assert(parse(&o, &err, pagelsn));
 	ck_assert_int_eq(o.method, METHOD_PAGELSN);
-	/* named, but not carried out by this version: refused, not taken for another */
-	ck_assert(!parse(&o, &err, compare));
-	ck_assert_int_eq(err.kind, RW_EUSAGE);
-	ck_assert_ptr_nonnull(strstr(err.hint, "--method=auto"));
-	ck_assert_ptr_nonnull(strstr(err.msg, "--method=compare is not available yet"));
+	ck_assert(parse(&o, &err, compare));
+	ck_assert_int_eq(o.method, METHOD_COMPARE);
 	ck_assert(!parse(&o, &err, bad));
 	ck_assert_ptr_nonnull(strstr(err.msg, "invalid --method \"WAL\""));
 	ck_assert(!parse(&o, &err, empty));
 	ck_assert_int_eq(err.kind, RW_EUSAGE);
+}
+END_TEST
+
+START_TEST(max_rate)
+{
+	char	   *dflt[] = {"rewind", "-D", "/d", "--source-server=x", NULL};
+	char	   *kb[] = {"rewind", "-D", "/d", "--source-server=x", "--max-rate=100", NULL};
+	char	   *k[] = {"rewind", "-D", "/d", "--source-server=x", "--max-rate=32k", NULL};
+	char	   *m[] = {"rewind", "-D", "/d", "--source-server=x", "--max-rate", "1024M", NULL};
+	char	   *low[] = {"rewind", "-D", "/d", "--source-server=x", "--max-rate=31k", NULL};
+	char	   *high[] = {"rewind", "-D", "/d", "--source-server=x", "--max-rate=1025M", NULL};
+	char	   *unit[] = {"rewind", "-D", "/d", "--source-server=x", "--max-rate=5G", NULL};
+	char	   *neg[] = {"rewind", "-D", "/d", "--source-server=x", "--max-rate=-64", NULL};
+	rewind_options o;
+	rw_error	err;
+
+	ck_assert(parse(&o, &err, dflt));
+	ck_assert_uint_eq(o.max_rate, 0);
+	ck_assert(parse(&o, &err, kb));
+	ck_assert_uint_eq(o.max_rate, 100 * 1024);
+	ck_assert(parse(&o, &err, k));
+	ck_assert_uint_eq(o.max_rate, 32 * 1024);
+	ck_assert(parse(&o, &err, m));
+	ck_assert_uint_eq(o.max_rate, 1024ULL * 1024 * 1024);
+	ck_assert(!parse(&o, &err, low));
+	ck_assert_int_eq(err.kind, RW_EUSAGE);
+	ck_assert_ptr_nonnull(strstr(err.msg, "invalid --max-rate \"31k\""));
+	ck_assert(!parse(&o, &err, high));
+	ck_assert(!parse(&o, &err, unit));
+	ck_assert(!parse(&o, &err, neg));
 }
 END_TEST
 
@@ -195,6 +222,7 @@ Suite *options_suite(void)
 	tcase_add_test(tc, timeout_seconds);
 	tcase_add_test(tc, salvage_dir);
 	tcase_add_test(tc, method);
+	tcase_add_test(tc, max_rate);
 	suite_add_tcase(s, tc);
 	return s;
 }

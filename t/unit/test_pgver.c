@@ -52,6 +52,15 @@ START_TEST(lookup_supported)
 	ck_assert(v->has_wal_summaries == f->summaries);
 	ck_assert(v->has_transaction_timeout == f->transaction_timeout);
 	ck_assert(v->control_has_char_signedness == (f->major == 18));
+	/* pg_start_backup/pg_stop_backup became pg_backup_start/pg_backup_stop in 15 */
+	ck_assert_ptr_nonnull(strstr(v->backup_start_sql, f->major == 14 ? "pg_start_backup(" :
+								 "pg_backup_start("));
+	ck_assert_ptr_nonnull(strstr(v->backup_stop_sql, f->major == 14 ? "pg_stop_backup(" :
+								 "pg_backup_stop("));
+	ck_assert_ptr_nonnull(strstr(v->backup_start_fn, f->major == 14 ? "pg_start_backup(" :
+								 "pg_backup_start("));
+	ck_assert_ptr_nonnull(strstr(v->backup_stop_fn, f->major == 14 ? "pg_stop_backup(" :
+								 "pg_backup_stop("));
 	pgver_tablespace_dir(dir, sizeof(dir), v->major, v->catversion);
 	ck_assert_str_eq(dir, f->tsdir);
 }

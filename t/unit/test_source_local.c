@@ -116,7 +116,7 @@ START_TEST(test_open_and_trivia)
 	ck_assert(!source_offers(s, SOURCE_GIVES_CONNINFO));
 	ck_assert(!source_offers(s, SOURCE_NAMES_RELATIONS));
 	ck_assert(!source_offers(s, SOURCE_RETAINS_WAL));
-	ck_assert(s->ops->check_server(s, &err));
+	ck_assert(s->ops->check_server(s, true, &err));
 	pos.in_recovery = true;
 	pos.lsn = 1;
 	pos.tli = 1;
