@@ -343,7 +343,13 @@ open_target_wal(rewind_ctx *c, const tl_history *history, rw_error *err)
 							  c->restore_command);
 	/* the history both sides share: the source has the same segments */
 	if (c->diverged)
-		target_wal_share_source(c->twal, c->src, c->diverge);
+	{
+		/* the source's timeline from the divergence point on (its own, if it never switched) */
+		size_t		next = c->common_index + 1 < c->src_history.n ?
+			c->common_index + 1 : c->common_index;
+
+		target_wal_share_source(c->twal, c->src, c->diverge, c->src_history.entries[next].tli);
+	}
 	c->reader = walreader_new(c->tgt.ver, ctl->system_identifier, ctl->xlog_seg_size,
 							  ctl->xlog_blcksz, target_wal_page_reader(c->twal));
 	return true;
