@@ -493,6 +493,27 @@ source_wal_end(const rewind_ctx *c)
 	return c->src_pos.lsn != LSN_INVALID ? c->src_pos.lsn : c->src_control.checkpoint;
 }
 
+/*
+ * The scan ended at the divergence point in a segment the target lacks and
+ * whose shared part the source supplied: say that, not that it is damaged.
+ */
+static void
+tail_gone(const rewind_ctx *c, rw_error *err)
+{
+	uint32_t	segsize = c->tgt.control.xlog_seg_size;
+	uint64_t	segno = lsn_segno(c->diverge, segsize);
+	char		seg[WAL_FILE_NAME_LEN + 1];
+
+	wal_file_name(seg, tl_tli_for_segment(&c->tgt_history, segno, segsize), segno, segsize);
+	rw_error_clear(err);
+	rw_fail(err, RW_EMISSING, "the target's WAL after the divergence point " LSN_FMT " is gone: "
+			"pg_wal/%s, which holds it, is not in the target's pg_wal (recycled or removed), "
+			"and the source has only its part before that point", LSN_ARGS(c->diverge), seg);
+	rw_hint(err, "Nothing was changed. If that WAL was archived, set restore_command for the "
+			"target and pass -c/--restore-target-wal; otherwise run without --method=wal, "
+			"which uses the page-LSN scan where it can be proven.");
+}
+
 /* Rungs 1 and 2: the blocks the target's WAL says changed, and what it loses. */
 static bool
 scan_target_wal(rewind_ctx *c, rw_error *err)
@@ -508,7 +529,12 @@ scan_target_wal(rewind_ctx *c, rw_error *err)
 	if (!scan_changed_blocks(c->tgt.ver, c->reader, c->ckpt.redo, c->tgt_end, c->diverge,
 							 c->tgt.control.data_checksum_version != 0, c->map, c->ledger,
 							 &c->stats, err))
+	{
+		if (c->stats.unreadable && c->stats.end == c->diverge &&
+			target_wal_prefix_from_source(c->twal))
+			tail_gone(c, err);
 		return false;
+	}
 	ledger_finish(c->ledger);
 	return true;
 }
