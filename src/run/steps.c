@@ -507,8 +507,8 @@ tail_gone(const rewind_ctx *c, rw_error *err)
 	wal_file_name(seg, tl_tli_for_segment(&c->tgt_history, segno, segsize), segno, segsize);
 	rw_error_clear(err);
 	rw_fail(err, RW_EMISSING, "the target's WAL after the divergence point " LSN_FMT " is gone: "
-			"pg_wal/%s, which holds it, is not in the target's pg_wal (recycled or removed), "
-			"and the source has only its part before that point", LSN_ARGS(c->diverge), seg);
+			"could not open file \"%s/pg_wal/%s\" (recycled or removed), and the source has "
+			"only its part before that point", LSN_ARGS(c->diverge), c->tgt.pgdata, seg);
 	rw_hint(err, "Nothing was changed. If that WAL was archived, set restore_command for the "
 			"target and pass -c/--restore-target-wal; otherwise run without --method=wal, "
 			"which uses the page-LSN scan where it can be proven.");
