@@ -66,15 +66,15 @@ diverge() {
     div_lsn=$(history_switchpoint "$new" 2 1)
     div_seg=$(node_psql "$new" "SELECT pg_walfile_name('$div_lsn'::pg_lsn + 1)")
     div_seg=${div_seg:8}
-    note "divergence point $div_lsn, in segment $div_seg; $old's pg_wal: $(ls "${NODE_DATA[$old]}/pg_wal" | tr '\n' ' ')"
+    note "divergence point $div_lsn, in segment $div_seg; $old's pg_wal: $(find "${NODE_DATA[$old]}/pg_wal" -maxdepth 1 -type f -printf '%f ')"
 }
 
 # --- the old primary recycled the segment; the source still has it ---------
 diverge rc rc_new --checksums
 ok "rc: its checkpoints recycled the segment holding the divergence point ($div_seg)" \
     test ! -e "${NODE_DATA[rc]}/pg_wal/00000001$div_seg"
-ok "rc: the source still holds it (on timeline 1, .partial, or on timeline 2)" \
-    bash -c "ls '${NODE_DATA[rc_new]}/pg_wal' | grep -Eq '^0000000[12]$div_seg(\\.partial)?\$'"
+files=$(node_psql rc_new "SELECT string_agg(name, ' ') FROM pg_ls_waldir()")
+like "$files" "0000000[12]$div_seg" "rc: the source still holds it (on timeline 1, .partial, or on timeline 2)"
 before=$(snapshot_dir "${NODE_DATA[rc]}")
 st=0; run_rewind rc rc_new --method=wal || st=$?
 is "$st" 1 "rc: --method=wal: exit status 1 (the target's WAL after the divergence point is gone)"
