@@ -31,15 +31,16 @@ switch_and_checkpoint() {
     done
 }
 
-# diverge OLD NEW [--checksums] — a primary (recycling its WAL) and its
-# standby, promoted; both written to, then OLD runs on over several
-# segments and checkpoints and stops.  Sets div_lsn and div_seg (the
+# diverge OLD NEW [--checksums] [SETTING...] — a primary (recycling its WAL)
+# and its standby (with SETTINGs), promoted; both written to, then OLD runs
+# on over several segments and checkpoints and stops.  Sets div_lsn and div_seg (the
 # segment holding the divergence point, named on timeline 1), from the
 # source's timeline history and pg_walfile_name.
 div_lsn="" div_seg=""
 diverge() {
     local old=$1 new=$2; shift 2
-    node_init "$old" "$@"
+    if [[ "${1:-}" == --checksums ]]; then node_init "$old" --checksums; shift
+    else node_init "$old"; fi
     node_conf "$old" "${RECYCLE[@]}"
     node_start "$old"
     node_psql "$old" "CREATE TABLE t (id int PRIMARY KEY, v text);
@@ -49,7 +50,7 @@ diverge() {
     INSERT INTO h SELECT g, 'hint' FROM generate_series(1, 5000) g;"
     node_backup_standby "$old" "$new"
     # the source keeps its WAL unless a scenario recycles it
-    node_conf "$new" "wal_keep_size = '256MB'" "max_wal_size = '96MB'"
+    node_conf "$new" "wal_keep_size = '256MB'" "max_wal_size = '96MB'" "$@"
     node_start "$new"
     wait_for_catchup "$new" "$old"
     node_promote "$new"
@@ -85,6 +86,19 @@ rewind_and_verify rc rc_new -R
 like "$(cat "$REWIND_OUT")" "method: pagelsn \\(the first method that can be proven; the target's WAL after the divergence point cannot be read" \
     "rc: auto used the page-LSN scan, and says why"
 node_stop rc_new fast
+
+# --- the same, the source archiving: its copy is the .partial -------------
+# (a promotion renames the old timeline's last segment when it archives;
+# the old primary still has no archive, and the new one's is a no-op)
+diverge rp rp_new --checksums "archive_mode = on" "archive_command = '/bin/true'"
+ok "rp: its checkpoints recycled the segment holding the divergence point" \
+    test ! -e "${NODE_DATA[rp]}/pg_wal/00000001$div_seg"
+files=$(node_psql rp_new "SELECT string_agg(name, ' ') FROM pg_ls_waldir()")
+like "$files" "00000001$div_seg\\.partial" "rp: the source holds its .partial"
+unlike "$files" "00000001$div_seg( |\$)" "rp: ... and not the segment under its own name"
+rewind_and_verify rp rp_new -R
+like "$(cat "$REWIND_OUT")" "method: pagelsn" "rp: auto used the page-LSN scan"
+node_stop rp_new fast
 
 # --- the source recycled its copies too: refused, nothing changed ---------
 diverge rs rs_new
