@@ -356,6 +356,28 @@ open_target_wal(rewind_ctx *c, const tl_history *history, rw_error *err)
 }
 
 /*
+ * The WAL read ended at the divergence point in a segment the target lacks
+ * and whose shared part the source supplied: say that, not that it is
+ * damaged.
+ */
+static void
+tail_gone(const rewind_ctx *c, rw_error *err)
+{
+	uint32_t	segsize = c->tgt.control.xlog_seg_size;
+	uint64_t	segno = lsn_segno(c->diverge, segsize);
+	char		seg[WAL_FILE_NAME_LEN + 1];
+
+	wal_file_name(seg, tl_tli_for_segment(&c->tgt_history, segno, segsize), segno, segsize);
+	rw_error_clear(err);
+	rw_fail(err, RW_EMISSING, "the target's WAL after the divergence point " LSN_FMT " is gone: "
+			"could not open file \"%s/pg_wal/%s\" (recycled or removed), and the source has "
+			"only its part before that point", LSN_ARGS(c->diverge), c->tgt.pgdata, seg);
+	rw_hint(err, "Nothing was changed. If that WAL was archived, set restore_command for the "
+			"target and pass -c/--restore-target-wal; otherwise --method=auto uses the "
+			"page-LSN scan where it can be proven, or the target must be cloned again.");
+}
+
+/*
  * Where the target's WAL ends: its shutdown checkpoint; for a target that
  * needs crash recovery, the end of its valid WAL; for a standby (stopped or
  * crashed), the later of its minRecoveryPoint, up to which its files may
@@ -372,7 +394,15 @@ find_target_end(rewind_ctx *c, rw_error *err)
 	bool		ok;
 
 	if (c->target_unclean || standby)
+	{
 		ok = scan_end_of_valid_wal(c->reader, ctl->checkpoint, &c->tgt_end, err);
+		/* the valid WAL read from the source's copy ends at D: the target's own end is unknown */
+		if (ok && target_wal_prefix_from_source(c->twal))
+		{
+			tail_gone(c, err);
+			ok = false;
+		}
+	}
 	else
 		ok = scan_checkpoint_end(c->reader, ctl->checkpoint, &c->tgt_end, err);
 	if (!ok)
@@ -491,27 +521,6 @@ static lsn_t
 source_wal_end(const rewind_ctx *c)
 {
 	return c->src_pos.lsn != LSN_INVALID ? c->src_pos.lsn : c->src_control.checkpoint;
-}
-
-/*
- * The scan ended at the divergence point in a segment the target lacks and
- * whose shared part the source supplied: say that, not that it is damaged.
- */
-static void
-tail_gone(const rewind_ctx *c, rw_error *err)
-{
-	uint32_t	segsize = c->tgt.control.xlog_seg_size;
-	uint64_t	segno = lsn_segno(c->diverge, segsize);
-	char		seg[WAL_FILE_NAME_LEN + 1];
-
-	wal_file_name(seg, tl_tli_for_segment(&c->tgt_history, segno, segsize), segno, segsize);
-	rw_error_clear(err);
-	rw_fail(err, RW_EMISSING, "the target's WAL after the divergence point " LSN_FMT " is gone: "
-			"could not open file \"%s/pg_wal/%s\" (recycled or removed), and the source has "
-			"only its part before that point", LSN_ARGS(c->diverge), c->tgt.pgdata, seg);
-	rw_hint(err, "Nothing was changed. If that WAL was archived, set restore_command for the "
-			"target and pass -c/--restore-target-wal; otherwise run without --method=wal, "
-			"which uses the page-LSN scan where it can be proven.");
 }
 
 /* Rungs 1 and 2: the blocks the target's WAL says changed, and what it loses. */
