@@ -101,7 +101,8 @@ last_checkpoint_in_segment(const pg_version_info *ver, wal_reader *r, uint64_t s
 	{
 		if (is_checkpoint(ver, rec))
 			*found = rec->lsn;
-		if (rec->end >= limit)
+		/* the next record starts at or after limit: nothing from there on is read */
+		if (rec->end_ptr >= limit)
 			return true;
 		st = walreader_next(r, &rec, err);
 	}

@@ -351,10 +351,38 @@ open_target_wal(rewind_ctx *c, const tl_history *history, rw_error *err)
 							  c->restore_command);
 	/* the history both sides share: the source has the same segments */
 	if (c->diverged)
-		target_wal_share_source(c->twal, c->src, c->diverge);
+	{
+		/* the source's timeline from the divergence point on (its own, if it never switched) */
+		size_t		next = c->common_index + 1 < c->src_history.n ?
+			c->common_index + 1 : c->common_index;
+
+		target_wal_share_source(c->twal, c->src, c->diverge, c->src_history.entries[next].tli);
+	}
 	c->reader = walreader_new(c->tgt.ver, ctl->system_identifier, ctl->xlog_seg_size,
 							  ctl->xlog_blcksz, target_wal_page_reader(c->twal));
 	return true;
+}
+
+/*
+ * The WAL read ended at the divergence point in a segment the target lacks
+ * and whose shared part the source supplied: say that, not that it is
+ * damaged.
+ */
+static void
+tail_gone(const rewind_ctx *c, rw_error *err)
+{
+	uint32_t	segsize = c->tgt.control.xlog_seg_size;
+	uint64_t	segno = lsn_segno(c->diverge, segsize);
+	char		seg[WAL_FILE_NAME_LEN + 1];
+
+	wal_file_name(seg, tl_tli_for_segment(&c->tgt_history, segno, segsize), segno, segsize);
+	rw_error_clear(err);
+	rw_fail(err, RW_EMISSING, "the target's WAL after the divergence point " LSN_FMT " is gone: "
+			"could not open file \"%s/pg_wal/%s\" (recycled or removed), and the source has "
+			"only its part before that point", LSN_ARGS(c->diverge), c->tgt.pgdata, seg);
+	rw_hint(err, "Nothing was changed. If that WAL was archived, set restore_command for the "
+			"target and pass -c/--restore-target-wal; otherwise --method=auto uses the "
+			"page-LSN scan where it can be proven, or the target must be cloned again.");
 }
 
 /*
@@ -374,7 +402,15 @@ find_target_end(rewind_ctx *c, rw_error *err)
 	bool		ok;
 
 	if (c->target_unclean || standby)
+	{
 		ok = scan_end_of_valid_wal(c->reader, ctl->checkpoint, &c->tgt_end, err);
+		/* the valid WAL read from the source's copy ends at D: the target's own end is unknown */
+		if (ok && target_wal_prefix_from_source(c->twal))
+		{
+			tail_gone(c, err);
+			ok = false;
+		}
+	}
 	else
 		ok = scan_checkpoint_end(c->reader, ctl->checkpoint, &c->tgt_end, err);
 	if (!ok)
@@ -510,7 +546,12 @@ scan_target_wal(rewind_ctx *c, rw_error *err)
 	if (!scan_changed_blocks(c->tgt.ver, c->reader, c->ckpt.redo, c->tgt_end, c->diverge,
 							 c->tgt.control.data_checksum_version != 0, c->map, c->ledger,
 							 &c->stats, err))
+	{
+		if (c->stats.unreadable && c->stats.end == c->diverge &&
+			target_wal_prefix_from_source(c->twal))
+			tail_gone(c, err);
 		return false;
+	}
 	ledger_finish(c->ledger);
 	return true;
 }

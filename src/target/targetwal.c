@@ -4,7 +4,8 @@
  * --restore-target-wal, restored by its restore_command into a temporary
  * directory (never into the target); a segment of the history both sides
  * share that neither has, read from the source's pg_wal into that same
- * directory.  Reads the target; writes only there.
+ * directory, and of the segment holding the divergence point only the part
+ * before it.  Reads the target; writes only there.
  */
 
 #include "target/targetwal.h"
@@ -33,6 +34,8 @@ struct target_wal {
 	const char *restore_command;
 	source	   *src;			/* NULL: nothing is read from the source */
 	lsn_t		diverge;		/* segments ending at or before it are shared */
+	uint32_t	source_tli;		/* the source's timeline beginning at diverge */
+	bool		prefix_from_source; /* diverge's segment: its shared part from the source */
 	char	   *restore_dir;	/* private temporary directory, created on first use */
 	char	  **restored;		/* names of the segments put into it */
 	size_t		nrestored;
@@ -100,10 +103,17 @@ target_wal_close(target_wal *w)
 }
 
 void
-target_wal_share_source(target_wal *w, source *src, lsn_t diverge)
+target_wal_share_source(target_wal *w, source *src, lsn_t diverge, uint32_t source_tli)
 {
 	w->src = src;
 	w->diverge = diverge;
+	w->source_tli = source_tli;
+}
+
+bool
+target_wal_prefix_from_source(const target_wal *w)
+{
+	return w->prefix_from_source;
 }
 
 uint32_t
@@ -306,16 +316,17 @@ source_copy_sink(void *ctx, size_t index, const uint8_t *data, size_t len, bool 
 }
 
 /*
- * Read segment fname from the source's pg_wal into the private directory.
- * Returns an open descriptor; -1 with *found false when the source does not
- * have it, or with err set when it could not be read whole.
+ * Read file src_name of the source's pg_wal into the private directory as
+ * segment fname.  Returns an open descriptor; -1 with *found false when the
+ * source does not have it, or with err set when it could not be read whole.
  */
 static int
-source_segment(target_wal *w, const char *fname, bool *found, rw_error *err)
+source_segment(target_wal *w, const char *src_name, const char *fname, bool *found,
+			   rw_error *err)
 {
 	size_t		n = (w->segsize + FETCH_RANGE_MAX - 1) / FETCH_RANGE_MAX;
 	fetch_range *ranges = xcalloc(n, sizeof(*ranges));
-	char	   *rel = xasprintf("pg_wal/%s", fname);
+	char	   *rel = xasprintf("pg_wal/%s", src_name);
 	char	   *dest;
 	source_copy sc = {.ranges = ranges};
 	bool		ok;
@@ -342,7 +353,7 @@ source_segment(target_wal *w, const char *fname, bool *found, rw_error *err)
 		ok = rw_fail_errno(err, errno, "could not create file \"%s\"", dest);
 	else
 	{
-		log_debug("reading WAL file \"%s\" from the source", fname);
+		log_debug("reading WAL file \"%s\" from the source", src_name);
 		ok = w->src->ops->fetch(w->src, ranges, n, source_copy_sink, &sc, err);
 	}
 	if (ok && sc.missing > 0 && sc.missing < n)
@@ -353,10 +364,7 @@ source_segment(target_wal *w, const char *fname, bool *found, rw_error *err)
 					 "segment (%u bytes)", rel, w->segsize);
 	*found = ok && sc.missing == 0;
 	if (*found)
-	{
 		keep_fetched(w, fname);
-		w->nfrom_source++;
-	}
 	else if (sc.fd >= 0)
 	{
 		close(sc.fd);
@@ -367,6 +375,56 @@ source_segment(target_wal *w, const char *fname, bool *found, rw_error *err)
 	free(rel);
 	free(dest);
 	return sc.fd;
+}
+
+/*
+ * The segment holding the divergence point, which the target lacks: its
+ * bytes before that point are the history both sides share, and the source
+ * holds them in its copy of the segment on the target's timeline (".partial"
+ * once its promotion renamed it) or at the start of the same segment on its
+ * own new timeline, which begins with a copy of them.  Everything from the
+ * divergence point on is the source's own history and is zeroed, so that
+ * the WAL read from this copy ends there.  Same returns as source_segment.
+ */
+static int
+source_prefix(target_wal *w, uint64_t segno, const char *fname, bool *found, rw_error *err)
+{
+	char		names[3][WAL_FILE_NAME_LEN + sizeof(".partial")];
+	uint32_t	from = lsn_segment_offset(w->diverge, w->segsize);
+	uint8_t    *zeros;
+	int			fd = -1;
+	char	   *path;
+
+	snprintf(names[0], sizeof(names[0]), "%s", fname);
+	snprintf(names[1], sizeof(names[1]), "%s.partial", fname);
+	wal_file_name(names[2], w->source_tli, segno, w->segsize);
+	*found = false;
+	for (int i = 0; i < 3 && !*found; i++)
+	{
+		fd = source_segment(w, names[i], fname, found, err);
+		if (fd < 0 && err->kind != RW_OK)
+			return -1;
+	}
+	if (!*found)
+		return -1;
+	path = xasprintf("%s/%s", w->restore_dir, fname);
+	zeros = xcalloc(1, w->segsize - from);
+	{
+		fetch_range r = {.path = path,.offset = from,.len = w->segsize - from};
+		source_copy sc = {.fd = fd,.path = path,.ranges = &r};
+
+		*found = source_copy_sink(&sc, 0, zeros, r.len, false, err);
+	}
+	if (*found)
+		w->prefix_from_source = true;
+	else
+	{
+		close(fd);
+		fd = -1;
+	}
+	free(zeros);
+	free(path);
+	return fd;
 }
 
 /*
@@ -381,6 +439,8 @@ fetch_missing(target_wal *w, uint64_t segno, const char *fname, const char *path
 {
 	bool		shared = w->src != NULL &&
 		segno_start(segno + 1, w->segsize) <= w->diverge;
+	bool		prefix = w->src != NULL && segno == lsn_segno(w->diverge, w->segsize) &&
+		segno_start(segno, w->segsize) < w->diverge;
 	bool		found = false;
 	int			fd = open_fetched(w, fname);
 
@@ -394,7 +454,7 @@ fetch_missing(target_wal *w, uint64_t segno, const char *fname, const char *path
 			log_debug("restored WAL file \"%s\" from archive", fname);
 			return fd;
 		}
-		if (!shared || err->kind != RW_EMISSING)
+		if (!(shared || prefix) || err->kind != RW_EMISSING)
 		{
 			rw_context(err, "could not open file \"%s\": not in pg_wal", path);
 			rw_hint(err, "Check that restore_command of the target can fetch \"%s\" from the archive.",
@@ -402,22 +462,26 @@ fetch_missing(target_wal *w, uint64_t segno, const char *fname, const char *path
 			return -1;
 		}
 	}
-	if (shared)
+	if (shared || prefix)
 	{
 		rw_error_clear(err);
-		fd = source_segment(w, fname, &found, err);
+		fd = shared ? source_segment(w, fname, fname, &found, err) :
+			source_prefix(w, segno, fname, &found, err);
 		if (found)
+		{
+			w->nfrom_source++;
 			return fd;
+		}
 		if (err->kind != RW_OK)
 		{
 			rw_context(err, "could not open file \"%s\": not in pg_wal", path);
 			return -1;
 		}
 		rw_fail(err, RW_EMISSING, "could not open file \"%s\": not in the target's pg_wal%s, "
-				"nor in the source's pg_wal (WAL both servers share, before the divergence "
+				"nor in the source's pg_wal (WAL both servers share%s, before the divergence "
 				"point at " LSN_FMT ")", path,
 				w->restore_command ? ", nor restorable with its restore_command" : "",
-				LSN_ARGS(w->diverge));
+				prefix ? " in its part" : "", LSN_ARGS(w->diverge));
 		rw_hint(err, "The target's WAL from the last common checkpoint's redo point to its end "
 				"is needed (--method=wal). Put the segment back into its pg_wal or, if it was "
 				"archived, set restore_command for the target and pass -c/--restore-target-wal; "

@@ -30,9 +30,16 @@ void		target_wal_close(target_wal *w);
 /*
  * Let segments that lie wholly before diverge (the history both sides
  * share) be read from the source's pg_wal when neither pg_wal nor
- * restore_command has them.  The source must outlive w.
+ * restore_command has them; of the segment holding diverge, only its bytes
+ * before diverge (also from the copy source_tli, the source's timeline
+ * that begins there, starts with), so that WAL read from it ends at
+ * diverge.  The source must outlive w.
  */
-void		target_wal_share_source(target_wal *w, source *src, lsn_t diverge);
+void		target_wal_share_source(target_wal *w, source *src, lsn_t diverge,
+									uint32_t source_tli);
+
+/* Whether the segment holding the divergence point came from the source. */
+bool		target_wal_prefix_from_source(const target_wal *w);
 
 /* The page source to hand to walreader_new(). */
 wal_page_reader target_wal_page_reader(target_wal *w);

@@ -4,8 +4,9 @@
 # small max_wal_size) and after the divergence switches segments and
 # checkpoints until the segment holding the divergence point (and so the last
 # common checkpoint, which precedes it) is gone from its pg_wal.  Without -c
-# the tool must fail naming the missing pg_wal file and change nothing; with
-# -c it must fetch the segments through the target's restore_command.
+# the WAL method (--method=wal) must fail naming the missing pg_wal file and
+# change nothing (auto would fall to the page-LSN scan, field-wal-recycled.t);
+# with -c it must fetch the segments through the target's restore_command.
 set -euo pipefail
 # shellcheck source=t/lib/harness.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/harness.sh"
@@ -52,9 +53,9 @@ ok "... and is in the archive" test -f "$archive/$switch_seg"
 
 # Without -c: a clear failure that names the missing file, and no change.
 before=$(snapshot_dir "${NODE_DATA[old]}")
-st=0; run_rewind old new -R || st=$?
+st=0; run_rewind old new -R --method=wal || st=$?
 out=$(cat "$REWIND_OUT")
-isnt "$st" 0 "without -c the tool fails"
+isnt "$st" 0 "without -c --method=wal fails"
 like "$out" "could not open file.*${NODE_DATA[old]}/pg_wal/[0-9A-F]{24}" "... saying which pg_wal file it could not open"
 missing=$(grep -Eo "${NODE_DATA[old]}/pg_wal/[0-9A-F]{24}" <<<"$out" | head -n 1 || true)
 ok "... a file that really is missing from pg_wal and present in the archive" \
