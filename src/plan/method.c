@@ -103,10 +103,10 @@ method_reason(const method_choice *m, char *buf, size_t len)
 	}
 	if (m->used == METHOD_COMPARE)
 	{
-		snprintf(buf, len, "%s; every file of both sides compared by SHA-256 digests within a "
+		snprintf(buf, len, "%s%s; every file of both sides compared by SHA-256 digests within a "
 				 "base backup of the source, the target's WAL not read",
-				 m->requested == METHOD_AUTO ? "no other method could be proven" :
-				 "asked for with --method");
+				 m->requested == METHOD_AUTO ? "no other method could be proven: " :
+				 "asked for with --method", m->requested == METHOD_AUTO ? m->refused : "");
 		return;
 	}
 	n = snprintf(buf, len, "%s; the target's WAL from the last common checkpoint's redo point "
