@@ -78,7 +78,7 @@ refuse_hints_off(lsn_t at, lsn_t diverge, rw_error *err)
 			"after the divergence point " LSN_FMT " (parameter change record at " LSN_FMT ")",
 			LSN_ARGS(diverge), LSN_ARGS(at));
 	rw_hint(err, "Hint bits it set then are in no WAL, so a rewind could silently miss changed "
-			"pages. Nothing was changed. Clone the target again (pg_basebackup), and keep "
+			"pages. Nothing was changed. Use --method=compare (--method=auto takes it), and keep "
 			"wal_log_hints = on on every node.");
 	return false;
 }

@@ -53,7 +53,8 @@ method_pagelsn_provable(const pg_control *ctl, bool unclean, const char **basis,
 		rw_fail(err, RW_ESTATE, "the page-LSN scan cannot be used: the target runs with "
 				"wal_level = minimal (pg_control), under which new relation files are written "
 				"without page LSNs");
-		rw_hint(err, "Nothing was changed. Clone the target again (pg_basebackup).");
+		rw_hint(err, "Nothing was changed. Use --method=compare, which compares every file "
+				"with the source's instead.");
 		return false;
 	}
 	if (ctl->data_checksum_version != 0)
@@ -65,8 +66,8 @@ method_pagelsn_provable(const pg_control *ctl, bool unclean, const char **basis,
 		rw_fail(err, RW_ESTATE, "the page-LSN scan cannot be used: the target has neither data "
 				"checksums nor wal_log_hints = on (pg_control), so a page whose hint bits it "
 				"set after the divergence point keeps its older page LSN");
-		rw_hint(err, "Nothing was changed. Clone the target again (pg_basebackup), and turn "
-				"on wal_log_hints (or data checksums) on every node.");
+		rw_hint(err, "Nothing was changed. Use --method=compare (or --method=auto, which takes "
+				"it here), and turn on wal_log_hints (or data checksums) on every node.");
 		return false;
 	}
 	return true;
@@ -103,10 +104,10 @@ method_reason(const method_choice *m, char *buf, size_t len)
 	}
 	if (m->used == METHOD_COMPARE)
 	{
-		snprintf(buf, len, "%s; every file of both sides compared by SHA-256 digests within a "
+		snprintf(buf, len, "%s%s; every file of both sides compared by SHA-256 digests within a "
 				 "base backup of the source, the target's WAL not read",
-				 m->requested == METHOD_AUTO ? "no other method could be proven" :
-				 "asked for with --method");
+				 m->requested == METHOD_AUTO ? "no other method could be proven: " :
+				 "asked for with --method", m->requested == METHOD_AUTO ? m->refused : "");
 		return;
 	}
 	n = snprintf(buf, len, "%s; the target's WAL from the last common checkpoint's redo point "

@@ -38,6 +38,8 @@ typedef struct method_choice {
 	char		wal_failure[400];
 	const char *pagelsn_basis;	/* pagelsn: what proves it (static text) */
 	pagelsn_stats pagelsn;		/* pagelsn: what the scan read and took */
+	/* compare under auto: why neither the WAL nor the page-LSN scan could be proven */
+	char		refused[600];
 } method_choice;
 
 /*

@@ -102,7 +102,8 @@ needed_wal_gap(const needed_wal *in, rw_error *msg)
 	}
 	rw_hint(msg, "Nothing was changed. Without that WAL the rewound node could not start. Either "
 			"set restore_command in the target's configuration to fetch it from the source's WAL "
-			"archive and run again, or clone the target again (pg_basebackup). To prevent this, "
+			"archive and run again, or run with --method=compare, which needs the source's WAL only "
+			"from the start of its own base backup on. To prevent this, "
 			"use --slot or wal_keep_size on the source.");
 	return CHECK_ERROR;
 }

@@ -327,8 +327,8 @@ scan_records(const pg_version_info *ver, wal_reader *r, lsn_t end, block_proof *
 					   ") in pg_wal/%s", LSN_ARGS(stats->end), LSN_ARGS(end), seg);
 			rw_hint(err, "The target's WAL is damaged there, so it cannot be rewound safely. If "
 					"the WAL archive has an intact %s, put it in the target's pg_wal in place "
-					"of the damaged one and run again; otherwise clone the target again from "
-					"the source (pg_basebackup).", seg);
+					"of the damaged one and run again; otherwise use --method=auto, which takes "
+					"the page-LSN scan or the block compare (--method=compare) instead.", seg);
 			return false;
 		}
 	}

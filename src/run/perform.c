@@ -205,6 +205,47 @@ stop_backup(rewind_ctx *c, rw_error *err)
 }
 
 /*
+ * --method=compare: the WAL from the backup's start to its stop, fetched
+ * again after the stop.  The plan copied these segments before the stop,
+ * without the record that ends the backup, and the source may recycle them
+ * before the rewound node could stream them: without them it never becomes
+ * consistent.
+ */
+static bool
+fetch_backup_wal(rewind_ctx *c, target_writer *w, rw_error *err)
+{
+	uint32_t	segsize = c->tgt.control.xlog_seg_size;
+	uint64_t	last = lsn_segno_of_end(c->backup.stop_lsn, segsize);
+
+	for (uint64_t segno = lsn_segno(c->start_redo, segsize); segno <= last; segno++)
+	{
+		char		name[WAL_FILE_NAME_LEN + 1];
+		char		path[WAL_FILE_NAME_LEN + 8];
+		uint8_t    *data = NULL;
+		size_t		len = 0;
+		bool		missing = false;
+		bool		ok;
+
+		wal_file_name(name, c->start_tli, segno, segsize);
+		snprintf(path, sizeof(path), "pg_wal/%s", name);
+		if (!c->src->ops->read_file(c->src, path, false, &data, &len, &missing, err))
+		{
+			rw_context(err, "fetching the WAL of the base backup (up to " LSN_FMT ")",
+					   LSN_ARGS(c->backup.stop_lsn));
+			rw_hint(err, "The source recycled it before it could be fetched: run again with "
+					"--slot, or with a larger wal_keep_size on the source.");
+			return false;
+		}
+		ok = target_writer_replace_file(w, path, data, len, err);
+		free(data);
+		if (!ok)
+			return false;
+		log_debug("fetched %s again after the base backup stopped", path);
+	}
+	return true;
+}
+
+/*
  * A failure from the first change on leaves a marked, partly rewound target
  * and its journal: say what to do next (after any hint already there).
  */
@@ -253,7 +294,7 @@ perform_rewind(rewind_ctx *c, rw_error *err)
 	ok = execute_plan(&c->plan, c->src, w, &prog, &c->copied, err);
 	if (ok)
 		log_debug("plan executed");
-	ok = ok && stop_backup(c, err);
+	ok = ok && stop_backup(c, err) && (c->backup.label == NULL || fetch_backup_wal(c, w, err));
 	report_copy_changes(c);
 	/* data first, so the control file never points at data not on disk */
 	if (ok && !c->opts->no_sync)

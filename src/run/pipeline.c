@@ -168,7 +168,7 @@ diverged(pipeline *p)
 	if (!step(p, "timeline_history", steps_load_histories(c, &e), &e, EV_HISTORIES) ||
 		!step(p, "divergence", steps_find_divergence(c, &e), &e, EV_DIVERGED))
 		return false;
-	if (c->opts->method == METHOD_COMPARE)
+	if (steps_compares(c))
 		return compared(p);
 	if (!go(p, "target_wal", steps_read_target_wal(c, &e), &e))
 		return false;

@@ -59,6 +59,11 @@ planned(rewind_ctx *c)
 				  "used (%s): %s; the transactions the target loses cannot be listed",
 				  c->method.pagelsn_basis, c->method.wal_failure[0] ? c->method.wal_failure :
 				  "asked for with --method");
+	else if (c->method.used == METHOD_COMPARE)
+		check_add(&c->findings, "target_wal", CHECK_WARNING, NULL, "the block compare would be "
+				  "used (every file compared with the source's within a base backup): %s; the "
+				  "transactions the target loses cannot be listed",
+				  c->method.refused[0] ? c->method.refused : "asked for with --method");
 	else
 		check_add(&c->findings, "target_wal", CHECK_OK, NULL, "the target's WAL from the last "
 				  "common checkpoint's redo " LSN_FMT " to its end " LSN_FMT " is readable (%u "
@@ -138,7 +143,9 @@ preflight_at(rewind_ctx *c, pipeline_event ev, rw_error *err)
 		case EV_TARGET_REWINDABLE:
 			check_add(&c->findings, "target_rewindable", CHECK_OK, NULL, "%s",
 					  c->tgt.control.data_checksum_version ? "target has data checksums"
-					  : "target has wal_log_hints = on");
+					  : c->tgt.control.wal_log_hints ? "target has wal_log_hints = on"
+					  : "target has neither data checksums nor wal_log_hints = on: only the "
+					  "block compare can rewind it");
 			break;
 		case EV_SOURCE_FITS:
 			check_add(&c->findings, "source_privileges", CHECK_OK, NULL, "the source (%s) has "

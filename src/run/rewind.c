@@ -417,6 +417,30 @@ static const pipeline_mode dry_run_mode = {
 /* --- the run ------------------------------------------------------------ */
 
 /*
+ * The pipeline in mode; again with the block compare when auto refused the
+ * WAL and the page-LSN scan once the listing was read (the compare's base
+ * backup starts before its listing).  Nothing was written to the target
+ * before that point.
+ */
+static bool
+run_pipeline(rewind_ctx *c, const pipeline_mode *mode, rw_error *err)
+{
+	const rewind_options *opts = c->opts;
+	char		refused[sizeof(c->method.refused)];
+	bool		ok = pipeline_run(c, mode, err);
+
+	if (!c->retry_as_compare)
+		return ok;
+	memcpy(refused, c->method.refused, sizeof(refused));
+	steps_free(c);
+	memset(c, 0, sizeof(*c));
+	c->opts = opts;
+	memcpy(c->method.refused, refused, sizeof(refused));
+	rw_error_clear(err);
+	return pipeline_run(c, mode, err);
+}
+
+/*
  * An interrupted rewind first (resume.h); true with c->status set when that
  * is the end of the run (--rollback, or the interrupted run had finished).
  */
@@ -468,7 +492,7 @@ run(rewind_ctx *c, rw_error *err)
 		  target_lock_acquire(opts->target_pgdata, opts->rollback ? "--rollback" : "rewind",
 							  &lock, err)) &&
 		resume(c, &finished, err) &&
-		(finished || pipeline_run(c, opts->dry_run ? &dry_run_mode : &run_mode, err));
+		(finished || run_pipeline(c, opts->dry_run ? &dry_run_mode : &run_mode, err));
 	target_lock_release(lock);
 	return ok;
 }
@@ -484,7 +508,7 @@ rewind_run(const rewind_options *opts, rewind_result *res, rw_error *err)
 	c.opts = opts;
 	if (opts->check)
 	{
-		ok = pipeline_run(&c, preflight_mode(), err);
+		ok = run_pipeline(&c, preflight_mode(), err);
 		preflight_finish(&c, res);
 	}
 	else

@@ -106,14 +106,31 @@ steps_settle_target(rewind_ctx *c, bool recover, bool as_is, rw_error *err)
 /*
  * A crashed standby is taken as it is; so is any target the pipeline took
  * as it is.  The block compare reads every file and needs no hint bits in
- * the WAL.
+ * the WAL: auto takes it when the target has none.
  */
 step_outcome
 steps_target_rewindable(rewind_ctx *c, rw_error *err)
 {
 	const pg_control *ctl = &c->tgt.control;
 
-	return target_check_rewindable(&c->tgt, c->opts->method != METHOD_COMPARE,
+	if (c->opts->method == METHOD_AUTO && !steps_compares(c) &&
+		ctl->data_checksum_version == 0 && !ctl->wal_log_hints)
+	{
+		rw_fail(err, RW_ESTATE, "the target has neither data checksums nor wal_log_hints = on "
+				"(pg_control), so a page whose hint bits it set after the divergence point "
+				"shows in neither its WAL nor its page LSN");
+		if (c->opts->salvage_dir)
+		{
+			rw_context(err, "--salvage cannot be used");
+			rw_hint(err, "Nothing was changed. --salvage needs a method that reads the target's "
+					"WAL. Without --salvage, rewind compares every file with the source's "
+					"(--method=compare), and the rows the target loses cannot be listed or saved.");
+			return STEP_FINDING;
+		}
+		steps_compare_instead(c, err);
+		rw_error_clear(err);
+	}
+	return target_check_rewindable(&c->tgt, !steps_compares(c),
 								   !c->target_unclean &&
 								   ctl->state != DBSTATE_IN_ARCHIVE_RECOVERY, err) ?
 		STEP_OK : STEP_FINDING;
@@ -173,7 +190,7 @@ steps_open_source(rewind_ctx *c, rw_error *err)
 step_outcome
 steps_source_server(rewind_ctx *c, rw_error *err)
 {
-	return c->src->ops->check_server(c->src, c->opts->method == METHOD_COMPARE, err) ?
+	return c->src->ops->check_server(c->src, steps_compares(c), err) ?
 		STEP_OK : STEP_FINDING;
 }
 
@@ -382,7 +399,7 @@ tail_gone(const rewind_ctx *c, rw_error *err)
 			"only its part before that point", LSN_ARGS(c->diverge), c->tgt.pgdata, seg);
 	rw_hint(err, "Nothing was changed. If that WAL was archived, set restore_command for the "
 			"target and pass -c/--restore-target-wal; otherwise --method=auto uses the "
-			"page-LSN scan where it can be proven, or the target must be cloned again.");
+			"page-LSN scan where it can be proven, else the block compare (--method=compare).");
 }
 
 /*
@@ -460,14 +477,25 @@ steps_same_timeline(rewind_ctx *c, rw_error *err)
 	return STEP_OK;
 }
 
+/*
+ * A refusal of the WAL and of the page-LSN scan, once the listing may have
+ * been read: under auto the run starts again with the block compare.
+ */
+static step_outcome
+unproven(rewind_ctx *c, rw_error *err)
+{
+	c->retry_as_compare = steps_compare_instead(c, err);
+	return STEP_STOP;
+}
+
 /* Step 4: along the target's history; the WAL it could not read is RW_EMISSING and the like. */
 step_outcome
 steps_read_target_wal(rewind_ctx *c, rw_error *err)
 {
 	if (!open_target_wal(c, &c->tgt_history, err))
-		return STEP_STOP;
+		return unproven(c, err);
 	/* rung 3: its end unread, the page-LSN scan may still find what changed */
-	return find_target_end(c, err) || steps_pagelsn_wal_end(c, err) ? STEP_OK : STEP_STOP;
+	return find_target_end(c, err) || steps_pagelsn_wal_end(c, err) ? STEP_OK : unproven(c, err);
 }
 
 /*
@@ -498,7 +526,7 @@ steps_find_checkpoint(rewind_ctx *c, rw_error *err)
 {
 	if (!scan_last_common_checkpoint(c->tgt.ver, c->reader, c->diverge, &c->ckpt_lsn, &c->ckpt,
 									 err))
-		return STEP_STOP;
+		return unproven(c, err);
 	c->have_ckpt = true;
 	return STEP_OK;
 }
@@ -579,12 +607,12 @@ steps_build_plan(rewind_ctx *c, bool compare_contents, rw_error *err)
 	{
 		/* rung 3: WAL the scan could not read or understand */
 		if (c->opts->method != METHOD_AUTO || !c->stats.unreadable)
-			return STEP_STOP;
+			return unproven(c, err);
 		steps_pagelsn_note(c, err);
 		pagelsn = true;
 	}
 	if (pagelsn && !steps_pagelsn_blocks(c, err))
-		return STEP_STOP;
+		return unproven(c, err);
 	if (!plan_build(&in, &c->src_files, &c->tgt_files, c->map, &c->plan, err) ||
 		!listing_tablespaces_free(&c->plan, c->tgt.tsdir, err))
 		return STEP_STOP;

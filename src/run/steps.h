@@ -90,6 +90,12 @@ typedef struct rewind_ctx {
 	scan_stats	stats;
 	ledger	   *ledger;			/* what the target loses, filled by the scan */
 	bool		planned;
+	/*
+	 * auto: the WAL and the page-LSN scan were refused once the listing was
+	 * read (method.refused says why); the run starts again with the block
+	 * compare, which takes its base backup before the listing
+	 */
+	bool		retry_as_compare;
 	plan		plan;
 	method_choice method;		/* how the plan found the changed blocks, once planned */
 	compare_stats compared;		/* --method=compare: what the compare read and found */
@@ -196,6 +202,18 @@ step_outcome steps_build_plan(rewind_ctx *c, bool compare_contents, rw_error *er
  * source's last checkpoint as an estimate.
  */
 step_outcome steps_compare_start(rewind_ctx *c, bool take_backup, rw_error *err);
+
+/* The block compare is the method: asked for, or auto's last rung (method.refused). */
+bool		steps_compares(const rewind_ctx *c);
+
+/*
+ * Under auto, err says why neither the WAL nor the page-LSN scan can be
+ * proven: note it as the reason for the block compare (true).  False,
+ * err left as it is, when the compare cannot take over: another method
+ * was asked for, --salvage (the compare cannot find the rows the target
+ * loses), or err is not about what the target's WAL or pages can prove.
+ */
+bool		steps_compare_instead(rewind_ctx *c, const rw_error *err);
 
 /*
  * The plan of the block compare: both listings, and with compare_contents

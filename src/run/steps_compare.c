@@ -6,11 +6,35 @@
  */
 #include "run/steps.h"
 
+#include <stdio.h>
+
 #include "plan/listing_safety.h"
 #include "util/log.h"
 
 /* What a base backup taken by rewind is called on the source. */
 #define BACKUP_LABEL "rewind --method=compare"
+
+bool
+steps_compares(const rewind_ctx *c)
+{
+	return c->opts->method == METHOD_COMPARE || c->method.refused[0] != '\0';
+}
+
+bool
+steps_compare_instead(rewind_ctx *c, const rw_error *err)
+{
+	/* what the target's WAL, settings or pages cannot prove; not a failure of the source */
+	bool		unproven = err->kind == RW_ESTATE || err->kind == RW_EMISSING ||
+		err->kind == RW_ECORRUPT || err->kind == RW_EIO || err->kind == RW_EUNSUPPORTED;
+
+	if (c->opts->method != METHOD_AUTO || c->opts->salvage_dir || !unproven)
+		return false;
+	snprintf(c->method.refused, sizeof(c->method.refused), "%.*s",
+			 (int) sizeof(c->method.refused) - 1, err->msg);
+	log_info("neither the target's WAL nor the page-LSN scan can be proven (%s); every file "
+			 "will be compared with the source's (--method=compare)", err->msg);
+	return true;
+}
 
 step_outcome
 steps_compare_start(rewind_ctx *c, bool take_backup, rw_error *err)

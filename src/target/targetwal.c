@@ -485,7 +485,8 @@ fetch_missing(target_wal *w, uint64_t segno, const char *fname, const char *path
 		rw_hint(err, "The target's WAL from the last common checkpoint's redo point to its end "
 				"is needed (--method=wal). Put the segment back into its pg_wal or, if it was "
 				"archived, set restore_command for the target and pass -c/--restore-target-wal; "
-				"otherwise the target must be cloned again.");
+				"otherwise use --method=compare (--method=auto takes it when no other method can "
+				"be proven), which compares every file with the source's instead.");
 		return -1;
 	}
 	rw_fail_errno(err, ENOENT, "could not open file \"%s\"", path);

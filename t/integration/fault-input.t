@@ -80,7 +80,7 @@ torn() {
         seek=$((16#${TORN_LSN#*/} % 16777216)) conv=notrunc status=none
     refused "$label" "error: .*pg_wal/$TORN_SEG: .*record length.*$TORN_LSN" new -R --method=wal
     like "$(cat "$REWIND_OUT")" "$re" "$label: says what is wrong with the length"
-    like "$(cat "$REWIND_OUT")" "hint: .*archive has an intact $TORN_SEG.*clone the target again" \
+    like "$(cat "$REWIND_OUT")" "hint: .*archive has an intact $TORN_SEG.*--method=auto" \
         "$label: says what to do"
 }
 torn "torn record, length 0xFFFFFFF0" '\xf0\xff\xff\xff' "record length 4294967280 at $TORN_LSN too long"

@@ -7,11 +7,15 @@
 # commits it; the old primary commits it after the divergence and a SELECT
 # sets hint bits on X's pages without any WAL (wal_log_hints was off), pages
 # no record since the redo point refers to.  No scan of the WAL can find
-# them: rewind refuses, naming the setting, and changes nothing; so does
-# --method=pagelsn (X's pages kept their page LSNs).  On 15 the
-# reference pg_rewind, which trusts pg_control, rewinds the copy into a node
-# that, once X is rolled back there, shows X's updates: the pages the
-# refusal is about.
+# them: --method=wal refuses, naming the setting, and changes nothing; so
+# does --method=pagelsn (X's pages kept their page LSNs), and --salvage.
+# The default (auto) finds out once the target's WAL is read, starts again
+# with the block compare (nothing written to the target before), says why,
+# and the rewound node follows the new primary with its data; --check and a
+# dry run say the same without a base backup.  On 15 the reference
+# pg_rewind, which trusts pg_control, rewinds the copy into a node that,
+# once X is rolled back there, shows X's updates: the pages the refusal is
+# about.
 set -euo pipefail
 # shellcheck source=t/lib/harness.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/harness.sh"
@@ -63,24 +67,16 @@ fi
 if [[ "$REF_ENABLED" == 1 ]]; then node_copy old old_pgrewind; fi
 before=$(content_fingerprint "${NODE_DATA[old]}")
 st=0
-run_rewind old new -R || st=$?
+run_rewind old new -R --method=wal || st=$?
 out=$(cat "$REWIND_OUT")
 note "rewind said:" "$(grep -E '(error|hint):' <<<"$out" || true)"
-is "$st" 1 "rewind refuses (exit status 1)"
+is "$st" 1 "--method=wal refuses (exit status 1)"
 like "$out" "error: the target ran with wal_log_hints = off and without data checksums after the divergence point" \
     "... saying that wal_log_hints was off after the divergence point"
 like "$out" "hint: .*Nothing was changed" "... and that nothing was changed"
 is "$(content_fingerprint "${NODE_DATA[old]}" | sha256sum)" "$(sha256sum <<<"$before")" \
     "the target is unchanged, byte for byte"
 ok "no journal was made" test ! -e "${NODE_DATA[old]}.rewind-journal"
-st=0
-run_rewind old new --dry-run || st=$?
-is "$st" 1 "a dry run refuses too"
-st=0
-run_rewind old new --check || st=$?
-ok "--check fails too (exit status $st)" test "$st" -ne 0
-like "$(cat "$REWIND_OUT")" "wal_log_hints = off and without data checksums after the divergence point" \
-    "... for the same reason"
 # X's pages kept their page LSNs: the page-LSN scan would miss them too
 st=0
 run_rewind old new -R --method=pagelsn || st=$?
@@ -89,6 +85,45 @@ like "$(cat "$REWIND_OUT")" "error: the page-LSN scan cannot be used: the target
     "... for the same reason, read in its WAL (its pg_control says on)"
 is "$(content_fingerprint "${NODE_DATA[old]}" | sha256sum)" "$(sha256sum <<<"$before")" \
     "... and the target is unchanged"
+# the block compare cannot find the rows the target loses
+st=0
+run_rewind old new -R --salvage="$SCRATCH/salvage" || st=$?
+is "$st" 1 "--salvage refuses (it needs a method that reads the target's WAL)"
+like "$(cat "$REWIND_OUT")" "error: the target ran with wal_log_hints = off and without data checksums after the divergence point" \
+    "... for the same reason"
+is "$(content_fingerprint "${NODE_DATA[old]}" | sha256sum)" "$(sha256sum <<<"$before")" \
+    "... and the target is unchanged"
+
+why="no other method could be proven: the target ran with wal_log_hints = off and without data checksums after the divergence point"
+st=0
+run_rewind old new --dry-run || st=$?
+out=$(cat "$REWIND_OUT")
+is "$st" 0 "a dry run (auto) exits with status 0"
+last_ok || diag "$out"
+like "$out" "method: compare \\($why" "... saying it would use the block compare, and why"
+unlike "$out" "base backup started" "... starting no base backup"
+st=0
+run_rewind old new --check || st=$?
+out=$(cat "$REWIND_OUT")
+is "$st" 0 "--check (auto) exits with status 0"
+last_ok || diag "$out"
+like "$out" "the block compare would be used .*: the target ran with wal_log_hints = off and without data checksums after the divergence point" \
+    "... saying the block compare would be used, and why"
+unlike "$out" "base backup started" "... starting no base backup"
+is "$(content_fingerprint "${NODE_DATA[old]}" | sha256sum)" "$(sha256sum <<<"$before")" \
+    "... and the target is unchanged"
+
+st=0
+run_rewind old new -R || st=$?
+out=$(cat "$REWIND_OUT")
+is "$st" 0 "rewind (auto) exits with status 0"
+last_ok || diag "$out"
+like "$out" "method: compare \\($why" "... with the block compare, saying why"
+is "$(grep -c "base backup started on the source" <<<"$out")" 1 "... within one base backup of the source"
+like "$out" "Done!" "... and is done"
+ok "no journal is left" test ! -e "${NODE_DATA[old]}.rewind-journal"
+if [[ $st == 0 ]]; then verify_standby "auto, by block compare" old new
+else fail "auto, by block compare: verified (not attempted: the run failed)"; fi
 
 if [[ "$REF_ENABLED" == 1 ]]; then
     st=0

@@ -66,7 +66,7 @@ is "$st" 1 "the run refuses (exit status 1)"
 like "$out" "error: the source no longer has WAL segment $NEED_SEG" "... naming the segment $NEED_SEG"
 like "$out" 'restore_command' "... suggesting restore_command on the target"
 like "$out" 'wal_keep_size' "... and --slot or wal_keep_size on the source"
-like "$out" 'pg_basebackup|clone' "... or a new clone"
+like "$out" 'with --method=compare' "... or the block compare"
 unlike "$out" 'Done!' "... and does not say Done!"
 last_ok || diag "$out"
 is "$(content_fingerprint "${NODE_DATA[old]}" | sha256sum)" "$(sha256sum <<<"$before")" \

@@ -8,9 +8,10 @@
 # or the start of the same segment on its new timeline), and the last common
 # checkpoint is found through them.  auto then falls to the page-LSN scan
 # (data checksums), and the rewound node is verified as a standby of the
-# source.  When the source's checkpoints recycled its copies too, no method
-# this build carries out can be proven: rewind refuses, naming the segment,
-# and changes nothing.
+# source.  When the source's checkpoints recycled its copies too, neither
+# the WAL nor the page-LSN scan can be proven: a forced --method=pagelsn
+# refuses, naming the segment, and changes nothing; auto takes the block
+# compare, and the node is verified again.
 set -euo pipefail
 # shellcheck source=t/lib/harness.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/harness.sh"
@@ -100,7 +101,7 @@ rewind_and_verify rp rp_new -R
 like "$(cat "$REWIND_OUT")" "method: pagelsn" "rp: auto used the page-LSN scan"
 node_stop rp_new fast
 
-# --- the source recycled its copies too: refused, nothing changed ---------
+# --- the source recycled its copies too: pagelsn refused, auto compares ---
 diverge rs rs_new
 node_conf rs_new "${RECYCLE[@]}"
 node_psql rs_new "SELECT pg_reload_conf()" >/dev/null
@@ -110,12 +111,36 @@ ok "rs: the target's checkpoints recycled the segment holding the divergence poi
 files=$(node_psql rs_new "SELECT string_agg(name, ' ') FROM pg_ls_waldir()")
 unlike "$files" "0000000[12]$div_seg" "rs: so did the source's (no copy on either timeline, nor .partial)"
 before=$(snapshot_dir "${NODE_DATA[rs]}")
-st=0; run_rewind rs rs_new || st=$?
-is "$st" 1 "rs: auto refuses: exit status 1"
+st=0; run_rewind rs rs_new --method=pagelsn || st=$?
+is "$st" 1 "rs: --method=pagelsn refuses: exit status 1"
 like "$(cat "$REWIND_OUT")" "error: .*pg_wal/00000001$div_seg\": not in the target's pg_wal, nor in the source's pg_wal" \
     "rs: ... naming the segment and where it was looked for"
-like "$(cat "$REWIND_OUT")" "hint: .*cloned again" "rs: ... saying what to do"
+like "$(cat "$REWIND_OUT")" "hint: .*--method=compare" "rs: ... saying what to do"
 unlike "$(cat "$REWIND_OUT")" "Done!" "rs: ... no rewind"
 is "$(snapshot_dir "${NODE_DATA[rs]}" | sha256sum)" "$(sha256sum <<<"$before")" "rs: ... and changes nothing"
+# (no last common checkpoint to report: the compare reads no WAL of the target)
+# The source goes back to settings of a primary in service: with 32 MB of
+# max_wal_size the segment switch of pg_backup_stop triggers a checkpoint
+# that recycles the backup's own WAL before rewind can fetch it (rewind then
+# fails after the copy, saying so; a rerun finishes).
+node_conf rs_new "max_wal_size = '1GB'" "wal_keep_size = '48MB'"
+node_psql rs_new "SELECT pg_reload_conf()" >/dev/null
+st=0; run_rewind rs rs_new -R || st=$?
+is "$st" 0 "rs: auto rewinds: exit status 0"
+last_ok || diag "$(cat "$REWIND_OUT")"
+like "$(cat "$REWIND_OUT")" "method: compare \\(no other method could be proven" \
+    "rs: ... by the block compare, and says why"
+# The source writes on before the node starts, and recycles the segment the
+# base backup started in (named by the backup_label pg_backup_stop gave):
+# the node must find the WAL up to the backup's end in its own pg_wal.
+# (three segments written: wal_keep_size keeps them, so the node can stream
+# on from the end of the backup)
+start_seg=$(sed -n 's/^START WAL LOCATION: .* (file \([0-9A-F]*\))$/\1/p' "${NODE_DATA[rs]}/backup_label")
+switch_and_checkpoint rs_new 3
+files=$(node_psql rs_new "SELECT string_agg(name, ' ') FROM pg_ls_waldir()")
+ok "rs: the source recycled the segment the base backup started in (${start_seg:-none})" \
+    test -n "$start_seg" -a "${files/$start_seg/}" == "$files"
+if [[ $st == 0 ]]; then verify_standby "rs, by block compare" rs rs_new
+else fail "rs: the rewound node is not verified (the run failed)"; fi
 node_stop rs_new fast
 done_testing

@@ -91,7 +91,7 @@ like "$out" "could not open file \"${NODE_DATA[old]}/pg_wal/00000001[0-9A-F]{16}
 named=$(grep -Eo "pg_wal/00000001[0-9A-F]{16}\": not in" <<<"$out" | head -n 1 | cut -c8-31 || true)
 ok "... a segment of the shared history that both lack ($named)" \
     test -n "$named" -a ! -e "${NODE_DATA[old]}/pg_wal/${named:-x}" -a -f "$hidden/${named:-x}"
-like "$out" "hint: .*cloned again" "... with a hint saying what to do"
+like "$out" "hint: .*--method=compare" "... with a hint saying what to do"
 is "$(snapshot_dir "${NODE_DATA[old]}" | sha256sum)" "$(sha256sum <<<"$before")" "... and changes nothing in the target"
 
 # With -c the archive has them: the scan and the rewound node restore them.

@@ -1,7 +1,8 @@
 /*
  * Unit tests of the page-LSN scan (src/plan/pagelsn_scan.c), the page
  * header checks it uses (lib/datapage.c) and when the method may be used
- * (method_pagelsn_provable, src/plan/method.c).  Pages are laid by hand
+ * (method_pagelsn_provable, src/plan/method.c), and the reason given when
+ * auto ends on the block compare (method_reason).  Pages are laid by hand
  * after the header layout of the format notes (section 7); the data
  * checksum itself is checked against PostgreSQL's pages by
  * t/integration/field-pagelsn.t.  Writes files under /tmp.
@@ -218,6 +219,25 @@ START_TEST(provable)
 }
 END_TEST
 
+/* auto's last rung names why the others were refused; a forced compare does not */
+START_TEST(compare_reason)
+{
+	method_choice m;
+	char		buf[METHOD_REASON_MAX];
+
+	memset(&m, 0, sizeof(m));
+	m.requested = METHOD_AUTO;
+	m.used = METHOD_COMPARE;
+	snprintf(m.refused, sizeof(m.refused), "the target has neither");
+	method_reason(&m, buf, sizeof(buf));
+	ck_assert_ptr_nonnull(strstr(buf, "no other method could be proven: the target has neither; "));
+	m.requested = METHOD_COMPARE;
+	method_reason(&m, buf, sizeof(buf));
+	ck_assert_ptr_nonnull(strstr(buf, "asked for with --method; "));
+	ck_assert_ptr_null(strstr(buf, "neither"));
+}
+END_TEST
+
 extern Suite *pagelsn_suite(void);
 
 Suite *
@@ -229,6 +249,7 @@ pagelsn_suite(void)
 	tcase_add_test(tc, header);
 	tcase_add_test(tc, scan);
 	tcase_add_test(tc, provable);
+	tcase_add_test(tc, compare_reason);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -200,7 +200,7 @@ START_TEST(shared_segments_from_source)
 	ck_assert(!page_is(r, 0, 0, SOURCE_BYTE(0), &err));
 	ck_assert_int_eq(err.kind, RW_EMISSING);
 	ck_assert_ptr_nonnull(strstr(err.msg, "not in the target's pg_wal, nor in the source's pg_wal"));
-	ck_assert_ptr_nonnull(strstr(err.hint, "cloned again"));
+	ck_assert_ptr_nonnull(strstr(err.hint, "--method=compare"));
 	ck_assert_int_eq(src.fetches, 3);
 	ck_assert_uint_eq(target_wal_from_source_count(w), 2);
 
