@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # --check goes on after an error finding that the later steps do not depend
 # on: an old primary that ran with wal_log_hints = off and without data
-# checksums cannot be rewound (target_rewindable: error),
+# checksums cannot be rewound by its WAL (--method=wal; auto would take the
+# block compare) (target_rewindable: error),
 # yet the preflight still reports the source, both histories, where they
 # part, the target's WAL and the source's WAL; a run refuses at that first
 # error.  Neither changes the target.
@@ -35,7 +36,7 @@ ok "the new primary's history gives the divergence point ($switch_lsn)" test -n 
 before=$(snapshot_dir "${NODE_DATA[old]}")
 st=0
 json=$(as_pg "$TOOL" -D "${NODE_DATA[old]}" --source-server="$(source_connstr new)" \
-           --check --format json 2>"$SCRATCH/check.err") || st=$?
+           --check --method=wal --format json 2>"$SCRATCH/check.err") || st=$?
 is "$st" 3 "--check exits 3"
 is "$(jq -r '[.findings[] | select(.severity == "error") | .code] | join(",")' <<<"$json")" \
     target_rewindable "... its one error is target_rewindable"
@@ -55,7 +56,7 @@ is "$(snapshot_dir "${NODE_DATA[old]}" | sha256sum)" "$(sha256sum <<<"$before")"
     "... and the target is unchanged"
 
 st=0
-run_rewind old new || st=$?
+run_rewind old new --method=wal || st=$?
 out=$(cat "$REWIND_OUT")
 is "$st" 1 "a run refuses (exit status 1)"
 like "$out" 'error: target server needs to use either data checksums or "wal_log_hints = on"' \
