@@ -292,25 +292,6 @@ compare_round(plan *p, size_t first, size_t end, source *src, const char *pgdata
 	return ok;
 }
 
-/* Remove the entries apply_verdict marked. */
-static void
-drop_marked(plan *p)
-{
-	size_t		out = 0;
-
-	for (size_t i = 0; i < p->n; i++)
-	{
-		if (p->entries[i].action == ACT_COUNT)
-		{
-			free(p->entries[i].path);
-			free(p->entries[i].blocks);
-		}
-		else
-			p->entries[out++] = p->entries[i];
-	}
-	p->n = out;
-}
-
 bool
 plan_block_compare(plan *p, source *src, const char *target_pgdata, compare_stats *stats,
 				   rw_error *err)
@@ -339,7 +320,7 @@ plan_block_compare(plan *p, source *src, const char *target_pgdata, compare_stat
 		rw_context(err, "comparing files with the source");
 		return false;
 	}
-	drop_marked(p);
+	plan_drop_marked(p);
 	plan_recount(p);
 	log_debug("compared %llu files (%llu chunks, %llu bytes on each side): %llu chunks "
 			  "differ, %llu blocks of them", (unsigned long long) stats->files,

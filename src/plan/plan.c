@@ -624,3 +624,21 @@ plan_print_entries(const plan *p, FILE *out)
 		fputc('\n', out);
 	}
 }
+
+void
+plan_drop_marked(plan *p)
+{
+	size_t		out = 0;
+
+	for (size_t i = 0; i < p->n; i++)
+	{
+		if (p->entries[i].action == ACT_COUNT)
+		{
+			free(p->entries[i].path);
+			free(p->entries[i].blocks);
+		}
+		else
+			p->entries[out++] = p->entries[i];
+	}
+	p->n = out;
+}

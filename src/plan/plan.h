@@ -117,4 +117,7 @@ size_t		plan_top_relations(const plan *p, const char *tsdir,
 /* Every entry with its action (--debug). */
 void		plan_print_entries(const plan *p, FILE *out);
 
+/* Remove (and free) the entries a content comparison marked ACT_COUNT. */
+void		plan_drop_marked(plan *p);
+
 #endif

@@ -162,25 +162,6 @@ apply_verdicts(plan *p, const compare_set *cs, const source_digest *remote, cons
 	}
 }
 
-/* Remove the entries apply_verdicts marked. */
-static void
-drop_marked(plan *p)
-{
-	size_t		out = 0;
-
-	for (size_t i = 0; i < p->n; i++)
-	{
-		if (p->entries[i].action == ACT_COUNT)
-		{
-			free(p->entries[i].path);
-			free(p->entries[i].blocks);
-		}
-		else
-			p->entries[out++] = p->entries[i];
-	}
-	p->n = out;
-}
-
 bool
 plan_skip_identical(plan *p, source *src, const char *target_pgdata, rw_error *err)
 {
@@ -210,7 +191,7 @@ plan_skip_identical(plan *p, source *src, const char *target_pgdata, rw_error *e
 	if (ok)
 	{
 		apply_verdicts(p, &cs, remote, same);
-		drop_marked(p);
+		plan_drop_marked(p);
 		plan_recount(p);
 		log_debug("compared %zu ranges by SHA-256: %llu files identical, %llu bytes not fetched",
 				  cs.n, (unsigned long long) p->totals.identical_files,

@@ -232,7 +232,7 @@ fetch_backup_wal(rewind_ctx *c, target_writer *w, rw_error *err)
 		{
 			rw_context(err, "fetching the WAL of the base backup (up to " LSN_FMT ")",
 					   LSN_ARGS(c->backup.stop_lsn));
-			rw_hint(err, "The source recycled it before it could be fetched: run again with "
+			rw_hint(err, "If the source recycled it before it could be fetched, run again with "
 					"--slot, or with a larger wal_keep_size on the source.");
 			return false;
 		}
