@@ -10,7 +10,10 @@
 # auto takes the block compare instead, which needs the source's WAL only
 # from the start of its own base backup: --check, a dry run (text and
 # JSON) and the run say so and why, and the rewound node follows the new
-# primary with its data.
+# primary with its data.  During the run a temporary slot of rewind's
+# session holds the source's WAL from the backup's start, also after the
+# backup stopped (the run waits there: test hook REWIND_TEST_BACKUP_PAUSE)
+# while the source recycles at every checkpoint; it is gone after the run.
 set -euo pipefail
 # shellcheck source=t/lib/harness.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/harness.sh"
@@ -100,6 +103,8 @@ like "$(jq -r '.findings[] | select(.code == "target_wal") | .message' <<<"$json
     "block compare would be used.*no longer has WAL segment $NEED_SEG" "... naming the segment"
 is "$(jq -r '[.findings[] | select(.severity == "error") | .code] | join(",")' <<<"$json")" "" \
     "... and no error finding"
+is "$(jq -r '.findings[] | select(.code == "backup_slot") | .severity' <<<"$json")" ok \
+    "... finding backup_slot: a temporary slot would hold the backup's WAL (superuser)"
 unlike "$(cat "$SCRATCH/check.err")" "base backup started" "... without starting a base backup"
 unchanged "--check: the target is unchanged"
 
@@ -119,13 +124,54 @@ like "$(jq -r '.plan.method.reason' <<<"$json")" "no longer has WAL segment $NEE
 unlike "$(cat "$SCRATCH/dry-run.err")" "base backup started" "... starting no base backup"
 unchanged "dry run: the target is unchanged"
 
-# the run: auto takes the block compare
-st=0
-json=$(as_pg "$TOOL" -D "${NODE_DATA[old]}" --source-server="$(source_connstr new)" \
-           -R --format json 2>"$SCRATCH/run.err") || st=$?
+# The run: auto takes the block compare.  The source goes back to
+# recycling every segment at each checkpoint; the compare's temporary slot
+# must hold the WAL from the backup's start until rewind has fetched it
+# again after the stop: the run waits there (test hook) while the source
+# writes, switches and checkpoints.
+node_conf new "max_wal_size = '32MB'" "wal_keep_size = 0"
+node_psql new "SELECT pg_reload_conf()" >/dev/null
+PAUSE=$SCRATCH/backup-pause
+touch "$PAUSE"
+as_pg env REWIND_TEST_BACKUP_PAUSE="$PAUSE" "$TOOL" -D "${NODE_DATA[old]}" \
+    --source-server="$(source_connstr new)" -R --debug --format json \
+    >"$SCRATCH/run.json" 2>"$SCRATCH/run.err" &
+rewind_pid=$!
+_BG_PIDS+=("$rewind_pid")
+stopped=0
+for ((i = 0; i < 1200; i++)); do
+    if grep -q "base backup stopped on the source" "$SCRATCH/run.err"; then stopped=1; break; fi
+    kill -0 "$rewind_pid" 2>/dev/null || break
+    sleep 0.1
+done
+is "$stopped" 1 "the run reaches the end of its base backup (and waits there: test hook)"
+start_lsn=$(sed -n 's/.*base backup started on the source at WAL location \([0-9A-F]*\/[0-9A-F]*\) .*/\1/p' "$SCRATCH/run.err")
+slots=$(node_psql new "SELECT s.slot_name || ' ' || s.slot_type || ' ' || s.temporary || ' ' ||
+                              (s.restart_lsn <= '${start_lsn:-0/0}'::pg_lsn) || ' ' || a.application_name
+                         FROM pg_replication_slots s LEFT JOIN pg_stat_activity a ON a.pid = s.active_pid")
+like "$slots" "^rewind_backup_[0-9]+ physical true true rewind\$" \
+    "a temporary physical slot of rewind's session holds the WAL from the backup's start ($start_lsn) after the backup stopped"
+for i in 1 2 3 4; do
+    node_psql new "INSERT INTO w SELECT g, 'during $i' FROM generate_series(1, 2000) g;
+                   SELECT pg_switch_wal();" >/dev/null
+    node_checkpoint new
+done
+start_seg=$(node_psql new "SELECT pg_walfile_name('${start_lsn:-0/0}')")
+files=$(node_psql new "SELECT string_agg(name, ' ') FROM pg_ls_waldir()")
+like "$files" "$start_seg" \
+    "... so the source keeps the segment the backup started in ($start_seg) through four checkpoints"
+rm -f "$PAUSE"
+wait_background "$rewind_pid" 180 "the run after the pause"
+st=$WAIT_STATUS
+# (before the next checkpoint: the node streams on from the backup's stop)
+node_conf new "max_wal_size = '1GB'" "wal_keep_size = '64MB'"
+node_psql new "SELECT pg_reload_conf()" >/dev/null
+is "$(node_psql new "SELECT count(*) FROM pg_replication_slots")" 0 "the slot is gone after the run"
+json=$(cat "$SCRATCH/run.json")
 out=$(cat "$SCRATCH/run.err")
 is "$st" 0 "rewind (auto) exits with status 0"
 last_ok || diag "$out"
+like "$out" "debug: .*temporary replication slot \"rewind_backup_[0-9]+\" holds" "... saying so in --debug"
 like "$out" "method: compare \\(no other method could be proven: the source no longer has WAL segment $NEED_SEG" \
     "... with the block compare, saying why"
 like "$out" "base backup started on the source at WAL location" "... within a base backup of the source"
