@@ -14,6 +14,7 @@
 #include "target/writer.h"
 #include "target/finalize.h"
 #include "util/log.h"
+#include "util/test_hooks.h"
 #include "xalloc.h"
 
 static bool
@@ -201,6 +202,7 @@ stop_backup(rewind_ctx *c, rw_error *err)
 	log_info("base backup stopped on the source at WAL location " LSN_FMT
 			 "; the rewound node is consistent once it has replayed up to there",
 			 LSN_ARGS(c->backup.stop_lsn));
+	test_hook_backup_pause();
 	return true;
 }
 

@@ -88,9 +88,14 @@ inspect(pipeline *p)
 	return inspect_source(p) && go(p, "timelines", steps_compute_timelines(c, &e), &e);
 }
 
-/* The WAL the rewound node needs from the source, from 'from' on along history. */
+/*
+ * The WAL the rewound node needs from the source, from 'from' on along
+ * history.  rewinds: a rewind by the target's WAL or page LSNs is being
+ * planned, which auto leaves for the block compare when the source lacks
+ * that WAL.
+ */
 static bool
-wal_needed(pipeline *p, lsn_t from, const tl_history *history)
+wal_needed(pipeline *p, lsn_t from, const tl_history *history, bool rewinds)
 {
 	rewind_ctx *c = p->c;
 	rw_error	e;
@@ -98,6 +103,7 @@ wal_needed(pipeline *p, lsn_t from, const tl_history *history)
 	return go(p, "source_wal", steps_list_source_wal(c, from, history, &e), &e) &&
 		at(p, "source_wal", EV_SOURCE_LISTED) &&
 		go(p, "source_wal", steps_target_restore_command(c, &e), &e) &&
+		(!rewinds || go(p, "source_wal", steps_source_wal_gap(c, &e), &e)) &&
 		at(p, "source_wal", EV_WAL_NEEDED);
 }
 
@@ -105,7 +111,7 @@ wal_needed(pipeline *p, lsn_t from, const tl_history *history)
 static bool
 no_rewind(pipeline *p, const tl_history *history)
 {
-	return at(p, "divergence", EV_NO_REWIND) && wal_needed(p, p->c->tgt_end, history) &&
+	return at(p, "divergence", EV_NO_REWIND) && wal_needed(p, p->c->tgt_end, history, false) &&
 		at(p, "divergence", EV_NO_REWIND_END);
 }
 
@@ -153,7 +159,7 @@ compared(pipeline *p)
 		return false;
 	o = steps_build_compare_plan(c, p->mode->compares_contents, &e);
 	return step(p, "plan", o, &e, EV_PLANNED) &&
-		wal_needed(p, steps_needed_wal_from(c), &c->src_history);
+		wal_needed(p, steps_needed_wal_from(c), &c->src_history, false);
 }
 
 /* Diverged timelines: where, and what the target must lose. */
@@ -177,11 +183,12 @@ diverged(pipeline *p)
 	if (!step(p, "target_wal", steps_find_checkpoint(c, &e), &e, EV_CHECKPOINT))
 		return false;
 	steps_choose_recovery_start(c);
-	if (!go(p, "file_list", steps_list_both(c, &e), &e))
+	/* the WAL the node needs before the plan: without it auto compares instead */
+	if (!go(p, "file_list", steps_list_both(c, &e), &e) ||
+		!wal_needed(p, steps_needed_wal_from(c), &c->src_history, true))
 		return false;
 	o = steps_build_plan(c, p->mode->compares_contents, &e);
-	return step(p, plan_failure(&e), o, &e, EV_PLANNED) &&
-		wal_needed(p, steps_needed_wal_from(c), &c->src_history);
+	return step(p, plan_failure(&e), o, &e, EV_PLANNED);
 }
 
 bool

@@ -14,7 +14,11 @@
 #include "error.h"
 #include "run/steps.h"
 
-/* The points where the sequence hands over to the mode, in their order. */
+/*
+ * The points where the sequence hands over to the mode, in their order; but
+ * a rewind by the target's WAL or page LSNs knows the WAL the node needs
+ * (EV_SOURCE_LISTED, EV_WAL_NEEDED) before its plan (EV_PLANNED).
+ */
 typedef enum pipeline_event {
 	EV_TARGET_SETTLED,			/* the target's state is known (c->target_unclean) */
 	EV_TARGET_REWINDABLE,		/* checksums or wal_log_hints, and its state, fit */

@@ -77,6 +77,25 @@ planned(rewind_ctx *c)
 			  (unsigned long long) (c->plan.totals.fetch_bytes >> 10));
 }
 
+/*
+ * "backup_slot": the block compare's temporary slot, which holds the WAL of
+ * its base backup on the source until rewind has fetched it again.
+ */
+static void
+backup_slot(rewind_ctx *c)
+{
+	if (c->retention.can_create_slot)
+		check_add(&c->findings, "backup_slot", CHECK_OK, NULL, "a temporary replication slot "
+				  "would hold the source's WAL from the base backup's start until rewind has "
+				  "fetched it");
+	else
+		check_add(&c->findings, "backup_slot", CHECK_WARNING, "Grant the source role "
+				  "REPLICATION, or use --slot, or keep enough wal_keep_size on the source.",
+				  "the source role cannot create a temporary replication slot (it needs the "
+				  "REPLICATION attribute): the WAL of the base backup is kept on the source only "
+				  "by its settings until rewind has fetched it");
+}
+
 /* "slot", and what keeps the WAL on the source (for "source_wal"). */
 static step_outcome
 retention(rewind_ctx *c, rw_error *err)
@@ -88,6 +107,8 @@ retention(rewind_ctx *c, rw_error *err)
 	c->wal_needed.retention = &c->retention;
 	if (c->opts->slot)
 		slot_finding(&c->findings, c->opts->slot, &c->retention);
+	if (steps_compares(c))
+		backup_slot(c);
 	return STEP_OK;
 }
 

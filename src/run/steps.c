@@ -707,6 +707,28 @@ steps_target_restore_command(rewind_ctx *c, rw_error *err)
 	return STEP_OK;
 }
 
+step_outcome
+steps_source_wal_gap(rewind_ctx *c, rw_error *err)
+{
+	if (c->opts->method != METHOD_AUTO || steps_compares(c) ||
+		needed_wal_gap(&c->wal_needed, err) != CHECK_ERROR)
+	{
+		rw_error_clear(err);
+		return STEP_OK;
+	}
+	if (c->opts->salvage_dir)
+	{
+		rw_hint(err, "Nothing was changed. Without that WAL the rewound node could not start, and "
+				"--salvage needs a method that reads the target's WAL. Either set restore_command "
+				"in the target's configuration to fetch it from the source's WAL archive and run "
+				"again, or run without --salvage: rewind then compares every file with the "
+				"source's (--method=compare), and the rows the target loses cannot be listed or "
+				"saved.");
+		return STEP_STOP;
+	}
+	return unproven(c, err);
+}
+
 /* --- configuration ----------------------------------------------------- */
 
 void

@@ -239,6 +239,16 @@ step_outcome steps_list_source_wal(rewind_ctx *c, lsn_t from, const tl_history *
 step_outcome steps_target_restore_command(rewind_ctx *c, rw_error *err);
 
 /*
+ * auto, before the plan: WAL the rewound node needs that the source no
+ * longer has and the target cannot restore (needed_wal_gap's error) leaves
+ * only the block compare, which needs the source's WAL from its own base
+ * backup on: the run starts again with it (c->retry_as_compare, stopping
+ * here).  With --salvage that is refused.  Any other method, or no gap: OK,
+ * the gap is decided at EV_WAL_NEEDED.
+ */
+step_outcome steps_source_wal_gap(rewind_ctx *c, rw_error *err);
+
+/*
  * Where the WAL the rewound node needs from the source begins, once both
  * sides are listed: the divergence point, or the start of the first segment
  * of the shared history (from the recovery start on) that the target's

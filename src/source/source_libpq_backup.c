@@ -7,9 +7,42 @@
  */
 #include "source/source_libpq_private.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 
+#include "util/log.h"
 #include "pgver.h"
+
+/*
+ * A temporary physical slot, reserving WAL at once, on the main session
+ * before the backup starts: its restart_lsn (the source's last redo point)
+ * is at or before the backup's start, so the source keeps the backup's WAL
+ * until rewind has fetched it again after the stop.  The main session
+ * outlives the backup's; the slot ends with it (the end of the run, or a
+ * crash).  A courtesy: without REPLICATION (or a free slot) the run goes
+ * on without it, its WAL retained only by the source's settings.
+ */
+static void
+hold_backup_wal(pq_source *ps)
+{
+	char		name[64];
+	const char *param = name;
+	rw_error	err;
+	PGresult   *res;
+
+	snprintf(name, sizeof(name), "rewind_backup_%d", PQbackendPID(ps->conn));
+	res = pq_run(ps, "SELECT pg_catalog.pg_create_physical_replication_slot("
+				 "$1::pg_catalog.name, true, true)", 1, &param, false,
+				 "could not create a temporary replication slot on the source", &err);
+	if (res == NULL)
+	{
+		log_debug("%s; the WAL of the base backup is not held by a slot", err.msg);
+		return;
+	}
+	PQclear(res);
+	log_debug("temporary replication slot \"%s\" holds the source's WAL from the base backup's "
+			  "start until the end of the run", name);
+}
 
 /* The major's backup functions; the source was checked to be supported. */
 static const pg_version_info *
@@ -60,6 +93,7 @@ pq_backup_start(source *s, const char *label, lsn_t *start, rw_error *err)
 		return false;
 	}
 	ps->backup = tmp.conn;
+	hold_backup_wal(ps);
 	res = run_on_backup(ps, ver->backup_start_sql, &label, 1, what, err);
 	if (res == NULL)
 	{

@@ -6,6 +6,8 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "util/io_trace.h"
 
@@ -48,4 +50,14 @@ test_hook_salvage_kill(void)
 	const char *v = getenv("REWIND_TEST_SALVAGE_KILL");
 
 	return v != NULL && strcmp(v, "1") == 0;
+}
+
+void
+test_hook_backup_pause(void)
+{
+	const char *v = getenv("REWIND_TEST_BACKUP_PAUSE");
+	const struct timespec tick = {.tv_nsec = 100 * 1000 * 1000};
+
+	for (int i = 0; v != NULL && i < 600 && access(v, F_OK) == 0; i++)
+		nanosleep(&tick, NULL);
 }

@@ -46,4 +46,12 @@ uint64_t	test_hook_salvage_buffer(void);
  */
 bool		test_hook_salvage_kill(void);
 
+/*
+ * REWIND_TEST_BACKUP_PAUSE=FILE: once the block compare's base backup has
+ * stopped, and before its WAL is fetched again, wait while FILE exists (at
+ * most 60 s), so a test can look at the source meanwhile
+ * (field-source-wal-gone.t).  Returns at once when unset.
+ */
+void		test_hook_backup_pause(void);
+
 #endif

@@ -159,10 +159,11 @@ if command -v jq >/dev/null; then
 else
     skip "JSON counts" "jq is not installed"
 fi
-# Before any change, a run already knows the source lacks needed WAL: it
-# refuses without a restore_command on the target, warns with one.
+# Before any change, a run already knows the source lacks needed WAL: by
+# the WAL (auto would take the block compare) it refuses without a
+# restore_command on the target, warns with one.
 dst=0
-run_rewind pristine new -n || dst=$?
+run_rewind pristine new -n --method=wal || dst=$?
 is "$dst" 1 "a dry run of the untouched old primary (no restore_command) now refuses"
 like "$(cat "$REWIND_OUT")" "error: the source no longer has WAL segment $NEED_SEG" \
     "... saying that the source no longer has $NEED_SEG"

@@ -2,9 +2,10 @@
 # Issue 12, failure 6: WAL that the rewound node needs is gone from the
 # source (wal_keep_size = 0, segments switched and checkpointed away; only
 # the source's archive has them).  Without a restore_command on the target
-# a rewind could only leave a node that cannot start: the run must refuse
-# before its first change, naming the segment and what to do, leave the
-# target byte for byte as it was, and --check must say the same (error).
+# a rewind by the WAL (--method=wal; auto takes the block compare there)
+# could only leave a node that cannot start: the run must refuse before its
+# first change, naming the segment and what to do, leave the target byte for
+# byte as it was, and --check must say the same (error).
 # With a restore_command on the target pointing at the archive, --check
 # warns, the run warns and proceeds, and the node recovers from the archive.
 set -euo pipefail
@@ -53,14 +54,15 @@ ok "$NEED_SEG is gone from the source's pg_wal" test ! -e "${NODE_DATA[new]}/pg_
 ok "... and is in the source's archive" test -f "$ARCHIVE/$NEED_SEG"
 is "$(_effective_setting old restore_command)" "" "the target has no restore_command"
 
-# Without restore_command on the target: --check and the run refuse alike.
+# Without restore_command on the target: --check and the run refuse alike
+# (--method=wal: auto would take the block compare, field-source-wal-gone.t).
 before=$(content_fingerprint "${NODE_DATA[old]}")
-st=0; run_rewind old new --check || st=$?
+st=0; run_rewind old new --check --method=wal || st=$?
 is "$st" 3 "--check: exit status 3 (a rewind would fail)"
 like "$(cat "$REWIND_OUT")" "check: error +source_wal: the source no longer has WAL segment $NEED_SEG" \
     "... an error finding naming $NEED_SEG"
 last_ok || diag "$(cat "$REWIND_OUT")"
-st=0; run_rewind old new -R || st=$?
+st=0; run_rewind old new -R --method=wal || st=$?
 out=$(cat "$REWIND_OUT")
 is "$st" 1 "the run refuses (exit status 1)"
 like "$out" "error: the source no longer has WAL segment $NEED_SEG" "... naming the segment $NEED_SEG"
@@ -72,7 +74,7 @@ last_ok || diag "$out"
 is "$(content_fingerprint "${NODE_DATA[old]}" | sha256sum)" "$(sha256sum <<<"$before")" \
     "... and the target is exactly as it was"
 ok "... and no journal was started" test ! -e "${NODE_DATA[old]}.rewind-journal"
-st=0; run_rewind old new -n || st=$?
+st=0; run_rewind old new -n --method=wal || st=$?
 is "$st" 1 "a dry run refuses the same way"
 
 # With restore_command on the target: a warning, and the rewind proceeds.
