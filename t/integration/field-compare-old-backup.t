@@ -3,21 +3,27 @@
 # under another timeline history.
 #
 # A base backup of the primary p is taken and set aside.  p goes on (writes,
-# segment switches, checkpoints); a standby src of p is promoted to timeline
-# 2 at x, writes, and p is retired.  Later the old backup is restored as
-# tgt, replays the WAL it came with, and is promoted: it too is on timeline
-# 2, but its timeline 2 begins at y, long before x.  It writes on its own
-# timeline and checkpoints until the WAL of its timeline 1 is gone.
+# segment switches, checkpoints); src, a standby of p since before the
+# backup, is promoted to timeline 2 at x, writes, and p is retired.  Later
+# the old backup is restored, replays the WAL it came with, and is promoted:
+# it too is on timeline 2, but its timeline 2 begins at y, long before x.
+# It writes on its own timeline.
 #
 # Both sides are on "timeline 2": only the history files tell that these are
 # two different timelines that parted at y on timeline 1 (a rewind that
-# compares the numbers alone would call it "no rewind required", and the
-# node would then replay src's timeline 2 on top of its own).  Neither side
-# has the WAL from the last checkpoint before y any more, so only the block
-# compare can bring tgt back: auto must end on it (a dry run says so, and
-# why), and so must --method=compare.  Each rewound node follows src with
-# its data.  A second case goes through timeline 3 on the target (tgt
-# promoted again): different numbers, the same parting point.
+# compares the numbers alone calls it "no rewind required", and the node
+# then cannot follow src, with its own rows still in it).
+#
+#   wal        both sides still have the WAL from the last checkpoint before
+#              y: auto rewinds from the target's WAL.
+#   compare    the restored backup checkpointed until its WAL of timeline 1
+#              is gone, and src recycled its copy: only the block compare
+#              can bring it back.  auto must end on it (a dry run says so,
+#              and why), and so must --method=compare.
+#   timeline 3 the same through timeline 3 on the target (promoted once
+#              more): different numbers, the same parting point.
+#
+# Each rewound node follows src with its data.
 set -euo pipefail
 # shellcheck source=t/lib/harness.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/harness.sh"
@@ -29,6 +35,8 @@ INSERT INTO t SELECT g, 'base' FROM generate_series(1, 20000) g;
 CREATE TABLE gone_later (id int);
 INSERT INTO gone_later SELECT generate_series(1, 100);"
 node_checkpoint p
+node_backup_standby p src
+node_start src
 
 # the old backup: set aside, never started as a standby of p
 node_backup_standby p tgt
@@ -43,26 +51,23 @@ SELECT pg_switch_wal(); CHECKPOINT;" >/dev/null
 done
 node_psql p "DROP TABLE gone_later; VACUUM FULL t;"
 
-# failover: src, a standby of p, promoted to timeline 2 at x; p retired
-node_failover p src
+# failover: src promoted to timeline 2 at x; p retired
+wait_for_catchup src p
+node_promote src
+node_checkpoint src
 node_stop p fast
 x=$(history_switchpoint src 2 1)
 node_psql src "UPDATE t SET v = 'src' WHERE id % 11 = 0;
 CREATE TABLE on_src AS SELECT g FROM generate_series(1, 5000) g;" >/dev/null
 node_checkpoint src
-# the source keeps its WAL from its own promotion on, as any primary would
-# keep it for a while; the old backup's era is long gone from it
-node_psql src "SELECT pg_switch_wal();" >/dev/null
 
 # restore_old NAME — the old backup restored as NAME: it replays the WAL it
 # came with (no upstream, no archive) and is promoted onto a timeline of its
-# own; it writes rows that exist nowhere else, checkpoints until the WAL of
-# its timeline 1 is gone, and is stopped.
+# own; it writes rows that exist nowhere else and checkpoints.
 restore_old() {
     local name=$1
     _node_dirs "$name"
     cp -a "$old_backup" "${NODE_DATA[$name]}"
-    node_conf "$name" "wal_keep_size = 0" "max_wal_size = '32MB'" "min_wal_size = '32MB'"
     printf "primary_conninfo = ''\n" | as_pg tee -a "${NODE_DATA[$name]}/postgresql.auto.conf" >/dev/null
     as_pg touch "${NODE_DATA[$name]}/standby.signal"
     node_start "$name"
@@ -76,6 +81,8 @@ CREATE TABLE restored_only AS SELECT g FROM generate_series(1, 2000) g;" >/dev/n
 # holds no segment of timeline 1.
 push_out_tl1() {
     local name=$1
+    node_conf "$name" "wal_keep_size = 0"
+    node_psql "$name" "SELECT pg_reload_conf()" >/dev/null
     for _ in 1 2 3 4; do
         node_psql "$name" "CREATE TABLE filler AS SELECT g FROM generate_series(1, 50000) g;
 DROP TABLE filler; SELECT pg_switch_wal(); CHECKPOINT;" >/dev/null
@@ -84,13 +91,35 @@ DROP TABLE filler; SELECT pg_switch_wal(); CHECKPOINT;" >/dev/null
         "$name: no WAL segment of timeline 1 is left in its pg_wal"
 }
 
-# --- case 1: timeline 2 against timeline 2 ----------------------------------
+# --- wal: timeline 2 against timeline 2, the WAL kept on both sides ---------
+restore_old tgtw
+is "$(node_tli tgtw)" 2 "wal: the restored old backup runs on a timeline 2 of its own"
+y=$(history_switchpoint tgtw 2 1)
+is "$(node_psql src "SELECT '$y'::pg_lsn < '$x'::pg_lsn")" t \
+    "wal: its timeline 2 begins at $y, before the source's at $x"
+expect_gone tgtw postgres "SELECT count(*) FROM t WHERE v = 'OLD-BACKUP-ONLY'" "wal: rows written on the restored backup"
+expect_gone tgtw postgres "SELECT count(*) FROM pg_class WHERE relname = 'gone_later'" "wal: a table the source dropped"
+node_stop tgtw fast
+st=0
+run_rewind tgtw src -R || st=$?
+out=$(cat "$REWIND_OUT")
+is "$st" 0 "wal: rewind (auto) exits with status 0"
+last_ok || diag "$out"
+like "$out" "servers diverged at WAL location $y on timeline 1([^0-9]|\$)" "wal: ... diverged at $y on timeline 1"
+like "$out" "rewinding from last common checkpoint at [0-9A-F]+/[0-9A-F]+ on timeline 1([^0-9]|\$)" \
+    "wal: ... from a checkpoint on timeline 1"
+like "$out" "method: wal " "wal: ... by the target's WAL"
+if [[ $st == 0 ]]; then verify_standby "wal" tgtw src
+else fail "wal: verified (not attempted: the run failed)"; fi
+
+# src recycles its WAL of the old backup's era
+_GONE_SQL=()
+push_out_tl1 src
+
+# --- compare: timeline 2 against timeline 2, the WAL gone on both sides -----
 rm -rf "${NODE_DATA[tgt]}"
 restore_old tgt
-is "$(node_tli tgt)" 2 "the restored old backup runs on a timeline 2 of its own"
-y=$(history_switchpoint tgt 2 1)
-is "$(node_psql src "SELECT '$y'::pg_lsn < '$x'::pg_lsn")" t \
-    "its timeline 2 begins at $y, before the source's at $x"
+is "$(history_switchpoint tgt 2 1)" "$y" "compare: the restored backup's timeline 2 begins at $y"
 expect_gone tgt postgres "SELECT count(*) FROM t WHERE v = 'OLD-BACKUP-ONLY'" "rows written on the restored backup"
 expect_gone tgt postgres "SELECT count(*) FROM pg_class WHERE relname = 'restored_only'" "a table created on it"
 expect_gone tgt postgres "SELECT count(*) FROM pg_class WHERE relname = 'gone_later'" "a table the source dropped"
