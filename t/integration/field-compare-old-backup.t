@@ -22,6 +22,8 @@
 #              and why), and so must --method=compare.
 #   timeline 3 the same through timeline 3 on the target (promoted once
 #              more): different numbers, the same parting point.
+#   one timeline  a standby of src, on src's own timeline 2: the same number
+#              and the same history, no rewind required.
 #
 # Each rewound node follows src with its data.
 set -euo pipefail
@@ -202,5 +204,22 @@ like "$out" "servers diverged at WAL location $y on timeline 1([^0-9]|\$)" "... 
 like "$out" "method: compare \\(no other method could be proven: " "... by the block compare"
 if [[ $st == 0 ]]; then verify_standby "timeline 3, auto" tgt3 src
 else fail "timeline 3, auto: verified (not attempted: the run failed)"; fi
+
+# --- one timeline: a standby of src on src's own timeline 2 -----------------
+# the same number and the same history: no rewind is required
+_GONE_SQL=()
+node_backup_standby src sby
+node_start sby
+wait_for_catchup sby src
+is "$(node_tli sby)" 2 "one timeline: the standby streams src's timeline 2"
+node_stop sby fast
+st=0
+run_rewind sby src -R || st=$?
+out=$(cat "$REWIND_OUT")
+is "$st" 0 "one timeline: rewind exits with status 0"
+last_ok || diag "$out"
+like "$out" "no rewind required" "one timeline: ... and says no rewind is required"
+if [[ $st == 0 ]]; then verify_standby "one timeline" sby src
+else fail "one timeline: verified (not attempted: the run failed)"; fi
 
 done_testing
