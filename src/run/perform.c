@@ -171,7 +171,7 @@ finalize(rewind_ctx *c, target_writer *w, rw_error *err)
 	if (c->backup.label && c->backup.stop_lsn > end)
 	{
 		end = c->backup.stop_lsn;
-		end_tli = c->start_tli;
+		end_tli = tl_tli_at(&c->src_history, end - 1);
 	}
 	/* a base backup's own label (--method=compare), else one of ours */
 	label = c->backup.label ? xstrdup(c->backup.label) :
@@ -211,7 +211,9 @@ stop_backup(rewind_ctx *c, rw_error *err)
  * again after the stop.  The plan copied these segments before the stop,
  * without the record that ends the backup, and the source may recycle them
  * before the rewound node could stream them: without them it never becomes
- * consistent.
+ * consistent.  Each segment is named after the timeline the source's
+ * history gives it: a standby source may start the backup on the timeline
+ * before the one it follows.
  */
 static bool
 fetch_backup_wal(rewind_ctx *c, target_writer *w, rw_error *err)
@@ -228,7 +230,7 @@ fetch_backup_wal(rewind_ctx *c, target_writer *w, rw_error *err)
 		bool		missing = false;
 		bool		ok;
 
-		wal_file_name(name, c->start_tli, segno, segsize);
+		wal_file_name(name, tl_tli_for_segment(&c->src_history, segno, segsize), segno, segsize);
 		snprintf(path, sizeof(path), "pg_wal/%s", name);
 		if (!c->src->ops->read_file(c->src, path, false, &data, &len, &missing, err))
 		{

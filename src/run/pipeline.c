@@ -171,8 +171,7 @@ diverged(pipeline *p)
 	step_outcome o;
 
 	rw_error_clear(&e);
-	if (!step(p, "timeline_history", steps_load_histories(c, &e), &e, EV_HISTORIES) ||
-		!step(p, "divergence", steps_find_divergence(c, &e), &e, EV_DIVERGED))
+	if (!at(p, "divergence", EV_DIVERGED))
 		return false;
 	if (steps_compares(c))
 		return compared(p);
@@ -191,14 +190,34 @@ diverged(pipeline *p)
 	return step(p, plan_failure(&e), o, &e, EV_PLANNED);
 }
 
+/*
+ * Both timeline histories and where they part.  Timeline 1 on both sides
+ * has no history to read.  The same timeline number on both sides is not
+ * enough to be one timeline: a backup restored and promoted gets the next
+ * number free in its own pg_wal, which the source may have used for a
+ * timeline of its own that began elsewhere.
+ */
+static bool
+histories(pipeline *p)
+{
+	rewind_ctx *c = p->c;
+	rw_error	e;
+
+	rw_error_clear(&e);
+	if (c->tgt_tli == 1 && c->src_tli == 1)
+		return true;
+	return step(p, "timeline_history", steps_load_histories(c, &e), &e, EV_HISTORIES) &&
+		go(p, "divergence", steps_find_divergence(c, &e), &e);
+}
+
 bool
 pipeline_run(rewind_ctx *c, const pipeline_mode *mode, rw_error *err)
 {
 	pipeline	p = {.c = c, .mode = mode, .err = err};
 
-	if (!inspect(&p))
+	if (!inspect(&p) || !histories(&p))
 		return !p.failed;
-	if (c->tgt_tli == c->src_tli)
+	if (!c->diverged)
 		same_timeline(&p);
 	else
 		diverged(&p);

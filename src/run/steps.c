@@ -345,7 +345,8 @@ steps_find_divergence(rewind_ctx *c, rw_error *err)
 	if (!tl_find_divergence(&c->src_history, &c->tgt_history, &c->diverge, &c->common_index,
 							err))
 		return STEP_STOP;
-	c->diverged = true;
+	/* two histories of one timeline that agree everywhere never part */
+	c->diverged = c->diverge != LSN_INVALID;
 	return STEP_OK;
 }
 

@@ -160,7 +160,10 @@ step_outcome steps_same_timeline(rewind_ctx *c, rw_error *err);
 /* The histories of both timelines. */
 step_outcome steps_load_histories(rewind_ctx *c, rw_error *err);
 
-/* Where the histories part. */
+/*
+ * Where the histories part; c->diverged stays false when they are one
+ * history (the same timeline on both sides).
+ */
 step_outcome steps_find_divergence(rewind_ctx *c, rw_error *err);
 
 /* Step 4: the target's WAL along its history, and where it ends. */

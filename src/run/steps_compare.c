@@ -69,7 +69,8 @@ steps_compare_start(rewind_ctx *c, bool take_backup, rw_error *err)
 	/* the WAL since the start is in the source's pg_wal from now on */
 	if (!c->src->ops->wal_position(c->src, &c->src_pos, err))
 		return STEP_STOP;
-	c->start_tli = c->src_pos.tli != 0 ? c->src_pos.tli : c->src_tli;
+	/* a standby source's restartpoint may lie before the timeline it now follows */
+	c->start_tli = tl_tli_at(&c->src_history, start);
 	log_info("base backup started on the source at WAL location " LSN_FMT " on timeline %u",
 			 LSN_ARGS(start), c->start_tli);
 	return STEP_OK;
