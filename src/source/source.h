@@ -255,11 +255,11 @@ source	   *source_open(const source_spec *spec, rw_error *err);
  * A running server.  Open a connection; fails with RW_ESOURCE and the
  * server's message.  fetch, hash_ranges and hash_blocks use up to jobs
  * connections at once (the others are opened when first needed, with the
- * same connection string).  A source that sends
- * nothing for timeout_s seconds while an answer is awaited fails the call
- * that waits (and connecting, with libpq's connect_timeout, TCP keepalives
- * and user timeout, unless the connection string sets its own).  With
- * max_rate (bytes per second; 0: no limit), fetch and the hashes send
+ * same connection string).  A source that sends nothing for timeout_s
+ * seconds while an answer is awaited fails the call that waits (and
+ * connecting, with libpq's connect_timeout, TCP keepalives and user
+ * timeout, unless the connection string sets its own).  With max_rate
+ * (bytes per second; 0: no limit), fetch and the hashes send
  * their queries no faster than the server reads max_rate bytes of files
  * per second.
  */

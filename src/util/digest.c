@@ -1,7 +1,7 @@
 /*
- * SHA-256 of a range of a local file, or of each of its blocks (OpenSSL EVP), to compare with the
- * digests a source computes.  Reads the open file it is given; writes
- * nothing.
+ * SHA-256 of a range of a local file, or of each of its blocks (OpenSSL
+ * EVP), to compare with the digests a source computes.  Reads the open file
+ * it is given; writes nothing.
  */
 
 #include "util/digest.h"
