@@ -148,7 +148,8 @@ demo: $(BIN)
 	REWIND_BIN=$(abspath $(BIN)) bash t/demo.sh
 
 # rewind against pg_rewind on a pgbench failover (PostgreSQL 15; see
-# bench/bench.sh for what is measured and every BENCH_* setting).
+# bench/bench.sh for what is measured, bench/failover.sh for the failover's
+# BENCH_* settings).
 BENCH_SCALE  ?= 300
 BENCH_ROUNDS ?= 3
 BENCH_WALSCAN := $(BUILD)/bench/walscan
