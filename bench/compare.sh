@@ -33,7 +33,7 @@
 # default 8), BENCH_ROUNDS (runs of each timed step 3 / step 1 command,
 # default 3; the dry runs repeat on the same copy, each run gets a fresh
 # one).  Disk: the source, the old primary and one copy of it at a time:
-# some 20 GB at scale 300.  A quick look: BENCH_SCALE=50
+# some 18 GB at scale 300.  A quick look: BENCH_SCALE=50
 # BENCH_HISTORY=100000 BENCH_BEFORE=20000 BENCH_ROUNDS=1.
 set -euo pipefail
 
@@ -145,10 +145,13 @@ PY
 if netns_up; then
     node_copy old cmp
     drop_wal_after_divergence cmp
+    # no later step reads the old primary's WAL (the bytes that differ leave
+    # pg_wal out): freed, so that the disk holds less at once
+    find "${NODE_DATA[old]}/pg_wal" -maxdepth 1 -type f -name '0000*' -delete
     source_into_netns new; SOURCE_IN_NETNS=1
     say "step 4: rewind --method=compare over 1 Gbit/s"
     b0=$(netns_bytes)
-    timed CMP_REWIND rewind_node cmp "$SCRATCH/compare.json" --method=compare -R
+    timed CMP_REWIND rewind_node cmp "$SCRATCH/compare.json" --method=compare -R --debug
     timed CMP_START netns_start cmp
     b1=$(netns_bytes)
     [[ $(node_psql cmp "SELECT pg_is_in_recovery()") == t ]] || { echo "bench: cmp is not a standby"; exit 1; }
@@ -227,6 +230,9 @@ PY
     plan=$(jq -c '.plan | {method: .method.name, actions: [.actions[] | select(.bytes > 0) | {(.action): .bytes}] | add,
                   identical_files, identical_bytes}' "$SCRATCH/compare.json")
     echo "  rewind's plan: $plan"
+    # where the compare's time went (its --debug lines carry the time since its start)
+    grep -E 'debug: [0-9.]+ s: (listing the source|compared [0-9]+ files|journal started|plan executed|fetched [0-9]+ bytes)' \
+        "$SCRATCH/compare.json.err" | sed 's/^rewind: debug: /  rewind --method=compare at /' || true
     echo
     say "verifying the re-clone as a standby of the source"
     verify_standby "pg_basebackup" clone new
