@@ -15,9 +15,10 @@
 # over the rewind or clone and the start; also rewind's --format json
 # .plan.bytes_fetched and the size of what pg_basebackup wrote).  Both nodes
 # are verified as standbys of the source (t/lib/harness.sh: verify_standby),
-# the compare's before the clone is taken (one copy on disk at a time).  The goals (issue 15): the compare at least 3x faster
-# than the re-clone, its bytes on the wire within 1.2x of the bytes that
-# differ plus the WAL.  The bytes that differ are computed here, not taken
+# the compare's before the clone is taken (one copy on disk at a time).
+# The goals (issue 15): the compare at least 3x faster than the re-clone,
+# its bytes on the wire within 1.2x of the bytes that differ plus the WAL;
+# the compare's phases are printed from its --debug lines.  The bytes that differ are computed here, not taken
 # from rewind: every file of the clone (what the source held) against the
 # untouched old primary, relation files per 8 kB block (a block the old
 # primary lacks or holds otherwise), other files whole when their content
