@@ -127,7 +127,19 @@ ok "blocks were copied ($blocks_bytes bytes)" test "$blocks_bytes" -gt 0
 ok "a table changed in two rows costs a few blocks: all blocks copied are under a quarter of it" \
     test "$blocks_bytes" -lt $((big_size / 4))
 
+log_from=$(( $(wc -l <"${NODE_LOG[old]}" 2>/dev/null || echo 0) + 1 ))
 verify_standby "compare" old new
+# Every file was read before the backup stopped: PostgreSQL must call the
+# node consistent where the backup ends, not at a later WAL position of the
+# source (an idle source writes its next record only seconds later).
+start_log=$(tail -n +"$log_from" "${NODE_LOG[old]}")
+backup_end=$(sed -n 's/.*completed backup recovery with redo LSN [0-9A-F/]* and end LSN \([0-9A-F/]*\).*/\1/p' <<<"$start_log" | head -n 1)
+consistent_at=$(sed -n 's/.*consistent recovery state reached at \([0-9A-F/]*\).*/\1/p' <<<"$start_log" | head -n 1)
+if [[ -z $backup_end && $PG_MAJOR == 14 ]]; then
+    skip "the node is consistent where the base backup ends" "PostgreSQL 14 does not log where backup recovery ends"
+else
+    is "$consistent_at" "$backup_end" "the rewound node is consistent where the base backup ends ($backup_end)"
+fi
 
 # Promoted by the verification, old has diverged again.  --max-rate paces
 # what the source reads: all of big at least is hashed there, so at 4 MB/s
