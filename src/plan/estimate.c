@@ -158,7 +158,6 @@ void
 plan_estimate_compute(const estimate_input *in, plan_estimate *out)
 {
 	memset(out, 0, sizeof(*out));
-	out->known = true;
 	reads_beside_plan(in, out);
 	if (in->method == METHOD_COMPARE)
 		estimate_compare(in, out);

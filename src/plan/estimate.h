@@ -31,7 +31,6 @@ typedef struct estimate_input {
 } estimate_input;
 
 typedef struct plan_estimate {
-	bool		known;
 	/* read on the target to find what differs (not the journal's copies) */
 	uint64_t	target_read;
 	uint64_t	target_wal_read;	/* of target_read: its WAL */

@@ -119,13 +119,12 @@ report_print_estimate(const report_facts *f, FILE *out)
 		fprintf(out, "    read on the target: %s (every file both sides have, compared)\n", a);
 	else
 	{
-		char		c[BYTE_SIZE_LEN];
-
 		byte_size_format(b, sizeof(b), e->target_wal_read);
-		byte_size_format(c, sizeof(c), e->target_relation_read);
-		fprintf(out, "    read on the target: %s (its WAL %s, relation files for the page-LSN "
-				"scan %s, and the files of a whole-file copy it has at the same size)\n", a, b,
-				c);
+		fprintf(out, "    read on the target: %s (its WAL %s", a, b);
+		byte_size_format(b, sizeof(b), e->target_relation_read);
+		if (f->method && f->method->used == METHOD_PAGELSN)
+			fprintf(out, ", every relation file for the page-LSN scan %s", b);
+		fprintf(out, ", and the files copied whole that it has at the same size, hashed)\n");
 	}
 	byte_size_format(a, sizeof(a), e->source_read);
 	byte_size_format(b, sizeof(b), e->source_wal);
@@ -183,7 +182,7 @@ report_print_plan_text(const report_facts *f, FILE *out)
 	else
 		fprintf(out, "about %" PRIu64 " s at an assumed %" PRIu64 " MB/s (not measured)\n",
 				report_estimate_seconds(f->plan), REPORT_ASSUMED_BYTES_PER_SECOND >> 20);
-	if (f->estimate && f->estimate->known)
+	if (f->estimate)
 		report_print_estimate(f, out);
 }
 

@@ -166,7 +166,7 @@ report_json_plan(const report_facts *f, json_writer *w)
 	json_kv_uint(w, "seconds", report_estimate_seconds(f->plan));
 	json_kv_uint(w, "assumed_bytes_per_second", REPORT_ASSUMED_BYTES_PER_SECOND);
 	json_kv_bool(w, "measured", false);
-	if (f->estimate && f->estimate->known)
+	if (f->estimate)
 	{
 		const plan_estimate *e = f->estimate;
 

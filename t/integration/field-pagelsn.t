@@ -129,7 +129,7 @@ is "$(jq -r '.plan.estimate.target_relation_read_bytes' "$json")" "$rel_bytes" \
     "ck: dry run estimate: the page-LSN scan reads every main-fork file of the target"
 ok "ck: ... and the target reads its WAL too" \
     jq -e '.plan.estimate.target_read_bytes > .plan.estimate.target_relation_read_bytes and .plan.estimate.target_wal_read_bytes > 0' "$json"
-like "$(cat "$SCRATCH/ck-dry-run.err")" "read on the target: .*relation files for the page-LSN scan" \
+like "$(cat "$SCRATCH/ck-dry-run.err")" "read on the target: .*every relation file for the page-LSN scan" \
     "ck: dry run text: says what the target reads"
 st=0; run_rewind ck ck_new --salvage="$SCRATCH/salvage-ck" || st=$?
 is "$st" 1 "ck: --salvage refused: the rows lost are found in the WAL that is gone"
@@ -140,6 +140,8 @@ st=0; run_rewind ck ck_new --check || st=$?
 is "$st" 0 "ck: --check passes"
 like "$(cat "$REWIND_OUT")" "check: warning +target_wal: the page-LSN scan would be used \\(the target has data checksums.*\\): could not open file .*pg_wal/" \
     "ck: ... with a warning that the page-LSN scan would be used, and why"
+like "$(cat "$REWIND_OUT")" "check: ok +divergence: .*estimated: $(jq '.plan.estimate.target_read_bytes / 1024 | floor' "$json") kB read on the target, $(jq '.plan.estimate.source_read_bytes / 1024 | floor' "$json") kB on the source, [0-9]+ to [0-9]+ kB transferred" \
+    "ck: ... and the dry run's estimate of the reads"
 
 rewind_and_verify ck ck_new -R --format json
 fetched=$(sed -n '/^{/,$p' "$REWIND_OUT" | sed '/^\[exit status/d' | jq '.plan.bytes_fetched')
