@@ -618,6 +618,7 @@ steps_build_plan(rewind_ctx *c, bool compare_contents, rw_error *err)
 		!listing_tablespaces_free(&c->plan, c->tgt.tsdir, err))
 		return STEP_STOP;
 	log_debug("planned %zu entries", c->plan.n);
+	steps_estimate(c, pagelsn ? METHOD_PAGELSN : METHOD_WAL);
 	if (compare_contents && !plan_skip_identical(&c->plan, c->src, c->tgt.pgdata, err))
 		return STEP_STOP;
 	c->method.used = pagelsn ? METHOD_PAGELSN : METHOD_WAL;
