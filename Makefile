@@ -46,7 +46,7 @@ UNIT        := $(BUILD)/unit-tests
 CRASHSIM    := $(BUILD)/crashsim
 
 .PHONY: FORCE fuzz-crash all check unit integration fixtures check-asan demo install clean lint \
-	lint-c lint-layers lint-shell lint-facts bench bench-salvage bench-scaling fuzz fuzz-smoke
+	lint-c lint-layers lint-shell lint-facts bench bench-salvage bench-scaling bench-relations fuzz fuzz-smoke
 
 all: rewind $(CRASHSIM)
 
@@ -159,10 +159,16 @@ bench: $(BIN) $(BENCH_WALSCAN)
 	BENCH_SCALE=$(BENCH_SCALE) BENCH_ROUNDS=$(BENCH_ROUNDS) REWIND_BIN=$(abspath $(BIN)) \
 	  WALSCAN_BIN=$(abspath $(BENCH_WALSCAN)) bash bench/bench.sh
 	REWIND_BIN=$(abspath $(BIN)) bash bench/salvage.sh
+	REWIND_BIN=$(abspath $(BIN)) bash bench/relations.sh
 
 # the peak memory of --salvage against the rows lost (see bench/salvage.sh)
 bench-salvage: $(BIN)
 	REWIND_BIN=$(abspath $(BIN)) bash bench/salvage.sh
+
+# rewind's time and memory with 2,000 and 200,000 relations and the same
+# divergence (see bench/relations.sh)
+bench-relations: $(BIN)
+	REWIND_BIN=$(abspath $(BIN)) bash bench/relations.sh
 
 # rewind's time on a small and a large cluster with the same divergence
 # (see bench/scaling.sh; about 11 minutes and 70 GB of disk at scale 1000)
