@@ -66,7 +66,9 @@ entry_cmp(const void *a, const void *b)
 /*
  * A listing is sorted once where it is made and sorted again by callers
  * that cannot know: the check costs one comparison per entry, where qsort
- * would cost n log n and a temporary copy of the array.
+ * would cost n log n and a temporary copy of the array.  A listing is
+ * complete when sorted: the room its array kept for more entries (up to
+ * as much again) is given back.
  */
 void
 file_list_sort(file_list *l)
@@ -77,6 +79,11 @@ file_list_sort(file_list *l)
 		i++;
 	if (i < l->n)
 		qsort(l->items, l->n, sizeof(file_entry), entry_cmp);
+	if (l->n > 0 && l->cap > l->n)
+	{
+		l->items = xrealloc(l->items, l->n * sizeof(file_entry));
+		l->cap = l->n;
+	}
 }
 
 const file_entry *

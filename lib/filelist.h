@@ -36,7 +36,9 @@ typedef struct file_list {
  * list's own blocks; the list owns them until file_list_free. */
 void		file_list_add(file_list *l, const char *path, file_type type,
 						  uint64_t size, const char *link_target);
-void		file_list_sort(file_list *l);	/* by path, bytewise; a sorted list is left as it is */
+/* By path, bytewise (a sorted list is left as it is), and the array's
+ * unused room given back: a list is sorted once complete. */
+void		file_list_sort(file_list *l);
 const file_entry *file_list_find(const file_list *l, const char *path);	/* after sort */
 void		file_list_free(file_list *l);
 

@@ -148,6 +148,7 @@ START_TEST(test_many_and_long_strings)
 	}
 	file_list_sort(&l);
 	ck_assert_uint_eq(l.n, 20001);
+	ck_assert_uint_eq(l.cap, l.n);	/* complete: no room kept for more */
 	for (unsigned i = 0; i < 20000; i += 997)
 	{
 		snprintf(path, sizeof(path), "base/16384/%u", 100000 - i);
