@@ -570,7 +570,7 @@ steps_list_both(rewind_ctx *c, rw_error *err)
 		log_info("reading source file list");
 		log_info("reading target file list");
 	}
-	log_debug("listing the source's and the target's files");
+	log_debug("listing the source's files, and the target's meanwhile");
 	threaded = pthread_create(&th, NULL, walk_target, &w) == 0;
 	ok = c->src->ops->list_files(c->src, &c->src_files, err);
 	if (ok)
