@@ -46,7 +46,7 @@ UNIT        := $(BUILD)/unit-tests
 CRASHSIM    := $(BUILD)/crashsim
 
 .PHONY: FORCE fuzz-crash all check unit integration fixtures check-asan demo install clean lint \
-	lint-c lint-layers lint-shell lint-facts bench bench-salvage bench-scaling bench-compare fuzz fuzz-smoke
+	lint-c lint-layers lint-shell lint-facts bench bench-salvage bench-scaling bench-compare bench-relations fuzz fuzz-smoke
 
 all: rewind $(CRASHSIM)
 
@@ -161,6 +161,7 @@ bench: $(BIN) $(BENCH_WALSCAN)
 	  WALSCAN_BIN=$(abspath $(BENCH_WALSCAN)) bash bench/bench.sh
 	REWIND_BIN=$(abspath $(BIN)) bash bench/salvage.sh
 	BENCH_SCALE=$(BENCH_SCALE) BENCH_ROUNDS=$(BENCH_ROUNDS) REWIND_BIN=$(abspath $(BIN)) bash bench/compare.sh
+	REWIND_BIN=$(abspath $(BIN)) bash bench/relations.sh
 
 # the ladder's step 4 (--method=compare) against a re-clone with
 # pg_basebackup over 1 Gbit/s, and step 3 (pagelsn) against step 1 (wal)
@@ -171,6 +172,11 @@ bench-compare: $(BIN)
 # the peak memory of --salvage against the rows lost (see bench/salvage.sh)
 bench-salvage: $(BIN)
 	REWIND_BIN=$(abspath $(BIN)) bash bench/salvage.sh
+
+# rewind's time and memory with 2,000 and 200,000 relations and the same
+# divergence (see bench/relations.sh)
+bench-relations: $(BIN)
+	REWIND_BIN=$(abspath $(BIN)) bash bench/relations.sh
 
 # rewind's time on a small and a large cluster with the same divergence
 # (see bench/scaling.sh; about 11 minutes and 70 GB of disk at scale 1000)
