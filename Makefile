@@ -46,7 +46,7 @@ UNIT        := $(BUILD)/unit-tests
 CRASHSIM    := $(BUILD)/crashsim
 
 .PHONY: FORCE fuzz-crash all check unit integration fixtures check-asan demo install clean lint \
-	lint-c lint-layers lint-shell lint-facts bench bench-salvage bench-scaling fuzz fuzz-smoke
+	lint-c lint-layers lint-shell lint-facts bench bench-salvage bench-scaling bench-compare bench-relations fuzz fuzz-smoke
 
 all: rewind $(CRASHSIM)
 
@@ -148,7 +148,8 @@ demo: $(BIN)
 	REWIND_BIN=$(abspath $(BIN)) bash t/demo.sh
 
 # rewind against pg_rewind on a pgbench failover (PostgreSQL 15; see
-# bench/bench.sh for what is measured and every BENCH_* setting).
+# bench/bench.sh for what is measured, bench/failover.sh for the failover's
+# BENCH_* settings).
 BENCH_SCALE  ?= 300
 BENCH_ROUNDS ?= 3
 BENCH_WALSCAN := $(BUILD)/bench/walscan
@@ -159,10 +160,23 @@ bench: $(BIN) $(BENCH_WALSCAN)
 	BENCH_SCALE=$(BENCH_SCALE) BENCH_ROUNDS=$(BENCH_ROUNDS) REWIND_BIN=$(abspath $(BIN)) \
 	  WALSCAN_BIN=$(abspath $(BENCH_WALSCAN)) bash bench/bench.sh
 	REWIND_BIN=$(abspath $(BIN)) bash bench/salvage.sh
+	BENCH_SCALE=$(BENCH_SCALE) BENCH_ROUNDS=$(BENCH_ROUNDS) REWIND_BIN=$(abspath $(BIN)) bash bench/compare.sh
+	REWIND_BIN=$(abspath $(BIN)) bash bench/relations.sh
+
+# the ladder's step 4 (--method=compare) against a re-clone with
+# pg_basebackup over 1 Gbit/s, and step 3 (pagelsn) against step 1 (wal)
+# (see bench/compare.sh)
+bench-compare: $(BIN)
+	BENCH_SCALE=$(BENCH_SCALE) BENCH_ROUNDS=$(BENCH_ROUNDS) REWIND_BIN=$(abspath $(BIN)) bash bench/compare.sh
 
 # the peak memory of --salvage against the rows lost (see bench/salvage.sh)
 bench-salvage: $(BIN)
 	REWIND_BIN=$(abspath $(BIN)) bash bench/salvage.sh
+
+# rewind's time and memory with 2,000 and 200,000 relations and the same
+# divergence (see bench/relations.sh)
+bench-relations: $(BIN)
+	REWIND_BIN=$(abspath $(BIN)) bash bench/relations.sh
 
 # rewind's time on a small and a large cluster with the same divergence
 # (see bench/scaling.sh; about 11 minutes and 70 GB of disk at scale 1000)

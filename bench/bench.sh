@@ -1,18 +1,10 @@
 #!/usr/bin/env bash
 # make bench: rewind against pg_rewind on the same realistic failover.
 #
-# PostgreSQL 15 + pgbench: a primary with a long checkpoint interval and WAL
-# retention, BENCH_HISTORY transactions of history in pg_xact, a standby that
-# follows through BENCH_BEFORE pgbench transactions (its pg_wal keeps what
-# they wrote, as a long-running standby's does), the standby promoted (the
-# divergence), then divergent traffic on both sides.  Autovacuum is off so
-# that the source writes no WAL of its own between the rounds (a vacuum of
-# pgbench_accounts alone writes gigabytes): every round faces the same
-# divergence.  The stopped old primary is copied twice per round and the two
+# The failover of bench/failover.sh (read there what it is and its
+# BENCH_* settings).  The stopped old primary is copied twice per round and the two
 # tools rewind the identical copies, alternating which goes first, over
-# loopback and, when possible, over a link limited to 1 Gbit/s (a network
-# namespace whose loopback has a tbf qdisc; the source is restarted inside it
-# and both tools connect to it there by TCP).
+# loopback and, when possible, over the 1 Gbit/s link of bench/failover.sh.
 #
 # Per tool it prints: wall time (median, min, max), bytes fetched from the
 # source, bytes written on the target, fsync/fdatasync calls, peak RSS, and
@@ -35,129 +27,36 @@
 #       after the divergence point (pg_waldump --bkp-details) x 8 kB, plus the
 #       source's WAL segments from the divergence point to its insert position
 #
-# Variables: BENCH_SCALE (pgbench scale, default 300), BENCH_HISTORY
-# (transactions that only take an xid, before the standby exists, default
-# 2000000), BENCH_BEFORE (pgbench transactions while the standby follows,
-# default 200000), BENCH_DIVERGE (pgbench transactions on each side after
-# the divergence, default 20000), BENCH_ROUNDS (default 3), BENCH_WAL_KEEP
-# (wal_keep_size, default 2GB; it must hold all WAL from the standby's
-# creation on, or the old primary's shutdown removes WAL both tools need:
-# 4GB at scale 1000), BENCH_JOBS (rewind --jobs, default 8),
-# BENCH_NETNS=0 to skip the 1 Gbit/s part, BENCH_PG_REWIND=0 to time rewind
+# Variables, besides bench/failover.sh's: BENCH_ROUNDS (default 3),
+# BENCH_JOBS (rewind --jobs, default 8),
+# BENCH_PG_REWIND=0 to time rewind
 # alone, BENCH_COLD=1 to empty the page cache before every timed run (root
-# only), BENCH_HOT_SCALE to hold the divergence itself constant across
-# scales (see below), BENCH_RESULTS to keep the raw per-run figures (tool,
+# only), BENCH_RESULTS to keep the raw per-run figures (tool,
 # link, wall s, fetched, written, peak RSS kB) in that file.  A quick look:
 # BENCH_SCALE=50 BENCH_HISTORY=100000 BENCH_BEFORE=20000 BENCH_ROUNDS=1.
-#
-# The same number of pgbench transactions is not the same divergence at two
-# scales: spread over a table ten times larger, they touch more distinct
-# blocks and write more full-page images.  With BENCH_HOT_SCALE=N the
-# traffic (before and after the divergence) is pgbench's TPC-B transaction
-# restricted to the accounts, tellers and branches of scale N, so at every
-# BENCH_SCALE >= N it changes the same rows in the same way and only the
-# cluster around them grows (make bench-scaling).
 set -euo pipefail
 
-BENCH_SCALE=${BENCH_SCALE:-300}
-BENCH_HISTORY=${BENCH_HISTORY:-2000000}
-BENCH_BEFORE=${BENCH_BEFORE:-200000}
-BENCH_DIVERGE=${BENCH_DIVERGE:-20000}
 BENCH_ROUNDS=${BENCH_ROUNDS:-3}
-BENCH_WAL_KEEP=${BENCH_WAL_KEEP:-2GB}
 BENCH_JOBS=${BENCH_JOBS:-8}
-BENCH_NETNS=${BENCH_NETNS:-1}
 BENCH_PG_REWIND=${BENCH_PG_REWIND:-1}
-BENCH_HOT_SCALE=${BENCH_HOT_SCALE:-}
 BENCH_COLD=${BENCH_COLD:-0}
-export PG_MAJOR=15 HARNESS_MODE=demo
-: "${REWIND_BIN:?set REWIND_BIN (make bench does)}"
-# shellcheck source=t/lib/harness.sh
-source "$(dirname "${BASH_SOURCE[0]}")/../t/lib/harness.sh"
-PGBENCH=$PGCLIENT/pgbench
-TIME=/usr/bin/time
-[[ -x $PGBENCH ]] || { echo "bench: pgbench not found in $PGCLIENT"; exit 1; }
-[[ -x $TIME ]] || { echo "bench: /usr/bin/time is needed (apt-get install time)"; exit 1; }
+# shellcheck source=bench/failover.sh
+source "$(dirname "${BASH_SOURCE[0]}")/failover.sh"
 [[ $BENCH_COLD == 0 || $(id -u) == 0 ]] || { echo "bench: BENCH_COLD=1 needs root (it writes /proc/sys/vm/drop_caches)"; exit 1; }
 [[ $BENCH_PG_REWIND == 0 || -x $PG_REWIND_REF ]] || { echo "bench: pg_rewind not found at $PG_REWIND_REF"; exit 1; }
 HAVE_STRACE=0; command -v strace >/dev/null && HAVE_STRACE=1
 
-say() { printf '== %s %s\n' "$(date +%T)" "$*" >&2; }
-# as the clusters' owner, without as_pg's PATH (the tools are named in full)
-if [[ $(id -u) -eq 0 ]]; then AS_OWNER=(runuser -u "$PG_OS_USER" --); else AS_OWNER=(); fi
-
-pgbench_on() {   # NODE ARGS...
-    local node=$1; shift
-    as_pg "$PGBENCH" -h "$SOCKDIR" -p "${NODE_PORT[$node]}" -U postgres "$@" postgres >/dev/null 2>&1
-}
-
-# traffic NODE CLIENTS TRANSACTIONS — pgbench's TPC-B transactions, over the
-# whole cluster or, with BENCH_HOT_SCALE, over that scale's rows only
-traffic() {
-    local node=$1 clients=$2 txns=$3
-    if [[ -z $BENCH_HOT_SCALE ]]; then
-        pgbench_on "$node" -c "$clients" -j 2 -t $((txns / clients)); return
-    fi
-    pgbench_on "$node" -n -f "$SCRATCH/hot.sql" -D hot="$BENCH_HOT_SCALE" -c "$clients" -j 2 -t $((txns / clients))
-}
-if [[ -n $BENCH_HOT_SCALE ]]; then
-    ((BENCH_HOT_SCALE <= BENCH_SCALE)) || { echo "bench: BENCH_HOT_SCALE must not exceed BENCH_SCALE"; exit 1; }
-    # pgbench's own sizes per unit of scale: 100000 accounts, 10 tellers, 1 branch
-    cat >"$SCRATCH/hot.sql" <<'SQL'
-\set aid random(1, 100000 * :hot)
-\set tid random(1, 10 * :hot)
-\set bid random(1, :hot)
-\set delta random(-5000, 5000)
-BEGIN;
-UPDATE pgbench_accounts SET abalance = abalance + :delta WHERE aid = :aid;
-SELECT abalance FROM pgbench_accounts WHERE aid = :aid;
-UPDATE pgbench_tellers SET tbalance = tbalance + :delta WHERE tid = :tid;
-UPDATE pgbench_branches SET bbalance = bbalance + :delta WHERE bid = :bid;
-INSERT INTO pgbench_history (tid, bid, aid, delta, mtime) VALUES (:tid, :bid, :aid, :delta, CURRENT_TIMESTAMP);
-END;
-SQL
-    chmod 644 "$SCRATCH/hot.sql"
-fi
-
-# --- the failover -----------------------------------------------------------
-say "cluster: pgbench scale $BENCH_SCALE${BENCH_HOT_SCALE:+ (traffic on the rows of scale $BENCH_HOT_SCALE)}, $BENCH_HISTORY transactions of history"
-node_init old --checksums
-node_conf old "checkpoint_timeout = '1h'" "max_wal_size = '16GB'" "min_wal_size = '1GB'" \
-    "wal_keep_size = '$BENCH_WAL_KEEP'" "shared_buffers = '256MB'" "synchronous_commit = off" \
-    "max_connections = 40" "autovacuum = off"
-node_start old
-pgbench_on old -i -s "$BENCH_SCALE" -q
-# history: transactions that each take an xid and write nothing else
-echo 'SELECT txid_current();' >"$SCRATCH/xid.sql"
-chmod 644 "$SCRATCH/xid.sql"
-pgbench_on old -n -f "$SCRATCH/xid.sql" -c 8 -j 2 -t $((BENCH_HISTORY / 8))
-node_checkpoint old
-node_backup_standby old new
-node_start new
-say "$BENCH_BEFORE transactions while the standby follows"
-traffic old 8 "$BENCH_BEFORE"
-wait_for_catchup new old
-node_promote new
-DIVERGE=$(history_switchpoint new 2 1)
-say "divergence at $DIVERGE; divergent traffic on both sides"
-traffic new 4 "$BENCH_DIVERGE" &
-traffic old 4 "$BENCH_DIVERGE"
-wait
-node_checkpoint new
-node_stop old fast
-SRC_END=$(node_psql new "SELECT pg_current_wal_insert_lsn()")
+bench_failover
 
 # --- the minimum, from pg_waldump --------------------------------------------
-lsn_to_int() { local hi=${1%/*} lo=${1#*/}; echo $(( (16#$hi << 32) + 16#$lo )); }
-SEG=$((16 * 1024 * 1024))
 # pg_waldump stops with an error at the end of WAL: that is expected
 as_pg "$PGCLIENT/pg_waldump" -p "${NODE_DATA[old]}/pg_wal" -s "$DIVERGE" --bkp-details \
     >"$SCRATCH/waldump.txt" 2>/dev/null || true
 blocks_after=$(grep -o 'blkref #[0-9]*: rel [0-9/]* \(fork [a-z]* \)\?blk [0-9]*' "$SCRATCH/waldump.txt" \
     | { grep -v ' fork \(fsm\|vm\|init\) ' || true; } | sed 's/blkref #[0-9]*: //; s/ fork main//' \
     | sort -u | wc -l)
-segs=$(( $(lsn_to_int "$SRC_END") / SEG - $(lsn_to_int "$DIVERGE") / SEG + 1 ))
-MIN_BYTES=$(( blocks_after * 8192 + segs * SEG ))
+segs=$(( $(lsn_to_int "$SRC_END") / WAL_SEG_SIZE - $(lsn_to_int "$DIVERGE") / WAL_SEG_SIZE + 1 ))
+MIN_BYTES=$(( blocks_after * 8192 + segs * WAL_SEG_SIZE ))
 say "minimum: $blocks_after blocks x 8 kB + $segs WAL segments = $MIN_BYTES bytes"
 
 # --- the WAL scan rate (issue 5, part 5) --------------------------------------
@@ -182,7 +81,7 @@ run_tool() {
     else
         cmd=("$PG_REWIND_REF" -D "${NODE_DATA[$node]}" --source-server="$conn" -R -P)
     fi
-    [[ $link == 1gbit ]] && wrap=(ip netns exec "$NETNS")
+    [[ $link == 1gbit ]] && wrap=("${NETNS_EXEC[@]}")
     if [[ $BENCH_COLD == 1 ]]; then sync; echo 3 >/proc/sys/vm/drop_caches; fi
     "${wrap[@]}" "${AS_OWNER[@]}" "$TIME" -v -o "$tv" "${cmd[@]}" >"$out" 2>&1 || {
         echo "bench: $tool failed:"; tail -n 20 "$out"; exit 1; }
@@ -243,32 +142,16 @@ for ((r = 1; r <= BENCH_ROUNDS; r++)); do
 done
 
 # --- 1 Gbit/s rounds ----------------------------------------------------------
-NETNS=rwbench$$
-netns_ok() {
-    [[ $BENCH_NETNS == 1 ]] || { say "1 Gbit/s part skipped (BENCH_NETNS=0)"; return 1; }
-    [[ $(id -u) == 0 ]] || { say "1 Gbit/s part skipped: needs root for a network namespace"; return 1; }
-    if ! command -v ip >/dev/null || ! command -v tc >/dev/null; then
-        say "1 Gbit/s part skipped: iproute2 (ip, tc) not installed"; return 1
-    fi
-    ip netns add "$NETNS" 2>/dev/null || { say "1 Gbit/s part skipped: cannot create a network namespace"; return 1; }
-    if ! ip netns exec "$NETNS" ip link set lo up ||
-        ! ip netns exec "$NETNS" tc qdisc add dev lo root tbf rate 1gbit burst 256kb latency 50ms; then
-        ip netns del "$NETNS"; say "1 Gbit/s part skipped: cannot shape the namespace's loopback"; return 1
-    fi
-}
-if netns_ok; then
-    node_stop new fast
-    ip netns exec "$NETNS" "${AS_OWNER[@]}" "$PGBIN/pg_ctl" start -D "${NODE_DATA[new]}" \
-        -l "${NODE_LOG[new]}" -o "-p ${NODE_PORT[new]}" -w -t 60 >/dev/null
+if netns_up; then
+    source_into_netns new
     for ((r = 1; r <= BENCH_ROUNDS; r++)); do
         say "round $r of $BENCH_ROUNDS (1 Gbit/s)"
         fresh_pair "n$r"
         both_tools "n$r" 1gbit
         rm -rf "${NODE_DATA[an$r]}" "${NODE_DATA[bn$r]:-}"
     done
-    node_stop new fast
-    ip netns del "$NETNS"
-    node_start new
+    source_out_of_netns new
+    netns_down
 fi
 
 # --- figures ----------------------------------------------------------------

@@ -26,7 +26,7 @@ SCALING_LARGE=${SCALING_LARGE:-1000}
 export BENCH_HOT_SCALE=${BENCH_HOT_SCALE:-$SCALING_SMALL}
 export BENCH_ROUNDS=${BENCH_ROUNDS:-3} BENCH_PG_REWIND=0 BENCH_NETNS=0
 export BENCH_COLD=${BENCH_COLD:-1}
-# all WAL from the standby's creation on must stay (see bench.sh)
+# all WAL from the standby's creation on must stay (see bench/failover.sh)
 export BENCH_WAL_KEEP=${BENCH_WAL_KEEP:-4GB}
 here=$(dirname "${BASH_SOURCE[0]}")
 # about 70 MB of disk per unit of scale (measured at 1000), checked up front

@@ -21,17 +21,24 @@ typedef struct file_entry {
 	char	   *link_target;	/* symlinks only: where it points */
 } file_entry;
 
+/* A block of the strings of a list's entries: a listing of 200,000 files
+ * costs no malloc per path. */
+typedef struct file_list_block file_list_block;
+
 typedef struct file_list {
 	file_entry *items;
 	size_t		n;
 	size_t		cap;
+	file_list_block *strings;	/* newest first; items point into them */
 } file_list;
 
-/* A zeroed file_list is empty.  add copies path and link_target; the list
- * owns its entries until file_list_free. */
+/* A zeroed file_list is empty.  add copies path and link_target into the
+ * list's own blocks; the list owns them until file_list_free. */
 void		file_list_add(file_list *l, const char *path, file_type type,
 						  uint64_t size, const char *link_target);
-void		file_list_sort(file_list *l);	/* by path, bytewise */
+/* By path, bytewise (a sorted list is left as it is), and the array's
+ * unused room given back: a list is sorted once complete. */
+void		file_list_sort(file_list *l);
 const file_entry *file_list_find(const file_list *l, const char *path);	/* after sort */
 void		file_list_free(file_list *l);
 

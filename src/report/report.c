@@ -105,6 +105,50 @@ report_estimate_seconds(const plan *p)
 		REPORT_ASSUMED_BYTES_PER_SECOND;
 }
 
+/* The estimate of the reads on each side and of the transfer (plan/estimate.h). */
+static void
+report_print_estimate(const report_facts *f, FILE *out)
+{
+	const plan_estimate *e = f->estimate;
+	bool		compare = f->method && f->method->used == METHOD_COMPARE;
+	char		a[BYTE_SIZE_LEN], b[BYTE_SIZE_LEN];
+
+	fprintf(out, "  estimated reads and transfer (before any file content is compared):\n");
+	byte_size_format(a, sizeof(a), e->target_read);
+	if (compare)
+		fprintf(out, "    read on the target: %s (every file both sides have, compared)\n", a);
+	else
+	{
+		byte_size_format(b, sizeof(b), e->target_wal_read);
+		fprintf(out, "    read on the target: %s (its WAL %s", a, b);
+		byte_size_format(b, sizeof(b), e->target_relation_read);
+		if (f->method && f->method->used == METHOD_PAGELSN)
+			fprintf(out, ", every relation file for the page-LSN scan %s", b);
+		fprintf(out, ", and the files copied whole that it has at the same size, hashed)\n");
+	}
+	byte_size_format(a, sizeof(a), e->source_read);
+	byte_size_format(b, sizeof(b), e->source_wal);
+	fprintf(out, "    read on the source: %s (each byte it sends or hashes counted once; WAL "
+			"segments %s of it)\n", a, b);
+	byte_size_format(a, sizeof(a), e->transfer_min);
+	byte_size_format(b, sizeof(b), e->transfer_max);
+	fprintf(out, "    transfer from the source: lower bound %s, upper bound %s\n", a, b);
+	if (compare)
+		fprintf(out, "      (lower: the files only the source has, their growth, the chunk "
+				"digests; upper: as if every compared block differed)\n");
+	else
+		fprintf(out, "      (whole-file copies of files the target has at the same size are "
+				"compared by digests first: lower as if all were identical, upper as if none)\n");
+	byte_size_format(a, sizeof(a), e->wal_min);
+	byte_size_format(b, sizeof(b), e->wal_max);
+	if (compare && e->wal_min != e->wal_max)
+		fprintf(out, "      WAL from the base backup's start, copied and fetched again after its "
+				"stop: %s to %s of both (the upper bound holds while the source writes less "
+				"than one WAL segment during the run)\n", a, b);
+	else
+		fprintf(out, "      WAL segments copied: %s of both\n", a);
+}
+
 /* Plan details beyond plan_print_summary: largest relations, WAL, estimate. */
 static void
 report_print_plan_text(const report_facts *f, FILE *out)
@@ -138,6 +182,8 @@ report_print_plan_text(const report_facts *f, FILE *out)
 	else
 		fprintf(out, "about %" PRIu64 " s at an assumed %" PRIu64 " MB/s (not measured)\n",
 				report_estimate_seconds(f->plan), REPORT_ASSUMED_BYTES_PER_SECOND >> 20);
+	if (f->estimate)
+		report_print_estimate(f, out);
 }
 
 static void

@@ -14,6 +14,7 @@
 
 #include "util/json.h"
 #include "ledger.h"
+#include "plan/estimate.h"
 #include "plan/method.h"
 #include "plan/plan.h"
 #include "plan/scan.h"
@@ -40,6 +41,7 @@ typedef struct report_facts {
 	const scan_stats *scan;
 	const plan *plan;
 	const method_choice *method;	/* with plan */
+	const plan_estimate *estimate;	/* with plan: reads and transfer */
 	const char *tsdir;
 	const ledger *ledger;		/* finished */
 	const rel_names *names;

@@ -166,6 +166,20 @@ report_json_plan(const report_facts *f, json_writer *w)
 	json_kv_uint(w, "seconds", report_estimate_seconds(f->plan));
 	json_kv_uint(w, "assumed_bytes_per_second", REPORT_ASSUMED_BYTES_PER_SECOND);
 	json_kv_bool(w, "measured", false);
+	if (f->estimate)
+	{
+		const plan_estimate *e = f->estimate;
+
+		json_kv_uint(w, "target_read_bytes", e->target_read);
+		json_kv_uint(w, "target_wal_read_bytes", e->target_wal_read);
+		json_kv_uint(w, "target_relation_read_bytes", e->target_relation_read);
+		json_kv_uint(w, "source_read_bytes", e->source_read);
+		json_kv_uint(w, "source_wal_bytes", e->source_wal);
+		json_kv_uint(w, "transfer_bytes_min", e->transfer_min);
+		json_kv_uint(w, "transfer_bytes_max", e->transfer_max);
+		json_kv_uint(w, "wal_transfer_bytes_min", e->wal_min);
+		json_kv_uint(w, "wal_transfer_bytes_max", e->wal_max);
+	}
 	json_end_object(w);
 	json_end_object(w);
 }

@@ -166,13 +166,20 @@ finalize(rewind_ctx *c, target_writer *w, rw_error *err)
 
 	if (c->opts->progress)
 		log_info("creating backup label and updating control file");
-	if (!steps_read_source_control(c, &after, err) || !recovery_end(c, &after, &end, &end_tli, err))
+	if (!steps_read_source_control(c, &after, err))
 		return false;
-	if (c->backup.label && c->backup.stop_lsn > end)
+	if (c->backup.label)
 	{
+		/*
+		 * Every file was read before the backup stopped: consistent at its
+		 * stop, not at the source's insert position past the stop's WAL
+		 * switch, which an idle source reaches only with its next record.
+		 */
 		end = c->backup.stop_lsn;
 		end_tli = tl_tli_at(&c->src_history, end - 1);
 	}
+	else if (!recovery_end(c, &after, &end, &end_tli, err))
+		return false;
 	/* a base backup's own label (--method=compare), else one of ours */
 	label = c->backup.label ? xstrdup(c->backup.label) :
 		finalize_backup_label(c->start_redo, c->start_tli, c->start_ckpt,

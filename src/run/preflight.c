@@ -72,9 +72,14 @@ planned(rewind_ctx *c)
 				  c->method.segments_from_source);
 	check_add(&c->findings, "divergence", CHECK_OK, NULL, "a rewind is required: the servers "
 			  "diverged at " LSN_FMT " on timeline %u, last common checkpoint " LSN_FMT "; it "
-			  "would fetch %llu kB", LSN_ARGS(c->diverge),
+			  "would fetch %llu kB (estimated: %llu kB read on the target, %llu kB on the "
+			  "source, %llu to %llu kB transferred)", LSN_ARGS(c->diverge),
 			  c->tgt_history.entries[c->common_index].tli, LSN_ARGS(c->ckpt_lsn),
-			  (unsigned long long) (c->plan.totals.fetch_bytes >> 10));
+			  (unsigned long long) (c->plan.totals.fetch_bytes >> 10),
+			  (unsigned long long) (c->estimate.target_read >> 10),
+			  (unsigned long long) (c->estimate.source_read >> 10),
+			  (unsigned long long) (c->estimate.transfer_min >> 10),
+			  (unsigned long long) (c->estimate.transfer_max >> 10));
 }
 
 /*

@@ -44,6 +44,7 @@ collect_facts(const rewind_ctx *c, report_facts *f)
 	f->scan = c->planned ? &c->stats : NULL;
 	f->plan = c->planned ? &c->plan : NULL;
 	f->method = c->planned ? &c->method : NULL;
+	f->estimate = c->planned ? &c->estimate : NULL;
 	f->tsdir = c->tgt.tsdir;
 	f->ledger = c->planned ? c->ledger : NULL;
 	f->names = &c->names;

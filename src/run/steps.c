@@ -5,6 +5,7 @@
  */
 #include "run/steps.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -534,19 +535,58 @@ steps_find_checkpoint(rewind_ctx *c, rw_error *err)
 
 /* --- step 6 to 9 -------------------------------------------------------- */
 
+/* The target's walk, run beside the source's listing. */
+typedef struct target_walk {
+	const char *pgdata;
+	file_list  *out;
+	bool		ok;
+	rw_error	err;
+} target_walk;
+
+static void *
+walk_target(void *arg)
+{
+	target_walk *w = arg;
+
+	w->ok = file_list_local(w->pgdata, w->out, &w->err);
+	return NULL;
+}
+
+/*
+ * Both listings at once: the target is walked in a thread while the source
+ * lists its files (a query the source server answers, or a walk of its
+ * directory), so a cluster of many files waits for the longer of the two,
+ * not for their sum.
+ */
 step_outcome
 steps_list_both(rewind_ctx *c, rw_error *err)
 {
+	target_walk w = {.pgdata = c->tgt.pgdata, .out = &c->tgt_files};
+	pthread_t	th;
+	bool		threaded;
+	bool		ok;
+
 	if (c->opts->progress)
+	{
 		log_info("reading source file list");
-	log_debug("listing the source's files");
-	if (!c->src->ops->list_files(c->src, &c->src_files, err))
-		return STEP_STOP;
-	log_debug("source lists %zu files", c->src_files.n);
-	if (c->opts->progress)
 		log_info("reading target file list");
-	if (!file_list_local(c->tgt.pgdata, &c->tgt_files, err))
+	}
+	log_debug("listing the source's files, and the target's meanwhile");
+	threaded = pthread_create(&th, NULL, walk_target, &w) == 0;
+	ok = c->src->ops->list_files(c->src, &c->src_files, err);
+	if (ok)
+		log_debug("source lists %zu files", c->src_files.n);
+	if (threaded)
+		pthread_join(th, NULL);
+	else
+		walk_target(&w);
+	if (!ok)
 		return STEP_STOP;
+	if (!w.ok)
+	{
+		*err = w.err;
+		return STEP_STOP;
+	}
 	log_debug("target lists %zu files", c->tgt_files.n);
 	file_list_sort(&c->src_files);
 	file_list_sort(&c->tgt_files);
@@ -618,6 +658,7 @@ steps_build_plan(rewind_ctx *c, bool compare_contents, rw_error *err)
 		!listing_tablespaces_free(&c->plan, c->tgt.tsdir, err))
 		return STEP_STOP;
 	log_debug("planned %zu entries", c->plan.n);
+	steps_estimate(c, pagelsn ? METHOD_PAGELSN : METHOD_WAL);
 	if (compare_contents && !plan_skip_identical(&c->plan, c->src, c->tgt.pgdata, err))
 		return STEP_STOP;
 	c->method.used = pagelsn ? METHOD_PAGELSN : METHOD_WAL;

@@ -14,6 +14,7 @@
 
 #include "blockmap.h"
 #include "plan/block_compare.h"
+#include "plan/estimate.h"
 #include "plan/method.h"
 #include "plan/needed_wal.h"
 #include "control.h"
@@ -99,6 +100,7 @@ typedef struct rewind_ctx {
 	plan		plan;
 	method_choice method;		/* how the plan found the changed blocks, once planned */
 	compare_stats compared;		/* --method=compare: what the compare read and found */
+	plan_estimate estimate;		/* reads and transfer, before contents are compared */
 	bool		backup_started;	/* --method=compare: a base backup runs on the source */
 	source_backup_end backup;	/* ... and what it left when it stopped */
 	needed_wal	wal_needed;		/* the WAL the rewound node needs
@@ -224,6 +226,12 @@ bool		steps_compare_instead(rewind_ctx *c, const rw_error *err);
  * as an estimate).
  */
 step_outcome steps_build_compare_plan(rewind_ctx *c, bool compare_contents, rw_error *err);
+
+/*
+ * The reads on each side and the transfer of plan c->plan built for method
+ * m, before any file content is compared (c->estimate; steps_estimate.c).
+ */
+void		steps_estimate(rewind_ctx *c, rewind_method m);
 
 /*
  * The WAL the rewound node needs from the source, from 'from' on along

@@ -102,6 +102,7 @@ steps_build_compare_plan(rewind_ctx *c, bool compare_contents, rw_error *err)
 	if (!plan_build(&in, &c->src_files, &c->tgt_files, c->map, &c->plan, err) ||
 		!listing_tablespaces_free(&c->plan, c->tgt.tsdir, err))
 		return STEP_STOP;
+	steps_estimate(c, METHOD_COMPARE);
 	if (compare_contents)
 	{
 		if (c->opts->progress)

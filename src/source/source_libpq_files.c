@@ -83,35 +83,61 @@ static const char list_sql[] =
 	"    ON t.path = 'pg_tblspc/' || ts.oid::pg_catalog.text"
 	" WHERE t.isdir IS NOT NULL";
 
-/* Add one row of list_sql's result to out. */
+/* Add the row of a single-row result of list_sql to out. */
 static bool
-add_listed(const PGresult *res, int row, file_list *out, rw_error *err)
+add_listed(const PGresult *res, file_list *out, rw_error *err)
 {
 	const char *values[4];
 	bool		isnull[4];
 
 	for (int c = 0; c < 4; c++)
 	{
-		isnull[c] = PQgetisnull(res, row, c);
-		values[c] = PQgetvalue(res, row, c);
+		isnull[c] = PQgetisnull(res, 0, c);
+		values[c] = PQgetvalue(res, 0, c);
 	}
 	return reply_list_row(values, isnull, out, err);
 }
 
+/*
+ * The listing is taken row by row as it arrives (single-row mode): a
+ * cluster of 200,000 relations is never held whole in a libpq result
+ * beside the list made from it.  After an error the rest of the reply is
+ * read and dropped, so the connection can take the next query.
+ */
 bool
 pq_list_files(source *s, file_list *out, rw_error *err)
 {
 	static const char what[] = "could not read source file list";
 	pq_source  *ps = (pq_source *) s;
-	PGresult   *res = pq_run(ps, list_sql, 0, NULL, false, what, err);
-	bool		ok;
+	const bool	busy = true;
+	bool		ok = true;
+	bool		ended = false;
 
-	if (res == NULL)
-		return false;
-	ok = pq_expect_shape(res, -1, 4, what, err);
-	for (int i = 0; ok && i < PQntuples(res); i++)
-		ok = add_listed(res, i, out, err);
-	PQclear(res);
+	if (PQsendQuery(ps->conn, list_sql) != 1 || PQsetSingleRowMode(ps->conn) != 1)
+		return pq_fail(err, ps->conn, NULL, what);
+	for (;;)
+	{
+		PGresult   *res;
+		ExecStatusType st;
+
+		if (!pq_wait_conns(ps, &ps->conn, &busy, 1, 0, err))
+		{
+			rw_context(err, "%s", what);
+			return false;
+		}
+		if ((res = PQgetResult(ps->conn)) == NULL)
+			break;
+		st = PQresultStatus(res);
+		if (ok && st == PGRES_SINGLE_TUPLE)
+			ok = pq_expect_shape(res, 1, 4, what, err) && add_listed(res, out, err);
+		else if (ok && st == PGRES_TUPLES_OK)
+			ended = true;
+		else if (ok)
+			ok = pq_fail(err, ps->conn, res, what);
+		PQclear(res);
+	}
+	if (ok && !ended)
+		ok = rw_fail(err, RW_ESOURCE, "%s: the reply ended without its last row", what);
 	if (ok)
 		file_list_sort(out);
 	return ok;

@@ -95,6 +95,66 @@ like "$(cat "$REWIND_OUT")" "lost transactions: unavailable \\(the files were co
 is "$(content_fingerprint "${NODE_DATA[old]}" | sha256sum)" "$(sha256sum <<<"$before")" \
     "... and the target is unchanged"
 
+# The dry run's estimate of what each side reads and of the transfer,
+# against what PostgreSQL (pg_ls_dir, pg_stat_file, pg_ls_waldir) and the
+# file system say of both data directories.  compared_files applies the
+# file rules (lib/filerules.c) to "path|size" lines: what a compare reads
+# of a side, WAL segments apart (history files stay).
+compared_files() {
+    awk -F'|' '
+        $1 ~ /^pg_wal\// { if ($1 ~ /^pg_wal\/[0-9A-F]+\.history$/) print; next }
+        $1 == "global/pg_control" { next }
+        $1 ~ /^(pg_stat_tmp|pg_replslot|pg_dynshmem|pg_notify|pg_serial|pg_snapshots|pg_subtrans)\// { next }
+        $1 ~ /^(postgresql\.conf|postgresql\.auto\.conf|pg_hba\.conf|pg_ident\.conf)$/ { next }
+        $1 ~ /(^|\/)(backup_label|tablespace_map|backup_manifest|postmaster\.pid|postmaster\.opts)$/ { next }
+        $1 ~ /(^|\/)(standby\.signal|recovery\.signal|postgresql\.auto\.conf\.tmp|current_logfiles\.tmp)$/ { next }
+        $1 ~ /(^|\/)(PG_VERSION|\.DS_Store)$/ { next }
+        $1 ~ /(^|\/)pg_internal\.init[^\/]*$/ || $1 ~ /(^|\/)pgsql_tmp/ { next }
+        { print }'
+}
+source_listing_sql="WITH RECURSIVE tree (path, isdir, size) AS (
+    SELECT e, s.isdir, s.size FROM pg_ls_dir('.', true, false) AS e, LATERAL pg_stat_file(e, true) AS s
+  UNION ALL
+    SELECT t.path || '/' || e, s.isdir, s.size
+      FROM tree AS t, LATERAL pg_ls_dir(CASE WHEN t.isdir THEN t.path END, true, false) AS e,
+           LATERAL pg_stat_file(t.path || '/' || e, true) AS s)
+SELECT path, size FROM tree WHERE NOT isdir ORDER BY path"
+# the source's segments from its last checkpoint's redo to its insert
+# position: where a dry run, which takes no base backup, starts the WAL
+source_wal_sql="SELECT coalesce(sum(size), 0) FROM pg_ls_waldir()
+ WHERE name ~ '^[0-9A-F]{24}\$' AND name >= (SELECT redo_wal_file FROM pg_control_checkpoint())
+   AND name <= pg_walfile_name(pg_current_wal_insert_lsn())"
+st=0
+run_rewind old new --method=compare --dry-run --format json || st=$?
+is "$st" 0 "a dry run of --method=compare with --format json exits with status 0"
+dry_text=$(cat "$REWIND_OUT")
+dry=$(sed -n '/^{/,$p' "$REWIND_OUT" | sed '/^\[exit status/d' | jq -c '.plan.estimate')
+src_list=$(node_psql new "$source_listing_sql" | compared_files)
+tgt_list=$(find "${NODE_DATA[old]}" -mindepth 1 -type f -printf '%P|%s\n' | compared_files)
+src_wal=$(node_psql new "$source_wal_sql")
+src_files=$(awk -F'|' '{ s += $2 } END { printf "%.0f", s }' <<<"$src_list")
+# both sides read the bytes they share of each file both have; other files
+# than relation main forks only at the same size (else copied whole)
+tgt_read=$(awk -F'|' 'NR == FNR { t[$1] = $2; next }
+    ($1 in t) && $1 ~ /^(global\/[0-9]+|base\/[0-9]+\/[0-9]+)(\.[0-9]+)?$/ { s += ($2 < t[$1] ? $2 : t[$1]); next }
+    ($1 in t) && $2 == t[$1] { s += $2 }
+    END { printf "%.0f", s }' <(printf '%s\n' "$tgt_list") <(printf '%s\n' "$src_list"))
+note "estimate: $dry; the source's files: $src_files bytes, its WAL: $src_wal bytes; shared on the target: $tgt_read bytes"
+ok "the source's files a compare reads are many (> 1 MB)" test "$src_files" -gt 1048576
+is "$(jq -r '.source_read_bytes - .source_wal_bytes' <<<"$dry")" "$src_files" \
+    "dry run: the source reads its files as pg_stat_file sizes them"
+is "$(jq -r '.source_wal_bytes' <<<"$dry")" "$src_wal" \
+    "dry run: ... and its WAL from its last checkpoint's redo (pg_ls_waldir)"
+is "$(jq -r '.target_read_bytes' <<<"$dry")" "$tgt_read" \
+    "dry run: the target reads what it shares with the source (stat of its files)"
+is "$(jq -r '.target_wal_read_bytes' <<<"$dry")" 0 "dry run: ... and none of its WAL"
+ok "dry run: the transfer's lower bound is below its upper bound" \
+    test "$(jq -r '.transfer_bytes_min' <<<"$dry")" -lt "$(jq -r '.transfer_bytes_max' <<<"$dry")"
+like "$dry_text" "read on the source: .*each byte it sends or hashes counted once" \
+    "dry run text: says what the source reads"
+like "$dry_text" "transfer from the source: lower bound .*, upper bound " \
+    "dry run text: ... and the bounds of the transfer"
+
 st=0
 run_rewind old new --method=compare --salvage="$SCRATCH/salvage" || st=$?
 is "$st" 2 "--salvage (which needs the target's WAL) is refused with --method=compare"
@@ -121,13 +181,32 @@ is "$(jq -c '.report.available' <<<"$json")" false \
     "the JSON report says what the target loses is not known"
 is "$(jq -r '.report.committed_data_lost // "absent"' <<<"$json")" absent \
     "... with no count that would read as nothing lost"
+fetched=$(jq '.plan.bytes_fetched' <<<"$json")
+ok "the dry run's lower bound of the transfer is at most what the run fetched ($(jq '.transfer_bytes_min' <<<"$dry") <= $fetched)" \
+    test "$(jq '.transfer_bytes_min' <<<"$dry")" -le "$fetched"
+ok "... and its upper bound at least that ($(jq '.transfer_bytes_max' <<<"$dry") >= $fetched)" \
+    test "$(jq '.transfer_bytes_max' <<<"$dry")" -ge "$fetched"
+ok "the run's own estimate bounds it too" \
+    jq -e '.plan.estimate.transfer_bytes_min <= .plan.bytes_fetched and .plan.bytes_fetched <= .plan.estimate.transfer_bytes_max' <<<"$json"
 blocks_bytes=$(jq '[.plan.actions[] | select(.action == "copy blocks") | .bytes] | add' <<<"$json")
 note "bytes in copied blocks: $blocks_bytes; fetched from the source: $(jq '.plan.bytes_fetched' <<<"$json"); big: $big_size bytes"
 ok "blocks were copied ($blocks_bytes bytes)" test "$blocks_bytes" -gt 0
 ok "a table changed in two rows costs a few blocks: all blocks copied are under a quarter of it" \
     test "$blocks_bytes" -lt $((big_size / 4))
 
+log_from=$(( $(wc -l <"${NODE_LOG[old]}" 2>/dev/null || echo 0) + 1 ))
 verify_standby "compare" old new
+# Every file was read before the backup stopped: PostgreSQL must call the
+# node consistent where the backup ends, not at a later WAL position of the
+# source (an idle source writes its next record only seconds later).
+start_log=$(tail -n +"$log_from" "${NODE_LOG[old]}")
+backup_end=$(sed -n 's/.*completed backup recovery with redo LSN [0-9A-F/]* and end LSN \([0-9A-F/]*\).*/\1/p' <<<"$start_log" | head -n 1)
+consistent_at=$(sed -n 's/.*consistent recovery state reached at \([0-9A-F/]*\).*/\1/p' <<<"$start_log" | head -n 1)
+if [[ -z $backup_end && $PG_MAJOR == 14 ]]; then
+    skip "the node is consistent where the base backup ends" "PostgreSQL 14 does not log where backup recovery ends"
+else
+    is "$consistent_at" "$backup_end" "the rewound node is consistent where the base backup ends ($backup_end)"
+fi
 
 # Promoted by the verification, old has diverged again.  --max-rate paces
 # what the source reads: all of big at least is hashed there, so at 4 MB/s

@@ -119,6 +119,18 @@ is "$(jq -r '.report.committed_data_lost // "absent"' "$json")" absent "ck: ... 
 like "$(cat "$SCRATCH/ck-dry-run.err")" "method: pagelsn \\(the first method that can be proven" "ck: dry run text: says the method and why"
 like "$(cat "$SCRATCH/ck-dry-run.err")" "lost transactions: unavailable" "ck: dry run text: the report is unavailable"
 is "$(snapshot_dir "${NODE_DATA[ck]}" | sha256sum)" "$(sha256sum <<<"$before")" "ck: the dry run changed nothing"
+# the page-LSN scan reads every main-fork file of the target: their sizes
+# from the file system
+rel_bytes=$(find "${NODE_DATA[ck]}/global" "${NODE_DATA[ck]}/base" -type f -printf '%P|%s\n' |
+    awk -F'|' '$1 ~ /^([0-9]+\/)?[0-9]+(\.[0-9]+)?$/ { s += $2 } END { printf "%.0f", s }')
+note "ck: estimate $(jq -c '.plan.estimate' "$json"); main-fork files of the target: $rel_bytes bytes"
+ok "ck: the target's main-fork files are many (> 1 MB)" test "$rel_bytes" -gt 1048576
+is "$(jq -r '.plan.estimate.target_relation_read_bytes' "$json")" "$rel_bytes" \
+    "ck: dry run estimate: the page-LSN scan reads every main-fork file of the target"
+ok "ck: ... and the target reads its WAL too" \
+    jq -e '.plan.estimate.target_read_bytes > .plan.estimate.target_relation_read_bytes and .plan.estimate.target_wal_read_bytes > 0' "$json"
+like "$(cat "$SCRATCH/ck-dry-run.err")" "read on the target: .*every relation file for the page-LSN scan" \
+    "ck: dry run text: says what the target reads"
 st=0; run_rewind ck ck_new --salvage="$SCRATCH/salvage-ck" || st=$?
 is "$st" 1 "ck: --salvage refused: the rows lost are found in the WAL that is gone"
 like "$(cat "$REWIND_OUT")" "error: --salvage needs the target's WAL after the divergence point, which cannot be read" \
@@ -128,8 +140,14 @@ st=0; run_rewind ck ck_new --check || st=$?
 is "$st" 0 "ck: --check passes"
 like "$(cat "$REWIND_OUT")" "check: warning +target_wal: the page-LSN scan would be used \\(the target has data checksums.*\\): could not open file .*pg_wal/" \
     "ck: ... with a warning that the page-LSN scan would be used, and why"
+like "$(cat "$REWIND_OUT")" "check: ok +divergence: .*estimated: $(jq '.plan.estimate.target_read_bytes / 1024 | floor' "$json") kB read on the target, $(jq '.plan.estimate.source_read_bytes / 1024 | floor' "$json") kB on the source, [0-9]+ to [0-9]+ kB transferred" \
+    "ck: ... and the dry run's estimate of the reads"
 
-rewind_and_verify ck ck_new -R
+rewind_and_verify ck ck_new -R --format json
+fetched=$(sed -n '/^{/,$p' "$REWIND_OUT" | sed '/^\[exit status/d' | jq '.plan.bytes_fetched')
+# shellcheck disable=SC2016 # $f is jq's
+ok "ck: the dry run's bounds of the transfer hold what the run fetched ($fetched)" \
+    jq -e --argjson f "${fetched:-null}" '.plan.estimate.transfer_bytes_min <= $f and $f <= .plan.estimate.transfer_bytes_max' "$json"
 like "$(cat "$REWIND_OUT")" "method: pagelsn \\(the first method that can be proven; the target's WAL after the divergence point cannot be read" \
     "ck: auto used the page-LSN scan, and says why"
 node_stop ck_new fast

@@ -106,6 +106,66 @@ START_TEST(test_add_sort_find)
 }
 END_TEST
 
+/* The last pair out of order: the sortedness check must look at every pair. */
+START_TEST(test_sort_last_pair)
+{
+	file_list	l = {0};
+
+	file_list_add(&l, "a", FILE_TYPE_REGULAR, 1, NULL);
+	file_list_add(&l, "b", FILE_TYPE_REGULAR, 2, NULL);
+	file_list_add(&l, "d", FILE_TYPE_REGULAR, 4, NULL);
+	file_list_add(&l, "c", FILE_TYPE_REGULAR, 3, NULL);
+	file_list_sort(&l);
+	for (size_t i = 0; i < l.n; i++)
+		ck_assert_uint_eq(l.items[i].size, i + 1);
+	/* sorted already: sorting again changes nothing */
+	file_list_sort(&l);
+	ck_assert_str_eq(l.items[2].path, "c");
+	ck_assert_str_eq(l.items[3].path, "d");
+	file_list_free(&l);
+}
+END_TEST
+
+/*
+ * Paths and link targets are kept in blocks of the list: many of them, and
+ * one longer than a block, keep their contents while more are added.
+ */
+START_TEST(test_many_and_long_strings)
+{
+	file_list	l = {0};
+	char		path[64];
+	char	   *longest = xmalloc(100 * 1024 + 1);
+	const file_entry *e;
+
+	memset(longest, 'x', 100 * 1024);
+	longest[100 * 1024] = '\0';
+	for (unsigned i = 0; i < 20000; i++)
+	{
+		snprintf(path, sizeof(path), "base/16384/%u", 100000 - i);
+		file_list_add(&l, path, FILE_TYPE_REGULAR, i, NULL);
+		if (i == 10000)
+			file_list_add(&l, "pg_tblspc/16500", FILE_TYPE_SYMLINK, 0, longest);
+	}
+	file_list_sort(&l);
+	ck_assert_uint_eq(l.n, 20001);
+	ck_assert_uint_eq(l.cap, l.n);	/* complete: no room kept for more */
+	for (unsigned i = 0; i < 20000; i += 997)
+	{
+		snprintf(path, sizeof(path), "base/16384/%u", 100000 - i);
+		e = file_list_find(&l, path);
+		ck_assert_ptr_nonnull(e);
+		ck_assert_str_eq(e->path, path);
+		ck_assert_uint_eq(e->size, i);
+	}
+	e = file_list_find(&l, "pg_tblspc/16500");
+	ck_assert_ptr_nonnull(e);
+	ck_assert_str_eq(e->link_target, longest);
+	file_list_free(&l);
+	ck_assert_ptr_null(l.strings);
+	free(longest);
+}
+END_TEST
+
 START_TEST(test_local_listing)
 {
 	char	   *scratch = scratch_new();
@@ -273,6 +333,8 @@ Suite *filelist_suite(void)
 	TCase	   *tc = tcase_create("filelist");
 
 	tcase_add_test(tc, test_add_sort_find);
+	tcase_add_test(tc, test_sort_last_pair);
+	tcase_add_test(tc, test_many_and_long_strings);
 	tcase_add_test(tc, test_local_listing);
 	tcase_add_test(tc, test_local_nested_link_not_followed);
 	tcase_add_test(tc, test_local_missing_root);
