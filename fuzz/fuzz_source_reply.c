@@ -106,9 +106,16 @@ fuzz_ranges(cursor *c, bool hash)
 			if (hash)
 			{
 				uint8_t		d[REPLY_DIGEST_LEN];
+				uint8_t		blocks[128][REPLY_DIGEST_LEN];
+				uint32_t	nblocks;
 
 				if (reply_digest_value(val, vlen, vnull, d, &missing, &err) &&
 					!missing && memcmp(d, val, sizeof(d)) != 0)
+					abort();
+				if (reply_block_digests(val, vlen, vnull, asked % 129, blocks, &nblocks,
+										&missing, &err) &&
+					(nblocks > asked % 129 ||
+					 (!missing && nblocks > 0 && memcmp(blocks, val, nblocks * sizeof(d)) != 0)))
 					abort();
 			}
 			else

@@ -122,3 +122,23 @@ reply_digest_value(const char *value, int len, bool isnull, uint8_t out[REPLY_DI
 	memcpy(out, value, REPLY_DIGEST_LEN);
 	return true;
 }
+
+bool
+reply_block_digests(const char *value, int len, bool isnull, uint32_t max_blocks,
+					uint8_t (*out)[REPLY_DIGEST_LEN], uint32_t *nblocks, bool *missing,
+					rw_error *err)
+{
+	*nblocks = 0;
+	*missing = isnull;
+	if (isnull)
+		return true;
+	if (len < 0 || len % REPLY_DIGEST_LEN != 0 ||
+		(uint64_t) len / REPLY_DIGEST_LEN > max_blocks)
+		return rw_fail(err, RW_ESOURCE,
+					   "could not hash blocks on the source: %d bytes of digests for at most %u "
+					   "blocks", len, (unsigned) max_blocks);
+	*nblocks = (uint32_t) (len / REPLY_DIGEST_LEN);
+	if (*nblocks > 0)
+		memcpy(out, value, (size_t) len);
+	return true;
+}

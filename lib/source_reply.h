@@ -45,6 +45,15 @@ bool		reply_fetch_value(const char *value, int len, bool isnull, uint32_t asked,
 bool		reply_digest_value(const char *value, int len, bool isnull,
 							   uint8_t out[REPLY_DIGEST_LEN], bool *missing, rw_error *err);
 
+/*
+ * Column 1 of a block-hash row (binary bytea): NULL (missing), else the
+ * concatenated SHA-256 of at most max_blocks blocks, copied to out;
+ * *nblocks says how many.
+ */
+bool		reply_block_digests(const char *value, int len, bool isnull, uint32_t max_blocks,
+								uint8_t (*out)[REPLY_DIGEST_LEN], uint32_t *nblocks,
+								bool *missing, rw_error *err);
+
 /* Is path relative, without empty, "." or ".." components? */
 bool		reply_path_ok(const char *path);
 

@@ -1,9 +1,9 @@
 /*
  * The block compare (block_compare.h): the plan's files that both sides
- * have, hashed in chunks on the source (hash_ranges) and here at the same
- * time, the differing chunks hashed again block by block, and the plan
- * trimmed to the blocks that differ.  Reads the target and asks the
- * source; changes only the plan.
+ * have, read once in ranges of COMPARE_RANGE on each side (hash_blocks on
+ * the source, here at the same time), their blocks' digests compared, and
+ * the plan trimmed to the blocks that differ.  Reads the target and asks
+ * the source; changes only the plan.
  */
 #include "plan/block_compare.h"
 
@@ -14,26 +14,31 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "plan/skip_identical.h"
 #include "util/digest.h"
 #include "util/log.h"
 #include "pgver.h"
 #include "xalloc.h"
 
 /*
- * Chunks per round: bounds the memory of a compare of any size (a round
- * holds its ranges and digests) while keeping many batched queries in
- * flight.
+ * Ranges per round: bounds the memory of a compare of any size (a round
+ * holds its ranges and both sides' block digests, 32 MB) while keeping
+ * many batched queries in flight.
  */
-#define ROUND_CHUNKS 4096
+#define ROUND_RANGES 4096
 
-/* Ranges to compare, each owned by a plan entry. */
+#define RANGE_BLOCKS (COMPARE_RANGE / BLCKSZ)
+
+/* Ranges to compare, each owned by a plan entry, and their blocks' digests. */
 typedef struct range_set {
 	fetch_range *ranges;		/* paths borrowed from the plan */
 	size_t	   *owner;			/* plan entry of each range */
 	size_t		n;
 	size_t		cap;
 	size_t		owner_cap;
+	/* range i's blocks: local[i * RANGE_BLOCKS ...], remote[i] */
+	uint8_t    (*local)[DIGEST_LEN];
+	uint32_t   *local_n;
+	source_block_digests *remote;
 } range_set;
 
 static void
@@ -52,6 +57,11 @@ range_set_free(range_set *rs)
 {
 	free(rs->ranges);
 	free(rs->owner);
+	free(rs->local);
+	free(rs->local_n);
+	if (rs->remote != NULL)
+		free(rs->remote[0].sha256);
+	free(rs->remote);
 	memset(rs, 0, sizeof(*rs));
 }
 
@@ -80,12 +90,11 @@ common_size(const plan_entry *e)
 	return e->source_size < e->target_size ? e->source_size : e->target_size;
 }
 
-/* --- digests of the target's ranges -------------------------------------- */
+/* --- digests of both sides' blocks ---------------------------------------- */
 
 typedef struct local_job {
-	const range_set *rs;
+	range_set  *rs;
 	const char *pgdata;
-	uint8_t    (*out)[DIGEST_LEN];
 	bool		ok;
 	rw_error	err;
 } local_job;
@@ -96,6 +105,7 @@ local_digests(void *arg)
 	local_job  *j = arg;
 	const char *open_path = NULL;
 	char	   *full = NULL;
+	uint8_t    *buf = xmalloc(COMPARE_RANGE);
 	int			fd = -1;
 
 	j->ok = true;
@@ -117,29 +127,33 @@ local_digests(void *arg)
 				break;
 			}
 		}
-		j->ok = digest_fd_range(fd, full, r->offset, r->len, j->out[i], &j->err);
+		j->ok = digest_fd_blocks(fd, full, r->offset, r->len, BLCKSZ, buf,
+								 &j->rs->local[i * RANGE_BLOCKS], &j->rs->local_n[i], &j->err);
 	}
 	if (fd >= 0)
 		close(fd);
 	free(full);
+	free(buf);
 	return NULL;
 }
 
-/*
- * same[i]: range i has the same digest on both sides; missing[i]: its file
- * is gone from the source.  The target is read while the source hashes.
- */
+/* Both sides' block digests of rs's ranges: the target is read while the source hashes. */
 static bool
-compare_ranges(const range_set *rs, source *src, const char *pgdata, bool *same,
-			   bool *missing, rw_error *err)
+hash_both_sides(range_set *rs, source *src, const char *pgdata, rw_error *err)
 {
-	source_digest *remote = xcalloc(rs->n + 1, sizeof(source_digest));
-	uint8_t    (*local)[DIGEST_LEN] = xcalloc(rs->n + 1, DIGEST_LEN);
-	local_job	job = {.rs = rs, .pgdata = pgdata, .out = local};
+	uint8_t    (*remote)[DIGEST_LEN] = xcalloc(rs->n * RANGE_BLOCKS + 1, DIGEST_LEN);
+	local_job	job = {.rs = rs, .pgdata = pgdata};
 	pthread_t	th;
-	bool		threaded = pthread_create(&th, NULL, local_digests, &job) == 0;
-	bool		ok = src->ops->hash_ranges(src, rs->ranges, rs->n, remote, err);
+	bool		threaded,
+				ok;
 
+	rs->local = xcalloc(rs->n * RANGE_BLOCKS + 1, DIGEST_LEN);
+	rs->local_n = xcalloc(rs->n + 1, sizeof(uint32_t));
+	rs->remote = xcalloc(rs->n + 1, sizeof(source_block_digests));
+	for (size_t i = 0; i <= rs->n; i++)
+		rs->remote[i].sha256 = &remote[i * RANGE_BLOCKS];
+	threaded = pthread_create(&th, NULL, local_digests, &job) == 0;
+	ok = src->ops->hash_blocks(src, rs->ranges, rs->n, rs->remote, err);
 	if (threaded)
 		pthread_join(th, NULL);
 	else
@@ -149,17 +163,10 @@ compare_ranges(const range_set *rs, source *src, const char *pgdata, bool *same,
 		*err = job.err;
 		ok = false;
 	}
-	for (size_t i = 0; ok && i < rs->n; i++)
-	{
-		missing[i] = remote[i].missing;
-		same[i] = !missing[i] && memcmp(local[i], remote[i].sha256, DIGEST_LEN) == 0;
-	}
-	free(remote);
-	free(local);
 	return ok;
 }
 
-/* --- one round: chunks, then the blocks of those that differ ------------- */
+/* --- one round: the verdict of each entry from its blocks' digests ------- */
 
 typedef struct verdict {
 	bool		missing;		/* the file is gone from the source */
@@ -169,53 +176,39 @@ typedef struct verdict {
 	uint64_t	same_bytes;
 } verdict;
 
-static bool
-compare_blocks(const range_set *chunks, const bool *chunk_same, const bool *chunk_missing,
-			   source *src, const char *pgdata, verdict *v, size_t first_entry,
-			   compare_stats *stats, rw_error *err)
+/*
+ * Range i's blocks into its entry's verdict: a block is the same when
+ * both sides read it and their digests match; one the source no longer
+ * has (a file shorter now) differs, and the copy finds out.
+ */
+static void
+judge_range(const range_set *rs, size_t i, verdict *e, compare_stats *stats)
 {
-	range_set	blocks = {0};
-	bool	   *same, *missing;
-	bool		ok;
+	const fetch_range *r = &rs->ranges[i];
+	const source_block_digests *remote = &rs->remote[i];
+	uint32_t	nblocks = (r->len + BLCKSZ - 1) / BLCKSZ;
 
-	for (size_t i = 0; i < chunks->n; i++)
+	stats->bytes += r->len;
+	stats->blocks += nblocks;
+	if (remote->missing)
 	{
-		const fetch_range *c = &chunks->ranges[i];
-
-		if (chunk_same[i] || chunk_missing[i])
-			continue;
-		stats->chunks_differing++;
-		for (uint64_t off = c->offset; off < c->offset + c->len; off += BLCKSZ)
-		{
-			uint64_t	left = c->offset + c->len - off;
-
-			add_range(&blocks, c->path, off, (uint32_t) (left < BLCKSZ ? left : BLCKSZ),
-					  chunks->owner[i]);
-		}
+		e->missing = true;
+		return;
 	}
-	same = xcalloc(blocks.n + 1, sizeof(bool));
-	missing = xcalloc(blocks.n + 1, sizeof(bool));
-	ok = compare_ranges(&blocks, src, pgdata, same, missing, err);
-	for (size_t i = 0; ok && i < blocks.n; i++)
+	for (uint32_t k = 0; k < nblocks; k++)
 	{
-		verdict    *e = &v[blocks.owner[i] - first_entry];
+		uint32_t	len = r->len - k * BLCKSZ < BLCKSZ ? r->len - k * BLCKSZ : BLCKSZ;
 
-		stats->bytes += blocks.ranges[i].len;
-		if (missing[i])
-			e->missing = true;
-		else if (same[i])
-			e->same_bytes += blocks.ranges[i].len;
+		if (k < remote->nblocks && k < rs->local_n[i] &&
+			memcmp(remote->sha256[k], rs->local[i * RANGE_BLOCKS + k], DIGEST_LEN) == 0)
+			e->same_bytes += len;
 		else
 		{
 			xgrow((void **) &e->blocks, &e->cap, e->nblocks + 1, sizeof(uint32_t));
-			e->blocks[e->nblocks++] = (uint32_t) (blocks.ranges[i].offset / BLCKSZ);
+			e->blocks[e->nblocks++] = (uint32_t) (r->offset / BLCKSZ + k);
 			stats->blocks_differing++;
 		}
 	}
-	free(same);
-	free(missing);
-	range_set_free(&blocks);
-	return ok;
 }
 
 /* Entry e after its compare; ACT_COUNT marks it for removal. */
@@ -247,9 +240,8 @@ static bool
 compare_round(plan *p, size_t first, size_t end, source *src, const char *pgdata,
 			  compare_stats *stats, rw_error *err)
 {
-	range_set	chunks = {0};
+	range_set	rs = {0};
 	verdict    *v = xcalloc(end - first, sizeof(verdict));
-	bool	   *same, *missing;
 	bool		ok;
 
 	for (size_t i = first; i < end; i++)
@@ -260,24 +252,13 @@ compare_round(plan *p, size_t first, size_t end, source *src, const char *pgdata
 		if (!is_candidate(e))
 			continue;
 		stats->files++;
-		for (uint64_t off = 0; off < size; off += HASH_CHUNK)
-			add_range(&chunks, e->path, off,
-					  (uint32_t) (size - off < HASH_CHUNK ? size - off : HASH_CHUNK), i);
+		for (uint64_t off = 0; off < size; off += COMPARE_RANGE)
+			add_range(&rs, e->path, off,
+					  (uint32_t) (size - off < COMPARE_RANGE ? size - off : COMPARE_RANGE), i);
 	}
-	stats->chunks += chunks.n;
-	same = xcalloc(chunks.n + 1, sizeof(bool));
-	missing = xcalloc(chunks.n + 1, sizeof(bool));
-	ok = compare_ranges(&chunks, src, pgdata, same, missing, err);
-	for (size_t i = 0; ok && i < chunks.n; i++)
-	{
-		verdict    *e = &v[chunks.owner[i] - first];
-
-		stats->bytes += chunks.ranges[i].len;
-		e->missing = e->missing || missing[i];
-		if (same[i])
-			e->same_bytes += chunks.ranges[i].len;
-	}
-	ok = ok && compare_blocks(&chunks, same, missing, src, pgdata, v, first, stats, err);
+	ok = hash_both_sides(&rs, src, pgdata, err);
+	for (size_t i = 0; ok && i < rs.n; i++)
+		judge_range(&rs, i, &v[rs.owner[i] - first], stats);
 	for (size_t i = first; i < end; i++)
 	{
 		if (ok && is_candidate(&p->entries[i]))
@@ -285,10 +266,8 @@ compare_round(plan *p, size_t first, size_t end, source *src, const char *pgdata
 		else
 			free(v[i - first].blocks);
 	}
-	free(same);
-	free(missing);
 	free(v);
-	range_set_free(&chunks);
+	range_set_free(&rs);
 	return ok;
 }
 
@@ -303,13 +282,13 @@ plan_block_compare(plan *p, source *src, const char *target_pgdata, compare_stat
 	while (ok && first < p->n)
 	{
 		size_t		end = first;
-		uint64_t	nchunks = 0;
+		uint64_t	nranges = 0;
 
-		/* whole entries per round, until it holds ROUND_CHUNKS chunks */
-		while (end < p->n && (nchunks < ROUND_CHUNKS || end == first))
+		/* whole entries per round, until it holds ROUND_RANGES ranges */
+		while (end < p->n && (nranges < ROUND_RANGES || end == first))
 		{
 			if (is_candidate(&p->entries[end]))
-				nchunks += (common_size(&p->entries[end]) + HASH_CHUNK - 1) / HASH_CHUNK;
+				nranges += (common_size(&p->entries[end]) + COMPARE_RANGE - 1) / COMPARE_RANGE;
 			end++;
 		}
 		ok = compare_round(p, first, end, src, target_pgdata, stats, err);
@@ -322,10 +301,9 @@ plan_block_compare(plan *p, source *src, const char *target_pgdata, compare_stat
 	}
 	plan_drop_marked(p);
 	plan_recount(p);
-	log_debug("compared %llu files (%llu chunks, %llu bytes on each side): %llu chunks "
-			  "differ, %llu blocks of them", (unsigned long long) stats->files,
-			  (unsigned long long) stats->chunks, (unsigned long long) stats->bytes,
-			  (unsigned long long) stats->chunks_differing,
+	log_debug("compared %llu files (%llu blocks, %llu bytes read once on each side): "
+			  "%llu blocks differ", (unsigned long long) stats->files,
+			  (unsigned long long) stats->blocks, (unsigned long long) stats->bytes,
 			  (unsigned long long) stats->blocks_differing);
 	return true;
 }

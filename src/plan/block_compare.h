@@ -1,9 +1,10 @@
 /*
  * The block compare (--method=compare): every file both sides have is
- * compared by SHA-256 digests, the source's computed by the source and the
- * target's locally, in chunks of HASH_CHUNK; a chunk that differs is
- * compared again block by block, and only the blocks that differ are
- * copied.  Used when the target's WAL cannot tell what it changed.
+ * compared block by block by SHA-256 digests, the source's computed by the
+ * source and the target's locally, each side reading every file once in
+ * ranges of COMPARE_RANGE that return one digest per block; only the
+ * blocks that differ are copied.  Used when the target's WAL cannot tell
+ * what it changed.
  */
 #ifndef RW_BLOCK_COMPARE_H
 #define RW_BLOCK_COMPARE_H
@@ -15,13 +16,15 @@
 #include "plan/plan.h"
 #include "source/source.h"
 
+/* Each side reads files in ranges this long (128 blocks), hashing each block. */
+#define COMPARE_RANGE (1024 * 1024)
+
 /* What the compare read and found. */
 typedef struct compare_stats {
 	uint64_t	files;			/* files compared */
-	uint64_t	bytes;			/* bytes hashed on each side (chunks and blocks) */
-	uint64_t	chunks;			/* chunks compared */
-	uint64_t	chunks_differing;
-	uint64_t	blocks_differing;	/* blocks of those chunks that differ */
+	uint64_t	bytes;			/* bytes read and hashed on each side */
+	uint64_t	blocks;			/* blocks compared */
+	uint64_t	blocks_differing;
 } compare_stats;
 
 /*

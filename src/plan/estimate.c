@@ -114,8 +114,8 @@ compared(const plan_entry *e)
 }
 
 /*
- * The block compare: both sides read every byte they share, in chunks whose
- * digests the source sends (and those of the blocks of a differing chunk);
+ * The block compare: both sides read every byte they share once, and the
+ * source sends the digest of each block of it;
  * what only the source has, or has more of, is copied in any case.  A
  * running source's WAL from the backup start is copied with the plan and
  * fetched again after the stop: at least the start's segment twice; at
@@ -126,7 +126,7 @@ static void
 estimate_compare(const estimate_input *in, plan_estimate *out)
 {
 	const plan *p = in->plan;
-	uint64_t	sure = 0, maybe = 0, digests_min = 0, digests_max = 0;
+	uint64_t	sure = 0, maybe = 0, digests = 0;
 
 	for (size_t i = 0; i < p->n; i++)
 	{
@@ -138,8 +138,7 @@ estimate_compare(const estimate_input *in, plan_estimate *out)
 		else if (compared(e))
 		{
 			maybe += common;
-			digests_min += pieces(common, HASH_CHUNK) * DIGEST_BYTES;
-			digests_max += (pieces(common, HASH_CHUNK) + pieces(common, BLCKSZ)) * DIGEST_BYTES;
+			digests += pieces(common, BLCKSZ) * DIGEST_BYTES;
 			if (e->action == ACT_COPY_TAIL)
 				sure += e->source_size - e->target_size;
 		}
@@ -150,8 +149,8 @@ estimate_compare(const estimate_input *in, plan_estimate *out)
 	out->source_read = sure + maybe + out->source_wal;
 	out->wal_min = in->backup ? 2 * (uint64_t) in->segsize : out->source_wal;
 	out->wal_max = in->backup ? 2 * (out->source_wal + in->segsize) : out->source_wal;
-	out->transfer_min += sure + digests_min + out->wal_min;
-	out->transfer_max += sure + maybe + digests_max + out->wal_max;
+	out->transfer_min += sure + digests + out->wal_min;
+	out->transfer_max += sure + maybe + digests + out->wal_max;
 }
 
 void

@@ -134,7 +134,7 @@ report_print_estimate(const report_facts *f, FILE *out)
 	byte_size_format(b, sizeof(b), e->transfer_max);
 	fprintf(out, "    transfer from the source: lower bound %s, upper bound %s\n", a, b);
 	if (compare)
-		fprintf(out, "      (lower: the files only the source has, their growth, the chunk "
+		fprintf(out, "      (lower: the files only the source has, their growth, the block "
 				"digests; upper: as if every compared block differed)\n");
 	else
 		fprintf(out, "      (whole-file copies of files the target has at the same size are "

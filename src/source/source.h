@@ -50,6 +50,17 @@ typedef struct source_digest {
 	bool		missing;		/* the file does not exist (sha256 unset) */
 } source_digest;
 
+/*
+ * SHA-256 of each block of a range (hash_blocks): block k covers bytes
+ * [offset + k * BLCKSZ, offset + (k + 1) * BLCKSZ) of the range, a short
+ * last one hashed as it is.
+ */
+typedef struct source_block_digests {
+	uint8_t		(*sha256)[32];	/* the caller's, room for (len + BLCKSZ - 1) / BLCKSZ */
+	uint32_t	nblocks;		/* blocks read: fewer when the file is shorter now */
+	bool		missing;		/* the file does not exist (nothing set) */
+} source_block_digests;
+
 /* Where the source's WAL is now. */
 typedef struct source_wal_position {
 	bool		in_recovery;	/* the source is a standby */
@@ -117,6 +128,14 @@ typedef struct source_ops {
 	 */
 	bool		(*hash_ranges) (source *s, const fetch_range *ranges, size_t n,
 								source_digest *out, rw_error *err);
+
+	/*
+	 * SHA-256 of each BLCKSZ block of each range (fewer at end of file),
+	 * into out[i], reading each range once; ranges as for fetch.  The
+	 * server computes them, so only digests travel.
+	 */
+	bool		(*hash_blocks) (source *s, const fetch_range *ranges, size_t n,
+								source_block_digests *out, rw_error *err);
 
 	/* Where its WAL is now, and whether it is a standby. */
 	bool		(*wal_position) (source *s, source_wal_position *out, rw_error *err);
@@ -233,13 +252,14 @@ source	   *source_open(const source_spec *spec, rw_error *err);
 /* --- the kinds source_open chooses between (tests may open one directly) */
 
 /*
- * A running server.  Open a connection; fails with RW_ESOURCE and the server's message.  fetch
- * and hash_ranges use up to jobs connections at once (the others are opened
- * when first needed, with the same connection string).  A source that sends
- * nothing for timeout_s seconds while an answer is awaited fails the call
- * that waits (and connecting, with libpq's connect_timeout, TCP keepalives
- * and user timeout, unless the connection string sets its own).  With
- * max_rate (bytes per second; 0: no limit), fetch and hash_ranges send
+ * A running server.  Open a connection; fails with RW_ESOURCE and the
+ * server's message.  fetch, hash_ranges and hash_blocks use up to jobs
+ * connections at once (the others are opened when first needed, with the
+ * same connection string).  A source that sends nothing for timeout_s
+ * seconds while an answer is awaited fails the call that waits (and
+ * connecting, with libpq's connect_timeout, TCP keepalives and user
+ * timeout, unless the connection string sets its own).  With max_rate
+ * (bytes per second; 0: no limit), fetch and the hashes send
  * their queries no faster than the server reads max_rate bytes of files
  * per second.
  */

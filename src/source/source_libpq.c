@@ -358,6 +358,7 @@ static const source_ops pq_ops = {
 	.list_files = pq_list_files,
 	.fetch = pq_fetch,
 	.hash_ranges = pq_hash_ranges,
+	.hash_blocks = pq_hash_blocks,
 	.wal_position = pq_wal_position,
 	.check_server = pq_check_server,
 	.standby_conninfo = pq_standby_conninfo,

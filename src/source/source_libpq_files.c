@@ -14,6 +14,7 @@
 #include <stdlib.h>
 
 #include "util/log.h"
+#include "pgver.h"
 #include "source_reply.h"
 
 bool
@@ -534,6 +535,68 @@ pq_hash_ranges(source *s, const fetch_range *ranges, size_t n, source_digest *ou
 {
 	pq_source  *ps = (pq_source *) s;
 	range_query q = {hash_sql, "hash", ranges, {NULL, 0}, hash_row, out};
+	bool		ok;
+
+	if (n == 0)
+		return true;
+	if (!check_range_lengths(ranges, n, err))
+		return false;
+	plan_batches(ranges, n, HASH_BATCH_RANGES, HASH_BATCH_BYTES, &q.batches);
+	ok = run_range_query(ps, &q, err);
+	free(q.batches.starts);
+	return ok;
+}
+
+/*
+ * The block-hash query: each range read once (OFFSET 0 keeps the planner
+ * from copying the read into every use of d), then the SHA-256 of each of
+ * its 8192-byte blocks concatenated in order; an empty range has none, a
+ * missing file NULL.
+ */
+_Static_assert(BLCKSZ == 8192, "hash_blocks_sql's block size is BLCKSZ");
+static const char hash_blocks_sql[] =
+	"SELECT r.i, CASE WHEN r.d IS NOT NULL THEN COALESCE(("
+	"         SELECT pg_catalog.string_agg("
+	"                  pg_catalog.sha256(pg_catalog.substr(r.d, k * 8192 + 1, 8192)),"
+	"                  ''::pg_catalog.bytea ORDER BY k)"
+	"           FROM pg_catalog.generate_series(0, (pg_catalog.length(r.d) + 8191) / 8192 - 1)"
+	"                AS k),"
+	"         ''::pg_catalog.bytea) END"
+	"  FROM (SELECT f.i, pg_catalog.pg_read_binary_file(f.p, f.o, f.l, true) AS d"
+	"          FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.text[]),"
+	"                          pg_catalog.unnest($2::pg_catalog.int8[]),"
+	"                          pg_catalog.unnest($3::pg_catalog.int8[]))"
+	"               WITH ORDINALITY AS f(p, o, l, i)"
+	"        OFFSET 0) AS r"
+	" ORDER BY r.i";
+
+typedef struct hash_blocks_ctx {
+	const fetch_range *ranges;
+	source_block_digests *out;
+} hash_blocks_ctx;
+
+static bool
+hash_blocks_row(void *ctx, pq_source *ps, const PGresult *res, size_t index, rw_error *err)
+{
+	hash_blocks_ctx *hc = ctx;
+	source_block_digests *d = &hc->out[index];
+	uint32_t	max_blocks = (hc->ranges[index].len + BLCKSZ - 1) / BLCKSZ;
+
+	if (!reply_block_digests(PQgetvalue(res, 0, 1), PQgetlength(res, 0, 1),
+							 PQgetisnull(res, 0, 1), max_blocks, d->sha256, &d->nblocks,
+							 &d->missing, err))
+		return false;
+	ps->base.bytes_fetched += (uint64_t) d->nblocks * REPLY_DIGEST_LEN;
+	return true;
+}
+
+bool
+pq_hash_blocks(source *s, const fetch_range *ranges, size_t n, source_block_digests *out,
+			   rw_error *err)
+{
+	pq_source  *ps = (pq_source *) s;
+	hash_blocks_ctx hc = {ranges, out};
+	range_query q = {hash_blocks_sql, "hash", ranges, {NULL, 0}, hash_blocks_row, &hc};
 	bool		ok;
 
 	if (n == 0)

@@ -117,6 +117,8 @@ bool		pq_fetch(source *s, const fetch_range *ranges, size_t n, fetch_sink sink,
 					 void *ctx, rw_error *err);
 bool		pq_hash_ranges(source *s, const fetch_range *ranges, size_t n,
 						   source_digest *out, rw_error *err);
+bool		pq_hash_blocks(source *s, const fetch_range *ranges, size_t n,
+						   source_block_digests *out, rw_error *err);
 
 /* --- the server and its catalog (source_libpq_server.c) ------------------- */
 

@@ -14,6 +14,7 @@
 
 #include "source/filelist_local.h"
 #include "util/digest.h"
+#include "pgver.h"
 #include "xalloc.h"
 
 typedef struct local_source {
@@ -225,6 +226,37 @@ local_hash_ranges(source *s, const fetch_range *ranges, size_t n, source_digest 
 	return ok;
 }
 
+static bool
+local_hash_blocks(source *s, const fetch_range *ranges, size_t n, source_block_digests *out,
+				  rw_error *err)
+{
+	local_source *ls = (local_source *) s;
+	open_file	f = {NULL, NULL, -1};
+	uint8_t    *buf;
+	bool		ok = true;
+
+	for (size_t i = 0; i < n; i++)
+		if (ranges[i].len > FETCH_RANGE_MAX)
+			return rw_fail(err, RW_EINTERNAL,
+						   "hash range of %u bytes in \"%s\" exceeds the %d byte limit",
+						   (unsigned) ranges[i].len, ranges[i].path, FETCH_RANGE_MAX);
+	buf = xmalloc(FETCH_RANGE_MAX);
+	for (size_t i = 0; i < n && ok; i++)
+	{
+		out[i].missing = false;
+		out[i].nblocks = 0;
+		ok = open_for_range(ls, ranges[i].path, &f, err);
+		if (ok && f.fd < 0)
+			out[i].missing = true;
+		else if (ok)
+			ok = digest_fd_blocks(f.fd, f.full, ranges[i].offset, ranges[i].len, BLCKSZ, buf,
+								  out[i].sha256, &out[i].nblocks, err);
+	}
+	open_file_close(&f);
+	free(buf);
+	return ok;
+}
+
 /* A directory cannot tell more than its control file, which the caller reads. */
 static bool
 local_wal_position(source *s, source_wal_position *out, rw_error *err)
@@ -260,6 +292,7 @@ static const source_ops local_ops = {
 	.list_files = local_list_files,
 	.fetch = local_fetch,
 	.hash_ranges = local_hash_ranges,
+	.hash_blocks = local_hash_blocks,
 	.wal_position = local_wal_position,
 	.check_server = local_check_server,
 	/* no catalog, no WAL retention, no conninfo: those stay NULL */

@@ -178,6 +178,64 @@ START_TEST(test_local_digest_known_value)
 }
 END_TEST
 
+/*
+ * Block digests (hash_blocks): one per 8 kB block, a short last block hashed
+ * as it is; the expected values are sha256sum's.
+ */
+START_TEST(test_local_block_digests)
+{
+	char		dir[] = "/tmp/rw-hash-blk-XXXXXX";
+	char	   *path, *cmd;
+	FILE	   *f;
+	fetch_range r[4] = {{"f", 0, 3 * 8192}, {"f", 8192, 8192}, {"f", 3 * 8192, 8192},
+	{"missing", 0, 10}};
+	uint8_t		digests[4][3][32];
+	source_block_digests d[4];
+	rw_error	err;
+	source	   *s;
+	static const uint8_t abc[32] = {
+		0xba, 0x78, 0x16, 0xbf, 0x8f, 0x01, 0xcf, 0xea, 0x41, 0x41, 0x40, 0xde, 0x5d, 0xae,
+		0x22, 0x23, 0xb0, 0x03, 0x61, 0xa3, 0x96, 0x17, 0x7a, 0x9c, 0xb4, 0x10, 0xff, 0x61,
+		0xf2, 0x00, 0x15, 0xad
+	};
+	static const uint8_t zeros8k[32] = {
+		0x9f, 0x1d, 0xcb, 0xc3, 0x5c, 0x35, 0x0d, 0x60, 0x27, 0xf9, 0x8b, 0xe0, 0xf5, 0xc8,
+		0xb4, 0x3b, 0x42, 0xca, 0x52, 0xb7, 0x60, 0x44, 0x59, 0xc0, 0xc4, 0x2b, 0xe3, 0xaa,
+		0x88, 0x91, 0x3d, 0x47
+	};
+
+	for (int i = 0; i < 4; i++)
+		d[i].sha256 = digests[i];
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	path = xasprintf("%s/f", dir);
+	f = fopen(path, "wb");
+	ck_assert_ptr_nonnull(f);
+	for (int i = 0; i < 8192; i++)
+		fputc(0, f);
+	fputs("abc", f);
+	fclose(f);
+	free(path);
+	s = source_local_open(dir, &err);
+	ck_assert_ptr_nonnull(s);
+	ck_assert_msg(s->ops->hash_blocks(s, r, 4, d, &err), "%s", err.msg);
+	/* 8195 bytes: a full block of zeros, then "abc"; the range asked for 3 */
+	ck_assert(!d[0].missing);
+	ck_assert_uint_eq(d[0].nblocks, 2);
+	ck_assert_mem_eq(d[0].sha256[0], zeros8k, 32);
+	ck_assert_mem_eq(d[0].sha256[1], abc, 32);
+	ck_assert_uint_eq(d[1].nblocks, 1);
+	ck_assert_mem_eq(d[1].sha256[0], abc, 32);
+	/* past the end: no block */
+	ck_assert(!d[2].missing);
+	ck_assert_uint_eq(d[2].nblocks, 0);
+	ck_assert(d[3].missing);
+	s->ops->close(s);
+	cmd = xasprintf("rm -rf '%s'", dir);
+	ck_assert_int_eq(system(cmd), 0);
+	free(cmd);
+}
+END_TEST
+
 extern Suite *skip_identical_suite(void);
 
 Suite *skip_identical_suite(void)
@@ -187,6 +245,7 @@ Suite *skip_identical_suite(void)
 
 	tcase_add_test(tc, test_skip_identical);
 	tcase_add_test(tc, test_local_digest_known_value);
+	tcase_add_test(tc, test_local_block_digests);
 	suite_add_tcase(s, tc);
 	return s;
 }

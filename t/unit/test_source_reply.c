@@ -198,6 +198,41 @@ START_TEST(digest_value)
 }
 END_TEST
 
+START_TEST(block_digests)
+{
+	char		value[3 * REPLY_DIGEST_LEN + 1];
+	uint8_t		out[2][REPLY_DIGEST_LEN];
+	uint32_t	n = 99;
+	bool		missing = true;
+	rw_error	err;
+
+	for (int i = 0; i < 3 * REPLY_DIGEST_LEN; i++)
+		value[i] = (char) i;
+	value[3 * REPLY_DIGEST_LEN] = '\0';
+	ck_assert(reply_block_digests(value, 2 * REPLY_DIGEST_LEN, false, 2, out, &n, &missing,
+								  &err));
+	ck_assert(!missing);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_mem_eq(out, value, 2 * REPLY_DIGEST_LEN);
+	/* a file shorter now: fewer blocks, none at all for an empty range */
+	ck_assert(reply_block_digests(value, REPLY_DIGEST_LEN, false, 2, out, &n, &missing, &err));
+	ck_assert_uint_eq(n, 1);
+	ck_assert(reply_block_digests("", 0, false, 2, out, &n, &missing, &err));
+	ck_assert_uint_eq(n, 0);
+	ck_assert(!missing);
+	ck_assert(reply_block_digests("", 0, true, 2, out, &n, &missing, &err));
+	ck_assert(missing);
+	ck_assert_uint_eq(n, 0);
+	/* more blocks than asked for, or a partial digest */
+	ck_assert(!reply_block_digests(value, 3 * REPLY_DIGEST_LEN, false, 2, out, &n, &missing,
+								   &err));
+	ck_assert_int_eq(err.kind, RW_ESOURCE);
+	ck_assert_ptr_nonnull(strstr(err.msg, "96 bytes of digests for at most 2 blocks"));
+	ck_assert(!reply_block_digests(value, REPLY_DIGEST_LEN + 1, false, 2, out, &n, &missing,
+								   &err));
+}
+END_TEST
+
 Suite *
 source_reply_suite(void)
 {
@@ -210,6 +245,7 @@ source_reply_suite(void)
 	tcase_add_test(tc, range_position);
 	tcase_add_test(tc, fetch_value);
 	tcase_add_test(tc, digest_value);
+	tcase_add_test(tc, block_digests);
 	suite_add_tcase(s, tc);
 	return s;
 }
