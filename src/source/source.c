@@ -32,3 +32,14 @@ source_offers(const source *s, source_offer what)
 	}
 	return false;
 }
+
+bool
+source_ranges_fit(const fetch_range *ranges, size_t n, rw_error *err)
+{
+	for (size_t i = 0; i < n; i++)
+		if (ranges[i].len > FETCH_RANGE_MAX)
+			return rw_fail(err, RW_EINTERNAL, "range of %u bytes in \"%s\" exceeds the %d byte "
+						   "limit of a read from the source", (unsigned) ranges[i].len,
+						   ranges[i].path, FETCH_RANGE_MAX);
+	return true;
+}

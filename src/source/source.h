@@ -234,6 +234,9 @@ typedef enum source_offer {
 	SOURCE_TAKES_BACKUP			/* backup_start and backup_stop: a running server */
 } source_offer;
 
+/* Every range within FETCH_RANGE_MAX, the most a source reads at once: else RW_EINTERNAL. */
+bool		source_ranges_fit(const fetch_range *ranges, size_t n, rw_error *err);
+
 /* Does s offer what, i.e. are the operations behind it there? */
 bool		source_offers(const source *s, source_offer what);
 

@@ -467,17 +467,6 @@ fetch_row(void *ctx, pq_source *ps, const PGresult *res, size_t index, rw_error 
 	return fc->sink(fc->sink_ctx, index, data, len, missing, err);
 }
 
-static bool
-check_range_lengths(const fetch_range *ranges, size_t n, rw_error *err)
-{
-	for (size_t i = 0; i < n; i++)
-		if (ranges[i].len > FETCH_RANGE_MAX)
-			return rw_fail(err, RW_EINTERNAL,
-						   "fetch range of %u bytes in \"%s\" exceeds the %d byte limit",
-						   (unsigned) ranges[i].len, ranges[i].path, FETCH_RANGE_MAX);
-	return true;
-}
-
 bool
 pq_fetch(source *s, const fetch_range *ranges, size_t n, fetch_sink sink,
 		 void *ctx, rw_error *err)
@@ -490,7 +479,7 @@ pq_fetch(source *s, const fetch_range *ranges, size_t n, fetch_sink sink,
 
 	if (n == 0)
 		return true;
-	if (!check_range_lengths(ranges, n, err))
+	if (!source_ranges_fit(ranges, n, err))
 		return false;
 	for (size_t i = 0; i < n; i++)
 		total += ranges[i].len;
@@ -529,22 +518,30 @@ hash_row(void *ctx, pq_source *ps, const PGresult *res, size_t index, rw_error *
 	return true;
 }
 
+/* q's n ranges hashed in batches of HASH_BATCH_RANGES / HASH_BATCH_BYTES. */
+static bool
+run_hash_query(pq_source *ps, range_query *q, size_t n, rw_error *err)
+{
+	bool		ok;
+
+	if (n == 0)
+		return true;
+	if (!source_ranges_fit(q->ranges, n, err))
+		return false;
+	plan_batches(q->ranges, n, HASH_BATCH_RANGES, HASH_BATCH_BYTES, &q->batches);
+	ok = run_range_query(ps, q, err);
+	free(q->batches.starts);
+	return ok;
+}
+
 bool
 pq_hash_ranges(source *s, const fetch_range *ranges, size_t n, source_digest *out,
 			   rw_error *err)
 {
 	pq_source  *ps = (pq_source *) s;
 	range_query q = {hash_sql, "hash", ranges, {NULL, 0}, hash_row, out};
-	bool		ok;
 
-	if (n == 0)
-		return true;
-	if (!check_range_lengths(ranges, n, err))
-		return false;
-	plan_batches(ranges, n, HASH_BATCH_RANGES, HASH_BATCH_BYTES, &q.batches);
-	ok = run_range_query(ps, &q, err);
-	free(q.batches.starts);
-	return ok;
+	return run_hash_query(ps, &q, n, err);
 }
 
 /*
@@ -597,14 +594,6 @@ pq_hash_blocks(source *s, const fetch_range *ranges, size_t n, source_block_dige
 	pq_source  *ps = (pq_source *) s;
 	hash_blocks_ctx hc = {ranges, out};
 	range_query q = {hash_blocks_sql, "hash", ranges, {NULL, 0}, hash_blocks_row, &hc};
-	bool		ok;
 
-	if (n == 0)
-		return true;
-	if (!check_range_lengths(ranges, n, err))
-		return false;
-	plan_batches(ranges, n, HASH_BATCH_RANGES, HASH_BATCH_BYTES, &q.batches);
-	ok = run_range_query(ps, &q, err);
-	free(q.batches.starts);
-	return ok;
+	return run_hash_query(ps, &q, n, err);
 }

@@ -190,11 +190,8 @@ local_fetch(source *s, const fetch_range *ranges, size_t n, fetch_sink sink,
 	uint8_t    *buf;
 	bool		ok = true;
 
-	for (size_t i = 0; i < n; i++)
-		if (ranges[i].len > FETCH_RANGE_MAX)
-			return rw_fail(err, RW_EINTERNAL,
-						   "fetch range of %u bytes in \"%s\" exceeds the %d byte limit",
-						   (unsigned) ranges[i].len, ranges[i].path, FETCH_RANGE_MAX);
+	if (!source_ranges_fit(ranges, n, err))
+		return false;
 
 	buf = xmalloc(FETCH_RANGE_MAX);
 	for (size_t i = 0; i < n && ok; i++)
@@ -235,11 +232,8 @@ local_hash_blocks(source *s, const fetch_range *ranges, size_t n, source_block_d
 	uint8_t    *buf;
 	bool		ok = true;
 
-	for (size_t i = 0; i < n; i++)
-		if (ranges[i].len > FETCH_RANGE_MAX)
-			return rw_fail(err, RW_EINTERNAL,
-						   "hash range of %u bytes in \"%s\" exceeds the %d byte limit",
-						   (unsigned) ranges[i].len, ranges[i].path, FETCH_RANGE_MAX);
+	if (!source_ranges_fit(ranges, n, err))
+		return false;
 	buf = xmalloc(FETCH_RANGE_MAX);
 	for (size_t i = 0; i < n && ok; i++)
 	{
