@@ -47,6 +47,8 @@ typedef struct link_meter {
 	bool		on;				/* --debug */
 	double		last_s;			/* when the last line was printed */
 	uint64_t	last_bytes;		/* src->bytes_fetched then */
+	double		start_s;		/* when the copy started */
+	double		fetch_s;		/* time spent in the source's fetch */
 } link_meter;
 
 static double
@@ -63,7 +65,38 @@ meter_start(link_meter *m, const source *src)
 {
 	m->on = log_debug_enabled();
 	m->last_s = m->on ? now_s() : 0;
+	m->start_s = m->last_s;
+	m->fetch_s = 0;
 	m->last_bytes = src->bytes_fetched;
+}
+
+/* The source's fetch of a batch, timed for --debug. */
+static bool
+meter_fetch(link_meter *m, source *src, const fetch_range *ranges, size_t n,
+			fetch_sink sink_fn, void *ctx, rw_error *err)
+{
+	double		t0 = m->on ? now_s() : 0;
+	bool		ok = src->ops->fetch(src, ranges, n, sink_fn, ctx, err);
+
+	if (m->on)
+		m->fetch_s += now_s() - t0;
+	return ok;
+}
+
+/*
+ * At the end: how long the copy took and how much of it no fetch ran (the
+ * journal being written, the target changed between batches).
+ */
+static void
+meter_end(link_meter *m)
+{
+	double		total;
+
+	if (!m->on)
+		return;
+	total = now_s() - m->start_s;
+	log_debug("copy: %.2f s, of which %.2f s fetching; no fetch ran for %.2f s",
+			  total, m->fetch_s, total - m->fetch_s);
 }
 
 /* A line when an interval has passed (or at the end, when final). */
@@ -304,7 +337,7 @@ flush_step(fetch_queue *q, rw_error *err)
 		q->filling = k;
 	}
 	q->fetching = &q->b[k];
-	ok = q->src->ops->fetch(q->src, q->b[k].ranges, q->b[k].n, sink, q, err);
+	ok = meter_fetch(&q->meter, q->src, q->b[k].ranges, q->b[k].n, sink, q, err);
 	q->b[k].n = 0;
 	q->fetching = NULL;
 	return ok;
@@ -491,6 +524,7 @@ execute_plan(const plan *p, source *src, target_writer *w, progress *prog,
 	if (q->prot.running)		/* stopped by an error: the thread ends first */
 		pthread_join(q->prot.th, NULL);
 	meter_tick(&q->meter, src, true);
+	meter_end(&q->meter);
 	collect_changes(p, q->changes, out);
 	free(q->changes);
 	free(q);
