@@ -49,6 +49,7 @@ typedef struct link_meter {
 	uint64_t	last_bytes;		/* src->bytes_fetched then */
 	double		start_s;		/* when the copy started */
 	double		fetch_s;		/* time spent in the source's fetch */
+	size_t		fetches;		/* batches fetched */
 } link_meter;
 
 static double
@@ -67,6 +68,7 @@ meter_start(link_meter *m, const source *src)
 	m->last_s = m->on ? now_s() : 0;
 	m->start_s = m->last_s;
 	m->fetch_s = 0;
+	m->fetches = 0;
 	m->last_bytes = src->bytes_fetched;
 }
 
@@ -80,6 +82,7 @@ meter_fetch(link_meter *m, source *src, const fetch_range *ranges, size_t n,
 
 	if (m->on)
 		m->fetch_s += now_s() - t0;
+	m->fetches++;
 	return ok;
 }
 
@@ -95,8 +98,8 @@ meter_end(link_meter *m)
 	if (!m->on)
 		return;
 	total = now_s() - m->start_s;
-	log_debug("copy: %.2f s, of which %.2f s fetching; no fetch ran for %.2f s",
-			  total, m->fetch_s, total - m->fetch_s);
+	log_debug("copy: %.2f s, of which %.2f s fetching (%zu batches); no fetch ran for %.2f s",
+			  total, m->fetch_s, m->fetches, total - m->fetch_s);
 }
 
 /* A line when an interval has passed (or at the end, when final). */
