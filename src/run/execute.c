@@ -8,6 +8,7 @@
 #include "run/execute.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +47,9 @@ typedef struct link_meter {
 	bool		on;				/* --debug */
 	double		last_s;			/* when the last line was printed */
 	uint64_t	last_bytes;		/* src->bytes_fetched then */
+	double		start_s;		/* when the copy started */
+	double		fetch_s;		/* time spent in the source's fetch */
+	size_t		fetches;		/* batches fetched */
 } link_meter;
 
 static double
@@ -62,7 +66,40 @@ meter_start(link_meter *m, const source *src)
 {
 	m->on = log_debug_enabled();
 	m->last_s = m->on ? now_s() : 0;
+	m->start_s = m->last_s;
+	m->fetch_s = 0;
+	m->fetches = 0;
 	m->last_bytes = src->bytes_fetched;
+}
+
+/* The source's fetch of a batch, timed for --debug. */
+static bool
+meter_fetch(link_meter *m, source *src, const fetch_range *ranges, size_t n,
+			fetch_sink sink_fn, void *ctx, rw_error *err)
+{
+	double		t0 = m->on ? now_s() : 0;
+	bool		ok = src->ops->fetch(src, ranges, n, sink_fn, ctx, err);
+
+	if (m->on)
+		m->fetch_s += now_s() - t0;
+	m->fetches++;
+	return ok;
+}
+
+/*
+ * At the end: how long the copy took and how much of it no fetch ran (the
+ * journal being written, the target changed between batches).
+ */
+static void
+meter_end(link_meter *m)
+{
+	double		total;
+
+	if (!m->on)
+		return;
+	total = now_s() - m->start_s;
+	log_debug("copy: %.2f s, of which %.2f s fetching (%zu batches); no fetch ran for %.2f s",
+			  total, m->fetch_s, m->fetches, total - m->fetch_s);
 }
 
 /* A line when an interval has passed (or at the end, when final). */
@@ -87,10 +124,38 @@ meter_tick(link_meter *m, const source *src, bool final)
 	m->last_bytes = src->bytes_fetched;
 }
 
-typedef struct fetch_queue {
+typedef struct batch {
 	fetch_range ranges[QUEUE_RANGES];
 	range_owner owners[QUEUE_RANGES];
 	size_t		n;
+} batch;
+
+/*
+ * The protecting thread: saves a batch's old bytes into the journal
+ * (target_writer_protect) while the previous batch is fetched and written.
+ * Between its start and its join, only it touches its batch and err.
+ */
+typedef struct protector {
+	target_writer *w;
+	const batch *b;
+	bool		ok;
+	rw_error	err;
+	pthread_t	th;
+	bool		running;		/* started in a thread, not yet joined */
+} protector;
+
+/*
+ * Two batches: one filled (start_entry) then protected in the background,
+ * the other, protected and sealed, fetched and written.  fetching is the
+ * batch the sink writes.
+ */
+typedef struct fetch_queue {
+	batch		b[2];
+	int			filling;		/* the batch queue_range appends to */
+	int			ready;			/* protected, not yet sealed and fetched; or -1 */
+	int			protecting;		/* given to prot; or -1 */
+	const batch *fetching;
+	protector	prot;
 	source	   *src;
 	target_writer *w;
 	progress   *prog;
@@ -128,8 +193,8 @@ sink(void *ctx, size_t index, const uint8_t *data, size_t len, bool missing,
 	 rw_error *err)
 {
 	fetch_queue *q = ctx;
-	const fetch_range *r = &q->ranges[index];
-	const plan_entry *e = q->owners[index].entry;
+	const fetch_range *r = &q->fetching->ranges[index];
+	const plan_entry *e = q->fetching->owners[index].entry;
 	uint8_t    *change = &q->changes[e - q->entries];
 
 	meter_tick(&q->meter, q->src, false);
@@ -147,7 +212,7 @@ sink(void *ctx, size_t index, const uint8_t *data, size_t len, bool missing,
 		log_debug("\"%s\" vanished from the source during the copy", e->path);
 		return e->action != ACT_COPY || target_writer_remove_file(q->w, e->path, err);
 	}
-	if (q->owners[index].probe)
+	if (q->fetching->owners[index].probe)
 		return len == 0 || grown(e, change, err);
 	if (len < r->len && !(*change & FILE_SHRUNK))
 	{
@@ -165,52 +230,140 @@ sink(void *ctx, size_t index, const uint8_t *data, size_t len, bool missing,
  */
 #define PREFETCH_GAP (64 * 1024)
 
-/* Start reading what the queued ranges overwrite on the target. */
+/* Start reading what the batch's ranges overwrite on the target. */
 static void
-prefetch(const fetch_queue *q)
+prefetch(target_writer *w, const batch *b)
 {
 	size_t		i = 0;
 
-	while (i < q->n)
+	while (i < b->n)
 	{
-		const fetch_range *r = &q->ranges[i];
+		const fetch_range *r = &b->ranges[i];
 		uint64_t	end = r->offset + r->len;
 		size_t		j = i + 1;
 
-		if (q->owners[i].probe)
+		if (b->owners[i].probe)
 		{
 			i++;
 			continue;
 		}
 		/* a file's ranges are queued in offset order */
-		while (j < q->n && !q->owners[j].probe && strcmp(q->ranges[j].path, r->path) == 0 &&
-			   q->ranges[j].offset >= r->offset && q->ranges[j].offset <= end + PREFETCH_GAP)
+		while (j < b->n && !b->owners[j].probe && strcmp(b->ranges[j].path, r->path) == 0 &&
+			   b->ranges[j].offset >= r->offset && b->ranges[j].offset <= end + PREFETCH_GAP)
 		{
-			if (q->ranges[j].offset + q->ranges[j].len > end)
-				end = q->ranges[j].offset + q->ranges[j].len;
+			if (b->ranges[j].offset + b->ranges[j].len > end)
+				end = b->ranges[j].offset + b->ranges[j].len;
 			j++;
 		}
-		target_writer_prefetch(q->w, r->path, r->offset, end - r->offset);
+		target_writer_prefetch(w, r->path, r->offset, end - r->offset);
 		i = j;
 	}
 }
 
-static bool
-flush(fetch_queue *q, rw_error *err)
+/* Save what the batch overwrites (not yet synced: target_writer_seal). */
+static void *
+protect_batch(void *arg)
 {
+	protector  *p = arg;
+	const batch *b = p->b;
+
+	prefetch(p->w, b);
+	p->ok = true;
+	for (size_t i = 0; p->ok && i < b->n; i++)
+		if (!b->owners[i].probe)
+			p->ok = target_writer_protect(p->w, b->ranges[i].path, b->ranges[i].offset,
+										  b->ranges[i].len, &p->err);
+	return NULL;
+}
+
+/* Protect batch k in the background (in this thread if none can start). */
+static void
+protect_start(fetch_queue *q, int k)
+{
+	protector  *p = &q->prot;
+
+	p->w = q->w;
+	p->b = &q->b[k];
+	q->protecting = k;
+	p->running = pthread_create(&p->th, NULL, protect_batch, p) == 0;
+	if (!p->running)
+		protect_batch(p);
+}
+
+/* Wait for the batch being protected: it becomes ready, or its error err. */
+static bool
+protect_wait(fetch_queue *q, rw_error *err)
+{
+	protector  *p = &q->prot;
+
+	if (q->protecting < 0)
+		return true;
+	if (p->running)
+		pthread_join(p->th, NULL);
+	p->running = false;
+	q->ready = q->protecting;
+	q->protecting = -1;
+	if (!p->ok)
+		*err = p->err;
+	return p->ok;
+}
+
+/*
+ * One step of the pipeline: the ready batch is sealed, the filled one starts
+ * being protected, and the ready one is fetched and written meanwhile.  The
+ * filled batch never overlaps the ready one: a plan writes each byte once.
+ */
+static bool
+flush_step(fetch_queue *q, rw_error *err)
+{
+	int			k;
 	bool		ok;
 
-	if (q->n == 0)
+	if (!protect_wait(q, err))
+		return false;
+	if (q->ready < 0)
+	{
+		if (q->b[q->filling].n > 0)
+		{
+			protect_start(q, q->filling);
+			q->filling = 1 - q->filling;
+		}
 		return true;
-	/* save what the batch overwrites; its first write syncs the journal once */
-	prefetch(q);
-	for (size_t i = 0; i < q->n; i++)
-		if (!q->owners[i].probe &&
-			!target_writer_protect(q->w, q->ranges[i].path, q->ranges[i].offset, q->ranges[i].len, err))
-			return false;
-	ok = q->src->ops->fetch(q->src, q->ranges, q->n, sink, q, err);
-	q->n = 0;
+	}
+	k = q->ready;
+	q->ready = -1;
+	if (!target_writer_seal(q->w, err))
+		return false;
+	if (q->b[q->filling].n > 0)
+	{
+		protect_start(q, q->filling);
+		q->filling = k;
+	}
+	q->fetching = &q->b[k];
+	ok = meter_fetch(&q->meter, q->src, q->b[k].ranges, q->b[k].n, sink, q, err);
+	q->b[k].n = 0;
+	q->fetching = NULL;
 	return ok;
+}
+
+/* Everything queued fetched and written. */
+static bool
+flush_all(fetch_queue *q, rw_error *err)
+{
+	while (q->protecting >= 0 || q->ready >= 0 || q->b[q->filling].n > 0)
+		if (!flush_step(q, err))
+			return false;
+	return true;
+}
+
+/* A full batch: hand it on, so the one being filled is empty again. */
+static bool
+batch_full(fetch_queue *q, rw_error *err)
+{
+	while (q->b[q->filling].n == QUEUE_RANGES)
+		if (!flush_step(q, err))
+			return false;
+	return true;
 }
 
 static bool
@@ -221,14 +374,17 @@ queue_range(fetch_queue *q, const plan_entry *e, uint64_t offset, uint64_t len,
 	{
 		uint32_t	piece = len > FETCH_RANGE_MAX ? FETCH_RANGE_MAX : (uint32_t) len;
 
-		if (q->n == QUEUE_RANGES && !flush(q, err))
+		batch	   *b;
+
+		if (!batch_full(q, err))
 			return false;
-		q->ranges[q->n].path = e->path;
-		q->ranges[q->n].offset = offset;
-		q->ranges[q->n].len = piece;
-		q->owners[q->n].entry = e;
-		q->owners[q->n].probe = false;
-		q->n++;
+		b = &q->b[q->filling];
+		b->ranges[b->n].path = e->path;
+		b->ranges[b->n].offset = offset;
+		b->ranges[b->n].len = piece;
+		b->owners[b->n].entry = e;
+		b->owners[b->n].probe = false;
+		b->n++;
 		offset += piece;
 		len -= piece;
 	}
@@ -242,14 +398,17 @@ queue_range(fetch_queue *q, const plan_entry *e, uint64_t offset, uint64_t len,
 static bool
 queue_probe(fetch_queue *q, const plan_entry *e, rw_error *err)
 {
-	if (q->n == QUEUE_RANGES && !flush(q, err))
+	batch	   *b;
+
+	if (!batch_full(q, err))
 		return false;
-	q->ranges[q->n].path = e->path;
-	q->ranges[q->n].offset = e->source_size;
-	q->ranges[q->n].len = 1;
-	q->owners[q->n].entry = e;
-	q->owners[q->n].probe = true;
-	q->n++;
+	b = &q->b[q->filling];
+	b->ranges[b->n].path = e->path;
+	b->ranges[b->n].offset = e->source_size;
+	b->ranges[b->n].len = 1;
+	b->owners[b->n].entry = e;
+	b->owners[b->n].probe = true;
+	b->n++;
 	return true;
 }
 
@@ -357,14 +516,18 @@ execute_plan(const plan *p, source *src, target_writer *w, progress *prog,
 	q->prog = prog;
 	q->entries = p->entries;
 	q->changes = xcalloc(p->n, 1);
+	q->ready = q->protecting = -1;
 	prog->total = p->totals.fetch_bytes;
 	meter_start(&q->meter, src);
 
 	/* parents sort before their children: create and copy in path order */
 	for (size_t i = 0; ok && i < p->n; i++)
 		ok = start_entry(q, &p->entries[i], err);
-	ok = ok && flush(q, err);
+	ok = ok && flush_all(q, err);
+	if (q->prot.running)		/* stopped by an error: the thread ends first */
+		pthread_join(q->prot.th, NULL);
 	meter_tick(&q->meter, src, true);
+	meter_end(&q->meter);
 	collect_changes(p, q->changes, out);
 	free(q->changes);
 	free(q);

@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,12 +32,31 @@ typedef struct strset {
 	size_t		n;
 } strset;
 
-/* A range saved in the journal for the writes of the current batch. */
+/* A range saved in the journal for the writes of a batch. */
 typedef struct prot_range {
 	char	   *path;
 	uint64_t	offset;
 	uint64_t	len;
 } prot_range;
+
+typedef struct prot_list {
+	prot_range *r;
+	size_t		n, cap;
+} prot_list;
+
+/*
+ * One file kept open for reading old bytes into the journal, and the buffer
+ * they are read into.  The writer's own changes use one; the thread that
+ * protects the next batch (target_writer_protect) uses another.
+ */
+typedef struct reader {
+	int			fd;				/* or -1 */
+	char	   *path;			/* its relative path */
+	char	   *full;			/* and its full path, for messages */
+	uint64_t	size;			/* its size when opened */
+	uint64_t	gen;			/* the writer's path_gen then */
+	uint8_t    *buf;			/* JOURNAL_PIECE_MAX bytes, for save_range */
+} reader;
 
 struct target_writer {
 	char	   *pgdata;
@@ -46,21 +66,26 @@ struct target_writer {
 
 	int			fd;				/* file being written, or -1 */
 	char	   *fd_path;		/* its relative path */
-	int			rfd;			/* file being read for the journal, or -1 */
-	char	   *rfd_path;		/* its relative path */
-	char	   *rfd_full;		/* and its full path, for messages */
-	uint64_t	rfd_size;		/* its size when opened: every change forgets rfd */
-	uint8_t    *save_buf;		/* JOURNAL_PIECE_MAX bytes, for save_range */
+	reader		rd;				/* for changes: every change forgets its file */
+	reader		prot_rd;		/* for target_writer_protect; see path_gen */
 
 	char	  **touched;		/* relative paths to fsync (files and directories) */
 	size_t		ntouched;
 	size_t		touched_cap;
 
+	/*
+	 * lock guards j, seen and path_gen: target_writer_protect may run in
+	 * another thread than the changes of writer.h that say so.  Each of
+	 * those holds it from its journal records to its change, and protect
+	 * holds it while it reads a range and journals it, so every saved range
+	 * is read either wholly before a change under its path or wholly after.
+	 */
+	pthread_mutex_t lock;
 	journal    *j;				/* NULL: changes are not journaled */
 	strset		seen;			/* files with a JR_ORIG record */
-	prot_range *batch;			/* saved by target_writer_protect for the writes to come */
-	size_t		nbatch, batch_cap;
-	bool		batch_sealed;	/* sorted, journal synced: writes under way */
+	uint64_t	path_gen;		/* bumped when a path may name another file or size */
+	prot_list	pending;		/* saved by target_writer_protect, not yet synced */
+	prot_list	sealed;			/* synced and sorted: the writes under way */
 
 	bool		sync;			/* fsync the journal (not --no-sync) */
 	bool		stash_ready;	/* the stash exists; stash_dev is its device */
@@ -127,12 +152,19 @@ strset_free(strset *set)
 }
 
 static void
-clear_batch(target_writer *w)
+clear_prot(prot_list *l)
 {
-	for (size_t i = 0; i < w->nbatch; i++)
-		free(w->batch[i].path);
-	w->nbatch = 0;
-	w->batch_sealed = false;
+	for (size_t i = 0; i < l->n; i++)
+		free(l->r[i].path);
+	l->n = 0;
+}
+
+static void
+free_prot(prot_list *l)
+{
+	clear_prot(l);
+	free(l->r);
+	memset(l, 0, sizeof(*l));
 }
 
 /*
@@ -161,7 +193,9 @@ open_writer(const char *pgdata)
 	free(jdir);
 	set_modes(w);
 	w->fd = -1;
-	w->rfd = -1;
+	w->rd.fd = -1;
+	w->prot_rd.fd = -1;
+	pthread_mutex_init(&w->lock, NULL);
 	w->kill_after = test_hook_kill_after_writes();
 	return w;
 }
@@ -182,12 +216,12 @@ target_writer_open(const char *pgdata, bool dry_run, rw_error *err)
  * Every change below calls this once: it counts the change for the test
  * hook REWIND_TEST_KILL_AFTER_WRITES (util/test_hooks.h).
  */
-static void forget_read(target_writer *w);
+static void forget_read(reader *rd);
 
 static void
 changed(target_writer *w)
 {
-	forget_read(w);				/* the path may now name another file */
+	forget_read(&w->rd);		/* the path may now name another file */
 	w->changes++;
 	if (w->kill_after > 0 && w->changes >= w->kill_after)
 		raise(SIGKILL);
@@ -216,17 +250,20 @@ target_writer_close(target_writer *w)
 	if (w == NULL)
 		return;
 	close_current(w);
-	forget_read(w);
-	free(w->save_buf);
+	forget_read(&w->rd);
+	forget_read(&w->prot_rd);
+	free(w->rd.buf);
+	free(w->prot_rd.buf);
 	for (size_t i = 0; i < w->ntouched; i++)
 		free(w->touched[i]);
 	free(w->touched);
-	clear_batch(w);
-	free(w->batch);
+	free_prot(&w->pending);
+	free_prot(&w->sealed);
 	strset_free(&w->seen);
 	journal_close(w->j);		/* a failed run leaves it for the next one */
 	io_close(w->io);
 	free(w->pgdata);
+	pthread_mutex_destroy(&w->lock);
 	free(w);
 }
 
@@ -241,46 +278,46 @@ full_path(const target_writer *w, const char *path)
  * change that may put another file under a path forgets it.
  */
 static void
-forget_read(target_writer *w)
+forget_read(reader *rd)
 {
-	if (w->rfd >= 0)
-		close(w->rfd);
-	w->rfd = -1;
-	free(w->rfd_path);
-	free(w->rfd_full);
-	w->rfd_path = w->rfd_full = NULL;
+	if (rd->fd >= 0)
+		close(rd->fd);
+	rd->fd = -1;
+	free(rd->path);
+	free(rd->full);
+	rd->path = rd->full = NULL;
 }
 
-/* path open for reading into *fd; false with errno set (ENOENT: no such file). */
+/*
+ * path open for reading in rd; false with errno set (ENOENT: no such file).
+ * Called with w->lock held, or by a writer no other thread uses.
+ */
 static bool
-read_fd(target_writer *w, const char *path, int *fd)
+read_fd(target_writer *w, reader *rd, const char *path)
 {
 	char	   *full;
 	struct stat st;
 
-	if (w->rfd >= 0 && strcmp(w->rfd_path, path) == 0)
-	{
-		*fd = w->rfd;
+	if (rd->fd >= 0 && rd->gen == w->path_gen && strcmp(rd->path, path) == 0)
 		return true;
-	}
-	forget_read(w);
+	forget_read(rd);
 	full = full_path(w, path);
-	w->rfd = io_open_read(w->io, full);
-	if (w->rfd < 0 || fstat(w->rfd, &st) != 0)
+	rd->fd = io_open_read(w->io, full);
+	if (rd->fd < 0 || fstat(rd->fd, &st) != 0)
 	{
 		int			e = errno;
 
-		if (w->rfd >= 0)
-			close(w->rfd);
-		w->rfd = -1;
+		if (rd->fd >= 0)
+			close(rd->fd);
+		rd->fd = -1;
 		free(full);
 		errno = e;
 		return false;
 	}
-	w->rfd_size = (uint64_t) st.st_size;
-	w->rfd_path = xstrdup(path);
-	w->rfd_full = full;
-	*fd = w->rfd;
+	rd->size = (uint64_t) st.st_size;
+	rd->gen = w->path_gen;
+	rd->path = xstrdup(path);
+	rd->full = full;
 	return true;
 }
 
@@ -345,12 +382,11 @@ note_file(target_writer *w, const char *path, rw_error *err)
 	return jlog(w, &r, err);
 }
 
-/* Save the bytes of [offset, offset + len) of path that exist now. */
+/* Save the bytes of [offset, offset + len) of path that exist now, read through rd. */
 static bool
-save_range(target_writer *w, const char *path, uint64_t offset, uint64_t len,
+save_range(target_writer *w, reader *rd, const char *path, uint64_t offset, uint64_t len,
 		   rw_error *err)
 {
-	int			fd;
 	uint64_t	end;
 	bool		ok = true;
 
@@ -358,24 +394,24 @@ save_range(target_writer *w, const char *path, uint64_t offset, uint64_t len,
 		return true;
 	if (!note_file(w, path, err))
 		return false;
-	if (!read_fd(w, path, &fd))
+	if (!read_fd(w, rd, path))
 	{
 		if (errno == ENOENT)
 			return true;		/* nothing there to lose */
 		return target_fail(err, errno, "could not read target file \"%s/%s\"", w->pgdata, path);
 	}
-	end = w->rfd_size;
+	end = rd->size;
 	if (len < end - offset && offset < end)
 		end = offset + len;
-	if (offset < end && w->save_buf == NULL)
-		w->save_buf = xmalloc(JOURNAL_PIECE_MAX);
+	if (offset < end && rd->buf == NULL)
+		rd->buf = xmalloc(JOURNAL_PIECE_MAX);
 	for (uint64_t pos = offset; ok && pos < end; pos += JOURNAL_PIECE_MAX)
 	{
 		size_t		n = end - pos > JOURNAL_PIECE_MAX ? JOURNAL_PIECE_MAX : (size_t) (end - pos);
-		jrec		r = {.type = JR_DATA, .path = path, .offset = pos, .data = w->save_buf,
+		jrec		r = {.type = JR_DATA, .path = path, .offset = pos, .data = rd->buf,
 		.len = n};
 
-		ok = file_pread_exact(fd, w->rfd_full, w->save_buf, n, pos, err) && jlog(w, &r, err);
+		ok = file_pread_exact(rd->fd, rd->full, rd->buf, n, pos, err) && jlog(w, &r, err);
 	}
 	return ok;
 }
@@ -383,16 +419,18 @@ save_range(target_writer *w, const char *path, uint64_t offset, uint64_t len,
 void
 target_writer_prefetch(target_writer *w, const char *path, uint64_t offset, uint64_t len)
 {
-	int			fd;
-
-	if (w->j != NULL && read_fd(w, path, &fd))
-		(void) posix_fadvise(fd, (off_t) offset, (off_t) len, POSIX_FADV_WILLNEED);
+	if (w->j == NULL)
+		return;
+	pthread_mutex_lock(&w->lock);
+	if (read_fd(w, &w->prot_rd, path))
+		(void) posix_fadvise(w->prot_rd.fd, (off_t) offset, (off_t) len, POSIX_FADV_WILLNEED);
+	pthread_mutex_unlock(&w->lock);
 }
 
 static bool
 save_all(target_writer *w, const char *path, rw_error *err)
 {
-	return save_range(w, path, 0, UINT64_MAX, err);
+	return save_range(w, &w->rd, path, 0, UINT64_MAX, err);
 }
 
 static int
@@ -406,19 +444,16 @@ compare_prot(const void *a, const void *b)
 	return x->offset < y->offset ? -1 : x->offset > y->offset;
 }
 
-/* Was [offset, offset + len) of path saved for the current batch? */
+/* Was [offset, offset + len) of path saved and synced for the writes under way? */
 static bool
-in_batch(target_writer *w, const char *path, uint64_t offset, size_t len)
+in_batch(const target_writer *w, const char *path, uint64_t offset, size_t len)
 {
 	prot_range	key = {.path = (char *) path, .offset = offset};
 	const prot_range *hit;
 
-	if (!w->batch_sealed)
-	{
-		qsort(w->batch, w->nbatch, sizeof(prot_range), compare_prot);
-		w->batch_sealed = true;
-	}
-	hit = bsearch(&key, w->batch, w->nbatch, sizeof(prot_range), compare_prot);
+	if (w->sealed.n == 0)
+		return false;
+	hit = bsearch(&key, w->sealed.r, w->sealed.n, sizeof(prot_range), compare_prot);
 	return hit != NULL && len <= hit->len;
 }
 
@@ -426,17 +461,43 @@ bool
 target_writer_protect(target_writer *w, const char *path, uint64_t offset, uint64_t len,
 					  rw_error *err)
 {
+	prot_list  *l = &w->pending;
+	bool		ok;
+
 	if (w->j == NULL)
 		return true;
-	if (w->batch_sealed)
-		clear_batch(w);
-	if (!save_range(w, path, offset, len, err))
+	pthread_mutex_lock(&w->lock);
+	ok = save_range(w, &w->prot_rd, path, offset, len, err);
+	pthread_mutex_unlock(&w->lock);
+	if (!ok)
 		return false;
-	xgrow((void **) &w->batch, &w->batch_cap, w->nbatch + 1, sizeof(prot_range));
-	w->batch[w->nbatch].path = xstrdup(path);
-	w->batch[w->nbatch].offset = offset;
-	w->batch[w->nbatch].len = len;
-	w->nbatch++;
+	xgrow((void **) &l->r, &l->cap, l->n + 1, sizeof(prot_range));
+	l->r[l->n].path = xstrdup(path);
+	l->r[l->n].offset = offset;
+	l->r[l->n].len = len;
+	l->n++;
+	return true;
+}
+
+bool
+target_writer_seal(target_writer *w, rw_error *err)
+{
+	prot_list	done = w->sealed;
+	bool		ok;
+
+	if (w->j == NULL)
+		return true;
+	pthread_mutex_lock(&w->lock);
+	forget_read(&w->prot_rd);	/* the writes to come change what it read */
+	ok = barrier(w, err);
+	pthread_mutex_unlock(&w->lock);
+	if (!ok)
+		return false;
+	clear_prot(&done);
+	w->sealed = w->pending;
+	w->pending = done;
+	if (w->sealed.n > 0)
+		qsort(w->sealed.r, w->sealed.n, sizeof(prot_range), compare_prot);
 	return true;
 }
 
@@ -529,9 +590,17 @@ target_writer_write(target_writer *w, const char *path, uint64_t offset, const u
 					size_t len, rw_error *err)
 {
 	/* a range target_writer_protect did not save is saved now, at the cost of an fsync */
-	if (w->j && !in_batch(w, path, offset, len) && !save_range(w, path, offset, len, err))
-		return false;
-	if (!barrier(w, err) || !open_for_write(w, path, 0, err))
+	if (w->j && !in_batch(w, path, offset, len))
+	{
+		bool		saved;
+
+		pthread_mutex_lock(&w->lock);
+		saved = save_range(w, &w->rd, path, offset, len, err) && barrier(w, err);
+		pthread_mutex_unlock(&w->lock);
+		if (!saved)
+			return false;
+	}
+	if (!open_for_write(w, path, 0, err))
 		return false;
 	if (io_pwrite_all(w->io, w->fd, data, len, (off_t) offset) != 0)
 		return target_fail(err, errno, "could not write target file \"%s/%s\" at offset %llu",
@@ -543,19 +612,23 @@ target_writer_write(target_writer *w, const char *path, uint64_t offset, const u
 bool
 target_writer_create_empty(target_writer *w, const char *path, rw_error *err)
 {
-	if (!save_all(w, path, err) || !barrier(w, err) ||
-		!open_for_write(w, path, O_TRUNC, err))
-		return false;
-	changed(w);
-	return true;
+	bool		ok;
+
+	pthread_mutex_lock(&w->lock);
+	w->path_gen++;
+	ok = save_all(w, path, err) && barrier(w, err) && open_for_write(w, path, O_TRUNC, err);
+	pthread_mutex_unlock(&w->lock);
+	if (ok)
+		changed(w);
+	return ok;
 }
 
-bool
-target_writer_truncate(target_writer *w, const char *path, uint64_t size, rw_error *err)
+static bool
+truncate_locked(target_writer *w, const char *path, uint64_t size, rw_error *err)
 {
 	char	   *full;
 
-	if (!save_range(w, path, size, UINT64_MAX, err) || !barrier(w, err))
+	if (!save_range(w, &w->rd, path, size, UINT64_MAX, err) || !barrier(w, err))
 		return false;
 	full = full_path(w, path);
 	if (io_truncate(w->io, full, size) != 0)
@@ -569,6 +642,18 @@ target_writer_truncate(target_writer *w, const char *path, uint64_t size, rw_err
 	touch(w, path);
 	changed(w);
 	return true;
+}
+
+bool
+target_writer_truncate(target_writer *w, const char *path, uint64_t size, rw_error *err)
+{
+	bool		ok;
+
+	pthread_mutex_lock(&w->lock);
+	w->path_gen++;
+	ok = truncate_locked(w, path, size, err);
+	pthread_mutex_unlock(&w->lock);
+	return ok;
 }
 
 /* Journal what removing the file or symlink at path loses. */
@@ -637,8 +722,8 @@ stash_file(target_writer *w, const char *path, const char *full, const struct st
 	return ok;
 }
 
-bool
-target_writer_remove_file(target_writer *w, const char *path, rw_error *err)
+static bool
+remove_file_locked(target_writer *w, const char *path, rw_error *err)
 {
 	char	   *full;
 	struct stat st;
@@ -670,12 +755,27 @@ target_writer_remove_file(target_writer *w, const char *path, rw_error *err)
 	return true;
 }
 
+bool
+target_writer_remove_file(target_writer *w, const char *path, rw_error *err)
+{
+	bool		ok;
+
+	pthread_mutex_lock(&w->lock);
+	w->path_gen++;
+	ok = remove_file_locked(w, path, err);
+	pthread_mutex_unlock(&w->lock);
+	return ok;
+}
+
 /* Rename one file whose JR_RENAMED record is already on disk. */
 static bool
 rename_one(target_writer *w, const char *path, const char *new_path, rw_error *err)
 {
 	char	   *full = full_path(w, path), *new_full = full_path(w, new_path);
-	bool		ok = w->io->ops->rename(w->io, full, new_full) == 0 ||
+	bool		ok;
+
+	w->path_gen++;
+	ok = w->io->ops->rename(w->io, full, new_full) == 0 ||
 		target_fail(err, errno, "could not rename target file \"%s\" to \"%s\"", full, new_full);
 
 	if (ok)
@@ -779,8 +879,8 @@ save_created(target_writer *w, const char *path, const char *full, jrec_type typ
 	return jlog(w, &r, err) && barrier(w, err);
 }
 
-bool
-target_writer_create_dir(target_writer *w, const char *path, rw_error *err)
+static bool
+create_dir_locked(target_writer *w, const char *path, rw_error *err)
 {
 	char	   *full;
 
@@ -813,8 +913,19 @@ target_writer_create_dir(target_writer *w, const char *path, rw_error *err)
 }
 
 bool
-target_writer_create_symlink(target_writer *w, const char *path, const char *link_target,
-							 rw_error *err)
+target_writer_create_dir(target_writer *w, const char *path, rw_error *err)
+{
+	bool		ok;
+
+	pthread_mutex_lock(&w->lock);
+	ok = create_dir_locked(w, path, err);
+	pthread_mutex_unlock(&w->lock);
+	return ok;
+}
+
+static bool
+create_symlink_locked(target_writer *w, const char *path, const char *link_target,
+					  rw_error *err)
 {
 	char	   *full;
 
@@ -835,6 +946,18 @@ target_writer_create_symlink(target_writer *w, const char *path, const char *lin
 	touch_parent(w, path);
 	changed(w);
 	return true;
+}
+
+bool
+target_writer_create_symlink(target_writer *w, const char *path, const char *link_target,
+							 rw_error *err)
+{
+	bool		ok;
+
+	pthread_mutex_lock(&w->lock);
+	ok = create_symlink_locked(w, path, link_target, err);
+	pthread_mutex_unlock(&w->lock);
+	return ok;
 }
 
 /* fsync the directory holding path (relative to the data directory). */

@@ -7,10 +7,16 @@
  * After target_writer_begin, every change is journaled first (journal.h):
  * what it destroys is appended to the journal, and the journal is fsynced
  * before the change is made.  Block writes are batched:
- * target_writer_protect saves the old bytes of each range of a batch, and
- * the first target_writer_write after them makes the whole batch durable
- * with one fsync.  A write that was not protected is saved (and synced) by
- * target_writer_write itself.
+ * target_writer_protect saves the old bytes of each range of a batch,
+ * target_writer_seal makes the whole batch durable with one fsync, and the
+ * writes of its ranges follow.  A write that was not protected is saved
+ * (and synced) by target_writer_write itself.
+ *
+ * Threads: target_writer_protect and target_writer_prefetch may run in one
+ * other thread (saving the next batch while this one is written) at the
+ * same time as target_writer_write, _create_empty, _truncate, _remove_file,
+ * _create_dir and _create_symlink; every other function, target_writer_seal
+ * included, only while no protect runs.
  */
 #ifndef RW_TARGET_WRITER_H
 #define RW_TARGET_WRITER_H
@@ -47,9 +53,20 @@ bool		target_writer_begin(target_writer *w, const journal_identity *id,
 /* Record that a phase of the run ended (journal_step). */
 bool		target_writer_step(target_writer *w, journal_step step, rw_error *err);
 
-/* Save the current bytes of a range that target_writer_write will overwrite soon. */
+/*
+ * Save the current bytes of a range that target_writer_write will overwrite
+ * after the next target_writer_seal.  The ranges of one batch must not
+ * overlap the writes under way (those of the batch sealed before).
+ */
 bool		target_writer_protect(target_writer *w, const char *path, uint64_t offset,
 								  uint64_t len, rw_error *err);
+
+/*
+ * The ranges protected since the last seal are durable (one fsync of the
+ * journal): target_writer_write writes them without saving them again, until
+ * the next seal.
+ */
+bool		target_writer_seal(target_writer *w, rw_error *err);
 
 /*
  * Start reading, in the background, a range target_writer_protect will save

@@ -47,4 +47,13 @@ read -r sum slack < <(awk '/link: / {
 note "link lines add up to $sum bytes (rounding: up to $slack)"
 ok "the link lines account for every byte of the source's new WAL ($wal_bytes bytes)" \
     test "$((sum + slack))" -ge "$wal_bytes"
+
+# and at the end the copy's time, the part of it spent fetching, and the rest
+copy=$(grep -E 'debug: .*copy: [0-9]+\.[0-9]{2} s, of which [0-9]+\.[0-9]{2} s fetching \([0-9]+ batch(es)?\); no fetch ran for -?[0-9]+\.[0-9]{2} s' "$REWIND_OUT" || true)
+note "$copy"
+ok "--debug prints how long the copy took and how much of it no fetch ran" test -n "$copy"
+# shellcheck disable=SC2016 # $(i + 1) is awk's
+ok "the copy's time is the time fetching plus the time no fetch ran" \
+    awk '{ for (i = 1; i <= NF; i++) if ($i == "copy:") { t = $(i + 1); f = $(i + 5); r = $(i + 14) } }
+        END { d = t - f - r; exit !(t > 0 && f > 0 && f <= t && d < 0.02 && d > -0.02) }' <<<"$copy"
 done_testing

@@ -7,6 +7,7 @@
 
 #include <check.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -134,6 +135,7 @@ START_TEST(rollback_restores_everything)
 	/* a batch of protected block writes, one past the end */
 	ck_assert(target_writer_protect(w, "base/100", 8192, 8192, &err));
 	ck_assert(target_writer_protect(w, "base/100", 8192 * 4, 8192 * 2, &err));
+	ck_assert(target_writer_seal(w, &err));
 	ck_assert(target_writer_write(w, "base/100", 8192, data, 8192, &err));
 	ck_assert(target_writer_write(w, "base/100", 8192 * 4, data, sizeof(data), &err));
 	/* an unprotected write saves itself */
@@ -188,6 +190,96 @@ START_TEST(rollback_restores_everything)
 	p = journal_dir(dir);
 	ck_assert_int_ne(stat(p, &st), 0);
 	free(p);
+	free(before);
+	free(after);
+	remove_tree(dir);
+	free(dir);
+}
+END_TEST
+
+/* The next batch, protected by another thread while the changes below run. */
+typedef struct next_batch {
+	target_writer *w;
+	bool		ok;
+	rw_error	err;
+} next_batch;
+
+static void *
+protect_next(void *arg)
+{
+	next_batch *nb = arg;
+
+	nb->ok = true;
+	/* base/101 is removed meanwhile: saved before that, or found gone */
+	for (int b = 0; nb->ok && b < 4; b++)
+		nb->ok = target_writer_protect(nb->w, "base/101", (uint64_t) b * 8192, 8192, &nb->err) &&
+			target_writer_protect(nb->w, "base/102", (uint64_t) b * 8192, 8192, &nb->err);
+	nb->ok = nb->ok && target_writer_protect(nb->w, "base/100", 8192 * 2, 8192 * 2, &nb->err);
+	return NULL;
+}
+
+/*
+ * A batch is protected in another thread while the sealed one is written
+ * and a file is removed and another truncated; then that batch is sealed
+ * and written.  The rollback gives back every byte.
+ */
+START_TEST(protect_beside_changes)
+{
+	char	   *dir = make_pgdata(), *before, *after, *p;
+	pg_control	ctl;
+	journal_identity id = {.major = 15, .checkpoint = 0x2000060, .source_sysid = 42};
+	target_writer *w;
+	rw_error	err;
+	uint8_t		data[8192 * 2];
+	journal_reader *jr;
+	bool		incomplete;
+	FILE	   *f;
+	next_batch	nb;
+	pthread_t	th;
+
+	if (!load_control(&ctl))
+	{
+		remove_tree(dir);
+		free(dir);
+		return;					/* no fixtures */
+	}
+	p = xasprintf("%s/global/pg_control", dir);
+	f = fopen(p, "wb");
+	fwrite(ctl.raw, 1, CONTROL_FILE_SIZE, f);
+	fclose(f);
+	free(p);
+	memcpy(id.control, ctl.raw, CONTROL_FILE_SIZE);
+	before = fingerprint(dir);
+	memset(data, 'Z', sizeof(data));
+
+	w = target_writer_open(dir, false, &err);
+	ck_assert(target_writer_begin(w, &id, &ctl, false, &err));
+	ck_assert(target_writer_protect(w, "base/100", 0, sizeof(data), &err));
+	ck_assert(target_writer_seal(w, &err));
+	nb.w = w;
+	ck_assert_int_eq(pthread_create(&th, NULL, protect_next, &nb), 0);
+	ck_assert(target_writer_write(w, "base/100", 0, data, sizeof(data), &err));
+	ck_assert(target_writer_remove_file(w, "base/101", &err));
+	ck_assert(target_writer_truncate(w, "base/102", 8192 * 3, &err));
+	ck_assert(target_writer_create_dir(w, "base/200", &err));
+	ck_assert_int_eq(pthread_join(th, NULL), 0);
+	ck_assert_msg(nb.ok, "%s", nb.err.msg);
+	ck_assert(target_writer_seal(w, &err));
+	ck_assert(target_writer_write(w, "base/100", 8192 * 2, data, sizeof(data), &err));
+	ck_assert(target_writer_write(w, "base/102", 8192, data, 8192, &err));
+	ck_assert(target_writer_write(w, "base/102", 8192 * 3, data, sizeof(data), &err));
+	target_writer_close(w);		/* as if killed: the journal stays */
+
+	after = fingerprint(dir);
+	ck_assert_str_ne(before, after);
+	ck_assert(journal_read(dir, &jr, &incomplete, &err));
+	ck_assert(!incomplete);
+	ck_assert(target_rollback(dir, jr, false, &err));
+	journal_reader_close(jr);
+	free(after);
+	after = fingerprint(dir);
+	ck_assert_str_eq(before, after);
+	ck_assert(journal_remove(dir, false, &err));
 	free(before);
 	free(after);
 	remove_tree(dir);
@@ -403,6 +495,7 @@ journal_suite(void)
 	TCase	   *tc = tcase_create("core");
 
 	tcase_add_test(tc, rollback_restores_everything);
+	tcase_add_test(tc, protect_beside_changes);
 	tcase_add_test(tc, dry_run_cannot_write);
 	tcase_add_test(tc, torn_tail_and_damage);
 	tcase_add_test(tc, journal_dir_beside);
