@@ -102,6 +102,23 @@ is "$(node_psql src "SELECT '$y'::pg_lsn < '$x'::pg_lsn")" t \
 expect_gone tgtw postgres "SELECT count(*) FROM t WHERE v = 'OLD-BACKUP-ONLY'" "wal: rows written on the restored backup"
 expect_gone tgtw postgres "SELECT count(*) FROM pg_class WHERE relname = 'gone_later'" "wal: a table the source dropped"
 node_stop tgtw fast
+
+# the target's own 00000002.history lost: without it the two timelines 2
+# cannot be told apart, so the run is refused and changes nothing
+node_copy tgtw tgtw_nohist
+rm "${NODE_DATA[tgtw_nohist]}/pg_wal/00000002.history"
+before=$(content_fingerprint "${NODE_DATA[tgtw_nohist]}")
+st=0
+run_rewind tgtw_nohist src -R || st=$?
+out=$(cat "$REWIND_OUT")
+is "$st" 1 "no history: the target without its 00000002.history is refused"
+like "$out" "error: .*timeline history of the target \\(timeline 2\\)" "... saying whose history is missing"
+like "$out" "hint: .*pg_wal/00000002\\.history.*restore it from the archive" "... and what to do"
+is "$(content_fingerprint "${NODE_DATA[tgtw_nohist]}" | sha256sum)" "$(sha256sum <<<"$before")" \
+    "... and the target is unchanged"
+ok "... with no journal beside it" test ! -e "${NODE_DATA[tgtw_nohist]}.rewind-journal"
+rm -rf "${NODE_DATA[tgtw_nohist]}"
+
 st=0
 run_rewind tgtw src -R || st=$?
 out=$(cat "$REWIND_OUT")
