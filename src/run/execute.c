@@ -23,8 +23,14 @@
 #include "util/test_hooks.h"
 #include "xalloc.h"
 
-/* Ranges handed to the source at once; it batches them into round trips. */
+/*
+ * Ranges handed to the source at once; it batches them into round trips.
+ * The first batch is saved in the journal before any fetch starts, so it
+ * is small, and each one after it twice the one before (up to the most):
+ * the fetch starts early and the saving keeps ahead of it.
+ */
 #define QUEUE_RANGES 4096
+#define QUEUE_RANGES_FIRST 256
 
 typedef struct range_owner {
 	const plan_entry *entry;
@@ -169,6 +175,7 @@ typedef struct fetch_queue {
 	int			ready;			/* protected, not yet sealed and fetched; or -1 */
 	int			protecting;		/* given to prot; or -1 */
 	const batch *fetching;
+	size_t		limit;			/* ranges the batch being filled takes */
 	protector	prot;
 	source	   *src;
 	target_writer *w;
@@ -299,6 +306,7 @@ protect_start(fetch_queue *q, int k)
 	p->w = q->w;
 	p->b = &q->b[k];
 	q->protecting = k;
+	q->limit = q->limit * 2 > QUEUE_RANGES ? QUEUE_RANGES : q->limit * 2;
 	p->running = pthread_create(&p->th, NULL, protect_batch, p) == 0;
 	if (!p->running)
 		protect_batch(p);
@@ -380,7 +388,7 @@ flush_all(fetch_queue *q, rw_error *err)
 static bool
 batch_full(fetch_queue *q, rw_error *err)
 {
-	while (q->b[q->filling].n == QUEUE_RANGES)
+	while (q->b[q->filling].n >= q->limit)
 		if (!flush_step(q, err))
 			return false;
 	return true;
@@ -537,6 +545,7 @@ execute_plan(const plan *p, source *src, target_writer *w, progress *prog,
 	q->entries = p->entries;
 	q->changes = xcalloc(p->n, 1);
 	q->ready = q->protecting = -1;
+	q->limit = QUEUE_RANGES_FIRST;
 	prog->total = p->totals.fetch_bytes;
 	meter_start(&q->meter, src);
 
