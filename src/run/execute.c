@@ -23,8 +23,14 @@
 #include "util/test_hooks.h"
 #include "xalloc.h"
 
-/* Ranges handed to the source at once; it batches them into round trips. */
+/*
+ * Ranges handed to the source at once; it batches them into round trips.
+ * The first batch is saved in the journal before any fetch starts, so it
+ * is small, and each one after it twice the one before (up to the most):
+ * the fetch starts early and the saving keeps ahead of it.
+ */
 #define QUEUE_RANGES 4096
+#define QUEUE_RANGES_FIRST 256
 
 typedef struct range_owner {
 	const plan_entry *entry;
@@ -49,6 +55,8 @@ typedef struct link_meter {
 	uint64_t	last_bytes;		/* src->bytes_fetched then */
 	double		start_s;		/* when the copy started */
 	double		fetch_s;		/* time spent in the source's fetch */
+	double		protect_s;		/* waiting for the next batch's old bytes to be saved */
+	double		seal_s;			/* syncing the journal before a batch's writes */
 	size_t		fetches;		/* batches fetched */
 } link_meter;
 
@@ -68,6 +76,8 @@ meter_start(link_meter *m, const source *src)
 	m->last_s = m->on ? now_s() : 0;
 	m->start_s = m->last_s;
 	m->fetch_s = 0;
+	m->protect_s = 0;
+	m->seal_s = 0;
 	m->fetches = 0;
 	m->last_bytes = src->bytes_fetched;
 }
@@ -86,9 +96,18 @@ meter_fetch(link_meter *m, source *src, const fetch_range *ranges, size_t n,
 	return ok;
 }
 
+/* Time since t0 added to *sum, for --debug. */
+static void
+meter_add(const link_meter *m, double *sum, double t0)
+{
+	if (m->on)
+		*sum += now_s() - t0;
+}
+
 /*
  * At the end: how long the copy took and how much of it no fetch ran (the
- * journal being written, the target changed between batches).
+ * journal being written, the target changed between batches), and of that
+ * how long the fetch waited for the journal.
  */
 static void
 meter_end(link_meter *m)
@@ -98,8 +117,9 @@ meter_end(link_meter *m)
 	if (!m->on)
 		return;
 	total = now_s() - m->start_s;
-	log_debug("copy: %.2f s, of which %.2f s fetching (%zu batches); no fetch ran for %.2f s",
-			  total, m->fetch_s, m->fetches, total - m->fetch_s);
+	log_debug("copy: %.2f s, of which %.2f s fetching (%zu batches); no fetch ran for %.2f s "
+			  "(%.2f s waiting for old bytes saved in the journal, %.2f s syncing it)",
+			  total, m->fetch_s, m->fetches, total - m->fetch_s, m->protect_s, m->seal_s);
 }
 
 /* A line when an interval has passed (or at the end, when final). */
@@ -155,6 +175,7 @@ typedef struct fetch_queue {
 	int			ready;			/* protected, not yet sealed and fetched; or -1 */
 	int			protecting;		/* given to prot; or -1 */
 	const batch *fetching;
+	size_t		limit;			/* ranges the batch being filled takes */
 	protector	prot;
 	source	   *src;
 	target_writer *w;
@@ -285,6 +306,7 @@ protect_start(fetch_queue *q, int k)
 	p->w = q->w;
 	p->b = &q->b[k];
 	q->protecting = k;
+	q->limit = q->limit * 2 > QUEUE_RANGES ? QUEUE_RANGES : q->limit * 2;
 	p->running = pthread_create(&p->th, NULL, protect_batch, p) == 0;
 	if (!p->running)
 		protect_batch(p);
@@ -318,8 +340,11 @@ flush_step(fetch_queue *q, rw_error *err)
 {
 	int			k;
 	bool		ok;
+	double		t0 = q->meter.on ? now_s() : 0;
 
-	if (!protect_wait(q, err))
+	ok = protect_wait(q, err);
+	meter_add(&q->meter, &q->meter.protect_s, t0);
+	if (!ok)
 		return false;
 	if (q->ready < 0)
 	{
@@ -332,7 +357,10 @@ flush_step(fetch_queue *q, rw_error *err)
 	}
 	k = q->ready;
 	q->ready = -1;
-	if (!target_writer_seal(q->w, err))
+	t0 = q->meter.on ? now_s() : 0;
+	ok = target_writer_seal(q->w, err);
+	meter_add(&q->meter, &q->meter.seal_s, t0);
+	if (!ok)
 		return false;
 	if (q->b[q->filling].n > 0)
 	{
@@ -360,7 +388,7 @@ flush_all(fetch_queue *q, rw_error *err)
 static bool
 batch_full(fetch_queue *q, rw_error *err)
 {
-	while (q->b[q->filling].n == QUEUE_RANGES)
+	while (q->b[q->filling].n >= q->limit)
 		if (!flush_step(q, err))
 			return false;
 	return true;
@@ -517,6 +545,7 @@ execute_plan(const plan *p, source *src, target_writer *w, progress *prog,
 	q->entries = p->entries;
 	q->changes = xcalloc(p->n, 1);
 	q->ready = q->protecting = -1;
+	q->limit = QUEUE_RANGES_FIRST;
 	prog->total = p->totals.fetch_bytes;
 	meter_start(&q->meter, src);
 

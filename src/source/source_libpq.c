@@ -84,12 +84,24 @@ fail_stalled(pq_source *ps, rw_error *err)
 }
 
 /*
+ * While conns[want] has a row to give, it is not read, and the other busy
+ * connections are read at most this often.  libpq moves what it holds of
+ * a connection unread to the front of its buffer at each read once rows
+ * were taken from it: reading conns[want] at every row copied up to a
+ * whole batch per row, which cost more than the transfer itself for 8 kB
+ * blocks.  The others are read in time for no server to wait long on a
+ * full socket, with fewer system calls than at every row.
+ */
+#define READ_ALL_INTERVAL_MS 10
+
+/*
  * Send what is queued on the busy connections and read what arrives on
  * them until conns[want] has a whole result (or row) to give (PQgetResult
- * will not block), so that no server waits on a full socket.  What the
- * others have sent is read even when conns[want] is ready at once: while
- * its rows are written, theirs keep coming.  No byte from any of them for
- * the stall limit fails the wait.
+ * will not block), so that no server waits long on a full socket.  What
+ * the others have sent is read every READ_ALL_INTERVAL_MS, even when
+ * conns[want] is ready at once: while its rows are written, theirs keep
+ * coming; conns[want] is read only when it has no whole row.  No byte from
+ * any of them for the stall limit fails the wait.
  */
 bool
 pq_wait_conns(pq_source *ps, PGconn *const *conns, const bool *busy, int nconns, int want,
@@ -104,6 +116,9 @@ pq_wait_conns(pq_source *ps, PGconn *const *conns, const bool *busy, int nconns,
 		int			nfds = 0;
 		bool		want_unsent = false;
 		bool		ready;
+		int64_t		now = now_ms();
+		int64_t		since_all = now - ps->read_all_ms;
+		bool		read_all = since_all >= READ_ALL_INTERVAL_MS || since_all < 0;
 		int64_t		left;
 
 		for (int c = 0; c < nconns; c++)
@@ -115,15 +130,22 @@ pq_wait_conns(pq_source *ps, PGconn *const *conns, const bool *busy, int nconns,
 			if ((unsent = PQflush(conns[c])) < 0)
 				return pq_fail(err, conns[c], NULL, "could not send to the source server");
 			want_unsent = want_unsent || (c == want && unsent == 1);
+			if (c != want && !read_all && unsent != 1)
+				continue;
 			fds[nfds].fd = PQsocket(conns[c]);
 			fds[nfds].events = (short) (POLLIN | (unsent == 1 ? POLLOUT : 0));
 			fds[nfds].revents = 0;
 			map[nfds++] = c;
 		}
 		ready = !want_unsent && !PQisBusy(conns[want]);
-		left = ready ? 0 : (int64_t) ps->timeout_s * 1000 - (now_ms() - last_byte);
+		if (ready && !read_all)
+			return true;
+		left = ready ? 0 : (int64_t) ps->timeout_s * 1000 - (now - last_byte);
 		if (!ready && left <= 0)
 			return fail_stalled(ps, err);
+		/* the others left out of the poll are read when their turn comes */
+		if (!read_all && left > READ_ALL_INTERVAL_MS - since_all)
+			left = READ_ALL_INTERVAL_MS - since_all;
 		if (poll(fds, (nfds_t) nfds, (int) left) < 0)
 		{
 			if (errno == EINTR)
@@ -138,6 +160,8 @@ pq_wait_conns(pq_source *ps, PGconn *const *conns, const bool *busy, int nconns,
 				return pq_fail(err, conns[map[i]], NULL, "could not read from the source server");
 			last_byte = now_ms();
 		}
+		if (read_all)
+			ps->read_all_ms = now;
 		if (ready)
 			return true;
 	}

@@ -25,6 +25,7 @@ typedef struct pq_source {
 	int			jobs;			/* connections fetch may use, conn included */
 	int			timeout_s;		/* --timeout: longest silence from the source */
 	bool		stalled;		/* the source went silent: its connections are unusable */
+	int64_t		read_all_ms;	/* when pq_wait_conns last read every busy connection */
 	PGconn	   *extra[SOURCE_MAX_JOBS - 1];	/* the others, opened on first use */
 	PGconn	   *backup;			/* the session of a base backup in progress */
 	uint64_t	max_rate;		/* --max-rate: bytes per second, 0: no limit */

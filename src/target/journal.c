@@ -65,10 +65,20 @@ struct journal {
 	int			fd;
 	bool		sync;
 	bool		dirty;			/* appended since the last fsync */
-	uint64_t	size;
-	uint8_t    *buf;			/* one record being assembled */
+	uint64_t	size;			/* written and pending */
+	/*
+	 * Records not yet written: old bytes (JR_DATA) are gathered here and
+	 * written together at the next barrier, the next other record, or when
+	 * JOURNAL_WRITE_BUF is full; they protect nothing before that barrier,
+	 * which every change they protect waits for.
+	 */
+	uint8_t    *buf;
+	size_t		buf_len;
 	size_t		buf_cap;
 };
+
+/* What the pending records may reach before they are written. */
+#define JOURNAL_WRITE_BUF (1024 * 1024)
 
 void
 journal_marked_control(const pg_control *orig, uint8_t out[CONTROL_FILE_SIZE])
@@ -218,6 +228,26 @@ write_all(journal *j, const uint8_t *data, size_t len, rw_error *err)
 	return true;
 }
 
+/*
+ * The pending records written, in one write: a kill leaves a prefix of
+ * them, whose last record the reader finds torn.  After a failure they are
+ * dropped: a partly written record is not written again behind itself.
+ */
+static bool
+write_pending(journal *j, rw_error *err)
+{
+	int			failed;
+
+	if (j->buf_len == 0)
+		return true;
+	failed = io_append_all(j->io, j->fd, j->buf, j->buf_len);
+	j->buf_len = 0;
+	j->dirty = true;
+	if (failed != 0)
+		return rw_fail_errno(err, errno, "could not write journal \"%s\"", j->path);
+	return true;
+}
+
 journal *
 journal_create(const char *pgdata, const journal_identity *id, bool sync, rw_error *err)
 {
@@ -297,8 +327,11 @@ journal_append(journal *j, const jrec *r, rw_error *err)
 
 	if (pathlen == 0 || pathlen > PATH_MAX_LEN || r->len > JOURNAL_PIECE_MAX)
 		return rw_fail(err, RW_EINTERNAL, "journal record for \"%s\" out of bounds", r->path);
-	xgrow((void **) &j->buf, &j->buf_cap, need, 1);
-	b = j->buf;
+	if (j->buf_len > 0 && j->buf_len + need > JOURNAL_WRITE_BUF && !write_pending(j, err))
+		return false;
+	xgrow((void **) &j->buf, &j->buf_cap, j->buf_len + need, 1);
+	/* assembled in place, after the pending records */
+	b = j->buf + j->buf_len;
 	memset(b, 0, REC_FIXED);
 	memcpy(b + R_MAGIC, &magic, 4);
 	b[R_TYPE] = (uint8_t) r->type;
@@ -323,13 +356,17 @@ journal_append(journal *j, const jrec *r, rw_error *err)
 	crc = crc32c_update(CRC32C_INIT, b, R_CRC);
 	crc = crc32c_final(crc32c_update(crc, r->path, pathlen));
 	memcpy(b + R_CRC, &crc, 4);
-	/* one write per record: a kill leaves at most a prefix of the last one */
-	return write_all(j, b, REC_FIXED + pathlen + clen, err);
+	j->buf_len += REC_FIXED + pathlen + clen;
+	j->size += REC_FIXED + pathlen + clen;
+	/* only old bytes wait for the barrier; every other record is written now */
+	return r->type == JR_DATA || write_pending(j, err);
 }
 
 bool
 journal_barrier(journal *j, rw_error *err)
 {
+	if (!write_pending(j, err))
+		return false;
 	if (!j->dirty)
 		return true;
 	if (j->sync && j->io->ops->fdatasync(j->io, j->fd) != 0)
@@ -347,8 +384,13 @@ journal_size(const journal *j)
 void
 journal_close(journal *j)
 {
+	rw_error	err;
+
 	if (j == NULL)
 		return;
+	/* a failed run's last old bytes too: the records are whole, the next run reads them */
+	if (j->fd >= 0)
+		(void) write_pending(j, &err);
 	if (j->fd >= 0)
 		j->io->ops->close(j->io, j->fd);
 	io_close(j->io);

@@ -118,10 +118,14 @@ typedef struct journal journal;
 journal    *journal_create(const char *pgdata, const journal_identity *id, bool sync,
 						   rw_error *err);
 
-/* Append a record (not yet durable). */
+/*
+ * Append a record (not yet durable).  Old bytes (JR_DATA) may stay in
+ * memory until the next barrier or the next other record; every other
+ * record is written to the file at once.
+ */
 bool		journal_append(journal *j, const jrec *r, rw_error *err);
 
-/* Make everything appended so far durable (one fsync, only if needed). */
+/* Make everything appended so far written and durable (one fsync, only if needed). */
 bool		journal_barrier(journal *j, rw_error *err);
 
 /* Bytes written to the journal so far. */

@@ -56,4 +56,12 @@ ok "--debug prints how long the copy took and how much of it no fetch ran" test 
 ok "the copy's time is the time fetching plus the time no fetch ran" \
     awk '{ for (i = 1; i <= NF; i++) if ($i == "copy:") { t = $(i + 1); f = $(i + 5); r = $(i + 14) } }
         END { d = t - f - r; exit !(t > 0 && f > 0 && f <= t && d < 0.02 && d > -0.02) }' <<<"$copy"
+# of the time no fetch ran: waiting for the journal to save the old bytes
+# of the next batch, and syncing it before a batch is written
+like "$copy" 'no fetch ran for -?[0-9]+\.[0-9]{2} s \([0-9]+\.[0-9]{2} s waiting for old bytes saved in the journal, [0-9]+\.[0-9]{2} s syncing it\)' \
+    "--debug says how long the copy waited for the journal"
+# shellcheck disable=SC2016 # $(i + 1) is awk's
+ok "the waits for the journal are part of the time no fetch ran" \
+    awk '{ for (i = 1; i <= NF; i++) if ($i == "copy:") { r = $(i + 14); p = substr($(i + 16), 2); s = $(i + 26) } }
+        END { exit !(p + s <= r + 0.02) }' <<<"$copy"
 done_testing

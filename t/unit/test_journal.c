@@ -391,6 +391,71 @@ START_TEST(torn_tail_and_damage)
 }
 END_TEST
 
+/* Records in the journal file now, as journal_read finds them. */
+static size_t
+records_on_disk(const char *dir)
+{
+	journal_reader *jr;
+	bool		incomplete;
+	rw_error	err;
+	size_t		n;
+
+	ck_assert(journal_read(dir, &jr, &incomplete, &err));
+	n = journal_reader_count(jr);
+	journal_reader_close(jr);
+	return n;
+}
+
+/*
+ * Old bytes (JR_DATA) are written together, at the latest by the barrier
+ * before the change they protect; any other record is written at once, and
+ * so are the old bytes before it.  A journal closed without a barrier (a
+ * failed run) still holds every record appended.
+ */
+START_TEST(data_written_by_barrier)
+{
+	char	   *dir = make_pgdata();
+	journal_identity id = {.major = 15};
+	journal    *j;
+	rw_error	err;
+	uint8_t		data[4000];
+	jrec		r = {.type = JR_DATA, .path = "base/100", .data = data, .len = sizeof(data)};
+	jrec		step = {.type = JR_STEP, .path = ".", .offset = JSTEP_COPIED};
+	size_t		n = 0;
+
+	/* bytes that do not compress: 300 records take more than 1 MB */
+	srand(7);
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t) rand();
+	j = journal_create(dir, &id, false, &err);
+	ck_assert_ptr_nonnull(j);
+	for (int i = 0; i < 3; i++)
+		ck_assert(journal_append(j, &r, &err));
+	ck_assert_uint_eq(records_on_disk(dir), 0);
+	ck_assert(journal_barrier(j, &err));
+	ck_assert_uint_eq(records_on_disk(dir), 3);
+
+	ck_assert(journal_append(j, &r, &err));
+	ck_assert(journal_append(j, &step, &err));
+	ck_assert_uint_eq(records_on_disk(dir), 5);
+
+	/* more than the buffer takes: the first ones are written without a barrier */
+	for (int i = 0; i < 300; i++)
+		ck_assert(journal_append(j, &r, &err));
+	n = records_on_disk(dir);
+	ck_assert_uint_gt(n, 5);
+	ck_assert_uint_lt(n, 305);
+	ck_assert(journal_barrier(j, &err));
+	ck_assert_uint_eq(records_on_disk(dir), 305);
+
+	ck_assert(journal_append(j, &r, &err));
+	journal_close(j);
+	ck_assert_uint_eq(records_on_disk(dir), 306);
+	remove_tree(dir);
+	free(dir);
+}
+END_TEST
+
 START_TEST(journal_dir_beside)
 {
 	char	   *d = journal_dir("/srv/pg/data//");
@@ -498,6 +563,7 @@ journal_suite(void)
 	tcase_add_test(tc, protect_beside_changes);
 	tcase_add_test(tc, dry_run_cannot_write);
 	tcase_add_test(tc, torn_tail_and_damage);
+	tcase_add_test(tc, data_written_by_barrier);
 	tcase_add_test(tc, journal_dir_beside);
 	tcase_add_test(tc, space_estimate_counts);
 	tcase_add_test(tc, space_check_refuses);
