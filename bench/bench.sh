@@ -32,9 +32,10 @@
 # How each figure is measured:
 #   wall time, peak RSS, bytes written:  /usr/bin/time -v ("Elapsed",
 #       "Maximum resident set size", "File system outputs" x 512 bytes)
-#   start: date before and after pg_ctl start -w -t 600 (which returns once
-#       the postmaster reports a hot standby ready); pg_is_in_recovery()
-#       checked after; the node then stopped (pg_ctl stop -D, untimed)
+#   start: date before and after pg_ctl start -w -t 600, which returns once
+#       the postmaster reports a hot standby ready (it looks ten times a
+#       second: up to 0.1 s late); pg_is_in_recovery() checked after; the
+#       node then stopped (pg_ctl stop -D, untimed)
 #   bytes fetched, rewind:    --format json, .plan.bytes_fetched (file
 #       contents and SHA-256 digests received, its own counter)
 #   bytes fetched, pg_rewind: -P, the last progress line "N/M kB (100%)

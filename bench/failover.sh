@@ -58,9 +58,11 @@ BENCH_HISTORY=${BENCH_HISTORY:-${_in[1]}}
 BENCH_BEFORE=${BENCH_BEFORE:-${_in[2]}}
 BENCH_DIVERGE=${BENCH_DIVERGE:-${_in[3]}}
 BENCH_WAL_KEEP=${BENCH_WAL_KEEP:-${_in[4]}}
-# the input as the tables' headers name it
+# the input as the tables' headers name it, with what was changed of it
+_own=""
+[[ "$BENCH_SCALE $BENCH_HISTORY $BENCH_BEFORE $BENCH_DIVERGE $BENCH_WAL_KEEP" == "${_in[*]}" ]] || _own=" (changed by BENCH_* settings)"
 # shellcheck disable=SC2034  # used by the scripts that source this file
-BENCH_INPUT_DESC="input $BENCH_INPUT: pgbench scale $BENCH_SCALE${BENCH_HOT_SCALE:+ (traffic on the rows of scale $BENCH_HOT_SCALE)}, $BENCH_HISTORY transactions of history, a checkpoint, $BENCH_BEFORE before the divergence, $BENCH_DIVERGE on each side after it, wal_keep_size $BENCH_WAL_KEEP"
+BENCH_INPUT_DESC="input $BENCH_INPUT$_own: pgbench scale $BENCH_SCALE${BENCH_HOT_SCALE:+ (traffic on the rows of scale $BENCH_HOT_SCALE)}, $BENCH_HISTORY transactions of history, a checkpoint, $BENCH_BEFORE before the divergence, $BENCH_DIVERGE on each side after it, wal_keep_size $BENCH_WAL_KEEP"
 BENCH_NETNS=${BENCH_NETNS:-1}
 export PG_MAJOR=15 HARNESS_MODE=demo
 : "${REWIND_BIN:?set REWIND_BIN (make bench does)}"
