@@ -21,9 +21,9 @@
 #   limit s    the physical limit (below), "x limit" the measure's ratio to
 #              it and whether that meets issue 17's goal (<= 1.25x)
 #   fetched    bytes fetched from the source, its ratio to the minimum;
-#              wire: bytes through the namespace's loopback over the tool
-#              run and the start (1 Gbit/s only); bytes written on the
-#              target; fsync/fdatasync calls; peak RSS
+#              wire: bytes through the namespace's loopback during the
+#              tool's run + during the start (1 Gbit/s only); bytes written
+#              on the target; fsync/fdatasync calls; peak RSS
 # and, for rewind's last round per (link, cache), the link's use over time
 # (bench/link_timeline.py: MB/s in each second, the share of the run the
 # link idled).  Both rewound nodes of the last loopback round are then
@@ -60,10 +60,11 @@
 # Variables, besides bench/failover.sh's: BENCH_ROUNDS (default 3),
 # BENCH_JOBS (rewind --jobs, default 8), BENCH_CACHE (warm, cold or
 # warm,cold; default warm, cold with BENCH_COLD=1; cold rounds need root,
-# to write /proc/sys/vm/drop_caches, and are skipped without), BENCH_PG_REWIND=0 to time rewind alone,
-# BENCH_RESULTS to keep the raw per-run figures (tool, link, cache, tool s,
-# start s, fetched, written, peak RSS kB, wire bytes) in that file.  A quick
-# look: BENCH_SCALE=50 BENCH_HISTORY=100000 BENCH_BEFORE=20000
+# to write /proc/sys/vm/drop_caches, and are skipped without),
+# BENCH_PG_REWIND=0 to time rewind alone, BENCH_GOODPUT_MB, BENCH_RESULTS to
+# keep the raw per-run figures (tool, link, cache, tool s, start s, fetched,
+# written, peak RSS kB, wire bytes of the tool, of the start) in that file.
+# A quick look: BENCH_SCALE=50 BENCH_HISTORY=100000 BENCH_BEFORE=20000
 # BENCH_DIVERGE=5000 BENCH_ROUNDS=1.
 set -euo pipefail
 
@@ -154,12 +155,12 @@ standby_start() {
 
 # run_tool TOOL NODE LINK CACHE — rewind NODE from new, then start NODE;
 # append a line to RESULTS: tool link cache tool_s start_s fetched written
-# rss_kb wire
+# rss_kb wire_tool wire_start
 run_tool() {
     local tool=$1 node=$2 link=$3 cache=$4
     local out=$SCRATCH/run-$tool-$node.out err=$SCRATCH/run-$tool-$node.err tv=$SCRATCH/time-$tool-$node
     local conn="host=127.0.0.1 port=${NODE_PORT[new]} user=postgres dbname=postgres"
-    local cmd=() wrap=() fetched t0 t1 b0=0 b1=0
+    local cmd=() wrap=() fetched t0 t1 b0=0 b1=0 b2=0
     if [[ $tool == rewind ]]; then
         cmd=("$TOOL" -D "${NODE_DATA[$node]}" --source-server="$conn" -R --jobs="$BENCH_JOBS" --format json --debug)
     else
@@ -169,10 +170,11 @@ run_tool() {
     if [[ $cache == cold ]]; then drop_cache; fi
     "${wrap[@]}" "${AS_OWNER[@]}" "$TIME" -v -o "$tv" "${cmd[@]}" >"$out" 2>"$err" || {
         echo "bench: $tool failed:"; tail -n 20 "$out" "$err"; exit 1; }
+    if [[ $link == 1gbit ]]; then b1=$(netns_bytes); fi
     t0=$(now_s)
     standby_start "$node" "$link"
     t1=$(now_s)
-    if [[ $link == 1gbit ]]; then b1=$(netns_bytes); fi
+    if [[ $link == 1gbit ]]; then b2=$(netns_bytes); fi
     [[ $(node_psql "$node" "SELECT pg_is_in_recovery()") == t ]] || { echo "bench: $node is not a standby"; exit 1; }
     node_stop "$node" fast
     if [[ $tool == rewind ]]; then
@@ -181,13 +183,13 @@ run_tool() {
         fetched=$(cat "$out" "$err" | grep -o '[0-9]*/[0-9]* kB (100%) copied' | tail -n 1 | cut -d/ -f1)
         fetched=$(( ${fetched:-0} * 1024 ))
     fi
-    awk -v tool="$tool" -v link="$link" -v cache="$cache" -v fetched="$fetched" -v wire=$((b1 - b0)) \
+    awk -v tool="$tool" -v link="$link" -v cache="$cache" -v fetched="$fetched" -v wire=$((b1 - b0)) -v wire_start=$((b2 - b1)) \
         -v t0="$t0" -v t1="$t1" -F': ' '
         /Elapsed \(wall clock\)/ { n = split($2, p, ":"); w = 0; for (i = 1; i <= n; i++) w = w * 60 + p[i] }
         /Maximum resident set size/ { rss = $2 }
         /File system outputs/ { out = $2 * 512 }
-        END { printf "%s\t%s\t%s\t%.2f\t%.2f\t%.0f\t%.0f\t%.0f\t%.0f\n",
-                     tool, link, cache, w, t1 - t0, fetched, out, rss, wire }' "$tv" >>"$RESULTS"
+        END { printf "%s\t%s\t%s\t%.2f\t%.2f\t%.0f\t%.0f\t%.0f\t%.0f\t%.0f\n",
+                     tool, link, cache, w, t1 - t0, fetched, out, rss, wire, wire_start }' "$tv" >>"$RESULTS"
 }
 
 # count_fsyncs TOOL NODE — fsync + fdatasync calls of one run
@@ -313,18 +315,18 @@ for link, cache in keys:
     if len(med) == 2 and med['rewind'] > 0:
         print(f"{link:9} {cache:5} pg_rewind/rewind, time to a standby: {med['pg_rewind'] / med['rewind']:.1f}x")
 print()
-print("bytes, the last round (wire: through the namespace's loopback over the tool and the start):")
-print(f"{'link':9} {'cache':5} {'tool':10} {'fetched MB':>11} {'x minimum':>9} {'wire MB':>9} "
+print("bytes, the last round (wire: through the namespace's loopback during the tool's run + during the start):")
+print(f"{'link':9} {'cache':5} {'tool':10} {'fetched MB':>11} {'x minimum':>9} {'wire MB':>13} "
       f"{'written MB':>11} {'fsyncs':>7} {'peak RSS MB':>11}")
 for link, cache in keys:
     for tool in ('rewind', 'pg_rewind'):
         rs = runs(tool, link, cache)
         if not rs:
             continue
-        fetched, written, wire = int(rs[-1][5]), int(rs[-1][6]), int(rs[-1][8])
+        fetched, written, wire, wire_start = int(rs[-1][5]), int(rs[-1][6]), int(rs[-1][8]), int(rs[-1][9])
         rss = max(int(r[7]) for r in rs)
-        wire_s = f"{wire / MB:9.1f}" if link != 'loopback' else f"{'-':>9}"
-        print(f"{link:9} {cache:5} {tool:10} {fetched / MB:11.1f} {fetched / minimum:9.2f} {wire_s} "
+        wire_s = f"{wire / MB:.1f}+{wire_start / MB:.1f}" if link != 'loopback' else '-'
+        print(f"{link:9} {cache:5} {tool:10} {fetched / MB:11.1f} {fetched / minimum:9.2f} {wire_s:>13} "
               f"{written / MB:11.1f} {fsyncs[tool]:>7} {rss / 1024:11.1f}")
 EOF
 
