@@ -13,15 +13,25 @@
 # new primary ("new") running, and sets DIVERGE (the divergence point) and
 # SRC_END (the source's insert position at the end).
 #
-# Variables: BENCH_SCALE (pgbench scale, default 300), BENCH_HISTORY
-# (transactions that only take an xid, before the standby exists, default
-# 2000000), BENCH_BEFORE (pgbench transactions while the standby follows,
-# default 200000), BENCH_DIVERGE (pgbench transactions on each side after
-# the divergence, default 20000), BENCH_WAL_KEEP (wal_keep_size, default
-# 2GB; it must hold all WAL from the standby's creation on, or the old
-# primary's shutdown removes WAL a WAL-based rewind needs: 4GB at scale
-# 1000), BENCH_NETNS=0 to skip the 1 Gbit/s part, BENCH_HOT_SCALE to hold
-# the divergence itself constant across scales (see below).
+# Variables: BENCH_INPUT (the named input, below: its parameters are the
+# defaults of the next five), BENCH_SCALE (pgbench scale), BENCH_HISTORY
+# (transactions that only take an xid, before the standby exists),
+# BENCH_BEFORE (pgbench transactions while the standby follows),
+# BENCH_DIVERGE (pgbench transactions on each side after the divergence),
+# BENCH_WAL_KEEP (wal_keep_size; it must hold all WAL from the standby's
+# creation on, or the old primary's shutdown removes WAL a WAL-based rewind
+# needs: 4GB at scale 1000), BENCH_NETNS=0 to skip the 1 Gbit/s part,
+# BENCH_HOT_SCALE to hold the divergence itself constant across scales (see
+# below).
+#
+# The named inputs (BENCH_INPUT):
+#   failover  (the default) scale 300, 2,000,000 transactions of history,
+#             200,000 before the divergence, 20,000 on each side after it,
+#             wal_keep_size 2GB: a standby that followed a busy primary
+#   issue17   scale 300, 5,000,000 transactions of history, 60,000 before
+#             the divergence, 20,000 on each side after it, wal_keep_size
+#             2GB: issue 17's failover (more pg_xact, less WAL before the
+#             divergence)
 #
 # The same number of pgbench transactions is not the same divergence at two
 # scales: spread over a table ten times larger, they touch more distinct
@@ -36,13 +46,24 @@
 # "${NETNS_EXEC[@]}" reaches it by TCP through the shaped link only.
 set -euo pipefail
 
-BENCH_SCALE=${BENCH_SCALE:-300}
-BENCH_HISTORY=${BENCH_HISTORY:-2000000}
-BENCH_BEFORE=${BENCH_BEFORE:-200000}
-BENCH_DIVERGE=${BENCH_DIVERGE:-20000}
-BENCH_WAL_KEEP=${BENCH_WAL_KEEP:-2GB}
-BENCH_NETNS=${BENCH_NETNS:-1}
+BENCH_INPUT=${BENCH_INPUT:-failover}
 BENCH_HOT_SCALE=${BENCH_HOT_SCALE:-}
+case $BENCH_INPUT in
+    failover) _in=(300 2000000 200000 20000 2GB) ;;
+    issue17) _in=(300 5000000 60000 20000 2GB) ;;
+    *) echo "bench: BENCH_INPUT must be failover or issue17, not '$BENCH_INPUT'"; exit 1 ;;
+esac
+BENCH_SCALE=${BENCH_SCALE:-${_in[0]}}
+BENCH_HISTORY=${BENCH_HISTORY:-${_in[1]}}
+BENCH_BEFORE=${BENCH_BEFORE:-${_in[2]}}
+BENCH_DIVERGE=${BENCH_DIVERGE:-${_in[3]}}
+BENCH_WAL_KEEP=${BENCH_WAL_KEEP:-${_in[4]}}
+# the input as the tables' headers name it, with what was changed of it
+_own=""
+[[ "$BENCH_SCALE $BENCH_HISTORY $BENCH_BEFORE $BENCH_DIVERGE $BENCH_WAL_KEEP" == "${_in[*]}" ]] || _own=" (changed by BENCH_* settings)"
+# shellcheck disable=SC2034  # used by the scripts that source this file
+BENCH_INPUT_DESC="input $BENCH_INPUT$_own: pgbench scale $BENCH_SCALE${BENCH_HOT_SCALE:+ (traffic on the rows of scale $BENCH_HOT_SCALE)}, $BENCH_HISTORY transactions of history, a checkpoint, $BENCH_BEFORE before the divergence, $BENCH_DIVERGE on each side after it, wal_keep_size $BENCH_WAL_KEEP"
+BENCH_NETNS=${BENCH_NETNS:-1}
 export PG_MAJOR=15 HARNESS_MODE=demo
 : "${REWIND_BIN:?set REWIND_BIN (make bench does)}"
 # shellcheck source=t/lib/harness.sh
