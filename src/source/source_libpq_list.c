@@ -66,10 +66,11 @@ add_listed(const PGresult *res, file_list *out, rw_error *err)
 
 /*
  * Connections that share the listing (of --jobs).  Every share reads each
- * database directory whole to pick its names, so shares cost more than
- * they save past the first few: on 2 cores, 200,000 files were listed in
- * 1.32-1.44 s by 2 shares, 1.48-1.55 s by 4, 1.86-1.91 s by 8 (by 1, 1.59-
- * 1.83 s).  A source is a busy primary: two of its cores at most.
+ * database directory whole to pick its names, so more shares soon cost
+ * more than they save: on 2 busy cores, 200,000 files were listed (psql,
+ * twice each) in 1.59 and 1.83 s by one query, 1.32 and 1.44 s by 2
+ * shares, 1.48 and 1.55 s by 4, 1.86 and 1.91 s by 8.  And a source is a
+ * busy primary: the listing takes two of its cores at most.
  */
 #define LIST_SHARES 2
 
@@ -86,9 +87,8 @@ static const char list_what[] = "could not read source file list";
 /*
  * Open up to LIST_SHARES of the --jobs connections (an extra one is the
  * fetch's, opened here instead of at the first fetch) and send each its
- * share.  A busy source
- * (max_connections, a role's connection limit) gets fewer shares, not a
- * failed rewind.
+ * share.  A busy source (max_connections, a role's connection limit) gets
+ * fewer shares, not a failed rewind.
  */
 static bool
 send_shares(pq_source *ps, list_conns *lc, rw_error *err)
@@ -176,7 +176,12 @@ pq_list_files(source *s, file_list *out, rw_error *err)
 
 		for (int c = 0; c < lc.n; c++)
 			ok = take_rows(&lc, c, out, ok, &took, err);
-		/* wait in turn for each busy one, reading the others meanwhile */
+		/*
+		 * Wait in turn for each busy one, reading only its socket: the
+		 * others' rows wait in the kernel (their servers pause when it is
+		 * full), not in libpq's buffers, which would grow by a whole share
+		 * while a slower connection is waited for.
+		 */
 		for (int i = 0; i < lc.n && want < 0; i++)
 			if (lc.busy[(next + i) % lc.n])
 				want = (next + i) % lc.n;
@@ -185,7 +190,7 @@ pq_list_files(source *s, file_list *out, rw_error *err)
 		next = want + 1;
 		if (took)
 			continue;
-		if (!pq_wait_conns(ps, lc.conns, lc.busy, lc.n, want, err))
+		if (!pq_wait_conns(ps, &lc.conns[want], &lc.busy[want], 1, 0, err))
 		{
 			rw_context(err, "%s", list_what);
 			return false;
