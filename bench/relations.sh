@@ -32,7 +32,11 @@
 #
 # Variables: REL_SMALL, REL_LARGE, REL_PER_PARENT, REL_ROUNDS, REL_ARGS
 # (further rewind options, split on spaces), REL_VERIFY (small or all),
-# REL_RESULTS (keep the raw per-run figures: case, wall s, peak RSS kB).
+# REL_RESULTS (keep the raw per-run figures: case, wall s, peak RSS kB),
+# REL_HOLD (a directory: once both cases are measured, both sources stay up
+# and their stopped old primaries stay, named in REL_HOLD/NAME.env, until
+# REL_HOLD/release exists, so that another build can be timed on the same
+# clusters without building them again).
 # Setting up the large case takes some minutes on 2 cores (the catalog of
 # 200,000 relations is written, then copied by pg_basebackup), and about
 # 2.2 GB of disk per copy of its data directory (REL_ROUNDS + 3 of them).
@@ -50,6 +54,7 @@ export PG_MAJOR=15 HARNESS_MODE=demo
 source "$(dirname "${BASH_SOURCE[0]}")/../t/lib/harness.sh"
 TIME=/usr/bin/time
 [[ -x $TIME ]] || { echo "bench: /usr/bin/time is needed (apt-get install time)"; exit 1; }
+[[ -z ${REL_HOLD:-} || -d $REL_HOLD ]] || { echo "bench: REL_HOLD must be an existing directory"; exit 1; }
 [[ $REL_VERIFY == all || $REL_VERIFY == small ]] || { echo "bench: REL_VERIFY must be all or small"; exit 1; }
 ((REL_ROUNDS >= 1 && REL_PER_PARENT >= 1 && REL_SMALL >= 2 && REL_LARGE >= REL_SMALL)) || {
     echo "bench: needs REL_ROUNDS >= 1, REL_PER_PARENT >= 1, 2 <= REL_SMALL <= REL_LARGE"; exit 1; }
@@ -133,8 +138,13 @@ run_case() {
         say "$name: verifying the last rewound node as a standby of its source"
         verify_standby "$name" "$name$REL_ROUNDS" "new$name"
     fi
-    node_stop "new$name" fast
     for ((r = 0; r <= REL_ROUNDS; r++)); do rm -rf "${NODE_DATA[$name$r]}"; done
+    if [[ -n ${REL_HOLD:-} ]]; then
+        printf 'SOURCE=%q\nOLD=%q\nOWNER=%q\n' "$(source_connstr "new$name")" \
+            "${NODE_DATA[old$name]}" "$PG_OS_USER" >"$REL_HOLD/$name.env"
+    else
+        node_stop "new$name" fast
+    fi
 }
 
 run_case small "$REL_SMALL"
@@ -158,3 +168,7 @@ print(f"large - small: {diff:+.2f} s ({'meets' if diff <= 1.0 else 'MISSES'} <= 
       f"peak RSS {max(rss.values()):.1f} MB ({'meets' if max(rss.values()) < 64 else 'MISSES'} < 64 MB)")
 EOF
 if [[ -n ${REL_RESULTS:-} ]]; then cp "$RESULTS" "$REL_RESULTS"; fi
+if [[ -n ${REL_HOLD:-} ]]; then
+    say "holding the clusters (REL_HOLD/*.env) until $REL_HOLD/release exists"
+    until [[ -e $REL_HOLD/release ]]; do sleep 5; done
+fi

@@ -4,6 +4,7 @@
  */
 #include "filelist.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -94,6 +95,69 @@ file_list_find(const file_list *l, const char *path)
 	if (l->n == 0)
 		return NULL;
 	return bsearch(&key, l->items, l->n, sizeof(file_entry), entry_cmp);
+}
+
+/* Is the path of len bytes at key a directory or link in items[0..n)? */
+static bool
+parent_listed(const file_entry *items, size_t n, const char *key, size_t len)
+{
+	size_t		lo = 0;
+	size_t		hi = n;
+
+	while (lo < hi)
+	{
+		size_t		mid = lo + (hi - lo) / 2;
+		const char *p = items[mid].path;
+		size_t		plen = strlen(p);
+		int			c = memcmp(key, p, len < plen ? len : plen);
+
+		if (c == 0 && len == plen)
+			return items[mid].type != FILE_TYPE_REGULAR;
+		if (c < 0 || (c == 0 && len < plen))
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return false;
+}
+
+/*
+ * A parent sorts before its entries ("a" < "a/b"), so it is looked up
+ * among those kept so far; siblings come together, so one lookup serves
+ * a directory's run of entries.
+ */
+size_t
+file_list_drop_orphans(file_list *l)
+{
+	size_t		kept = 0;
+	size_t		dropped;
+	const char *last = NULL;	/* the path whose parent was looked up last */
+	size_t		last_len = 0;
+	bool		last_ok = false;
+
+	for (size_t i = 0; i < l->n; i++)
+	{
+		file_entry	e = l->items[i];
+		const char *slash = strrchr(e.path, '/');
+
+		if (slash != NULL)
+		{
+			size_t		len = (size_t) (slash - e.path);
+
+			if (last == NULL || last_len != len || memcmp(last, e.path, len) != 0)
+			{
+				last_ok = parent_listed(l->items, kept, e.path, len);
+				last = e.path;
+				last_len = len;
+			}
+			if (!last_ok)
+				continue;
+		}
+		l->items[kept++] = e;
+	}
+	dropped = l->n - kept;
+	l->n = kept;
+	return dropped;
 }
 
 void

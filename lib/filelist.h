@@ -40,6 +40,13 @@ void		file_list_add(file_list *l, const char *path, file_type type,
  * unused room given back: a list is sorted once complete. */
 void		file_list_sort(file_list *l);
 const file_entry *file_list_find(const file_list *l, const char *path);	/* after sort */
+/*
+ * After sort: drop every entry whose parent is not listed as a directory or
+ * a link (nor kept itself), as if made after the listing; how many were
+ * dropped.  A listing taken in parts can list a new directory's files
+ * without the directory, which a listing in one walk cannot.
+ */
+size_t		file_list_drop_orphans(file_list *l);
 void		file_list_free(file_list *l);
 
 #endif

@@ -7,6 +7,8 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -85,37 +87,42 @@ add_link(const char *datadir, const char *reldir, const char *name,
 	return ok;
 }
 
-/* Add one directory entry (and, for a directory, what is below it). */
+/*
+ * Add one directory entry (and, for a directory, what is below it).  It is
+ * stat'ed relative to its directory's descriptor dfd: the kernel does not
+ * walk the whole path again for each of a database's many files.
+ */
 static bool
-add_entry(const char *datadir, const char *reldir, const char *name,
-		  file_list *out, rw_error *err)
+add_entry(const char *datadir, int dfd, const char *reldir, const char *name,
+		  const char *relpath, file_list *out, rw_error *err)
 {
-	char	   *relpath;
-	char	   *full;
 	struct stat st;
+	char	   *full;
 	bool		ok = true;
 
-	relpath = (reldir[0] == '\0') ? xstrdup(name) : xasprintf("%s/%s", reldir, name);
-	full = xasprintf("%s/%s", datadir, relpath);
-
-	if (lstat(full, &st) != 0)
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
 	{
-		if (errno != ENOENT)
-			ok = rw_fail_errno(err, errno, "could not stat \"%s\"", full);
+		if (errno == ENOENT)
+			return true;		/* vanished */
+		full = xasprintf("%s/%s", datadir, relpath);
+		ok = rw_fail_errno(err, errno, "could not stat \"%s\"", full);
+		free(full);
+		return ok;
 	}
-	else if (S_ISLNK(st.st_mode))
-		ok = add_link(datadir, reldir, name, relpath, full, out, err);
+	if (S_ISREG(st.st_mode))
+		file_list_add(out, relpath, FILE_TYPE_REGULAR, (uint64_t) st.st_size, NULL);
 	else if (S_ISDIR(st.st_mode))
 	{
 		file_list_add(out, relpath, FILE_TYPE_DIRECTORY, 0, NULL);
 		ok = list_dir(datadir, relpath, out, err);
 	}
-	else if (S_ISREG(st.st_mode))
-		file_list_add(out, relpath, FILE_TYPE_REGULAR, (uint64_t) st.st_size, NULL);
+	else if (S_ISLNK(st.st_mode))
+	{
+		full = xasprintf("%s/%s", datadir, relpath);
+		ok = add_link(datadir, reldir, name, relpath, full, out, err);
+		free(full);
+	}
 	/* sockets, fifos and devices have no place in a data directory: ignored */
-
-	free(relpath);
-	free(full);
 	return ok;
 }
 
@@ -124,6 +131,8 @@ static bool
 list_dir(const char *datadir, const char *reldir, file_list *out, rw_error *err)
 {
 	char	   *full;
+	char	   *relpath;		/* "reldir/" then each entry's name */
+	size_t		prefix;
 	DIR		   *dir;
 	bool		ok = true;
 
@@ -137,7 +146,11 @@ list_dir(const char *datadir, const char *reldir, file_list *out, rw_error *err)
 		free(full);
 		return ok;
 	}
-
+	prefix = strlen(reldir) + (reldir[0] != '\0');
+	relpath = xmalloc(prefix + NAME_MAX + 1);
+	memcpy(relpath, reldir, prefix);
+	if (prefix > 0)
+		relpath[prefix - 1] = '/';
 	for (;;)
 	{
 		struct dirent *de;
@@ -152,13 +165,15 @@ list_dir(const char *datadir, const char *reldir, file_list *out, rw_error *err)
 		}
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
 			continue;
-		if (!add_entry(datadir, reldir, de->d_name, out, err))
+		strcpy(relpath + prefix, de->d_name);
+		if (!add_entry(datadir, dirfd(dir), reldir, de->d_name, relpath, out, err))
 		{
 			ok = false;
 			break;
 		}
 	}
 	closedir(dir);
+	free(relpath);
 	free(full);
 	return ok;
 }

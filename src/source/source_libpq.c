@@ -262,6 +262,12 @@ pq_setup_session(pq_source *ps, rw_error *err)
 		"SET lock_timeout = 0",
 		"SET idle_in_transaction_session_timeout = 0",
 		"SET default_transaction_read_only = on",
+		/*
+		 * The file functions' row estimates make the listing look costly
+		 * enough to compile: JIT took 0.35 s of a 0.4 s listing of 3,000
+		 * files, and never pays for these queries.
+		 */
+		"SET jit = off",
 	};
 	const pg_version_info *ver = pgver_lookup(PQserverVersion(ps->conn) / 10000);
 

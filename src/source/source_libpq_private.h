@@ -1,8 +1,9 @@
 /*
  * What the files of the libpq source share, and nothing else may use:
  * source_libpq.c (the connections: open, close, sessions, timeouts, jobs),
- * source_libpq_files.c (listing, reading files, fetching and hashing
- * ranges) and source_libpq_server.c (catalog and server queries).
+ * source_libpq_list.c (the listing), source_libpq_files.c (reading files,
+ * fetching and hashing ranges) and source_libpq_server.c (catalog and
+ * server queries).
  */
 #ifndef RW_SOURCE_LIBPQ_PRIVATE_H
 #define RW_SOURCE_LIBPQ_PRIVATE_H
@@ -109,11 +110,14 @@ PGresult   *pq_run(pq_source *ps, const char *sql, int nparams, const char *cons
 bool		pq_expect_shape(const PGresult *res, int rows, int cols, const char *what,
 							rw_error *err);
 
+/* --- the listing (source_libpq_list.c) ----------------------------------- */
+
+bool		pq_list_files(source *s, file_list *out, rw_error *err);
+
 /* --- files and ranges (source_libpq_files.c) ------------------------------ */
 
 bool		pq_read_file(source *s, const char *path, bool missing_ok, uint8_t **data,
 						 size_t *len, bool *missing, rw_error *err);
-bool		pq_list_files(source *s, file_list *out, rw_error *err);
 bool		pq_fetch(source *s, const fetch_range *ranges, size_t n, fetch_sink sink,
 					 void *ctx, rw_error *err);
 bool		pq_hash_ranges(source *s, const fetch_range *ranges, size_t n,

@@ -127,6 +127,47 @@ START_TEST(test_sort_last_pair)
 END_TEST
 
 /*
+ * A listing taken in parts (the libpq source's shares) can list the files
+ * of a directory made meanwhile without the directory: they are dropped,
+ * and so is what lies below them; everything with its parent listed, as a
+ * directory or a tablespace link, stays in order.
+ */
+START_TEST(test_drop_orphans)
+{
+	static const char *const kept[] = {
+		"base", "base/1", "base/1-x", "base/1/100", "base/1/100_fsm", "global",
+		"global/1262", "pg_tblspc", "pg_tblspc/16384", "pg_tblspc/16384/PG_15",
+		"pg_tblspc/16384/PG_15/5", "pg_tblspc/16384/PG_15/5/200", "top_file",
+	};
+	file_list	l = {0};
+
+	for (size_t i = 0; i < sizeof(kept) / sizeof(kept[0]); i++)
+		file_list_add(&l, kept[i], FILE_TYPE_DIRECTORY, 0, NULL);
+	l.items[3].type = l.items[4].type = l.items[6].type = FILE_TYPE_REGULAR;
+	l.items[8].type = FILE_TYPE_SYMLINK;
+	l.items[11].type = l.items[12].type = FILE_TYPE_REGULAR;
+	/* a database directory made while listing: its files, one nested */
+	file_list_add(&l, "base/2/300", FILE_TYPE_REGULAR, 8192, NULL);
+	file_list_add(&l, "base/2/sub", FILE_TYPE_DIRECTORY, 0, NULL);
+	file_list_add(&l, "base/2/sub/x", FILE_TYPE_REGULAR, 1, NULL);
+	/* below a regular file, below a missing tablespace directory */
+	file_list_add(&l, "global/1262/x", FILE_TYPE_REGULAR, 1, NULL);
+	file_list_add(&l, "pg_tblspc/16384/PG_15/6/400", FILE_TYPE_REGULAR, 1, NULL);
+	file_list_sort(&l);
+	ck_assert_uint_eq(file_list_drop_orphans(&l), 5);
+	ck_assert_uint_eq(l.n, sizeof(kept) / sizeof(kept[0]));
+	for (size_t i = 0; i < l.n; i++)
+		ck_assert_str_eq(l.items[i].path, kept[i]);
+	ck_assert_ptr_nonnull(file_list_find(&l, "base/1/100_fsm"));
+	ck_assert_ptr_null(file_list_find(&l, "base/2/300"));
+	/* a whole listing loses nothing */
+	ck_assert_uint_eq(file_list_drop_orphans(&l), 0);
+	ck_assert_uint_eq(l.n, sizeof(kept) / sizeof(kept[0]));
+	file_list_free(&l);
+}
+END_TEST
+
+/*
  * Paths and link targets are kept in blocks of the list: many of them, and
  * one longer than a block, keep their contents while more are added.
  */
@@ -334,6 +375,7 @@ Suite *filelist_suite(void)
 
 	tcase_add_test(tc, test_add_sort_find);
 	tcase_add_test(tc, test_sort_last_pair);
+	tcase_add_test(tc, test_drop_orphans);
 	tcase_add_test(tc, test_many_and_long_strings);
 	tcase_add_test(tc, test_local_listing);
 	tcase_add_test(tc, test_local_nested_link_not_followed);
