@@ -99,6 +99,32 @@ load_control(pg_control *c)
 	return ok;
 }
 
+/*
+ * The fixture's pg_control written into dir and named as the journal's
+ * original: false (dir removed and freed) when there are no fixtures.
+ */
+static bool
+install_control(char *dir, pg_control *ctl, journal_identity *id)
+{
+	char	   *p;
+	FILE	   *f;
+
+	if (!load_control(ctl))
+	{
+		remove_tree(dir);
+		free(dir);
+		return false;
+	}
+	p = xasprintf("%s/global/pg_control", dir);
+	f = fopen(p, "wb");
+	ck_assert_ptr_nonnull(f);
+	fwrite(ctl->raw, 1, CONTROL_FILE_SIZE, f);
+	fclose(f);
+	free(p);
+	memcpy(id->control, ctl->raw, CONTROL_FILE_SIZE);
+	return true;
+}
+
 /* Every kind of change, then a rollback: the directory is as before. */
 START_TEST(rollback_restores_everything)
 {
@@ -111,21 +137,10 @@ START_TEST(rollback_restores_everything)
 	uint8_t		data[8192 * 2];
 	journal_reader *jr;
 	bool		incomplete;
-	FILE	   *f;
 	struct stat st;
 
-	if (!load_control(&ctl))
-	{
-		remove_tree(dir);
-		free(dir);
+	if (!install_control(dir, &ctl, &id))
 		return;					/* no fixtures */
-	}
-	p = xasprintf("%s/global/pg_control", dir);
-	f = fopen(p, "wb");
-	fwrite(ctl.raw, 1, CONTROL_FILE_SIZE, f);
-	fclose(f);
-	free(p);
-	memcpy(id.control, ctl.raw, CONTROL_FILE_SIZE);
 	before = fingerprint(dir);
 
 	memset(data, 'Z', sizeof(data));
@@ -225,7 +240,7 @@ protect_next(void *arg)
  */
 START_TEST(protect_beside_changes)
 {
-	char	   *dir = make_pgdata(), *before, *after, *p;
+	char	   *dir = make_pgdata(), *before, *after;
 	pg_control	ctl;
 	journal_identity id = {.major = 15, .checkpoint = 0x2000060, .source_sysid = 42};
 	target_writer *w;
@@ -233,22 +248,11 @@ START_TEST(protect_beside_changes)
 	uint8_t		data[8192 * 2];
 	journal_reader *jr;
 	bool		incomplete;
-	FILE	   *f;
 	next_batch	nb;
 	pthread_t	th;
 
-	if (!load_control(&ctl))
-	{
-		remove_tree(dir);
-		free(dir);
+	if (!install_control(dir, &ctl, &id))
 		return;					/* no fixtures */
-	}
-	p = xasprintf("%s/global/pg_control", dir);
-	f = fopen(p, "wb");
-	fwrite(ctl.raw, 1, CONTROL_FILE_SIZE, f);
-	fclose(f);
-	free(p);
-	memcpy(id.control, ctl.raw, CONTROL_FILE_SIZE);
 	before = fingerprint(dir);
 	memset(data, 'Z', sizeof(data));
 
