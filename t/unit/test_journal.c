@@ -125,6 +125,24 @@ install_control(char *dir, pg_control *ctl, journal_identity *id)
 	return true;
 }
 
+/* The journal in dir, whole, rolled back: dir is as its fingerprint before. */
+static void
+assert_rollback_restores(const char *dir, const char *before)
+{
+	journal_reader *jr;
+	bool		incomplete;
+	rw_error	err;
+	char	   *after;
+
+	ck_assert(journal_read(dir, &jr, &incomplete, &err));
+	ck_assert(!incomplete);
+	ck_assert(target_rollback(dir, jr, false, &err));
+	journal_reader_close(jr);
+	after = fingerprint(dir);
+	ck_assert_str_eq(before, after);
+	free(after);
+}
+
 /* Every kind of change, then a rollback: the directory is as before. */
 START_TEST(rollback_restores_everything)
 {
@@ -195,12 +213,7 @@ START_TEST(rollback_restores_everything)
 	after = fingerprint(dir);
 	ck_assert_str_eq(before, after);
 	/* a second rollback (as if the first was interrupted) changes nothing */
-	ck_assert(journal_read(dir, &jr, &incomplete, &err));
-	ck_assert(target_rollback(dir, jr, false, &err));
-	journal_reader_close(jr);
-	free(after);
-	after = fingerprint(dir);
-	ck_assert_str_eq(before, after);
+	assert_rollback_restores(dir, before);
 	ck_assert(journal_remove(dir, false, &err));
 	p = journal_dir(dir);
 	ck_assert_int_ne(stat(p, &st), 0);
@@ -246,8 +259,6 @@ START_TEST(protect_beside_changes)
 	target_writer *w;
 	rw_error	err;
 	uint8_t		data[8192 * 2];
-	journal_reader *jr;
-	bool		incomplete;
 	next_batch	nb;
 	pthread_t	th;
 
@@ -276,13 +287,7 @@ START_TEST(protect_beside_changes)
 
 	after = fingerprint(dir);
 	ck_assert_str_ne(before, after);
-	ck_assert(journal_read(dir, &jr, &incomplete, &err));
-	ck_assert(!incomplete);
-	ck_assert(target_rollback(dir, jr, false, &err));
-	journal_reader_close(jr);
-	free(after);
-	after = fingerprint(dir);
-	ck_assert_str_eq(before, after);
+	assert_rollback_restores(dir, before);
 	ck_assert(journal_remove(dir, false, &err));
 	free(before);
 	free(after);
