@@ -17,6 +17,7 @@
 
 #include "pgver.h"
 #include "source/source_conninfo.h"
+#include "util/log.h"
 
 /*
  * Fail with "what: <server message>".  The message comes from the result
@@ -302,7 +303,7 @@ pq_pace(pq_source *ps, uint64_t bytes)
 }
 
 /* Connection c (0: the main one), opened on first use. */
-PGconn *
+static PGconn *
 pq_job_conn(pq_source *ps, int c, rw_error *err)
 {
 	pq_source	tmp;
@@ -322,6 +323,26 @@ pq_job_conn(pq_source *ps, int c, rw_error *err)
 	}
 	ps->extra[c - 1] = tmp.conn;
 	return tmp.conn;
+}
+
+int
+pq_open_jobs(pq_source *ps, int n, PGconn **conns)
+{
+	if (n > ps->jobs)
+		n = ps->jobs;
+	for (int c = 0; c < n; c++)
+	{
+		rw_error	conn_err;
+
+		if ((conns[c] = pq_job_conn(ps, c, &conn_err)) != NULL)
+			continue;
+		/* only an extra one can fail: the first is the session's own */
+		log_warning("could not open connection %d of %d to the source, continuing with %d: %s",
+					c + 1, ps->jobs, c, conn_err.msg);
+		ps->jobs = c;
+		return c;
+	}
+	return n;
 }
 
 /* Options that describe this connection, not one a standby should make. */

@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "util/log.h"
 #include "pgver.h"
 #include "source_reply.h"
 
@@ -308,23 +307,7 @@ run_range_query(pq_source *ps, range_query *q, rw_error *err)
 	size_t		nb = q->batches.nbatches;
 	bool		ok = true;
 
-	cs.n = ps->jobs < (int) nb ? ps->jobs : (int) nb;
-	for (int c = 0; c < cs.n; c++)
-	{
-		rw_error	conn_err;
-
-		if ((cs.conns[c] = pq_job_conn(ps, c, &conn_err)) != NULL)
-			continue;
-		/*
-		 * Only the extra connections are opened here (the first is the
-		 * session's own): a busy source (max_connections, a role's
-		 * connection limit) gets fewer of them, not a failed rewind.
-		 */
-		log_warning("could not open connection %d of %d to the source, continuing with %d: %s",
-					c + 1, ps->jobs, c, conn_err.msg);
-		ps->jobs = cs.n = c;
-		break;
-	}
+	cs.n = pq_open_jobs(ps, nb < SOURCE_MAX_JOBS ? (int) nb : SOURCE_MAX_JOBS, cs.conns);
 	for (int c = 0; ok && c < cs.n; c++)
 		cs.busy[c] = ok = send_batch(ps, cs.conns[c], q, (size_t) c, err);
 	for (size_t b = 0; ok && b < nb; b++)

@@ -97,18 +97,7 @@ send_shares(pq_source *ps, list_conns *lc, rw_error *err)
 	char		kbuf[16];
 	const char *params[2] = {nbuf, kbuf};
 
-	lc->n = ps->jobs < LIST_SHARES ? ps->jobs : LIST_SHARES;
-	for (int c = 0; c < lc->n; c++)
-	{
-		rw_error	conn_err;
-
-		if ((lc->conns[c] = pq_job_conn(ps, c, &conn_err)) != NULL)
-			continue;
-		log_warning("could not open connection %d of %d to the source, continuing with %d: %s",
-					c + 1, ps->jobs, c, conn_err.msg);
-		ps->jobs = lc->n = c;
-		break;
-	}
+	lc->n = pq_open_jobs(ps, LIST_SHARES, lc->conns);
 	snprintf(nbuf, sizeof(nbuf), "%d", lc->n);
 	for (int c = 0; c < lc->n; c++)
 	{

@@ -89,8 +89,13 @@ bool		pq_setup_session(pq_source *ps, rw_error *err);
  */
 void		pq_pace(pq_source *ps, uint64_t bytes);
 
-/* Connection c of the --jobs connections (0: ps->conn), opened on first use. */
-PGconn	   *pq_job_conn(pq_source *ps, int c, rw_error *err);
+/*
+ * The first n (at most --jobs) connections in conns: the session's own,
+ * then the others, each opened on first use.  A source that refuses one
+ * (max_connections, a role's connection limit) leaves fewer: a warning,
+ * --jobs lowered to those opened, and their number returned.
+ */
+int			pq_open_jobs(pq_source *ps, int n, PGconn **conns);
 
 /*
  * Flush and read the busy ones of conns[0..nconns) until conns[want] has a
