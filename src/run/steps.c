@@ -588,8 +588,6 @@ steps_list_both(rewind_ctx *c, rw_error *err)
 		return STEP_STOP;
 	}
 	log_debug("target lists %zu files", c->tgt_files.n);
-	file_list_sort(&c->src_files);
-	file_list_sort(&c->tgt_files);
 	return STEP_OK;
 }
 
@@ -715,7 +713,6 @@ steps_list_source_wal(rewind_ctx *c, lsn_t from, const tl_history *history, rw_e
 	c->wal_needed.slot = c->opts->slot;
 	if (c->src_files.n == 0 && !c->src->ops->list_files(c->src, &c->src_files, err))
 		return STEP_STOP;
-	file_list_sort(&c->src_files);
 	c->wal_missing = needed_wal_missing(&c->wal_needed, first);
 	return STEP_OK;
 }
