@@ -128,7 +128,7 @@ bool		journal_append(journal *j, const jrec *r, rw_error *err);
 /* Make everything appended so far written and durable (one fsync, only if needed). */
 bool		journal_barrier(journal *j, rw_error *err);
 
-/* Bytes written to the journal so far. */
+/* Bytes appended to the journal so far (written, or waiting for the next barrier). */
 uint64_t	journal_size(const journal *j);
 
 void		journal_close(journal *j);
