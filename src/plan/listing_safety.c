@@ -43,11 +43,13 @@ is_tablespace_link_path(const char *path)
 		strtoull(oid, NULL, 10) <= 0xFFFFFFFFULL;
 }
 
+/* An absolute path with no empty, "." or ".." part; never "/" itself (no
+ * tablespace or WAL directory lives at the root of the file system). */
 static bool
 clean_absolute(const char *path)
 {
 	return path != NULL && path[0] == '/' && strlen(path) < LISTED_PATH_MAX &&
-		!has_control_chars(path) && (path[1] == '\0' || reply_path_ok(path + 1));
+		!has_control_chars(path) && reply_path_ok(path + 1);
 }
 
 static bool

@@ -48,6 +48,13 @@ START_TEST(link_into_victim_refused)
 }
 END_TEST
 
+/* found by the fuzzer: a tablespace at "/" was let through */
+START_TEST(link_to_root_refused)
+{
+	ck_assert_int_eq(trial("l pg_tblspc/16384\t/\n"), LISTING_REFUSED);
+}
+END_TEST
+
 START_TEST(link_with_dotdot_target_refused)
 {
 	ck_assert_int_eq(trial("l pg_tblspc/1\t@new/../victim\n"
@@ -83,6 +90,7 @@ Suite *fuzz_listing_suite(void)
 	tcase_add_test(tc, dotdot_refused);
 	tcase_add_test(tc, absolute_refused);
 	tcase_add_test(tc, link_into_victim_refused);
+	tcase_add_test(tc, link_to_root_refused);
 	tcase_add_test(tc, link_with_dotdot_target_refused);
 	tcase_add_test(tc, own_tablespace_applied);
 	tcase_add_test(tc, outside_scratch_not_applied);

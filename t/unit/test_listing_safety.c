@@ -169,6 +169,14 @@ START_TEST(tablespace_link_relative_target)
 }
 END_TEST
 
+START_TEST(tablespace_link_to_root)
+{
+	static const listed l[] = {{"pg_tblspc/16384", FILE_TYPE_SYMLINK, "/"}};
+
+	expect_refused(l, 1, "tablespace link \"pg_tblspc/16384\" to \"/\"");
+}
+END_TEST
+
 START_TEST(tablespace_link_bad_oid)
 {
 	static const listed a[] = {{"pg_tblspc/016384", FILE_TYPE_SYMLINK, "/srv/ts"}};
@@ -362,6 +370,7 @@ Suite *listing_safety_suite(void)
 	tcase_add_test(tc, control_characters);
 	tcase_add_test(tc, tablespace_link_with_dotdot_target);
 	tcase_add_test(tc, tablespace_link_relative_target);
+	tcase_add_test(tc, tablespace_link_to_root);
 	tcase_add_test(tc, tablespace_link_bad_oid);
 	tcase_add_test(tc, listed_twice);
 	tcase_add_test(tc, duplicate_plain_paths);
