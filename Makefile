@@ -250,7 +250,8 @@ fuzz: fixtures $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/bin/%)
 
 # The short pass of make check (fuzz/smoke.sh): each target replays
 # fuzz/regressions/<target>/ and the seeds, then fuzzes for FUZZ_SECONDS,
-# FUZZ_JOBS targets at a time; it fails at the first crash, hang or
+# FUZZ_JOBS targets at a time, from the fixed seed FUZZ_SEED (FUZZ_SEED=0:
+# a new one); it fails at the first crash, hang or
 # out-of-memory input.  Everything it writes stays in a scratch corpus under
 # $(FUZZ_BUILD)/smoke/, never in the source tree.
 FUZZ_JOBS ?= 2

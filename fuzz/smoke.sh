@@ -3,7 +3,10 @@
 # (make fuzz-smoke).  Each TARGET (BINDIR/TARGET, a libFuzzer binary) first
 # replays fuzz/regressions/TARGET/ and the seeds in SCRATCH/seeds/TARGET/,
 # then fuzzes for FUZZ_SECONDS (default 60); FUZZ_JOBS targets run at a time
-# (default 2: each is one process on one core).  New corpus inputs and a
+# (default 2: each is one process on one core).  The mutations follow
+# FUZZ_SEED (default 1), so make check explores the same inputs on every
+# machine and a red run can be replayed; FUZZ_SEED=0 draws a new seed, as
+# make fuzz does for the long search.  New corpus inputs and a
 # crashing, hanging or out-of-memory input go under SCRATCH only, never
 # into the source tree.  Prints one line per target as it ends; on a
 # failure, the end of its log and where its input is; exits 1 if any
@@ -15,13 +18,14 @@ bindir=$1 scratch=$2
 shift 2
 seconds=${FUZZ_SECONDS:-60}
 jobs=${FUZZ_JOBS:-2}
+seed=${FUZZ_SEED:-1}
 
 # run_target T — fuzz T; its output in SCRATCH/T.log.
 run_target() {
 	local t=$1 kept=()
 	mkdir -p "$scratch/corpus/$t" "$scratch/crashes/$t"
 	if [[ -d fuzz/regressions/$t ]]; then kept=("fuzz/regressions/$t"); fi
-	"$bindir/$t" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+	"$bindir/$t" -seed="$seed" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
 		-artifact_prefix="$scratch/crashes/$t/" "$scratch/corpus/$t" \
 		"$scratch/seeds/$t" "${kept[@]}" >"$scratch/$t.log" 2>&1
 }
@@ -40,7 +44,7 @@ report() {
 	return 1
 }
 
-echo "fuzzing ${#} targets, $seconds s each, $jobs at a time"
+echo "fuzzing ${#} targets, $seconds s each, $jobs at a time, seed $seed"
 declare -A pid_target=()
 failed=0
 reap() {
