@@ -604,22 +604,28 @@ scan_target_wal(rewind_ctx *c, rw_error *err)
 {
 	if (c->opts->progress)
 		log_info("reading WAL in target");
+	blockmap   *replayed;
+
 	c->map = blockmap_new();
 	c->ledger = ledger_new(c->tgt.ver, c->diverge);
 	/* the promoted side: the target's own timeline begins at the divergence point */
 	if (c->tgt_history.entries[c->common_index].end == c->diverge &&
 		!scan_promoted_side(c->tgt.ver, c->reader, c->ckpt.redo, &c->ckpt, c->map, err))
 		return false;
+	replayed = blockmap_new();
 	if (!scan_changed_blocks(c->tgt.ver, c->reader, c->ckpt.redo, c->tgt_end, c->diverge,
-							 c->tgt.control.data_checksum_version != 0, c->map, c->ledger,
-							 &c->stats, err))
+							 c->tgt.control.data_checksum_version != 0, c->map, replayed,
+							 c->ledger, &c->stats, err))
 	{
+		blockmap_free(replayed);
 		if (c->stats.unreadable && c->stats.end == c->diverge &&
 			target_wal_prefix_from_source(c->twal))
 			tail_gone(c, err);
 		return false;
 	}
 	ledger_finish(c->ledger);
+	steps_late_start(c, replayed);
+	blockmap_free(replayed);
 	return true;
 }
 
