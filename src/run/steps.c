@@ -600,32 +600,26 @@ source_wal_end(const rewind_ctx *c)
 
 /* Rungs 1 and 2: the blocks the target's WAL says changed, and what it loses. */
 static bool
-scan_target_wal(rewind_ctx *c, rw_error *err)
+scan_target_wal(rewind_ctx *c, blockmap *replayed, rw_error *err)
 {
 	if (c->opts->progress)
 		log_info("reading WAL in target");
-	blockmap   *replayed;
-
 	c->map = blockmap_new();
 	c->ledger = ledger_new(c->tgt.ver, c->diverge);
 	/* the promoted side: the target's own timeline begins at the divergence point */
 	if (c->tgt_history.entries[c->common_index].end == c->diverge &&
 		!scan_promoted_side(c->tgt.ver, c->reader, c->ckpt.redo, &c->ckpt, c->map, err))
 		return false;
-	replayed = blockmap_new();
 	if (!scan_changed_blocks(c->tgt.ver, c->reader, c->ckpt.redo, c->tgt_end, c->diverge,
 							 c->tgt.control.data_checksum_version != 0, c->map, replayed,
 							 c->ledger, &c->stats, err))
 	{
-		blockmap_free(replayed);
 		if (c->stats.unreadable && c->stats.end == c->diverge &&
 			target_wal_prefix_from_source(c->twal))
 			tail_gone(c, err);
 		return false;
 	}
 	ledger_finish(c->ledger);
-	steps_late_start(c, replayed);
-	blockmap_free(replayed);
 	return true;
 }
 
@@ -644,11 +638,23 @@ steps_build_plan(rewind_ctx *c, bool compare_contents, rw_error *err)
 		.config_files = &c->config_files,
 	};
 	bool		pagelsn = c->opts->method == METHOD_PAGELSN || c->method.wal_failure[0] != '\0';
+	blockmap   *replayed = blockmap_new();
+	bool		scanned;
 
 	if (c->config_files.n == 0 && !config_target_files(c->tgt.pgdata, &c->config_files, err))
+	{
+		blockmap_free(replayed);
 		return STEP_STOP;
+	}
 	c->method.requested = c->opts->method;
-	if (!pagelsn && !scan_target_wal(c, err))
+	scanned = !pagelsn && scan_target_wal(c, replayed, err);
+	if (scanned && !steps_late_start(c, replayed, err))
+	{
+		blockmap_free(replayed);
+		return STEP_STOP;
+	}
+	blockmap_free(replayed);
+	if (!pagelsn && !scanned)
 	{
 		/* rung 3: WAL the scan could not read or understand */
 		if (c->opts->method != METHOD_AUTO || !c->stats.unreadable)

@@ -38,8 +38,16 @@ source_changed_blocks(rewind_ctx *c, lsn_t redo, blockmap *out, rw_error *err)
 	return ok;
 }
 
-void
-steps_late_start(rewind_ctx *c, const blockmap *replayed)
+/* What the source's WAL can be, and the start stay where it is. */
+static bool
+wal_unusable(const rw_error *e)
+{
+	return e->kind == RW_EMISSING || e->kind == RW_ECORRUPT || e->kind == RW_EUNSUPPORTED ||
+		e->kind == RW_ESTATE;
+}
+
+bool
+steps_late_start(rewind_ctx *c, const blockmap *replayed, rw_error *err)
 {
 	lsn_t		redo = c->src_control.ckpt.redo;
 	blockmap   *extra;
@@ -48,16 +56,24 @@ steps_late_start(rewind_ctx *c, const blockmap *replayed)
 	uint64_t	copied;
 
 	if (redo <= c->start_redo || test_hook_common_start())
-		return;
+		return true;
 	rw_error_clear(&e);
 	extra = blockmap_new();
 	if (redo > c->diverge && !source_changed_blocks(c, redo, extra, &e))
 	{
-		log_debug("recovery starts at " LSN_FMT ", not at the source's redo point " LSN_FMT
-				  ": its WAL after the divergence point could not be read (%s)",
-				  LSN_ARGS(c->start_redo), LSN_ARGS(redo), e.msg);
 		blockmap_free(extra);
-		return;
+		if (!wal_unusable(&e))
+		{
+			*err = e;
+			rw_context(err, "reading the source's WAL from the divergence point " LSN_FMT
+					   " to its last redo point " LSN_FMT, LSN_ARGS(c->diverge),
+					   LSN_ARGS(redo));
+			return false;
+		}
+		log_debug("recovery starts at " LSN_FMT ", not at the source's redo point " LSN_FMT
+				  ": its WAL after the divergence point cannot be used (%s)",
+				  LSN_ARGS(c->start_redo), LSN_ARGS(redo), e.msg);
+		return true;
 	}
 	/* replay from the later point no longer rewrites these */
 	blockmap_add_all(extra, replayed);
@@ -70,7 +86,7 @@ steps_late_start(rewind_ctx *c, const blockmap *replayed)
 				  LSN_ARGS(c->start_redo), LSN_ARGS(redo), (unsigned long long) copied,
 				  (unsigned long long) (redo - c->start_redo));
 		blockmap_free(extra);
-		return;
+		return true;
 	}
 	merged = blockmap_new();
 	blockmap_add_all(merged, c->map);
@@ -91,4 +107,5 @@ steps_late_start(rewind_ctx *c, const blockmap *replayed)
 	c->stats.blocks.replayed_blocks = 0;
 	if (c->wal_needed.from < redo)
 		c->wal_needed.from = redo;
+	return true;
 }
