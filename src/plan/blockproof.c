@@ -18,7 +18,8 @@
  * Which blocks need the source's version.
  *
  * The rewound target starts recovery at R, the redo point of the last
- * common checkpoint, and replays the SOURCE's WAL, which up to the
+ * common checkpoint (when it starts later, steps_late_start copies the
+ * blocks of case 2 too), and replays the SOURCE's WAL, which up to the
  * divergence point D is the very WAL the target wrote.  A block the target
  * changed, by WAL records or by unlogged hint bits, falls in one of three
  * cases:
@@ -193,7 +194,8 @@ block_proof_record(block_proof *p, const pg_version_info *ver, const wal_record 
 }
 
 bool
-block_proof_finish(block_proof *p, blockmap *map, block_proof_summary *out, rw_error *err)
+block_proof_finish(block_proof *p, blockmap *map, blockmap *replayed, block_proof_summary *out,
+				   rw_error *err)
 {
 	/* still off at the end of the target's WAL, which is after the divergence point */
 	if (p->hints_off)
@@ -211,6 +213,8 @@ block_proof_finish(block_proof *p, blockmap *map, block_proof_summary *out, rw_e
 		blockfirst_add_to(p->first, whole, true);
 		blockmap_finish(whole);
 		out->replayed_blocks = blockmap_count_missing(whole, map);
+		if (replayed)
+			blockmap_add_all(replayed, whole);
 		blockmap_free(whole);
 		log_debug("blocks changed only before the divergence point: %llu restored by WAL "
 				  "replay (their first change after the redo point rewrites the whole page), "

@@ -45,8 +45,13 @@ void		block_proof_free(block_proof *p);
 bool		block_proof_record(block_proof *p, const pg_version_info *ver,
 							   const wal_record *rec, blockmap *map, rw_error *err);
 
-/* After the last record: blocks that need copying into map, which it finishes. */
-bool		block_proof_finish(block_proof *p, blockmap *map, block_proof_summary *out,
-							   rw_error *err);
+/*
+ * After the last record: blocks that need copying into map, which it
+ * finishes.  replayed (NULL: not wanted, not finished here) receives the
+ * blocks left out of map because replay from the redo point rewrites them:
+ * a recovery that starts later must copy them too.
+ */
+bool		block_proof_finish(block_proof *p, blockmap *map, blockmap *replayed,
+							   block_proof_summary *out, rw_error *err);
 
 #endif

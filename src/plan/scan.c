@@ -336,8 +336,8 @@ scan_records(const pg_version_info *ver, wal_reader *r, lsn_t end, block_proof *
 
 bool
 scan_changed_blocks(const pg_version_info *ver, wal_reader *r, lsn_t start, lsn_t end,
-					lsn_t diverge, bool checksums, blockmap *map, ledger *ldg,
-					scan_stats *stats, rw_error *err)
+					lsn_t diverge, bool checksums, blockmap *map, blockmap *replayed,
+					ledger *ldg, scan_stats *stats, rw_error *err)
 {
 	block_proof *proof = block_proof_new(diverge, checksums);
 	bool		ok;
@@ -347,7 +347,7 @@ scan_changed_blocks(const pg_version_info *ver, wal_reader *r, lsn_t start, lsn_
 	if (ok)
 	{
 		stats->unreadable = false;
-		ok = block_proof_finish(proof, map, &stats->blocks, err);
+		ok = block_proof_finish(proof, map, replayed, &stats->blocks, err);
 	}
 	if (ok)
 		log_debug("scanned %llu WAL records from " LSN_FMT " to " LSN_FMT ", %llu block references",

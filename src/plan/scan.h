@@ -67,7 +67,8 @@ typedef struct scan_stats {
 /*
  * Decode every record from start (the redo point of the last common
  * checkpoint) until one ends at or beyond end, marking main-fork block
- * references in map and handing every record to the ledger (NULL: none).
+ * references in map and handing every record to the ledger (NULL: none);
+ * replayed: see block_proof_finish.
  * checksums: the target has data checksums.  A record that changes relation
  * files in a way the tool does not know is an error; so are settings logged
  * in the WAL under which changed blocks cannot be found (wal_level =
@@ -75,7 +76,7 @@ typedef struct scan_stats {
  */
 bool		scan_changed_blocks(const pg_version_info *ver, wal_reader *r,
 								lsn_t start, lsn_t end, lsn_t diverge,
-								bool checksums, blockmap *map, ledger *ldg,
-								scan_stats *stats, rw_error *err);
+								bool checksums, blockmap *map, blockmap *replayed,
+								ledger *ldg, scan_stats *stats, rw_error *err);
 
 #endif

@@ -600,7 +600,7 @@ source_wal_end(const rewind_ctx *c)
 
 /* Rungs 1 and 2: the blocks the target's WAL says changed, and what it loses. */
 static bool
-scan_target_wal(rewind_ctx *c, rw_error *err)
+scan_target_wal(rewind_ctx *c, blockmap *replayed, rw_error *err)
 {
 	if (c->opts->progress)
 		log_info("reading WAL in target");
@@ -611,8 +611,8 @@ scan_target_wal(rewind_ctx *c, rw_error *err)
 		!scan_promoted_side(c->tgt.ver, c->reader, c->ckpt.redo, &c->ckpt, c->map, err))
 		return false;
 	if (!scan_changed_blocks(c->tgt.ver, c->reader, c->ckpt.redo, c->tgt_end, c->diverge,
-							 c->tgt.control.data_checksum_version != 0, c->map, c->ledger,
-							 &c->stats, err))
+							 c->tgt.control.data_checksum_version != 0, c->map, replayed,
+							 c->ledger, &c->stats, err))
 	{
 		if (c->stats.unreadable && c->stats.end == c->diverge &&
 			target_wal_prefix_from_source(c->twal))
@@ -638,11 +638,23 @@ steps_build_plan(rewind_ctx *c, bool compare_contents, rw_error *err)
 		.config_files = &c->config_files,
 	};
 	bool		pagelsn = c->opts->method == METHOD_PAGELSN || c->method.wal_failure[0] != '\0';
+	blockmap   *replayed = blockmap_new();
+	bool		scanned;
 
 	if (c->config_files.n == 0 && !config_target_files(c->tgt.pgdata, &c->config_files, err))
+	{
+		blockmap_free(replayed);
 		return STEP_STOP;
+	}
 	c->method.requested = c->opts->method;
-	if (!pagelsn && !scan_target_wal(c, err))
+	scanned = !pagelsn && scan_target_wal(c, replayed, err);
+	if (scanned && !steps_late_start(c, replayed, err))
+	{
+		blockmap_free(replayed);
+		return STEP_STOP;
+	}
+	blockmap_free(replayed);
+	if (!pagelsn && !scanned)
 	{
 		/* rung 3: WAL the scan could not read or understand */
 		if (c->opts->method != METHOD_AUTO || !c->stats.unreadable)

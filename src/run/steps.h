@@ -192,6 +192,17 @@ step_outcome steps_find_checkpoint(rewind_ctx *c, rw_error *err);
 void		steps_choose_recovery_start(rewind_ctx *c);
 
 /*
+ * Once the target's WAL is scanned (replayed: the blocks the scan leaves to
+ * replay from the last common redo point): recovery starts at the source's
+ * last redo point instead, when it is later and costs fewer bytes copied
+ * than WAL replayed; the block map then holds what the source changed
+ * since the divergence point (steps_late_start.c).  The source's WAL
+ * missing, damaged or refused keeps the start; false when the source
+ * itself failed (err set).
+ */
+bool		steps_late_start(rewind_ctx *c, const blockmap *replayed, rw_error *err);
+
+/*
  * Steps 6 to 8: both file lists, the changed blocks, the plan.  With
  * compare_contents, files identical on both sides leave the plan (their
  * contents are read); without, the plan counts whole-file copies.

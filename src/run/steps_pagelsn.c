@@ -61,7 +61,7 @@ readable_wal_allows(rewind_ctx *c, bool checksums, rw_error *err)
 
 	memset(&st, 0, sizeof(st));
 	ok = scan_changed_blocks(c->tgt.ver, c->reader, c->ckpt.redo, c->tgt_end, c->diverge,
-							 checksums, scratch, NULL, &st, err);
+							 checksums, scratch, NULL, NULL, &st, err);
 	blockmap_free(scratch);
 	if (ok || st.unreadable)
 	{
@@ -115,7 +115,7 @@ steps_pagelsn_blocks(rewind_ctx *c, rw_error *err)
 	ok = (c->tgt_history.entries[c->common_index].end != c->diverge ||
 		  scan_promoted_side(c->tgt.ver, c->reader, c->ckpt.redo, &c->ckpt, shared, err)) &&
 		scan_changed_blocks(c->tgt.ver, c->reader, c->ckpt.redo, c->diverge, c->diverge,
-							checksums, shared, NULL, &c->stats, err);
+							checksums, shared, NULL, NULL, &c->stats, err);
 	if (!ok)
 	{
 		blockmap_free(shared);

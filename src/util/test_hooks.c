@@ -61,3 +61,11 @@ test_hook_backup_pause(void)
 	for (int i = 0; v != NULL && i < 600 && access(v, F_OK) == 0; i++)
 		nanosleep(&tick, NULL);
 }
+
+bool
+test_hook_common_start(void)
+{
+	const char *v = getenv("REWIND_TEST_COMMON_START");
+
+	return v != NULL && strcmp(v, "1") == 0;
+}

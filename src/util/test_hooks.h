@@ -54,4 +54,12 @@ bool		test_hook_salvage_kill(void);
  */
 void		test_hook_backup_pause(void);
 
+/*
+ * REWIND_TEST_COMMON_START=1: recovery never starts later than the last
+ * common checkpoint (steps_late_start), so a test can look at the
+ * full-page-write proof, which only that start uses
+ * (field-fpw-per-block.t).
+ */
+bool		test_hook_common_start(void);
+
 #endif

@@ -48,7 +48,7 @@ run_frozen() {
         --jobs=1 -R --format=json >"$out.json" 2>"$out" &
     rewind_pid=$!
     _BG_PIDS+=("$rewind_pid")
-    bpid=$(freeze_fetching_backend new "$rewind_pid")
+    bpid=$(freeze_fetching_backend new "$rewind_pid" old)
     like "$bpid" '^[0-9]+$' "the source backend fetching for rewind was found and frozen (pid ${bpid:-none})"
     "$action"
     if [[ -n "$bpid" ]]; then kill -CONT "$bpid" 2>/dev/null || true; fi

@@ -33,7 +33,7 @@ as_pg "$TOOL" --target-pgdata="${NODE_DATA[old]}" --source-server="$(source_conn
 runner_pid=$!
 _BG_PIDS+=("$runner_pid")
 
-bpid=$(freeze_fetching_backend new "$runner_pid")
+bpid=$(freeze_fetching_backend new "$runner_pid" old)
 like "$bpid" '^[0-9]+$' "the source backend fetching for the first rewind was found (pid ${bpid:-none})"
 # tool_pid PID — the descendant of PID (a subshell, then runuser) that runs
 # the tool: its pid as the OS knows it, from /proc.

@@ -88,7 +88,7 @@ as_pg "$TOOL" --target-pgdata="${NODE_DATA[old]}" --source-server="$(source_conn
 rewind_pid=$!
 _BG_PIDS+=("$rewind_pid")
 
-bpid=$(freeze_fetching_backend new "$rewind_pid")
+bpid=$(freeze_fetching_backend new "$rewind_pid" old)
 like "$bpid" '^[0-9]+$' "the source backend fetching for rewind was found (pid ${bpid:-none})"
 
 # file_gone PATH — the source has no file at PATH (relative to its data directory)

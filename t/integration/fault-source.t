@@ -46,7 +46,7 @@ as_pg "$TOOL" --target-pgdata="${NODE_DATA[old]}" --source-server="$(source_conn
 rewind_pid=$!
 _BG_PIDS+=("$rewind_pid")
 
-bpid=$(freeze_fetching_backend new "$rewind_pid")
+bpid=$(freeze_fetching_backend new "$rewind_pid" old)
 like "$bpid" '^[0-9]+$' "the source backend fetching for rewind was found (pid ${bpid:-none})"
 if [[ -n "$bpid" ]]; then
     ok "the copy had begun: the journal exists beside the target" test -f "$JOURNAL/journal"

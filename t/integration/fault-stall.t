@@ -98,7 +98,7 @@ ok "... and no journal was made" test ! -e "$JOURNAL"
 # --- 2. frozen in the middle of the copy
 OUT=$SCRATCH/frozen-copy.out
 run_background "$OUT"
-bpid=$(freeze_fetching_backend new "$rewind_pid")
+bpid=$(freeze_fetching_backend new "$rewind_pid" old)
 start=$(date +%s)
 like "$bpid" '^[0-9]+$' "the source backend fetching for rewind was found and frozen (pid ${bpid:-none})"
 FROZEN=("$bpid")

@@ -12,9 +12,13 @@
 # rollback).  Pages whose first change after
 # the redo point did carry an image (before full_page_writes went off) are
 # still left to replay: the proof is per block, not one flag for the range.
+# The proof serves a recovery that starts at the last common checkpoint: the
+# test keeps it there (the new primary's checkpoint after the divergence
+# would otherwise let it start later; late-start.t covers that start).
 set -euo pipefail
 # shellcheck source=t/lib/harness.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/harness.sh"
+export REWIND_TEST_COMMON_START=1
 
 node_init old
 node_start old

@@ -687,21 +687,24 @@ content_fingerprint() {
         find . -type f -print0 | LC_ALL=C sort -z | xargs -0 -r sha256sum)
 }
 
-# freeze_fetching_backend SOURCE PID — wait (bounded: 60 s) until rewind,
-# running in the background as PID, has a backend on SOURCE copying file
-# contents for it, and stop that backend with SIGSTOP; prints its pid, or
-# nothing if rewind ended first.  rewind's connections carry
-# application_name "rewind" (its fallback); its fetch query reads with
+# freeze_fetching_backend SOURCE PID TARGET — wait (bounded: 60 s) until
+# rewind, running in the background as PID on node TARGET, has a backend on
+# SOURCE copying file contents for it, and stop that backend with SIGSTOP;
+# prints its pid, or nothing if rewind ended first.  rewind's connections
+# carry application_name "rewind" (its fallback); its fetch query reads with
 # pg_read_binary_file, its hash query wraps that in sha256 (no copy), so
-# only the former is taken.
+# only the former is taken.  Before the copy the same fetch query reads the
+# source's WAL (to choose where recovery starts): the backend is taken only
+# once TARGET's journal exists, which the copy's first change makes.
 freeze_fetching_backend() {
-    local source=$1 pid=$2 bpid="" i
+    local source=$1 pid=$2 journal=${NODE_DATA[$3]}.rewind-journal/journal bpid="" i
     local sql="SELECT pid FROM pg_stat_activity
  WHERE application_name = 'rewind' AND pid <> pg_backend_pid()
    AND query LIKE '%pg_read_binary_file(r.p%' AND query NOT LIKE '%sha256%'
  ORDER BY backend_start LIMIT 1"
     for ((i = 0; i < 1200; i++)); do
-        bpid=$(node_psql "$source" "$sql" 2>/dev/null || true)
+        bpid=""
+        [[ -f "$journal" ]] && bpid=$(node_psql "$source" "$sql" 2>/dev/null || true)
         if [[ -n "$bpid" ]]; then kill -STOP "$bpid" 2>/dev/null || bpid=""; fi
         [[ -n "$bpid" ]] && break
         kill -0 "$pid" 2>/dev/null || break

@@ -105,6 +105,7 @@ START_TEST(test_first_reference_decides)
 {
 	block_proof *p = block_proof_new(DIVERGE, false);
 	blockmap   *map = blockmap_new();
+	blockmap   *replayed = blockmap_new();
 	block_proof_summary sum;
 	rw_error	err;
 	rec_buf		b;
@@ -130,7 +131,7 @@ START_TEST(test_first_reference_decides)
 	feed(p, map, heap_rec(&b, DIVERGE + 128, 10, REF_INIT, FORK_MAIN));
 
 	rw_error_clear(&err);
-	ck_assert_msg(block_proof_finish(p, map, &sum, &err), "%s", err.msg);
+	ck_assert_msg(block_proof_finish(p, map, replayed, &sum, &err), "%s", err.msg);
 	ck_assert(sum.since_divergence);
 	ck_assert_ptr_null(sum.since_redo_reason);
 	ck_assert(!map_has(map, 1));
@@ -146,6 +147,11 @@ START_TEST(test_first_reference_decides)
 	ck_assert_uint_eq(blockmap_total_blocks(map), 6);
 	ck_assert_uint_eq(sum.replayed_blocks, 3);		/* 1, 3, 6 */
 	ck_assert_uint_eq(sum.partial_first_blocks, 3);	/* 2, 4, 5 */
+	/* what a later recovery start must copy as well: the blocks left to replay */
+	blockmap_finish(replayed);
+	ck_assert_uint_eq(blockmap_count_missing(replayed, map), 3);
+	ck_assert(map_has(replayed, 1) && map_has(replayed, 3) && map_has(replayed, 6));
+	blockmap_free(replayed);
 	blockmap_free(map);
 	block_proof_free(p);
 }
@@ -174,7 +180,7 @@ START_TEST(test_promotion_before_divergence)
 									 xlog_rec(&b, 0x4000200, 0x90, eor, majors[v] >= 17 ? 24 : 16),
 									 map, &err));
 		feed(p, map, heap_rec(&b, 0x4000300, 2, REF_INIT, FORK_MAIN));
-		ck_assert_msg(block_proof_finish(p, map, &sum, &err), "%s", err.msg);
+		ck_assert_msg(block_proof_finish(p, map, NULL, &sum, &err), "%s", err.msg);
 		ck_assert(!sum.since_divergence);
 		ck_assert_ptr_nonnull(sum.since_redo_reason);
 		ck_assert(strstr(sum.since_redo_reason, "promotion") != NULL);
@@ -201,7 +207,7 @@ run_params(bool checksums, const lsn_t *at, const int32_t *level, const bool *hi
 	for (int i = 0; i < n && ok; i++)
 		ok = block_proof_record(p, pgver_lookup(16), param_rec(&b, at[i], level[i], hints[i]),
 								map, err);
-	ok = ok && block_proof_finish(p, map, &sum, err);
+	ok = ok && block_proof_finish(p, map, NULL, &sum, err);
 	blockmap_free(map);
 	block_proof_free(p);
 	return ok;

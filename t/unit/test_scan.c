@@ -113,7 +113,7 @@ scan_from(scan_fixture *f, lsn_t start, lsn_t diverge, scan_stats *st)
 	memset(st, 0, sizeof(*st));
 	rw_error_clear(&err);
 	ck_assert_msg(scan_changed_blocks(f->ver, f->reader, start, f->last + 1, diverge,
-									  f->control.data_checksum_version != 0, map, NULL, st,
+									  f->control.data_checksum_version != 0, map, NULL, NULL, st,
 									  &err), "%s", err.msg);
 	return map;
 }
@@ -175,7 +175,7 @@ START_TEST(test_scan_hints_off)
 	memset(&st, 0, sizeof(st));
 	rw_error_clear(&err);
 	ck_assert(!scan_changed_blocks(f.ver, f.reader, f.first, f.last + 1, f.first, false, map,
-								   NULL, &st, &err));
+								   NULL, NULL, &st, &err));
 	ck_assert_int_eq(err.kind, RW_ESTATE);
 	ck_assert_msg(strstr(err.msg, want) != NULL, "\"%s\" does not name %s", err.msg, want);
 	blockmap_free(map);
