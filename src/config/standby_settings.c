@@ -14,36 +14,33 @@ bool
 standby_settings_check(const target *t, const char *postgres, const char *config_file,
 					   const pg_control *src_control, str_list *problems, rw_error *err)
 {
-	const struct {
-		const char *name;
-		int32_t		source_value;
-	}			needed[] = {
-		{"max_connections", src_control->max_connections},
-		{"max_worker_processes", src_control->max_worker_processes},
-		{"max_wal_senders", src_control->max_wal_senders},
-		{"max_prepared_transactions", src_control->max_prepared_xacts},
-		{"max_locks_per_transaction", src_control->max_locks_per_xact},
+	static const char *const names[] = {
+		"max_connections", "max_worker_processes", "max_wal_senders",
+		"max_prepared_transactions", "max_locks_per_transaction",
 	};
+	const int32_t source_values[] = {
+		src_control->max_connections, src_control->max_worker_processes,
+		src_control->max_wal_senders, src_control->max_prepared_xacts,
+		src_control->max_locks_per_xact,
+	};
+	char	   *values[sizeof(names) / sizeof(names[0])];
+	bool		ok = true;
 
-	for (size_t i = 0; i < sizeof(needed) / sizeof(needed[0]); i++)
+	if (!target_settings(t, postgres, config_file, names, sizeof(names) / sizeof(names[0]),
+						 values, err))
+		return false;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 	{
-		char	   *value, *end;
-		long		v;
+		char	   *end;
+		long		v = strtol(values[i], &end, 10);
 
-		if (!target_setting(t, postgres, config_file, needed[i].name, &value, err))
-			return false;
-		v = strtol(value, &end, 10);
-		if (end == value || *end != '\0')
-		{
-			rw_fail(err, RW_ESTATE, "unexpected value \"%s\" of %s on the target", value,
-					needed[i].name);
-			free(value);
-			return false;
-		}
-		if (v < needed[i].source_value)
+		if (ok && (end == values[i] || *end != '\0'))
+			ok = rw_fail(err, RW_ESTATE, "unexpected value \"%s\" of %s on the target",
+						 values[i], names[i]);
+		else if (ok && v < source_values[i])
 			str_list_add(problems, xasprintf("%s = %ld on the target, %d on the source",
-											 needed[i].name, v, (int) needed[i].source_value));
-		free(value);
+											 names[i], v, (int) source_values[i]));
+		free(values[i]);
 	}
-	return true;
+	return ok;
 }

@@ -1,10 +1,9 @@
 /*
  * A running server reached over libpq as the source: its connections.
  * Opening and closing them, the session every connection gets, the wait
- * for results with the --timeout limit, the extra connections of --jobs,
- * and the table of operations, whose file and server parts are
- * source_libpq_files.c and source_libpq_server.c.  Only this file and those
- * two see the connections (source_libpq_private.h).
+ * for results with the --timeout limit, and the table of operations, whose
+ * parts are in the other source_libpq_*.c files (source_libpq_private.h,
+ * which only they see).
  */
 #include "source/source_libpq_private.h"
 
@@ -64,8 +63,8 @@ pq_connect(const char *connstr, const char *dbname, int timeout_s, PGconn **out,
 	return true;
 }
 
-static int64_t
-now_ms(void)
+int64_t
+pq_now_ms(void)
 {
 	struct timespec ts;
 
@@ -110,14 +109,14 @@ pq_wait_conns(pq_source *ps, PGconn *const *conns, const bool *busy, int nconns,
 {
 	struct pollfd fds[SOURCE_MAX_JOBS];
 	int			map[SOURCE_MAX_JOBS];
-	int64_t		last_byte = now_ms();
+	int64_t		last_byte = pq_now_ms();
 
 	for (;;)
 	{
 		int			nfds = 0;
 		bool		want_unsent = false;
 		bool		ready;
-		int64_t		now = now_ms();
+		int64_t		now = pq_now_ms();
 		int64_t		since_all = now - ps->read_all_ms;
 		bool		read_all = since_all >= READ_ALL_INTERVAL_MS || since_all < 0;
 		int64_t		left;
@@ -159,7 +158,7 @@ pq_wait_conns(pq_source *ps, PGconn *const *conns, const bool *busy, int nconns,
 				continue;
 			if (PQconsumeInput(conns[map[i]]) != 1)
 				return pq_fail(err, conns[map[i]], NULL, "could not read from the source server");
-			last_byte = now_ms();
+			last_byte = pq_now_ms();
 		}
 		if (read_all)
 			ps->read_all_ms = now;
@@ -293,56 +292,13 @@ pq_pace(pq_source *ps, uint64_t bytes)
 		return;
 	ps->rate_bytes += bytes;
 	due_ms = (int64_t) (ps->rate_bytes * 1000 / ps->max_rate);
-	wait_ms = due_ms - (now_ms() - ps->rate_start_ms);
+	wait_ms = due_ms - (pq_now_ms() - ps->rate_start_ms);
 	if (wait_ms <= 0)
 		return;
 	ts.tv_sec = wait_ms / 1000;
 	ts.tv_nsec = (long) (wait_ms % 1000) * 1000000L;
 	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
 		;
-}
-
-/* Connection c (0: the main one), opened on first use. */
-static PGconn *
-pq_job_conn(pq_source *ps, int c, rw_error *err)
-{
-	pq_source	tmp;
-
-	if (c == 0)
-		return ps->conn;
-	if (ps->extra[c - 1] != NULL)
-		return ps->extra[c - 1];
-	tmp = *ps;
-	if (!pq_connect(ps->connstr, NULL, ps->timeout_s, &tmp.conn, err))
-		return NULL;
-	if (!pq_setup_session(&tmp, err))
-	{
-		ps->stalled = tmp.stalled;
-		PQfinish(tmp.conn);
-		return NULL;
-	}
-	ps->extra[c - 1] = tmp.conn;
-	return tmp.conn;
-}
-
-int
-pq_open_jobs(pq_source *ps, int n, PGconn **conns)
-{
-	if (n > ps->jobs)
-		n = ps->jobs;
-	for (int c = 0; c < n; c++)
-	{
-		rw_error	conn_err;
-
-		if ((conns[c] = pq_job_conn(ps, c, &conn_err)) != NULL)
-			continue;
-		/* only an extra one can fail: the first is the session's own */
-		log_warning("could not open connection %d of %d to the source, continuing with %d: %s",
-					c + 1, ps->jobs, c, conn_err.msg);
-		ps->jobs = c;
-		return c;
-	}
-	return n;
 }
 
 /* Options that describe this connection, not one a standby should make. */
@@ -438,7 +394,7 @@ source_libpq_open(const char *connstr, int jobs, int timeout_s, uint64_t max_rat
 	ps->jobs = jobs < 1 ? 1 : jobs > SOURCE_MAX_JOBS ? SOURCE_MAX_JOBS : jobs;
 	ps->timeout_s = timeout_s;
 	ps->max_rate = max_rate;
-	ps->rate_start_ms = now_ms();
+	ps->rate_start_ms = pq_now_ms();
 	ps->base.stopped = false;	/* a running server */
 	snprintf(ps->base.description, sizeof(ps->base.description), "server %s:%s",
 			 PQhost(conn), PQport(conn));

@@ -1,6 +1,7 @@
 /*
  * What the files of the libpq source share, and nothing else may use:
- * source_libpq.c (the connections: open, close, sessions, timeouts, jobs),
+ * source_libpq.c (the connections: open, close, sessions, timeouts),
+ * source_libpq_jobs.c (the extra connections of --jobs),
  * source_libpq_list.c (the listing), source_libpq_files.c (reading files,
  * fetching and hashing ranges) and source_libpq_server.c (catalog and
  * server queries).
@@ -89,13 +90,8 @@ bool		pq_setup_session(pq_source *ps, rw_error *err);
  */
 void		pq_pace(pq_source *ps, uint64_t bytes);
 
-/*
- * The first n (at most --jobs) connections in conns: the session's own,
- * then the others, each opened on first use.  A source that refuses one
- * (max_connections, a role's connection limit) leaves fewer: a warning,
- * --jobs lowered to those opened, and their number returned.
- */
-int			pq_open_jobs(pq_source *ps, int n, PGconn **conns);
+/* Milliseconds on the monotonic clock. */
+int64_t		pq_now_ms(void);
 
 /*
  * Flush and read the busy ones of conns[0..nconns) until conns[want] has a
@@ -114,6 +110,16 @@ PGresult   *pq_run(pq_source *ps, const char *sql, int nparams, const char *cons
 /* rows (-1: any) and cols of res, else fail with what. */
 bool		pq_expect_shape(const PGresult *res, int rows, int cols, const char *what,
 							rw_error *err);
+
+/* --- the extra connections of --jobs (source_libpq_jobs.c) --------------- */
+
+/*
+ * The first n (at most --jobs) connections in conns: the session's own,
+ * then the others, those not open yet opened together.  A source that
+ * refuses one (max_connections, a role's connection limit) leaves fewer:
+ * one warning, --jobs lowered to those opened, and their number returned.
+ */
+int			pq_open_jobs(pq_source *ps, int n, PGconn **conns);
 
 /* --- the listing (source_libpq_list.c) ----------------------------------- */
 

@@ -65,6 +65,15 @@ bool		target_setting(const target *t, const char *postgres, const char *config_f
 						   const char *name, char **value, rw_error *err);
 
 /*
+ * Settings of the target as target_setting reads them, all at once (one
+ * postgres -C each, run together): values[i] for names[i], at most
+ * TARGET_SETTINGS_MAX.  The error names the first in order that failed.
+ */
+#define TARGET_SETTINGS_MAX 8
+bool		target_settings(const target *t, const char *postgres, const char *config_file,
+							const char *const *names, size_t n, char **values, rw_error *err);
+
+/*
  * The target's restore_command as the server would see it (postgres -C).
  * *command is malloc'd; fails when it is empty.
  */

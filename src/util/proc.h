@@ -5,6 +5,7 @@
 #define RW_PROC_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "error.h"
 
@@ -15,6 +16,16 @@
  * signal.  Fails only when the program could not be run at all.
  */
 bool		proc_run(char *const argv[], char **out, int *status, rw_error *err);
+
+/*
+ * Run the n programs argvs[i] at the same time, each as proc_run would
+ * (stdin from /dev/null; stdout in outs[i], malloc'd; statuses[i]).  Their
+ * stderr is shown as running them one after another up to the first that
+ * fails (exit status not 0) would have: each in order, up to that one's.
+ * Fails only when one could not be run at all; outs are then NULL.
+ */
+bool		proc_run_all(char **const *argvs, size_t n, char **outs, int *statuses,
+						 rw_error *err);
 
 /* Run a shell command line (sh -c); same conventions as proc_run. */
 bool		proc_run_shell(const char *command, int *status, rw_error *err);
