@@ -67,7 +67,7 @@ ok "the source's last redo point $redo is past the divergence point $div" \
     test "$(lsn_int "$redo")" -gt "$(lsn_int "$div")"
 
 rewind_and_verify old new --debug
-tool_out=$(ls "$SCRATCH"/rewind-*-old.out | head -n 1)
+tool_out=$SCRATCH/rewind-1-old.out   # the tool runs first (rewind_and_verify)
 like "$(cat "$tool_out")" "recovery starts at the source's last redo point $redo" \
     "the tool says recovery starts at the source's redo point"
 label=${NODE_DATA[old]}/backup_label.old
