@@ -2,7 +2,8 @@
  * A later recovery start (doc/correctness.md, "Where recovery starts"):
  * the source's own last checkpoint, when its redo point is past the last
  * common checkpoint's and copying what replay from there would no longer
- * restore costs fewer bytes than the WAL replay it saves the node's start.
+ * restore costs less than the WAL replay it saves the node's start
+ * (COPY_WEIGHT).
  */
 #include "run/steps.h"
 
@@ -46,21 +47,65 @@ wal_unusable(const rw_error *e)
 		e->kind == RW_ESTATE;
 }
 
+/*
+ * A byte copied costs about as much as COPY_WEIGHT bytes of WAL replayed:
+ * replay of full-page images runs near memory speed (about 1 GB/s here,
+ * bench/bench.sh: the node's start), a copy at the link's (119 MB/s on 1
+ * Gbit/s).  Starting later must save at least that many times the bytes it
+ * adds to the copy.
+ */
+#define COPY_WEIGHT 8
+
+/* The blocks of add that map lacks, as a finished map, and how many. */
+static blockmap *
+blocks_beyond(const blockmap *add, const blockmap *map, uint64_t *n)
+{
+	blockmap   *m = blockmap_new();
+
+	blockmap_add_all(m, add);
+	blockmap_finish(m);
+	*n = blockmap_count_missing(m, map);
+	return m;
+}
+
+/* Whether copying n more blocks is worth the replay saved. */
+static bool
+worth_it(const rewind_ctx *c, uint64_t n, lsn_t redo)
+{
+	bool		worth = n * c->tgt.control.blcksz * COPY_WEIGHT < redo - c->start_redo;
+
+	if (!worth)
+		log_debug("recovery starts at " LSN_FMT ": starting at the source's redo point " LSN_FMT
+				  " would copy at least %llu more blocks, too many for the %llu bytes of WAL "
+				  "replay it saves", LSN_ARGS(c->start_redo), LSN_ARGS(redo),
+				  (unsigned long long) n, (unsigned long long) (redo - c->start_redo));
+	return worth;
+}
+
 bool
 steps_late_start(rewind_ctx *c, const blockmap *replayed, rw_error *err)
 {
 	lsn_t		redo = c->src_control.ckpt.redo;
 	blockmap   *extra;
+	blockmap   *from_source;
 	blockmap   *merged;
 	rw_error	e;
 	uint64_t	copied;
 
 	if (redo <= c->start_redo || test_hook_common_start())
 		return true;
-	rw_error_clear(&e);
-	extra = blockmap_new();
-	if (redo > c->diverge && !source_changed_blocks(c, redo, extra, &e))
+	/* replay from the later point no longer rewrites these: decided before the source is read */
+	extra = blocks_beyond(replayed, c->map, &copied);
+	if (!worth_it(c, copied, redo))
 	{
+		blockmap_free(extra);
+		return true;
+	}
+	rw_error_clear(&e);
+	from_source = blockmap_new();
+	if (redo > c->diverge && !source_changed_blocks(c, redo, from_source, &e))
+	{
+		blockmap_free(from_source);
 		blockmap_free(extra);
 		if (!wal_unusable(&e))
 		{
@@ -75,16 +120,15 @@ steps_late_start(rewind_ctx *c, const blockmap *replayed, rw_error *err)
 				  LSN_ARGS(c->start_redo), LSN_ARGS(redo), e.msg);
 		return true;
 	}
-	/* replay from the later point no longer rewrites these */
-	blockmap_add_all(extra, replayed);
-	blockmap_finish(extra);
-	copied = blockmap_count_missing(extra, c->map);
-	if (copied * c->tgt.control.blcksz >= redo - c->start_redo)
+	merged = blockmap_new();
+	blockmap_add_all(merged, from_source);
+	blockmap_add_all(merged, extra);
+	blockmap_free(from_source);
+	blockmap_free(extra);
+	extra = blocks_beyond(merged, c->map, &copied);
+	blockmap_free(merged);
+	if (!worth_it(c, copied, redo))
 	{
-		log_debug("recovery starts at " LSN_FMT ": starting at the source's redo point " LSN_FMT
-				  " would copy %llu more blocks than the %llu bytes of WAL replay it saves",
-				  LSN_ARGS(c->start_redo), LSN_ARGS(redo), (unsigned long long) copied,
-				  (unsigned long long) (redo - c->start_redo));
 		blockmap_free(extra);
 		return true;
 	}

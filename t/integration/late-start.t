@@ -47,11 +47,12 @@ node_psql old "BEGIN; UPDATE hinted SET v = 'X-COMMITTED-ONLY-ON-OLD'; PREPARE T
 wait_for_catchup new old
 node_promote new
 
-# The source changes src_only, writes WAL that changes no block (so that
-# starting later saves more replay than it costs in copies), and checkpoints.
+# The source changes src_only, writes 96 MB of WAL that changes no block (so
+# that starting later saves more replay than it costs in copies, weighted as
+# steps_late_start.c does), and checkpoints.
 node_psql new "UPDATE src_only SET v = 'new-primary' WHERE id % 7 = 0;"
 node_psql new "SELECT count(pg_logical_emit_message(false, 'filler', repeat('x', 1000000)))
-               FROM generate_series(1, 32);" >/dev/null
+               FROM generate_series(1, 96);" >/dev/null
 node_checkpoint new
 
 node_psql old "COMMIT PREPARED 'x';"
