@@ -39,7 +39,7 @@ source_changed_blocks(rewind_ctx *c, lsn_t redo, blockmap *out, rw_error *err)
 	return ok;
 }
 
-/* What the source's WAL can be, and the start stay where it is. */
+/* Failures that mean the source's WAL cannot be used: the start stays. */
 static bool
 wal_unusable(const rw_error *e)
 {
@@ -56,7 +56,7 @@ wal_unusable(const rw_error *e)
  */
 #define COPY_WEIGHT 8
 
-/* The blocks of add that map lacks, as a finished map, and how many. */
+/* add copied into a finished map; *n: how many of its blocks map lacks. */
 static blockmap *
 blocks_beyond(const blockmap *add, const blockmap *map, uint64_t *n)
 {
