@@ -638,22 +638,21 @@ steps_build_plan(rewind_ctx *c, bool compare_contents, rw_error *err)
 		.config_files = &c->config_files,
 	};
 	bool		pagelsn = c->opts->method == METHOD_PAGELSN || c->method.wal_failure[0] != '\0';
-	blockmap   *replayed = blockmap_new();
+	blockmap   *replayed;
 	bool		scanned;
+	bool		started;
 
 	if (c->config_files.n == 0 && !config_target_files(c->tgt.pgdata, &c->config_files, err))
-	{
-		blockmap_free(replayed);
 		return STEP_STOP;
-	}
 	c->method.requested = c->opts->method;
+	replayed = blockmap_new();
 	scanned = !pagelsn && scan_target_wal(c, replayed, err);
-	if (scanned && !steps_late_start(c, replayed, err))
-	{
-		blockmap_free(replayed);
-		return STEP_STOP;
-	}
+	started = !scanned || steps_late_start(c, replayed, err);
 	blockmap_free(replayed);
+	if (!started)
+		return STEP_STOP;
+	/* the source's WAL is copied from where recovery starts, which may have moved */
+	in.redo = c->start_redo;
 	if (!pagelsn && !scanned)
 	{
 		/* rung 3: WAL the scan could not read or understand */

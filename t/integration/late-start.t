@@ -75,6 +75,19 @@ label=${NODE_DATA[old]}/backup_label.old
 [[ -f "$label" ]] || label=${NODE_DATA[old]}/backup_label
 is "$(sed -n 's/^START WAL LOCATION: \([0-9A-F\/]*\) .*/\1/p' "$label")" "$redo" \
     "the rewound node's backup label starts recovery at the source's redo point"
+# The node replays from the source's redo point on: the source's segments
+# wholly before it are not copied (the target's own, before the divergence
+# point, stay).
+redo_seg=$(( $(lsn_int "$redo") / (16 * 1024 * 1024) ))
+src_tli=$(node_tli new)
+early=0
+for f in "${NODE_DATA[old]}"/pg_wal/*; do
+    name=${f##*/}
+    [[ "$name" =~ ^([0-9A-F]{8})([0-9A-F]{8})([0-9A-F]{8})$ ]] || continue
+    (( 16#${BASH_REMATCH[1]} == src_tli && 16#${BASH_REMATCH[2]} * 256 + 16#${BASH_REMATCH[3]} < redo_seg )) &&
+        early=$((early + 1))
+done
+is "$early" 0 "no segment of the source's timeline before its redo point's was copied"
 is "$(node_psql new "SELECT count(*) FROM pg_prepared_xacts WHERE gid = 'x'")" 1 \
     "the new primary still has X prepared, never committed"
 
