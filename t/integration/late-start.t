@@ -67,8 +67,14 @@ redo=$(node_psql new "SELECT redo_lsn FROM pg_control_checkpoint()")
 ok "the source's last redo point $redo is past the divergence point $div" \
     test "$(lsn_int "$redo")" -gt "$(lsn_int "$div")"
 
+# The dry run plans the same start (it reads the source's WAL as the run does).
+run_rewind old new --dry-run --format json || true
+json=$(sed -n '/^{/,$p' "$REWIND_OUT" | sed '/^\[exit status/d')
+is "$(jq -r '.plan.blocks.since_redo_reason' <<<"$json")" "recovery starts at the source's last checkpoint" \
+    "the dry run's plan starts recovery at the source's last checkpoint"
+
 rewind_and_verify old new --debug
-tool_out=$SCRATCH/rewind-1-old.out   # the tool runs first (rewind_and_verify)
+tool_out=$SCRATCH/rewind-2-old.out   # after the dry run, the tool runs first (rewind_and_verify)
 like "$(cat "$tool_out")" "recovery starts at the source's last redo point $redo" \
     "the tool says recovery starts at the source's redo point"
 label=${NODE_DATA[old]}/backup_label.old
