@@ -469,12 +469,10 @@ start_entry(fetch_queue *q, const plan_entry *e, rw_error *err)
 	switch (e->action)
 	{
 		case ACT_CREATE_DIR:
-			return target_writer_create_dir(w, e->path, err);
 		case ACT_CREATE_LINK:
-			return target_writer_create_symlink(w, e->path, e->link_target, err);
+			return true;		/* made by make_structure */
 		case ACT_COPY:
-			return target_writer_create_empty(w, e->path, err) &&
-				queue_range(q, e, 0, e->source_size, err) && queue_probe(q, e, err);
+			return queue_range(q, e, 0, e->source_size, err) && queue_probe(q, e, err);
 		case ACT_COPY_TAIL:
 			return queue_blocks(q, e, err) &&
 				queue_range(q, e, e->target_size, e->source_size - e->target_size, err) &&
@@ -509,6 +507,46 @@ execute_outcome_free(execute_outcome *out)
 {
 	file_list_free(&out->vanished);
 	memset(out, 0, sizeof(*out));
+}
+
+/* Empty the n files of run (one journal fsync for them all); n is reset. */
+static bool
+empty_run(target_writer *w, const char **run, size_t *n, rw_error *err)
+{
+	bool		ok = *n == 0 || target_writer_create_empty(w, run, *n, err);
+
+	*n = 0;
+	return ok;
+}
+
+/*
+ * Before any fetch, in path order: the directories and links the plan
+ * creates, and the files it copies whole emptied (or created).  The files
+ * between two directories or links share one fsync of the journal: one
+ * each kept the link idle between batches for as many fsyncs.
+ */
+static bool
+make_structure(const plan *p, target_writer *w, rw_error *err)
+{
+	const char **run = xcalloc(p->n ? p->n : 1, sizeof(*run));
+	size_t		n = 0;
+	bool		ok = true;
+
+	for (size_t i = 0; ok && i < p->n; i++)
+	{
+		const plan_entry *e = &p->entries[i];
+
+		if (e->action == ACT_COPY)
+			run[n++] = e->path;
+		else if (e->action == ACT_CREATE_DIR)
+			ok = empty_run(w, run, &n, err) && target_writer_create_dir(w, e->path, err);
+		else if (e->action == ACT_CREATE_LINK)
+			ok = empty_run(w, run, &n, err) &&
+				target_writer_create_symlink(w, e->path, e->link_target, err);
+	}
+	ok = ok && empty_run(w, run, &n, err);
+	free(run);
+	return ok;
 }
 
 /* The target's WAL segments the plan recycles, renamed in one journaled batch. */
@@ -550,6 +588,7 @@ execute_plan(const plan *p, source *src, target_writer *w, progress *prog,
 	meter_start(&q->meter, src);
 
 	/* parents sort before their children: create and copy in path order */
+	ok = make_structure(p, w, err);
 	for (size_t i = 0; ok && i < p->n; i++)
 		ok = start_entry(q, &p->entries[i], err);
 	ok = ok && flush_all(q, err);

@@ -610,16 +610,25 @@ target_writer_write(target_writer *w, const char *path, uint64_t offset, const u
 }
 
 bool
-target_writer_create_empty(target_writer *w, const char *path, rw_error *err)
+target_writer_create_empty(target_writer *w, const char *const *paths, size_t n,
+						   rw_error *err)
 {
-	bool		ok;
+	bool		ok = true;
+	size_t		done = 0;
 
 	pthread_mutex_lock(&w->lock);
 	w->path_gen++;
-	ok = save_all(w, path, err) && barrier(w, err) && open_for_write(w, path, O_TRUNC, err);
+	for (size_t i = 0; ok && i < n; i++)
+		ok = save_all(w, paths[i], err);
+	ok = ok && barrier(w, err);
+	/* each emptied file counts as a change (the crash tests stop between them) */
+	for (; ok && done < n; done++)
+	{
+		ok = open_for_write(w, paths[done], O_TRUNC, err);
+		if (ok)
+			changed(w);
+	}
 	pthread_mutex_unlock(&w->lock);
-	if (ok)
-		changed(w);
 	return ok;
 }
 

@@ -83,8 +83,12 @@ bool		target_writer_commit(target_writer *w, bool sync, rw_error *err);
 bool		target_writer_write(target_writer *w, const char *path, uint64_t offset,
 								const uint8_t *data, size_t len, rw_error *err);
 
-/* Create the file empty, or empty it. */
-bool		target_writer_create_empty(target_writer *w, const char *path, rw_error *err);
+/*
+ * Create n files empty, or empty them: what they lose is saved first, with
+ * one fsync of the journal for all of them, then they are emptied.
+ */
+bool		target_writer_create_empty(target_writer *w, const char *const *paths, size_t n,
+									   rw_error *err);
 
 bool		target_writer_truncate(target_writer *w, const char *path, uint64_t size,
 								   rw_error *err);

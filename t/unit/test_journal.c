@@ -18,6 +18,7 @@
 #include "target/writer.h"
 #include "run/execute.h"
 #include "target/journal.h"
+#include "util/io_trace.h"
 #include "testutil.h"
 #include "xalloc.h"
 
@@ -174,7 +175,11 @@ START_TEST(rollback_restores_everything)
 	/* an unprotected write saves itself */
 	ck_assert(target_writer_write(w, "base/101", 0, data, 100, &err));
 	ck_assert(target_writer_truncate(w, "base/101", 8192, &err));
-	ck_assert(target_writer_create_empty(w, "base/102", &err));
+	{
+		const char *emptied[] = {"base/102"};
+
+		ck_assert(target_writer_create_empty(w, emptied, 1, &err));
+	}
 	ck_assert(target_writer_write(w, "base/102", 0, data, 10, &err));
 	ck_assert(target_writer_create_dir(w, "base/200", &err));
 	ck_assert(target_writer_write(w, "base/200/1", 0, data, sizeof(data), &err));
@@ -291,6 +296,72 @@ START_TEST(protect_beside_changes)
 	ck_assert(journal_remove(dir, false, &err));
 	free(before);
 	free(after);
+	remove_tree(dir);
+	free(dir);
+}
+END_TEST
+
+/* The journal fsyncs recorded in the trace at path so far. */
+static unsigned
+traced_syncs(const char *path)
+{
+	FILE	   *f = fopen(path, "rb");
+	io_trace_rec r;
+	unsigned	n = 0;
+
+	ck_assert_ptr_nonnull(f);
+	while (fread(&r, sizeof(r), 1, f) == 1)
+	{
+		ck_assert_uint_eq(r.magic, IO_TRACE_MAGIC);
+		n += r.op == IOT_FSYNC;
+		ck_assert_int_eq(fseek(f, (long) (r.path_len + r.path2_len + r.data_len), SEEK_CUR), 0);
+	}
+	fclose(f);
+	return n;
+}
+
+/*
+ * Files emptied together share one fsync of the journal (execute.c empties
+ * every file it copies whole before the first fetch), and the rollback
+ * still gives back what they held and removes the one created.
+ */
+START_TEST(create_empty_one_sync)
+{
+	char	   *dir = make_pgdata(), *before, *trace;
+	pg_control	ctl;
+	journal_identity id = {.major = 15, .checkpoint = 0x2000060, .source_sysid = 42};
+	target_writer *w;
+	rw_error	err;
+	const char *paths[] = {"base/100", "base/101", "base/105"};
+	unsigned	syncs;
+	struct stat st;
+
+	if (!install_control(dir, &ctl, &id))
+		return;					/* no fixtures */
+	before = fingerprint(dir);
+	trace = xasprintf("%s.trace", dir);
+	ck_assert_int_eq(setenv(IO_TRACE_ENV, trace, 1), 0);
+	w = target_writer_open(dir, false, &err);
+	/* synced, and traced: the journal's calls too */
+	ck_assert(target_writer_begin(w, &id, &ctl, true, &err));
+	ck_assert_int_eq(unsetenv(IO_TRACE_ENV), 0);
+	syncs = traced_syncs(trace);
+	ck_assert(target_writer_create_empty(w, paths, 3, &err));
+	ck_assert_uint_eq(traced_syncs(trace) - syncs, 1);
+	for (size_t i = 0; i < 3; i++)
+	{
+		char	   *full = xasprintf("%s/%s", dir, paths[i]);
+
+		ck_assert_int_eq(stat(full, &st), 0);
+		ck_assert_int_eq(st.st_size, 0);
+		free(full);
+	}
+	target_writer_close(w);		/* as if killed: the journal stays */
+	assert_rollback_restores(dir, before);
+	ck_assert(journal_remove(dir, false, &err));
+	unlink(trace);
+	free(trace);
+	free(before);
 	remove_tree(dir);
 	free(dir);
 }
@@ -570,6 +641,7 @@ journal_suite(void)
 
 	tcase_add_test(tc, rollback_restores_everything);
 	tcase_add_test(tc, protect_beside_changes);
+	tcase_add_test(tc, create_empty_one_sync);
 	tcase_add_test(tc, dry_run_cannot_write);
 	tcase_add_test(tc, torn_tail_and_damage);
 	tcase_add_test(tc, data_written_by_barrier);
