@@ -195,10 +195,10 @@ void		steps_choose_recovery_start(rewind_ctx *c);
  * Once the target's WAL is scanned (replayed: the blocks the scan leaves to
  * replay from the last common redo point): recovery starts at the source's
  * last redo point instead, when it is later and the blocks it adds to the
- * copy weigh less than the WAL replay it saves; the block map then holds what the source changed
- * since the divergence point (steps_late_start.c).  The source's WAL
- * missing, damaged or refused keeps the start; false when the source
- * itself failed (err set).
+ * copy weigh less than the WAL replay it saves; the block map then holds
+ * what the source changed since the divergence point (steps_late_start.c).
+ * The source's WAL missing, damaged or refused keeps the start; false
+ * when the source itself failed (err set).
  */
 bool		steps_late_start(rewind_ctx *c, const blockmap *replayed, rw_error *err);
 

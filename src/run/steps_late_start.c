@@ -56,13 +56,18 @@ wal_unusable(const rw_error *e)
  */
 #define COPY_WEIGHT 8
 
-/* add copied into a finished map; *n: how many of its blocks map lacks. */
+/*
+ * a and b (NULL: none) in one finished map; *n: how many of its blocks
+ * map lacks.
+ */
 static blockmap *
-blocks_beyond(const blockmap *add, const blockmap *map, uint64_t *n)
+blocks_beyond(const blockmap *a, const blockmap *b, const blockmap *map, uint64_t *n)
 {
 	blockmap   *m = blockmap_new();
 
-	blockmap_add_all(m, add);
+	blockmap_add_all(m, a);
+	if (b != NULL)
+		blockmap_add_all(m, b);
 	blockmap_finish(m);
 	*n = blockmap_count_missing(m, map);
 	return m;
@@ -95,18 +100,15 @@ steps_late_start(rewind_ctx *c, const blockmap *replayed, rw_error *err)
 	if (redo <= c->start_redo || test_hook_common_start())
 		return true;
 	/* replay from the later point no longer rewrites these: decided before the source is read */
-	extra = blocks_beyond(replayed, c->map, &copied);
+	extra = blocks_beyond(replayed, NULL, c->map, &copied);
+	blockmap_free(extra);
 	if (!worth_it(c, copied, redo))
-	{
-		blockmap_free(extra);
 		return true;
-	}
 	rw_error_clear(&e);
 	from_source = blockmap_new();
 	if (redo > c->diverge && !source_changed_blocks(c, redo, from_source, &e))
 	{
 		blockmap_free(from_source);
-		blockmap_free(extra);
 		if (!wal_unusable(&e))
 		{
 			*err = e;
@@ -120,13 +122,8 @@ steps_late_start(rewind_ctx *c, const blockmap *replayed, rw_error *err)
 				  LSN_ARGS(c->start_redo), LSN_ARGS(redo), e.msg);
 		return true;
 	}
-	merged = blockmap_new();
-	blockmap_add_all(merged, from_source);
-	blockmap_add_all(merged, extra);
+	extra = blocks_beyond(replayed, from_source, c->map, &copied);
 	blockmap_free(from_source);
-	blockmap_free(extra);
-	extra = blocks_beyond(merged, c->map, &copied);
-	blockmap_free(merged);
 	if (!worth_it(c, copied, redo))
 	{
 		blockmap_free(extra);

@@ -614,7 +614,6 @@ target_writer_create_empty(target_writer *w, const char *const *paths, size_t n,
 						   rw_error *err)
 {
 	bool		ok = true;
-	size_t		done = 0;
 
 	pthread_mutex_lock(&w->lock);
 	w->path_gen++;
@@ -622,9 +621,9 @@ target_writer_create_empty(target_writer *w, const char *const *paths, size_t n,
 		ok = save_all(w, paths[i], err);
 	ok = ok && barrier(w, err);
 	/* each emptied file counts as a change (the crash tests stop between them) */
-	for (; ok && done < n; done++)
+	for (size_t i = 0; ok && i < n; i++)
 	{
-		ok = open_for_write(w, paths[done], O_TRUNC, err);
+		ok = open_for_write(w, paths[i], O_TRUNC, err);
 		if (ok)
 			changed(w);
 	}
