@@ -59,6 +59,27 @@ START_TEST(test_against_reference)
 }
 END_TEST
 
+/*
+ * Lengths around the three-stream path's rounds (768 bytes each): one
+ * round and a tail, several rounds, a WAL page and a full-page image.
+ */
+START_TEST(test_long_against_reference)
+{
+	size_t		max = 3 * 8192 + 16;
+	uint8_t    *buf = malloc(max);
+	unsigned	seed = 11;
+
+	for (size_t i = 0; i < max; i++)
+		buf[i] = (uint8_t) rand_r(&seed);
+	for (size_t off = 0; off < 3; off++)
+		for (size_t len = 700; len < 2400; len++)
+			ck_assert_uint_eq(crc32c(buf + off, len), crc_reference(buf + off, len));
+	ck_assert_uint_eq(crc32c(buf + 5, 8192), crc_reference(buf + 5, 8192));
+	ck_assert_uint_eq(crc32c(buf + 1, 3 * 8192 + 7), crc_reference(buf + 1, 3 * 8192 + 7));
+	free(buf);
+}
+END_TEST
+
 /* Feeding pieces gives the same CRC as one call, whatever the split. */
 START_TEST(test_incremental)
 {
@@ -106,6 +127,7 @@ Suite *crc32c_suite(void)
 
 	tcase_add_test(tc, test_check_values);
 	tcase_add_test(tc, test_against_reference);
+	tcase_add_test(tc, test_long_against_reference);
 	tcase_add_test(tc, test_incremental);
 	tcase_add_test(tc, test_real_pg_control);
 	suite_add_tcase(s, tc);
