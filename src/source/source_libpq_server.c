@@ -292,21 +292,30 @@ pq_ensure_slot(source *s, const char *name, bool *created, rw_error *err)
 /* --- relation names ------------------------------------------------------ */
 
 /*
- * Relations by file number, mapped catalogs (relfilenode 0) included, with
- * the table an index or a TOAST table or TOAST index belongs to.
+ * Relations by file number, mapped catalogs included, with the table an
+ * index or a TOAST table or TOAST index belongs to.  Both lookups go
+ * through indexes: pg_filenode_relation (its catalog cache, the relation
+ * maps for mapped catalogs) in each tablespace, and the table owning a
+ * TOAST relation is searched only for one.  Matching the file number
+ * against every pg_class row, and searching every row for a TOAST owner,
+ * took 0.19-0.35 s on a catalog of 200,000 relations.
  */
 static const char describe_sql[] =
 	"SELECT f.rf, c.relkind, n.nspname, c.relname, own_n.nspname,"
 	"       COALESCE(toast_owner.relname, it.relname), toast_owner.relname IS NOT NULL"
 	"  FROM pg_catalog.unnest($1::pg_catalog.oid[]) AS f(rf)"
-	"  JOIN pg_catalog.pg_class AS c"
-	"    ON f.rf = CASE WHEN c.relfilenode <> 0 THEN c.relfilenode"
-	"                   ELSE pg_catalog.pg_relation_filenode(c.oid) END"
+	"  CROSS JOIN LATERAL (SELECT m.r FROM pg_catalog.pg_tablespace AS t,"
+	"                        LATERAL pg_catalog.pg_filenode_relation(t.oid, f.rf) AS m(r)"
+	"                       WHERE m.r IS NOT NULL"
+	"                         AND (t.spcname = 'pg_global') = $2::pg_catalog.bool"
+	"                       LIMIT 1) AS fr"
+	"  JOIN pg_catalog.pg_class AS c ON c.oid = fr.r"
 	"  JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace"
 	"  LEFT JOIN pg_catalog.pg_index AS i ON i.indexrelid = c.oid"
 	"  LEFT JOIN pg_catalog.pg_class AS it ON it.oid = i.indrelid"
 	"  LEFT JOIN LATERAL (SELECT x.relname, x.relnamespace FROM pg_catalog.pg_class AS x"
 	"                      WHERE x.reltoastrelid = COALESCE(i.indrelid, c.oid)"
+	"                        AND 't' IN (c.relkind, it.relkind)"
 	"                      LIMIT 1) AS toast_owner ON true"
 	"  LEFT JOIN pg_catalog.pg_namespace AS own_n"
 	"    ON own_n.oid = COALESCE(toast_owner.relnamespace, it.relnamespace)"

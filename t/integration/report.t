@@ -48,9 +48,16 @@ x_sub=$(txid "BEGIN; INSERT INTO items VALUES (300, 'top', 0); SAVEPOINT s;
 x_create=$(txid "BEGIN; CREATE TABLE fresh (a int); INSERT INTO fresh VALUES (1), (2), (3);
                  SELECT txid_current(); COMMIT;")
 x_seq=$(txid "BEGIN; SELECT nextval('counter'); SELECT txid_current(); COMMIT;")
-committed=$(printf '%s\n' "$x_insert" "$x_hot" "$x_nonhot" "$x_delete" "$x_sub" "$x_create" "$x_seq" | sort -n)
+# a value too long and too random to stay in the row: it goes to the TOAST table
+x_toast=$(txid "BEGIN; INSERT INTO items VALUES (400, (SELECT string_agg(md5(g::text), '') FROM generate_series(1, 400) g), 0);
+                SELECT txid_current(); COMMIT;")
+committed=$(printf '%s\n' "$x_insert" "$x_hot" "$x_nonhot" "$x_delete" "$x_sub" "$x_create" "$x_seq" "$x_toast" | sort -n)
 note "committed xids on the old primary: ${committed//$'\n'/ }; aborted: $x_aborted"
-items_ctids=$(node_psql old "SELECT ctid FROM items WHERE id IN (101, 102, 5, 506, 300, 301)" | sort)
+items_ctids=$(node_psql old "SELECT ctid FROM items WHERE id IN (101, 102, 5, 506, 300, 301, 400)" | sort)
+# names as PostgreSQL gives them: the TOAST table of items, and pg_class (a
+# mapped catalog: its file number is in the relation map, not in pg_class)
+toast_name=$(node_psql old "SELECT reltoastrelid::regclass FROM pg_class WHERE oid = 'items'::regclass")
+class_file=$(node_psql old "SELECT pg_relation_filenode('pg_catalog.pg_class')")
 fresh_ctids=$(node_psql old "SELECT ctid FROM fresh" | sort)
 fresh_file=$(node_psql old "SELECT pg_relation_filenode('fresh')")
 expect_gone old postgres "SELECT count(*) FROM items WHERE v = 'lost'" "rows committed on the old primary"
@@ -78,8 +85,12 @@ is "$(jq -r '.report.committed_data_lost' "$J")" true "committed data is lost"
 
 items=$(jq -c '.report.relations[] | select(.name == "public.items")' "$J")
 is "$(jq -r '[.kind, .status, .inserted, .updated_hot, .updated_non_hot, .deleted] | @tsv' <<<"$items")" \
-   "$(printf 'table\tknown\t4\t1\t1\t2')" "public.items: 4 inserted, 1 HOT, 1 non-HOT update, 2 deleted"
+   "$(printf 'table\tknown\t5\t1\t1\t2')" "public.items: 5 inserted, 1 HOT, 1 non-HOT update, 2 deleted"
 is "$(jq -r '.newest_ctids[]' <<<"$items" | sort)" "$items_ctids" "public.items: ctids of the rows written"
+is "$(jq -r --arg n "$toast_name" '.report.relations[] | select(.name == $n) | [.kind, .owner] | @tsv' "$J")" \
+   "$(printf 'TOAST table\tpublic.items')" "$toast_name: named, a TOAST table of public.items"
+is "$(jq -r --argjson f "$class_file" '[.report.relations[] | select(.relfilenode == $f) | .name] | unique | join(",")' "$J")" \
+   "pg_catalog.pg_class" "the mapped catalog pg_class is named by its file number"
 fresh=$(jq -c --argjson f "$fresh_file" '.report.relations[] | select(.relfilenode == $f)' "$J")
 is "$(jq -r '[.status, (.name // "null"), .inserted] | @tsv' <<<"$fresh")" "$(printf 'created after divergence\tnull\t3')" \
    "the new table is marked created after divergence"
