@@ -25,22 +25,26 @@
  * walks the tree down to the database directories (a few entries), but
  * stats only its share of them.  A name picks the same connection whatever
  * the order or the moment a directory is read, so each file is listed at
- * most once, as by a single query.
+ * most once, as by a single query.  Whether an entry is a database
+ * directory is worked out once, for the directory itself (db): tested on
+ * its parent's path for every name read in it, as first written, the
+ * test took 0.4-0.5 s of 1.4-1.5 s for 200,000 files.
  */
 static const char list_sql[] =
-	"WITH RECURSIVE tree (path, size, isdir, shared) AS ("
-	"  SELECT e.name, st.size, st.isdir, false"
+	"WITH RECURSIVE tree (path, size, isdir, shared, db) AS ("
+	"  SELECT e.name, st.size, st.isdir, false, false"
 	"    FROM pg_catalog.pg_ls_dir('.', true, false) AS e(name),"
 	"         LATERAL pg_catalog.pg_stat_file(e.name, true) AS st"
 	"  UNION ALL"
-	"  SELECT t.path || '/' || e.name, st.size, st.isdir, t.shared OR d.db"
+	"  SELECT p.path, st.size, st.isdir, t.shared OR t.db,"
+	"         st.isdir AND p.path OPERATOR(pg_catalog.~)"
+	"                      '^(base|pg_tblspc/[0-9]+/[^/]+)/[0-9]+$'"
 	"    FROM tree AS t,"
-	"         LATERAL (SELECT t.path OPERATOR(pg_catalog.~)"
-	"                         '^(base|pg_tblspc/[0-9]+/[^/]+)/[0-9]+$') AS d(db),"
 	"         LATERAL pg_catalog.pg_ls_dir(t.path, true, false) AS e(name),"
-	"         LATERAL pg_catalog.pg_stat_file(t.path || '/' || e.name, true) AS st"
+	"         LATERAL (SELECT t.path || '/' || e.name) AS p(path),"
+	"         LATERAL pg_catalog.pg_stat_file(p.path, true) AS st"
 	"   WHERE t.isdir"
-	"     AND (NOT d.db OR (pg_catalog.hashtext(e.name) & 2147483647)"
+	"     AND (NOT t.db OR (pg_catalog.hashtext(e.name) & 2147483647)"
 	"                      % $1::pg_catalog.int4 = $2::pg_catalog.int4)"
 	") "
 	"SELECT t.path, t.size, t.isdir, pg_catalog.pg_tablespace_location(ts.oid)"
