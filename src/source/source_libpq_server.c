@@ -293,12 +293,13 @@ pq_ensure_slot(source *s, const char *name, bool *created, rw_error *err)
 
 /*
  * Relations by file number, mapped catalogs included, with the table an
- * index or a TOAST table or TOAST index belongs to.  Both lookups go
- * through indexes: pg_filenode_relation (its catalog cache, the relation
- * maps for mapped catalogs) in each tablespace, and the table owning a
- * TOAST relation is searched only for one.  Matching the file number
- * against every pg_class row, and searching every row for a TOAST owner,
- * took 0.19-0.35 s on a catalog of 200,000 relations.
+ * index or a TOAST table or TOAST index belongs to.  A file number is
+ * looked up through an index, by pg_filenode_relation in each tablespace
+ * (it reads the relation maps for mapped catalogs); pg_class has no index
+ * on reltoastrelid, so the table owning a TOAST relation is searched for
+ * a TOAST relation only.  Matching the file number against every pg_class
+ * row, and searching pg_class for the owner of every relation, took
+ * 0.19-0.35 s on a catalog of 200,000 relations.
  */
 static const char describe_sql[] =
 	"SELECT f.rf, c.relkind, n.nspname, c.relname, own_n.nspname,"
