@@ -6,6 +6,10 @@
 # A tablespace created on the target side after the divergence (issue 12,
 # layouts) is gone after the rewind: its link and what it held at its
 # location.  (One dropped there: field-layout-tablespace-dropped.t.)
+# Directories that a user left inside database directories of the source
+# (PostgreSQL makes none there), in base/ and in the tablespace, come to
+# the target whole: the listing reads a database directory's entries apart
+# from the rest of the tree and must walk such a directory too.
 set -euo pipefail
 # shellcheck source=t/lib/harness.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/harness.sh"
@@ -34,6 +38,16 @@ INSERT INTO in_ts SELECT g, 'new' FROM generate_series(10001, 11000) g;
 CREATE TABLE created_on_new (id int) TABLESPACE ts1;
 INSERT INTO created_on_new SELECT generate_series(1, 300);"
 
+db_oid=$(node_psql new "SELECT oid FROM pg_database WHERE datname = 'postgres'")
+ts_oid=$(node_psql new "SELECT oid FROM pg_tablespace WHERE spcname = 'ts1'")
+ts_dbdir=$(cd "${NODE_DATA[new]}/pg_tblspc/$ts_oid" && echo PG_*)/$db_oid
+stray=("base/$db_oid/stray/inner/deep.txt" "base/$db_oid/stray/top.txt"
+       "pg_tblspc/$ts_oid/$ts_dbdir/stray_ts/inner/deep.txt")
+for f in "${stray[@]}"; do
+    as_pg mkdir -p "$(dirname "${NODE_DATA[new]}/$f")"
+    printf 'left by a user: %s\n' "$f" | as_pg tee "${NODE_DATA[new]}/$f" >/dev/null
+done
+
 node_psql old "
 UPDATE in_ts SET v = 'OLD-ONLY' WHERE id <= 3000;
 CREATE TABLE created_on_old TABLESPACE ts1 AS SELECT g AS id FROM generate_series(1, 5000) g;
@@ -47,7 +61,6 @@ CREATE TABLE in_ts3 TABLESPACE ts3 AS SELECT g AS id FROM generate_series(1, 300
 ts3_oid=$(node_psql old "SELECT oid FROM pg_tablespace WHERE spcname = 'ts3'")
 expect_gone old postgres "SELECT count(*) FROM pg_tablespace WHERE spcname = 'ts3'" "a tablespace created on the old primary"
 expect_gone_path old "pg_tblspc/$ts3_oid" "the link of tablespace ts3, created on the old primary"
-ts_oid=$(node_psql old "SELECT oid FROM pg_tablespace WHERE spcname = 'ts1'")
 expect_gone old postgres "SELECT count(*) FROM in_ts WHERE v = 'OLD-ONLY'" "rows updated in the tablespace on the old primary"
 expect_gone old postgres "SELECT count(*) FROM pg_class WHERE relname = 'created_on_old'" "a table created in the tablespace on the old primary"
 expect_gone_path old "$(node_psql old "SELECT pg_relation_filepath('created_on_old')")" "the file of created_on_old in the tablespace"
@@ -61,4 +74,8 @@ is "$(readlink "${NODE_DATA[new]}/pg_tblspc/$ts_oid")" "$new_ts" "the source sti
 ok "the source's tablespace location is not shared with the target" test "$(realpath "$old_ts")" != "$(realpath "$new_ts")"
 is "$(find "$old_ts3" -mindepth 1 | head -n 3)" "" \
     "nothing is left at the location of the tablespace created on the old primary"
+for f in "${stray[@]}"; do
+    ok "$f, inside a database directory of the source, is on the target with the same bytes" \
+        cmp -s "${NODE_DATA[new]}/$f" "${NODE_DATA[old]}/$f"
+done
 done_testing
