@@ -102,22 +102,24 @@ any_component_starts_with(const char *path, const char *prefix)
 	return false;
 }
 
+/* Does rule e match path, whose last component is base? */
 static bool
-matches(const file_rule_entry *e, const char *path)
+matches(const file_rule_entry *e, const char *path, const char *base)
 {
-	size_t		n = strlen(e->pattern);
+	size_t		n;
 
 	switch (e->kind)
 	{
 		case MATCH_EXACT:
 			return strcmp(path, e->pattern) == 0;
 		case MATCH_CONTENTS:
+			n = strlen(e->pattern);
 			return strncmp(path, e->pattern, n) == 0 && path[n] == '/' &&
 				path[n + 1] != '\0';
 		case MATCH_BASENAME:
-			return strcmp(basename_of(path), e->pattern) == 0;
+			return strcmp(base, e->pattern) == 0;
 		case MATCH_BASENAME_PREFIX:
-			return starts_with(basename_of(path), e->pattern);
+			return starts_with(base, e->pattern);
 		case MATCH_COMPONENT_PREFIX:
 			return any_component_starts_with(path, e->pattern);
 	}
@@ -142,8 +144,11 @@ applies(rule_cond cond, const pg_version_info *ver, bool keep_config)
 file_rule
 filerule_for(const char *path, const pg_version_info *ver, bool keep_config)
 {
+	/* found once: the plan asks for every file of the cluster */
+	const char *base = basename_of(path);
+
 	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++)
-		if (applies(rules[i].cond, ver, keep_config) && matches(&rules[i], path))
+		if (applies(rules[i].cond, ver, keep_config) && matches(&rules[i], path, base))
 			return rules[i].rule;
 	return RULE_NORMAL;
 }

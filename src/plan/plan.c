@@ -123,34 +123,44 @@ decide_wal(const plan_input *in, const char *path, bool in_source, bool in_targe
 
 /* --- relation files ----------------------------------------------------- */
 
-/* Blocks of the block map that fall inside this segment file and both sizes. */
-static void
-collect_blocks(plan_entry *e, const relpath_info *rp, const blockmap *map)
+/*
+ * The block map's blocks of the relation rp that fall inside its segment
+ * file and inside both sides' sizes: their count, and when out is not
+ * NULL, their numbers in the file, written to out.
+ */
+static size_t
+blocks_in_file(const relpath_info *rp, const blockmap *map, uint64_t source_size,
+			   uint64_t target_size, uint32_t *out)
 {
 	size_t		n, count = 0;
 	const uint32_t *blocks = blockmap_blocks(map, rp->loc, &n);
 	uint64_t	first = (uint64_t) rp->segno * RELSEG_BLOCKS;
-	uint64_t	common = e->source_size < e->target_size ? e->source_size : e->target_size;
+	uint64_t	common = source_size < target_size ? source_size : target_size;
 	uint64_t	limit = first + common / BLCKSZ;
 
 	for (size_t i = 0; i < n; i++)
 		if (blocks[i] >= first && blocks[i] < limit)
+		{
+			if (out)
+				out[count] = (uint32_t) (blocks[i] - first);
 			count++;
-	if (count == 0)
-		return;
-	e->blocks = xmalloc(count * sizeof(uint32_t));
-	for (size_t i = 0; i < n; i++)
-		if (blocks[i] >= first && blocks[i] < limit)
-			e->blocks[e->nblocks++] = (uint32_t) (blocks[i] - first);
+		}
+	return count;
 }
 
-/* A file both sides have. */
+/*
+ * A file both sides have.  A relation file of the same size on both sides
+ * with no changed block is left out of the plan before anything is
+ * allocated for it: in a cluster of many relations, that is nearly all.
+ */
 static void
 plan_common_file(plan *p, const plan_input *in, const file_entry *s, const file_entry *t,
 				 const blockmap *map)
 {
 	relpath_info rp;
 	plan_entry *e;
+	plan_action action = ACT_NONE;
+	size_t		nblocks;
 
 	bool		relation = relpath_parse(s->path, in->tsdir, &rp);
 
@@ -164,20 +174,21 @@ plan_common_file(plan *p, const plan_input *in, const file_entry *s, const file_
 		e->target_exists = true;
 		return;
 	}
-	e = add_entry(p, s->path, ACT_NONE, FILE_TYPE_REGULAR);
+	if (t->size > s->size)
+		action = ACT_TRUNCATE;
+	else if (t->size < s->size)
+		action = ACT_COPY_TAIL;
+	nblocks = blocks_in_file(&rp, map, s->size, t->size, NULL);
+	if (action == ACT_NONE && nblocks == 0 && !in->keep_common)
+		return;
+	e = add_entry(p, s->path, action, FILE_TYPE_REGULAR);
 	e->is_relation = true;
 	e->source_size = s->size;
 	e->target_size = t->size;
-	if (t->size > s->size)
-		e->action = ACT_TRUNCATE;
-	else if (t->size < s->size)
-		e->action = ACT_COPY_TAIL;
-	collect_blocks(e, &rp, map);
-	if (e->action == ACT_NONE && e->nblocks == 0 && !in->keep_common)
+	if (nblocks > 0)
 	{
-		free(e->path);
-		free(e->blocks);
-		p->n--;
+		e->blocks = xmalloc(nblocks * sizeof(uint32_t));
+		e->nblocks = blocks_in_file(&rp, map, s->size, t->size, e->blocks);
 	}
 }
 
