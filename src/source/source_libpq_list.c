@@ -31,10 +31,12 @@
  * entries are read by the second branch, outside the recursion.  Every
  * row a recursive query makes is kept in its work tables, spilled to disk
  * past work_mem, and read back once more to find the next level's
- * directories: for 200,000 relation files that cost a third of the
- * listing's time on the server.  An entry of a database directory that
- * is itself a directory (PostgreSQL makes none, a user might) is walked
- * by a recursive query of its own (below), run for that entry only.
+ * directories: for 200,000 relation files that cost about a quarter of
+ * the listing's time on the server.  An entry of a database directory
+ * that is itself a directory (PostgreSQL makes none, a user might) is
+ * walked by a recursive query of its own (below), run for that entry only.
+ * OFFSET 0 keeps the entries' subquery (x) whole, so that each entry's
+ * pg_stat_file runs once, not once for each use of its result.
  */
 static const char list_sql[] =
 	"WITH RECURSIVE tree (path, size, isdir, db) AS ("
@@ -67,18 +69,19 @@ static const char list_sql[] =
 	"               % $1::pg_catalog.int4 = $2::pg_catalog.int4"
 	"        OFFSET 0) AS x,"
 	"       LATERAL (SELECT x.path, (x.st).size, (x.st).isdir"
-	"                UNION ALL"
-	"                SELECT b.path, b.size, b.isdir"
-	"                  FROM (WITH RECURSIVE below (path, size, isdir) AS ("
-	"                          SELECT x.path, (x.st).size, (x.st).isdir"
-	"                          UNION ALL"
-	"                          SELECT u.path || '/' || e.name, st.size, st.isdir"
-	"                            FROM below AS u,"
-	"                                 LATERAL pg_catalog.pg_ls_dir(u.path, true, false) AS e(name),"
-	"                                 LATERAL pg_catalog.pg_stat_file(u.path || '/' || e.name, true) AS st"
-	"                           WHERE u.isdir"
-	"                        ) SELECT * FROM below OFFSET 1) AS b"
-	"                 WHERE (x.st).isdir) AS r"
+	"         UNION ALL"
+	"         SELECT b.path, b.size, b.isdir"
+	"           FROM (WITH RECURSIVE below (path, size, isdir) AS ("
+	"                   SELECT x.path, (x.st).size, (x.st).isdir"
+	"                   UNION ALL"
+	"                   SELECT u.path || '/' || e.name, st.size, st.isdir"
+	"                     FROM below AS u,"
+	"                       LATERAL pg_catalog.pg_ls_dir(u.path, true, false) AS e(name),"
+	"                       LATERAL pg_catalog.pg_stat_file(u.path || '/' || e.name,"
+	"                                                       true) AS st"
+	"                    WHERE u.isdir"
+	"                 ) SELECT * FROM below OFFSET 1) AS b"
+	"          WHERE (x.st).isdir) AS r"
 	" WHERE r.isdir IS NOT NULL";
 
 /* Add the row of a single-row result of list_sql to out. */
