@@ -38,8 +38,9 @@ find(const plan *p, const char *path)
 	return NULL;
 }
 
+/* keep_common: plan_input.keep_common, the block compare's plan */
 static void
-build(fixture *f)
+build_keep(fixture *f, bool keep_common)
 {
 	rw_error	err;
 	static const char hist[] = "1\t0/3000100\tno recovery target specified\n";
@@ -51,8 +52,10 @@ build(fixture *f)
 		.redo = 0x2000028,
 		.source_end = 0x3800000,
 		.keep_config = true,
+		.keep_common = keep_common,
 	};
 	relfile_locator r85 = {1663, 5, 16385}, r86 = {1663, 5, 16386}, r84 = {1663, 5, 16384};
+	relfile_locator r87 = {1663, 5, 16387};
 
 	memset(f, 0, sizeof(*f));
 	ck_assert(tl_parse(hist, strlen(hist), 2, "00000002.history", &f->hist, &err));
@@ -65,6 +68,8 @@ build(fixture *f)
 	both(f, "base/5/16384_fsm", FILE_TYPE_REGULAR, 3 * BLK, 3 * BLK);
 	both(f, "base/5/16385", FILE_TYPE_REGULAR, 2 * BLK, 4 * BLK);
 	both(f, "base/5/16386", FILE_TYPE_REGULAR, 4 * BLK, 2 * BLK);
+	/* the same size on both sides, its only changed block past that size */
+	both(f, "base/5/16387", FILE_TYPE_REGULAR, 3 * BLK, 3 * BLK);
 	file_list_add(&f->src, "base/5/16390", FILE_TYPE_REGULAR, BLK, NULL);
 	file_list_add(&f->tgt, "base/5/16400", FILE_TYPE_REGULAR, 2 * BLK, NULL);
 	both(f, "global", FILE_TYPE_DIRECTORY, 0, 0);
@@ -106,9 +111,16 @@ build(fixture *f)
 	blockmap_add(f->map, r86, 0);
 	blockmap_add(f->map, r84, 2);
 	blockmap_add(f->map, r84, 2);
+	blockmap_add(f->map, r87, 5);
 	blockmap_finish(f->map);
 
 	ck_assert(plan_build(&in, &f->src, &f->tgt, f->map, &f->p, &err));
+}
+
+static void
+build(fixture *f)
+{
+	build_keep(f, false);
 }
 
 static void
@@ -155,6 +167,29 @@ START_TEST(relation_actions)
 	expect(&f.p, "base/5/16384_fsm", ACT_COPY);
 	expect(&f.p, "base/5/16390", ACT_COPY);
 	expect(&f.p, "base/5/16400", ACT_REMOVE);
+	/* nothing to do: no entry */
+	ck_assert_ptr_null(find(&f.p, "base/5/16387"));
+	teardown_fixture(&f);
+}
+END_TEST
+
+/* The block compare's plan keeps every file both sides have, with its blocks. */
+START_TEST(keep_common_keeps_untouched)
+{
+	fixture		f;
+	const plan_entry *e;
+
+	build_keep(&f, true);
+	e = find(&f.p, "base/5/16387");
+	ck_assert_ptr_nonnull(e);
+	ck_assert_int_eq(e->action, ACT_NONE);
+	ck_assert_int_eq(e->nblocks, 0);
+	ck_assert_int_eq(e->source_size, 3 * BLK);
+	ck_assert_int_eq(e->target_size, 3 * BLK);
+	e = find(&f.p, "base/5/16384");
+	ck_assert_ptr_nonnull(e);
+	ck_assert_int_eq(e->nblocks, 1);
+	ck_assert_int_eq(e->blocks[0], 2);
 	teardown_fixture(&f);
 }
 END_TEST
@@ -261,6 +296,7 @@ Suite *plan_suite(void)
 	TCase	   *tc = tcase_create("build");
 
 	tcase_add_test(tc, relation_actions);
+	tcase_add_test(tc, keep_common_keeps_untouched);
 	tcase_add_test(tc, special_files);
 	tcase_add_test(tc, wal_segments);
 	tcase_add_test(tc, totals);
